@@ -1,0 +1,93 @@
+package polls
+
+import (
+	"context"
+	"time"
+)
+
+// Store persists polls, ballots and groups. Every method is atomic on its
+// own: a store never needs a read-modify-write of a whole poll by its caller.
+// Implementations: storage/bolt (embedded) and storage/redis; the shared
+// behavioural suite is storage/storetest.
+//
+// Tenants and poll ids are opaque strings to a store; tenants never contain
+// '}' and ids are short upper-case tokens.
+type Store interface {
+	PollStore
+	BallotStore
+	GroupStore
+}
+
+// PollStore keeps poll definitions, their status and the deadline index.
+type PollStore interface {
+	// CreatePoll stores a new open poll, indexes it for its tenant and, when
+	// it has a deadline, in the deadline index. ErrExists if the id is taken.
+	CreatePoll(ctx context.Context, p *Poll) error
+	// Poll returns a poll, or ErrNotFound.
+	Poll(ctx context.Context, tenant, id string) (*Poll, error)
+	// Polls returns a tenant's polls, oldest first.
+	Polls(ctx context.Context, tenant string) ([]*Poll, error)
+	// Close moves a poll to closed (from open) or cancelled (from open or
+	// closed) at the given time, and drops it from the deadline index. It
+	// reports whether this call made the change: of several racing
+	// callers, exactly one gets true.
+	Close(ctx context.Context, tenant, id string, to Status, at time.Time) (bool, error)
+	// Reopen moves a closed poll back to open with a new deadline (zero:
+	// none). It reports whether this call made the change; a cancelled
+	// poll gives ErrCancelled.
+	Reopen(ctx context.Context, tenant, id string, closesAt time.Time) (bool, error)
+	// SetDeadline changes an open poll's deadline (zero: none); ErrNotOpen
+	// otherwise.
+	SetDeadline(ctx context.Context, tenant, id string, closesAt time.Time) error
+	// SetMessage records (or replaces, per platform and channel) a chat
+	// message showing the poll.
+	SetMessage(ctx context.Context, tenant, id string, ref MessageRef) error
+	// DueDeadlines returns up to limit open polls whose deadline is at or
+	// before the given time, earliest first.
+	DueDeadlines(ctx context.Context, before time.Time, limit int) ([]Key, error)
+}
+
+// BallotStore keeps ballots and the tally in step with them.
+type BallotStore interface {
+	// Cast stores b as its voter's ballot, replacing any previous one, and
+	// updates the tally, in one atomic step that first checks the poll is
+	// open (ErrClosed, ErrCancelled) and its deadline has not passed by the
+	// store's clock (ErrPastDeadline). It returns the replaced ballot, if
+	// any. Choices must already be valid (see CheckBallot).
+	Cast(ctx context.Context, tenant, id string, b Ballot) (prev *Ballot, err error)
+	// Toggle adds the theme to the voter's approval ballot or removes it,
+	// atomically, with the same checks as Cast plus the poll's max choices
+	// (ErrTooManyChoices). A ballot whose last theme is removed is deleted.
+	// It returns the resulting ballot (no choices: deleted).
+	Toggle(ctx context.Context, tenant, id string, b Ballot, theme int) (Ballot, error)
+	// Retract deletes the voter's ballot (open polls only) and reports
+	// whether there was one.
+	Retract(ctx context.Context, tenant, id, voter string) (bool, error)
+	// Ballot returns the voter's ballot, or ErrNoBallot.
+	Ballot(ctx context.Context, tenant, id, voter string) (Ballot, error)
+	// Ballots calls fn for every ballot of the poll, in no set order,
+	// without loading them all at once. It stops at fn's first error.
+	Ballots(ctx context.Context, tenant, id string, fn func(Ballot) error) error
+	// Tally returns the poll's tally.
+	Tally(ctx context.Context, tenant, id string) (Tally, error)
+}
+
+// GroupStore keeps tenant-wide stakeholder groups and votes held while a
+// voter picks a group.
+type GroupStore interface {
+	// Membership returns the user's stored group; the zero Membership if
+	// none.
+	Membership(ctx context.Context, tenant, user string) (Membership, error)
+	// SetMembership stores the user's group.
+	SetMembership(ctx context.Context, tenant, user string, m Membership) error
+	// Hold keeps a vote for the holder key (one per poll; a newer one for
+	// the same poll replaces it) for ttl.
+	Hold(ctx context.Context, tenant, holder string, v HeldVote, ttl time.Duration) error
+	// TakeHeld removes and returns the holder's unexpired held votes.
+	TakeHeld(ctx context.Context, tenant, holder string) ([]HeldVote, error)
+}
+
+// Pinger is implemented by stores that can report reachability (/readyz).
+type Pinger interface {
+	Ping(ctx context.Context) error
+}

@@ -1,0 +1,107 @@
+package polls
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Tally is the running count a store keeps in step with ballots: per group
+// the number of ballots, and per group and theme the points (see [Points]).
+// A report is computed from the tally alone, never from ballots.
+type Tally struct {
+	Ballots map[Group]int64   // n_g
+	Points  map[Group][]int64 // per theme index; len = number of themes
+}
+
+// NewTally returns an empty tally.
+func NewTally() Tally {
+	return Tally{Ballots: map[Group]int64{}, Points: map[Group][]int64{}}
+}
+
+// Add adds (sign +1) or removes (sign -1) a ballot's contribution.
+func (t *Tally) Add(p *Poll, b Ballot, sign int64) {
+	if t.Ballots == nil {
+		*t = NewTally()
+	}
+	t.Ballots[b.Group] += sign
+	pts := t.Points[b.Group]
+	if pts == nil {
+		pts = make([]int64, len(p.Themes))
+		t.Points[b.Group] = pts
+	}
+	for _, tp := range Points(p.Kind, len(p.Themes), b.Choices) {
+		pts[tp.Theme] += sign * tp.Points
+	}
+	if t.Ballots[b.Group] == 0 {
+		delete(t.Ballots, b.Group)
+		delete(t.Points, b.Group)
+	}
+}
+
+// Total returns the number of ballots in the tally.
+func (t Tally) Total() int64 {
+	var n int64
+	for _, c := range t.Ballots {
+		n += c
+	}
+	return n
+}
+
+// Support returns a_tg: supporters of theme among group's ballots, or for
+// ranked polls the group's Borda points.
+func (t Tally) Support(p *Poll, g Group, theme int) float64 {
+	pts := t.Points[g]
+	if theme >= len(pts) {
+		return 0
+	}
+	if p.Kind == Ranked {
+		return float64(pts[theme]) / float64(len(p.Themes)-1)
+	}
+	return float64(pts[theme])
+}
+
+// Field names of a tally kept as a flat string map (the Redis hash form):
+// "<theme>|<group>" for points and "n|<group>" for ballots, theme 0-based.
+
+// TallyField returns the flat-map field for a theme's points in a group.
+func TallyField(theme int, g Group) string { return strconv.Itoa(theme) + "|" + string(g) }
+
+// TallyBallotsField returns the flat-map field for a group's ballot count.
+func TallyBallotsField(g Group) string { return "n|" + string(g) }
+
+// ParseTally reads a tally from its flat-map form. Zero entries are dropped.
+func ParseTally(themes int, fields map[string]string) (Tally, error) {
+	t := NewTally()
+	for k, v := range fields {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return Tally{}, fmt.Errorf("tally field %q: %w", k, err)
+		}
+		head, g, ok := strings.Cut(k, "|")
+		if !ok {
+			return Tally{}, fmt.Errorf("tally field %q: no group", k)
+		}
+		grp := Group(g)
+		if head == "n" {
+			if n != 0 {
+				t.Ballots[grp] = n
+			}
+			continue
+		}
+		i, err := strconv.Atoi(head)
+		if err != nil || i < 0 || i >= themes {
+			return Tally{}, fmt.Errorf("tally field %q: bad theme", k)
+		}
+		if t.Points[grp] == nil {
+			t.Points[grp] = make([]int64, themes)
+		}
+		t.Points[grp][i] = n
+	}
+	for g := range t.Points {
+		if t.Ballots[g] == 0 {
+			delete(t.Points, g)
+		}
+	}
+	return t, nil
+}
