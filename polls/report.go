@@ -1,6 +1,7 @@
 package polls
 
 import (
+	"encoding/json"
 	"math"
 	"sort"
 	"time"
@@ -43,7 +44,22 @@ type ReportPoll struct {
 	Kind     Kind      `json:"kind"`
 	Status   Status    `json:"status"`
 	OpenedAt time.Time `json:"opened_at"`
-	ClosedAt time.Time `json:"closed_at,omitzero"`
+	ClosedAt time.Time `json:"closed_at"` // null while the poll is open
+}
+
+// MarshalJSON writes closed_at as null, not a zero time, for an open poll:
+// the key is part of the contract either way.
+func (p ReportPoll) MarshalJSON() ([]byte, error) {
+	type plain ReportPoll
+	var closed *time.Time
+	if !p.ClosedAt.IsZero() {
+		t := p.ClosedAt.UTC()
+		closed = &t
+	}
+	return json.Marshal(struct {
+		plain
+		ClosedAt *time.Time `json:"closed_at"`
+	}{plain(p), closed})
 }
 
 // GroupTurnout is a represented group's participation.

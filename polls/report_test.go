@@ -1,9 +1,11 @@
 package polls
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"testing"
+	"time"
 )
 
 // tallyOf builds a tally from per-group ballot counts and per-theme
@@ -272,5 +274,31 @@ func BenchmarkReportMillionBallots(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ComputeReport(p, t, groups)
+	}
+}
+
+func TestReportJSONClosedAt(t *testing.T) {
+	p := approvalPoll("A")
+	for _, closed := range []time.Time{{}, time.Date(2026, 12, 1, 15, 0, 0, 0, time.FixedZone("CET", 3600))} {
+		p.ClosedAt = closed
+		data, err := json.Marshal(ComputeReport(p, NewTally(), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Poll map[string]any `json:"poll"`
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		v, ok := m.Poll["closed_at"]
+		switch {
+		case !ok:
+			t.Errorf("closed_at missing: %s", data)
+		case closed.IsZero() && v != nil:
+			t.Errorf("open poll closed_at = %v, want null", v)
+		case !closed.IsZero() && v != "2026-12-01T14:00:00Z":
+			t.Errorf("closed_at = %v, want UTC time", v)
+		}
 	}
 }
