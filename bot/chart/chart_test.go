@@ -1,0 +1,288 @@
+package chart_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/polls"
+)
+
+// outDir keeps the rendered charts for a person to look at:
+// go test ./bot/chart -out /tmp
+var outDir = flag.String("out", "", "write the rendered charts to this directory")
+
+var igfThemes = []string{
+	"Data governance & trust",
+	"Meaningful access and digital inclusion for the next billion users in rural area",
+	"Privacy and encryption",
+	"AI governance",
+	"Cyber norms",
+	"Environmental impact of digital technologies",
+	"Internet fragmentation",
+	"Child online safety",
+	"Digital public infrastructure",
+	"Human rights online",
+	"Open standards",
+	"Misinformation and platform accountability",
+	"Multilingual Internet and universal acceptance",
+	"Digital trade",
+	"Capacity building",
+	"Quantum-safe cryptography",
+	"Satellite broadband regulation",
+	"Gender and the digital divide",
+	"Interoperable digital identity",
+	"Content moderation transparency",
+	"DNS abuse",
+	"Youth participation",
+	"Net neutrality",
+	"Resilience of submarine cables",
+	"Supercalifragilisticexpialidociousinternetgovernanceframeworkwithoutspaces!!",
+}
+
+// report builds a report over the first `themes` IGF themes with the given
+// ballots per group; support follows a fixed pattern so charts are
+// reproducible and cover the whole colour scale.
+func report(t testing.TB, themes int, ballots map[polls.Group]int64) (*polls.Report, *polls.Groups) {
+	t.Helper()
+	p := &polls.Poll{
+		ID: "K7QX", Tenant: "local", Title: "IGF 2026 working group: which theme for the main session?",
+		Kind: polls.Approval, Status: polls.StatusClosed,
+		OpenedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+		ClosedAt: time.Date(2026, 3, 4, 17, 0, 0, 0, time.UTC),
+	}
+	for _, l := range igfThemes[:themes] {
+		p.Themes = append(p.Themes, polls.Theme{Label: l})
+	}
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tally := polls.Tally{Ballots: ballots, Points: map[polls.Group][]int64{}}
+	gi := 0
+	for _, g := range polls.DefaultGroups {
+		n, ok := ballots[g.ID]
+		if !ok {
+			continue
+		}
+		pts := make([]int64, themes)
+		for th := range pts {
+			// A spread of support: theme 0 high everywhere, later themes
+			// varying by group.
+			frac := float64((th*37+gi*53)%101) / 100
+			if th == 0 {
+				frac = 1
+			}
+			pts[th] = int64(frac*float64(n) + 0.5)
+		}
+		tally.Points[g.ID] = pts
+		gi++
+	}
+	groups := polls.MustGroups(polls.DefaultGroups)
+	return polls.ComputeReport(p, tally, groups), groups
+}
+
+func TestPNG(t *testing.T) {
+	six := map[polls.Group]int64{
+		"government": 12, "private-sector": 9, "civil-society": 15,
+		"technical-community": 8, "academia": 2, "intergovernmental": 1,
+	}
+	cases := []struct {
+		name    string
+		themes  int
+		ballots map[polls.Group]int64
+	}{
+		{"10x6", 10, six},
+		{"25x6", 25, six},
+		{"1group", 5, map[polls.Group]int64{"civil-society": 7}},
+		{"empty", 4, map[polls.Group]int64{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, groups := report(t, c.themes, c.ballots)
+			var b bytes.Buffer
+			if err := chart.PNG(&b, r, groups); err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(b.Bytes()))
+			if err != nil {
+				t.Fatalf("not a PNG: %v", err)
+			}
+			w, h := chart.Size(r, groups)
+			if got := img.Bounds().Size(); got.X != w || got.Y != h {
+				t.Errorf("image is %dx%d, Size says %dx%d", got.X, got.Y, w, h)
+			}
+			if w != chart.DefaultWidth {
+				t.Errorf("width %d, want %d", w, chart.DefaultWidth)
+			}
+			// Height grows with the themes and stays within a chat
+			// client's reach.
+			if min, max := 40*c.themes+250, 40*c.themes+700; h < min || h > max {
+				t.Errorf("height %d for %d themes, want %d..%d", h, c.themes, min, max)
+			}
+			if *outDir != "" {
+				path := filepath.Join(*outDir, "chart-"+c.name+".png")
+				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// mixedReport has every status: the chart of docs/chart-example.png.
+func mixedReport(t *testing.T) (*polls.Report, *polls.Groups) {
+	t.Helper()
+	p := &polls.Poll{
+		ID: "K7QX", Tenant: "local", Title: "IGF 2026 MAG working group: theme of the main session",
+		Kind: polls.Approval, Status: polls.StatusClosed,
+		OpenedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+		ClosedAt: time.Date(2026, 3, 4, 17, 0, 0, 0, time.UTC),
+		Themes: []polls.Theme{
+			{Label: "Meaningful access"},
+			{Label: "Data governance & trust"},
+			{Label: "Privacy and encryption"},
+			{Label: "AI governance"},
+			{Label: "Cyber norms"},
+			{Label: "Environmental impact of digital technologies and e-waste"},
+			{Label: "Internet fragmentation"},
+			{Label: "🧒 Child online safety"},
+		},
+	}
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tally := polls.Tally{
+		Ballots: map[polls.Group]int64{
+			"government": 12, "private-sector": 9, "civil-society": 15,
+			"technical-community": 10, "academia": 6, "intergovernmental": 2,
+		},
+		Points: map[polls.Group][]int64{
+			"government":          {11, 10, 5, 8, 9, 3, 7, 6},
+			"private-sector":      {8, 7, 2, 7, 3, 2, 6, 4},
+			"civil-society":       {14, 12, 14, 9, 4, 6, 5, 7},
+			"technical-community": {9, 8, 8, 6, 7, 3, 9, 2},
+			"academia":            {6, 5, 5, 4, 2, 2, 3, 1},
+			"intergovernmental":   {2, 1, 0, 2, 2, 0, 1, 1},
+		},
+	}
+	groups := polls.MustGroups(polls.DefaultGroups)
+	return polls.ComputeReport(p, tally, groups), groups
+}
+
+func TestPNGMixed(t *testing.T) {
+	r, groups := mixedReport(t)
+	seen := map[polls.ThemeStatus]bool{}
+	for _, th := range r.Themes {
+		seen[th.Status] = true
+	}
+	for _, st := range []polls.ThemeStatus{polls.Consensus, polls.Emerging, polls.Divided, polls.Low} {
+		if !seen[st] {
+			t.Errorf("fixture has no %s theme", st)
+		}
+	}
+	var b bytes.Buffer
+	if err := chart.PNG(&b, r, groups); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(bytes.NewReader(b.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	if *outDir != "" {
+		if err := os.WriteFile(filepath.Join(*outDir, "chart-mixed.png"), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPNGScale(t *testing.T) {
+	r, groups := report(t, 3, map[polls.Group]int64{"government": 4, "academia": 3})
+	var b bytes.Buffer
+	if err := chart.PNG(&b, r, groups, chart.WithScale(1.5)); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, h := chart.Size(r, groups, chart.WithScale(1.5))
+	if got := img.Bounds().Size(); got.X != w || got.Y != h || w != 3*chart.DefaultWidth/2 {
+		t.Errorf("image %v, Size %dx%d, want width %d", got, w, h, 3*chart.DefaultWidth/2)
+	}
+}
+
+func TestPNGManyGroupsWidens(t *testing.T) {
+	var list []polls.GroupInfo
+	ballots := map[polls.Group]int64{}
+	for i := range 14 {
+		id := polls.Group(fmt.Sprintf("g%02d", i))
+		list = append(list, polls.GroupInfo{ID: id, Label: strings.Repeat("Group ", 1+i%3) + fmt.Sprint(i)})
+		ballots[id] = 3
+	}
+	groups := polls.MustGroups(list)
+	p := &polls.Poll{ID: "WIDE", Tenant: "local", Title: "Many groups", Status: polls.StatusOpen, Themes: []polls.Theme{{Label: "One"}, {Label: "Two"}}}
+	p.Normalize()
+	r := polls.ComputeReport(p, polls.Tally{Ballots: ballots, Points: map[polls.Group][]int64{}}, groups)
+	var b bytes.Buffer
+	if err := chart.PNG(&b, r, groups); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds().Dx() <= chart.DefaultWidth {
+		t.Errorf("14 groups fit in %d px: cells would be too narrow to read", img.Bounds().Dx())
+	}
+	if *outDir != "" {
+		var b bytes.Buffer
+		_ = chart.PNG(&b, r, groups)
+		_ = os.WriteFile(filepath.Join(*outDir, "chart-wide.png"), b.Bytes(), 0o644)
+	}
+}
+
+// TestPNGConcurrent renders from several goroutines: the font cache and
+// faces are shared, and -race must find nothing.
+func TestPNGConcurrent(t *testing.T) {
+	r, groups := report(t, 3, map[polls.Group]int64{"government": 4, "academia": 3})
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- chart.PNG(io.Discard, r, groups) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestPNGErrors(t *testing.T) {
+	if err := chart.PNG(&bytes.Buffer{}, nil, nil); err == nil {
+		t.Error("nil report: no error")
+	}
+	r, groups := report(t, 2, map[polls.Group]int64{"government": 3})
+	if err := chart.PNG(&bytes.Buffer{}, r, groups, chart.WithWidth(10)); err == nil {
+		t.Error("10 px width: no error")
+	}
+}
+
+func BenchmarkPNG25x6(b *testing.B) {
+	r, groups := report(b, 25, map[polls.Group]int64{
+		"government": 12, "private-sector": 9, "civil-society": 15,
+		"technical-community": 8, "academia": 2, "intergovernmental": 1,
+	})
+	for b.Loop() {
+		if err := chart.PNG(io.Discard, r, groups); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
