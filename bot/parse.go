@@ -1,0 +1,1317 @@
+package bot
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+// Limits that reject absurd input before any real work. A real /poll command
+// is a few hundred bytes and a few dozen words (25 themes at most), so these
+// only ever stop abuse and pasted documents.
+const (
+	maxTextBytes = 10000
+	maxTokens    = 100
+)
+
+// UsageError is what Parse returns for text that is not a valid command. It
+// is meant for the person who typed the command (ephemerally, DESIGN.md
+// section 5): Problem names what is wrong in their own words, Usage is the
+// usage line of the subcommand they tried (the general one when the
+// subcommand is unknown), and Topic is the help topic to offer, "" for the
+// general help.
+type UsageError struct {
+	Problem string
+	Usage   string // "/poll vote ID THEME..."; "" when there is none to show
+	Topic   string
+}
+
+func (e *UsageError) Error() string {
+	if e.Usage == "" {
+		return e.Problem
+	}
+	return e.Problem + "\nUsage: " + e.Usage
+}
+
+// valueError is a problem with a value on its own (a duration, a time, a
+// theme list), before Parse knows which subcommand it belongs to.
+func valueError(format string, args ...any) *UsageError {
+	return &UsageError{Problem: fmt.Sprintf(format, args...)}
+}
+
+// Parse reads the text of a /poll command: what follows "/poll" in Slack, a
+// shell line, or the words a Discord adapter assembles from its options. A
+// leading "/poll" word is accepted too, and empty text is Help. The result is
+// one of the command types of command.go, as a value (Open, not *Open). Every
+// error is a *UsageError.
+//
+// Words are separated by white space; a label with spaces is quoted with
+// straight or typographic quotes (" ' “” ‘’ „“ «»), because Slack and phones
+// rewrite the quotes people type. A quote opens a quoted string only at the
+// start of a word, so the apostrophe in don't is a letter, and it closes one
+// only where a word could end (before a space, a comma or the end), so
+// 'don't stop' is one label. Inside quotes a backslash escapes a quote or a
+// backslash. Options (--kind ranked, --kind=ranked, or —kind as phones write
+// --) may come anywhere after "/poll".
+func Parse(text string) (Command, error) {
+	if len(text) > maxTextBytes {
+		return nil, generalError(tooLongProblem)
+	}
+	if !utf8.ValidString(text) {
+		return nil, generalError("the command is not valid text (UTF-8)")
+	}
+	toks, terr := tokenize(text)
+	if terr != nil {
+		// The tokenizer does not know the subcommand yet; guess it from the
+		// first word so the error still shows the right usage line.
+		terr.Usage, terr.Topic = guessUsage(text)
+		return nil, terr
+	}
+	if len(toks) > 0 && !toks[0].quoted && strings.EqualFold(toks[0].text, "/poll") {
+		toks = toks[1:]
+	}
+	cmd, err := parseTokens(toks)
+	if err != nil {
+		return nil, err
+	}
+	// The canonical form may be longer than the input (escaped quotes,
+	// --flag=value split in two, "1,2,3" split into three words); refuse what
+	// could not be read back, so that every parsed command round-trips.
+	if len(cmd.String()) > maxTextBytes || canonicalWords(cmd) > maxTokens {
+		return nil, errorFor(cmd.Name(), tooLongProblem)
+	}
+	return cmd, nil
+}
+
+// canonicalWords is the number of words in cmd.String(), counted from the
+// command's structure (the fuzz test checks it against the tokenizer).
+func canonicalWords(cmd Command) int {
+	optional := func(present bool) int {
+		if present {
+			return 1
+		}
+		return 0
+	}
+	options := func(o OpenOptions) int {
+		return 2*optional(o.Kind != "") + 2*optional(!o.Closes.IsZero()) + optional(o.Anonymous) +
+			optional(o.HideResults) + 2*optional(o.Quorum != 0) + 2*optional(o.Threshold != 0) + 2*optional(o.MaxChoices != 0)
+	}
+	switch c := cmd.(type) {
+	case Help:
+		return 1 + optional(c.Topic != "")
+	case Open:
+		return 2 + len(c.Themes) + options(c.Opts)
+	case Preset:
+		return 2 + options(c.Opts)
+	case List:
+		return 1 + optional(c.Status != "" && c.Status != "open")
+	case Vote:
+		return 2 + len(c.Themes)
+	case Group:
+		return 1 + optional(c.Group != "")
+	case Assign, Extend:
+		return 3
+	case Export:
+		return 2 + optional(c.Format != "" && c.Format != "csv") + optional(c.Ballots)
+	}
+	return 2 // unvote, close, reopen, cancel, report: the word and a poll id
+}
+
+var tooLongProblem = fmt.Sprintf("the command is too long: at most %d words and %d bytes", maxTokens, maxTextBytes)
+
+// token is one word of a command.
+type token struct {
+	text string
+	// quoted tokens came from a quoted string: they are never options and a
+	// vote never splits them at commas, so "--kind" or "Safety, security"
+	// can be labels.
+	quoted bool
+}
+
+// quoteClosers maps each opening quote to the quotes that close it. The
+// typographic pairs are loose on purpose (“...“ and ”...” occur in the wild,
+// as do German „...“ and Danish »...«).
+var quoteClosers = map[rune]string{
+	'"':  `"`,
+	'\'': `'`,
+	'“':  `”“`,
+	'”':  `”“`,
+	'„':  `“”`,
+	'‘':  `’‘`,
+	'‚':  `‘’`,
+	'«':  `»`,
+	'»':  `«»`,
+}
+
+func isQuote(r rune) bool {
+	_, ok := quoteClosers[r]
+	return ok || r == '’'
+}
+
+// tokenize splits text into words. Its errors carry no usage line yet.
+func tokenize(s string) ([]token, *UsageError) {
+	var toks []token
+	i := 0
+	for {
+		for i < len(s) {
+			r, w := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += w
+		}
+		if i >= len(s) {
+			return toks, nil
+		}
+		if len(toks) == maxTokens {
+			return nil, &UsageError{Problem: tooLongProblem}
+		}
+		if opensQuote(s[i:]) {
+			text, n, ok := readQuoted(s[i:], ",")
+			if !ok {
+				return nil, unterminated(s[i:])
+			}
+			toks = append(toks, token{text: text, quoted: true})
+			i += n
+			continue
+		}
+		start, end := i, -1
+	word:
+		for i < len(s) {
+			r, w := utf8.DecodeRuneInString(s[i:])
+			switch {
+			case unicode.IsSpace(r):
+				break word
+			case r == ',' && opensQuote(s[i+w:]):
+				// 1,"DNS abuse": a comma before a quote separates, as one
+				// after a closing quote does ("A","B").
+				end = i
+				i += w
+				break word
+			}
+			i += w
+			// --closes="2026-12-01 15:00Z": a quote right after the = of an
+			// option opens a quoted value.
+			if r == '=' && isOption(s[start:i]) && strings.IndexByte(s[start:i], '=') == i-start-1 && opensQuote(s[i:]) {
+				text, n, ok := readQuoted(s[i:], ",")
+				if !ok {
+					return nil, unterminated(s[i:])
+				}
+				toks = append(toks, token{text: s[start:i] + text})
+				i += n
+				start = -1
+				break
+			}
+		}
+		if end < 0 {
+			end = i
+		}
+		if start >= 0 && end > start {
+			toks = append(toks, token{text: s[start:end]})
+		}
+	}
+}
+
+// opensQuote reports whether s starts with an opening quote.
+func opensQuote(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return quoteClosers[r] != ""
+}
+
+// readQuoted reads the quoted string that s starts with. It returns the
+// text (white space folded, escapes resolved) and the number of bytes read,
+// including a separator (one of seps) right after the closing quote, so
+// that "1","3" and "A", "B" read as lists. ok is false when no closing quote is found.
+func readQuoted(s, seps string) (text string, n int, ok bool) {
+	open, w := utf8.DecodeRuneInString(s)
+	closers := quoteClosers[open]
+	var b strings.Builder
+	for i := w; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if r == '\\' && i+w < len(s) {
+			if next, w2 := utf8.DecodeRuneInString(s[i+w:]); next == '\\' || isQuote(next) {
+				b.WriteString(s[i+w : i+w+w2])
+				i += w + w2
+				continue
+			}
+		}
+		if strings.ContainsRune(closers, r) {
+			// A closer only closes where a word could end: the apostrophes
+			// in 'don't stop' and ‘don’t stop’ stay letters.
+			end := i + w
+			if end == len(s) {
+				return foldSpace(b.String()), end, true
+			}
+			next, wn := utf8.DecodeRuneInString(s[end:])
+			if unicode.IsSpace(next) {
+				return foldSpace(b.String()), end, true
+			}
+			if strings.ContainsRune(seps, next) {
+				return foldSpace(b.String()), end + wn, true
+			}
+		}
+		b.WriteString(s[i : i+w])
+		i += w
+	}
+	return "", 0, false
+}
+
+func unterminated(rest string) *UsageError {
+	return &UsageError{Problem: "unterminated quote in " + excerpt(rest, 40)}
+}
+
+// excerpt shortens s to at most n runes for an error message.
+func excerpt(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// foldSpace trims s and folds runs of white space (newlines included) into
+// one space: labels are single-line and "DNS  abuse" is "DNS abuse".
+func foldSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// optionDashes are the ways people write the "--" that starts an option:
+// phones turn "--" into an em dash or an en dash.
+var optionDashes = []string{"--", "—", "–"}
+
+func isOption(word string) bool {
+	for _, d := range optionDashes {
+		if strings.HasPrefix(word, d) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t token) isOption() bool { return !t.quoted && isOption(t.text) }
+
+// optionSpec is one --option of open and preset.
+type optionSpec struct {
+	name  string // canonical, as in the grammar: "hide-results"
+	value bool   // takes a value
+	// hint is the "needs ..." part of a missing-value problem.
+	hint string
+}
+
+// options are the options in canonical order (String writes them so).
+var options = []optionSpec{
+	{name: "kind", value: true, hint: "approval, single or ranked"},
+	{name: "closes", value: true, hint: "a duration like 48h or a time like 2026-12-01T15:00Z"},
+	{name: "anonymous"},
+	{name: "hide-results"},
+	{name: "quorum", value: true, hint: "a whole number of ballots"},
+	{name: "threshold", value: true, hint: "a number like 0.6 or 60%"},
+	{name: "max-choices", value: true, hint: "a whole number"},
+}
+
+// optionKey folds the spellings of an option name together: --hide-results,
+// --hide_results (Discord's option name) and --HideResults are one option.
+func optionKey(name string) string {
+	return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(name))
+}
+
+func lookupOption(name string) *optionSpec {
+	k := optionKey(name)
+	for i := range options {
+		if optionKey(options[i].name) == k {
+			return &options[i]
+		}
+	}
+	return nil
+}
+
+// optionArg is one option as given.
+type optionArg struct {
+	spec     *optionSpec
+	value    string
+	hasValue bool
+}
+
+// splitOption reads "--name=value" (any dash spelling).
+func splitOption(word string) (name, value string, hasValue bool) {
+	name = strings.TrimLeft(word, "-—–")
+	name, value, hasValue = strings.Cut(name, "=")
+	return name, value, hasValue
+}
+
+// command is one subcommand of the grammar.
+type command struct {
+	name    string
+	topic   string // help topic
+	options bool   // takes the options of open
+	parse   func(args []token) (Command, string)
+}
+
+// commands in the order help lists them; parse returns a problem or the
+// command.
+var commands []command
+
+func init() {
+	// Assigned here rather than in the declaration: the parse functions
+	// refer back to commands through errorFor.
+	commands = []command{
+		{name: "help", topic: "", parse: parseHelp},
+		{name: "open", topic: "open", options: true, parse: parseOpen},
+		{name: "preset", topic: "preset", options: true, parse: parsePreset},
+		{name: "list", topic: "list", parse: parseList},
+		{name: "vote", topic: "vote", parse: parseVote},
+		{name: "unvote", topic: "vote", parse: pollOnly("unvote", func(id string) Command { return Unvote{Poll: id} })},
+		{name: "group", topic: "groups", parse: parseGroup},
+		{name: "assign", topic: "groups", parse: parseAssign},
+		{name: "close", topic: "close", parse: pollOnly("close", func(id string) Command { return Close{Poll: id} })},
+		{name: "reopen", topic: "reopen", parse: pollOnly("reopen", func(id string) Command { return Reopen{Poll: id} })},
+		{name: "cancel", topic: "cancel", parse: pollOnly("cancel", func(id string) Command { return Cancel{Poll: id} })},
+		{name: "extend", topic: "extend", parse: parseExtend},
+		{name: "report", topic: "report", parse: pollOnly("report", func(id string) Command { return Report{Poll: id} })},
+		{name: "export", topic: "export", parse: parseExport},
+	}
+}
+
+func lookupCommand(name string) *command {
+	for i := range commands {
+		if strings.EqualFold(commands[i].name, name) {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+// errorFor is a problem with a command of the named subcommand.
+func errorFor(name, problem string) *UsageError {
+	c := lookupCommand(name)
+	if c == nil {
+		return generalError(problem)
+	}
+	return &UsageError{Problem: problem, Usage: usageLines[c.name], Topic: c.topic}
+}
+
+func generalError(problem string) *UsageError {
+	return &UsageError{Problem: problem, Usage: generalUsage}
+}
+
+// guessUsage finds the usage line for text whose words could not be read.
+func guessUsage(text string) (usage, topic string) {
+	words := strings.Fields(text)
+	if len(words) > 0 && strings.EqualFold(words[0], "/poll") {
+		words = words[1:]
+	}
+	if len(words) > 0 {
+		if c := lookupCommand(words[0]); c != nil {
+			return usageLines[c.name], c.topic
+		}
+	}
+	return generalUsage, ""
+}
+
+func parseTokens(toks []token) (Command, error) {
+	// Options first, wherever they are, so that the positional words are
+	// known before the subcommand reads them.
+	var args []token
+	var opts []optionArg
+	var optProblem string
+	note := func(p string) {
+		if optProblem == "" {
+			optProblem = p
+		}
+	}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if !t.isOption() {
+			if !t.quoted && len(t.text) > 1 && t.text[0] == '-' && lookupOption(t.text[1:]) != nil {
+				// "-anonymous" would otherwise silently become a theme.
+				note(fmt.Sprintf("options start with two dashes: --%s", lookupOption(t.text[1:]).name))
+			}
+			args = append(args, t)
+			continue
+		}
+		name, value, hasValue := splitOption(t.text)
+		spec := lookupOption(name)
+		switch {
+		case name == "":
+			note(fmt.Sprintf("%q is missing an option name", excerpt(t.text, 40)))
+			continue
+		case spec == nil:
+			p := "unknown option --" + excerpt(name, 40)
+			if s := suggest(strings.ToLower(name), optionNames(), nil); s != "" {
+				p += "; did you mean --" + s + "?"
+			}
+			note(p)
+			continue
+		}
+		if spec.value && !hasValue && i+1 < len(toks) && !toks[i+1].isOption() {
+			i++
+			value, hasValue = toks[i].text, true
+		}
+		opts = append(opts, optionArg{spec: spec, value: value, hasValue: hasValue})
+	}
+
+	if len(args) == 0 {
+		if optProblem != "" {
+			return nil, generalError(optProblem)
+		}
+		if len(opts) > 0 {
+			return nil, generalError(fmt.Sprintf("--%s needs a command: options go with open or preset", opts[0].spec.name))
+		}
+		return Help{}, nil
+	}
+	c := lookupCommand(args[0].text)
+	if c == nil {
+		return nil, unknownCommand(args[0].text)
+	}
+	if optProblem != "" {
+		return nil, errorFor(c.name, optProblem)
+	}
+	var oo OpenOptions
+	if c.options {
+		var problem string
+		if oo, problem = parseOptions(opts); problem != "" {
+			return nil, errorFor(c.name, problem)
+		}
+	} else if len(opts) > 0 {
+		return nil, errorFor(c.name, fmt.Sprintf("--%s does not apply to %s", opts[0].spec.name, c.name))
+	}
+	cmd, problem := c.parse(args[1:])
+	if problem != "" {
+		return nil, errorFor(c.name, problem)
+	}
+	switch cmd := cmd.(type) {
+	case Open:
+		cmd.Opts = oo
+		return cmd, nil
+	case Preset:
+		cmd.Opts = oo
+		return cmd, nil
+	}
+	return cmd, nil
+}
+
+func optionNames() []string {
+	names := make([]string, len(options))
+	for i, o := range options {
+		names[i] = o.name
+	}
+	return names
+}
+
+func unknownCommand(word string) *UsageError {
+	p := fmt.Sprintf("unknown command %q", excerpt(word, 40))
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	if s := suggest(strings.ToLower(word), names, commandSynonyms); s != "" {
+		p += "; did you mean " + s + "?"
+	}
+	return generalError(p)
+}
+
+// commandSynonyms are words people reach for that the grammar spells
+// differently.
+var commandSynonyms = map[string]string{
+	"results": "report", "result": "report", "tally": "report", "consensus": "report", "show": "report",
+	"delete": "cancel", "remove": "cancel", "abort": "cancel", "rm": "cancel", "del": "cancel",
+	"end": "close", "stop": "close", "finish": "close", "done": "close",
+	"new": "open", "create": "open", "start": "open", "poll": "open",
+	"ballot": "vote", "choose": "vote", "pick": "vote",
+	"retract": "unvote", "withdraw": "unvote", "undo": "unvote",
+	"ls": "list", "polls": "list", "status": "list",
+	"download": "export", "csv": "export", "json": "export",
+	"usage": "help", "?": "help", "man": "help",
+	"whoami": "group", "me": "group", "stakeholder": "group", "groups": "group",
+	"restart": "reopen", "resume": "reopen",
+	"prolong": "extend", "postpone": "extend", "more": "extend",
+	"presets": "preset", "template": "preset",
+}
+
+// suggest returns the candidate nearest to word, if it is near enough to be
+// a plausible typo ("opne", "vot"), or a synonym's target ("results").
+func suggest(word string, candidates []string, synonyms map[string]string) string {
+	if s, ok := synonyms[word]; ok {
+		return s
+	}
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(word, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	// One edit on a short word is already a different word ("end" is one
+	// edit from "ext..."): be stricter there.
+	if best == "" || bestD > 1 && utf8.RuneCountInString(word) < 5 {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance (Levenshtein plus
+// adjacent transpositions, so "opne" is one edit from "open").
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 64 {
+		return 64
+	}
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
+}
+
+// parseOptions validates the options of open and preset.
+func parseOptions(args []optionArg) (OpenOptions, string) {
+	var o OpenOptions
+	seen := map[string]bool{}
+	for _, a := range args {
+		name := a.spec.name
+		if seen[name] {
+			return o, fmt.Sprintf("--%s is given twice", name)
+		}
+		seen[name] = true
+		if a.spec.value && (!a.hasValue || a.value == "") {
+			return o, fmt.Sprintf("--%s needs a value: %s", name, a.spec.hint)
+		}
+		v := a.value
+		switch name {
+		case "kind":
+			k, err := polls.ParseKind(v)
+			if err != nil {
+				return o, fmt.Sprintf("--kind must be approval, single or ranked, not %q", excerpt(v, 40))
+			}
+			o.Kind = k
+		case "closes":
+			d, err := ParseDeadline(v)
+			if err != nil {
+				return o, "--closes: " + err.(*UsageError).Problem
+			}
+			o.Closes = d
+		case "anonymous", "hide-results":
+			on := true
+			if a.hasValue {
+				b, ok := parseBool(v)
+				if !ok {
+					return o, fmt.Sprintf("--%s takes no value (or yes/no), not %q", name, excerpt(v, 40))
+				}
+				on = b
+			}
+			if name == "anonymous" {
+				o.Anonymous = on
+			} else {
+				o.HideResults = on
+			}
+		case "quorum":
+			n, ok := parseWhole(v)
+			switch {
+			case !ok:
+				return o, fmt.Sprintf("--quorum needs a whole number, not %q", excerpt(v, 40))
+			case n < 1 || n > 1_000_000:
+				return o, fmt.Sprintf("--quorum must be from 1 to 1000000, not %s", v)
+			}
+			o.Quorum = n
+		case "threshold":
+			t, ok := parseThreshold(v)
+			if !ok {
+				return o, fmt.Sprintf("--threshold needs a number more than 0 and at most 1 (like 0.6 or 60%%), not %q", excerpt(v, 40))
+			}
+			o.Threshold = t
+		case "max-choices":
+			n, ok := parseWhole(v)
+			switch {
+			case !ok:
+				return o, fmt.Sprintf("--max-choices needs a whole number, not %q", excerpt(v, 40))
+			case n < 1 || n > 1_000_000:
+				return o, fmt.Sprintf("--max-choices must be at least 1 (leave it out for any number), not %s", v)
+			}
+			o.MaxChoices = n
+		}
+	}
+	return o, ""
+}
+
+func parseBool(s string) (value, ok bool) {
+	switch strings.ToLower(s) {
+	case "true", "yes", "on", "1":
+		return true, true
+	case "false", "no", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// parseWhole reads a whole number of plain digits. Signs, spaces and
+// exponents are refused so that what people see is what they get; numbers
+// too long to matter read as 10000000 (out of every range here).
+func parseWhole(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	s = strings.TrimLeft(s, "0")
+	if len(s) > 7 {
+		return 10_000_000, true
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+// parseThreshold reads a fraction in (0, 1]: "0.6", ".6", "1", a decimal
+// comma "0,6", or a percentage "60%".
+func parseThreshold(s string) (float64, bool) {
+	pct := strings.HasSuffix(s, "%")
+	if pct {
+		s = strings.TrimSuffix(s, "%")
+	}
+	if !strings.Contains(s, ".") && strings.Count(s, ",") == 1 {
+		s = strings.Replace(s, ",", ".", 1)
+	}
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] >= '0' && s[i] <= '9':
+			digits++
+		case s[i] == '.' && strings.IndexByte(s, '.') == i:
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, false
+	}
+	if pct {
+		f /= 100
+	}
+	return f, f > 0 && f <= 1
+}
+
+func parseHelp(args []token) (Command, string) {
+	switch len(args) {
+	case 0:
+		return Help{}, ""
+	case 1:
+		topic, ok := helpTopic(args[0].text)
+		if !ok {
+			p := fmt.Sprintf("there is no help on %q; topics: %s", excerpt(args[0].text, 40), strings.Join(helpTopics, ", "))
+			if s := suggest(strings.ToLower(args[0].text), helpTopics, nil); s != "" {
+				p += "; did you mean " + s + "?"
+			}
+			return nil, p
+		}
+		return Help{Topic: topic}, ""
+	}
+	return nil, extra("help", args[1], "takes at most one topic")
+}
+
+func extra(name string, t token, rule string) string {
+	return fmt.Sprintf("unexpected %s: %s %s", quoteIfNeeded(excerpt(t.text, 40)), name, rule)
+}
+
+func parseOpen(args []token) (Command, string) {
+	if len(args) < 2 {
+		return nil, `open needs a title and at least one theme, e.g. /poll open "Theme for 2027" "DNSSEC" "DNS abuse"`
+	}
+	o := Open{Title: args[0].text}
+	if o.Title == "" {
+		return nil, "the title is empty"
+	}
+	for i, a := range args[1:] {
+		if a.text == "" {
+			return nil, fmt.Sprintf("theme %d is empty", i+1)
+		}
+		o.Themes = append(o.Themes, a.text)
+	}
+	return o, ""
+}
+
+func parsePreset(args []token) (Command, string) {
+	switch {
+	case len(args) == 0:
+		return nil, "preset needs the name of a theme list"
+	case args[0].text == "":
+		return nil, "the preset name is empty"
+	case len(args) > 1:
+		return nil, extra("preset", args[1], "takes one name (quote a name with spaces)")
+	}
+	return Preset{Preset: args[0].text}, ""
+}
+
+func parseList(args []token) (Command, string) {
+	switch len(args) {
+	case 0:
+		return List{Status: "open"}, ""
+	case 1:
+		s := strings.ToLower(args[0].text)
+		switch s {
+		case "open", "closed", "all":
+			return List{Status: s}, ""
+		}
+		return nil, fmt.Sprintf("list shows open, closed or all polls, not %q", excerpt(args[0].text, 40))
+	}
+	return nil, extra("list", args[1], "takes one of open, closed or all")
+}
+
+// pollID validates and normalizes a poll id as typed: "k7qx", "#K7QX" and
+// "K7QX:" are all K7QX.
+func pollID(t token) (string, string) {
+	s := strings.TrimRight(strings.TrimPrefix(t.text, "#"), ",:")
+	ok := len(s) > 0 && len(s) <= 32
+	for i := 0; ok && i < len(s); i++ {
+		c := s[i]
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		ok = alnum || i > 0 && (c == '-' || c == '_')
+	}
+	if !ok {
+		return "", fmt.Sprintf("%s is not a poll id (ids look like K7QX)", quoteIfNeeded(excerpt(t.text, 40)))
+	}
+	return polls.NormalizeID(s), ""
+}
+
+// pollOnly parses the subcommands whose one argument is a poll id.
+func pollOnly(name string, make func(id string) Command) func([]token) (Command, string) {
+	return func(args []token) (Command, string) {
+		switch len(args) {
+		case 0:
+			return nil, name + " needs a poll id"
+		case 1:
+			id, problem := pollID(args[0])
+			if problem != "" {
+				return nil, problem
+			}
+			return make(id), ""
+		}
+		return nil, extra(name, args[1], "takes only a poll id")
+	}
+}
+
+func parseVote(args []token) (Command, string) {
+	const need = "vote needs a poll id and at least one theme (a number or a label)"
+	if len(args) < 2 {
+		return nil, need
+	}
+	id, problem := pollID(args[0])
+	if problem != "" {
+		return nil, problem
+	}
+	v := Vote{Poll: id}
+	for _, a := range args[1:] {
+		if a.quoted {
+			if a.text == "" {
+				return nil, "a quoted theme is empty"
+			}
+			v.Themes = append(v.Themes, a.text)
+			continue
+		}
+		// "1,3,4" and "1, 3": commas separate themes outside quotes.
+		for part := range strings.SplitSeq(a.text, ",") {
+			if part != "" {
+				v.Themes = append(v.Themes, part)
+			}
+		}
+	}
+	if len(v.Themes) == 0 {
+		return nil, need
+	}
+	return v, ""
+}
+
+// joinWords joins the words of a group name: /poll group civil society.
+func joinWords(args []token) string {
+	words := make([]string, 0, len(args))
+	for _, a := range args {
+		if a.text != "" {
+			words = append(words, a.text)
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+func parseGroup(args []token) (Command, string) {
+	g := Group{Group: joinWords(args)}
+	if len(args) > 0 && g.Group == "" {
+		return nil, "the group name is empty"
+	}
+	return g, ""
+}
+
+func parseAssign(args []token) (Command, string) {
+	if len(args) < 2 {
+		return nil, "assign needs a user and a group, e.g. /poll assign @alice civil-society"
+	}
+	a := Assign{User: args[0].text, Group: joinWords(args[1:])}
+	switch {
+	case a.User == "":
+		return nil, "the user is empty"
+	case a.Group == "":
+		return nil, "the group name is empty"
+	}
+	return a, ""
+}
+
+func parseExtend(args []token) (Command, string) {
+	if len(args) < 2 {
+		return nil, "extend needs a poll id and a duration, e.g. /poll extend K7QX 1d"
+	}
+	if len(args) > 2 {
+		return nil, extra("extend", args[2], "takes a poll id and one duration (like 1d12h, no spaces)")
+	}
+	id, problem := pollID(args[0])
+	if problem != "" {
+		return nil, problem
+	}
+	d, err := ParseDuration(args[1].text)
+	if err != nil {
+		return nil, err.(*UsageError).Problem
+	}
+	return Extend{Poll: id, By: d}, ""
+}
+
+func parseExport(args []token) (Command, string) {
+	if len(args) == 0 {
+		return nil, "export needs a poll id"
+	}
+	id, problem := pollID(args[0])
+	if problem != "" {
+		return nil, problem
+	}
+	e := Export{Poll: id}
+	var what string
+	for _, a := range args[1:] {
+		w := strings.ToLower(a.text)
+		switch w {
+		case "csv", "json", "md", "markdown":
+			if e.Format != "" {
+				return nil, fmt.Sprintf("export takes one format, not both %s and %s", e.Format, w)
+			}
+			e.Format = w
+			if w == "markdown" {
+				e.Format = "md"
+			}
+		case "ballots", "tally":
+			if what != "" {
+				return nil, fmt.Sprintf("export gives either the ballots or the tally, not both %s and %s", what, w)
+			}
+			what = w
+		default:
+			return nil, fmt.Sprintf("export takes a format (csv, json or md) and ballots or tally, not %q", excerpt(a.text, 40))
+		}
+	}
+	if e.Format == "" {
+		e.Format = "csv"
+	}
+	e.Ballots = what == "ballots"
+	return e, ""
+}
+
+// ParseDuration reads a duration of the command grammar: a sequence of
+// numbers with units w (weeks), d (days), h, m and s, such as 90m, 48h,
+// 1h30m, 2d, 1d12h, 1w or 1.5h; unit words (2days, 3 hours) work too. It
+// must be more than zero and at most 366 days; it is rounded to the second.
+// Errors are *UsageError with a Problem for the person who typed it.
+func ParseDuration(s string) (time.Duration, error) {
+	d, problem := parseDuration(s)
+	if problem != "" {
+		return 0, valueError("%s", problem)
+	}
+	return d, nil
+}
+
+// maxDuration bounds durations: a poll runs for at most about a year.
+const maxDuration = 366 * 24 * time.Hour
+
+var durationUnits = map[string]time.Duration{
+	"w": 7 * 24 * time.Hour, "wk": 7 * 24 * time.Hour, "week": 7 * 24 * time.Hour, "weeks": 7 * 24 * time.Hour,
+	"d": 24 * time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour,
+	"h": time.Hour, "hr": time.Hour, "hrs": time.Hour, "hour": time.Hour, "hours": time.Hour,
+	"m": time.Minute, "min": time.Minute, "mins": time.Minute, "minute": time.Minute, "minutes": time.Minute,
+	"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
+}
+
+func parseDuration(in string) (time.Duration, string) {
+	s := strings.ToLower(strings.Join(strings.Fields(in), ""))
+	s = strings.TrimPrefix(s, "+") // /poll extend K7QX +1d
+	bad := fmt.Sprintf("%q is not a duration like 90m, 48h, 1h30m or 2d", excerpt(in, 40))
+	if s == "" {
+		return 0, bad
+	}
+	var total time.Duration
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		whole := s[:i]
+		var frac string
+		if i < len(s) && s[i] == '.' {
+			j := i + 1
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			frac, i = s[i+1:j], j
+		}
+		if whole == "" && frac == "" {
+			return 0, bad
+		}
+		j := i
+		for j < len(s) && s[j] >= 'a' && s[j] <= 'z' {
+			j++
+		}
+		unit, ok := durationUnits[s[i:j]]
+		if !ok {
+			if i == j && j == len(s) {
+				return 0, fmt.Sprintf("%q needs a unit, e.g. %sh for hours or %sd for days", excerpt(in, 40), excerpt(s, 20), excerpt(s, 20))
+			}
+			return 0, bad
+		}
+		s = s[j:]
+		// Bound every step so that the arithmetic below cannot overflow.
+		w, _ := parseWhole(whole)
+		if whole != "" && (w >= 10_000_000 || time.Duration(w)*unit > maxDuration) {
+			return 0, fmt.Sprintf("%q is longer than 366 days", excerpt(in, 40))
+		}
+		part := time.Duration(w) * unit
+		if len(frac) > 9 {
+			frac = frac[:9]
+		}
+		if frac != "" {
+			f, _ := strconv.Atoi(frac + strings.Repeat("0", 9-len(frac)))
+			part += time.Duration(f) * (unit / time.Second) // f nanounits = f*unit/1e9
+		}
+		total += part
+		if total > maxDuration {
+			return 0, fmt.Sprintf("%q is longer than 366 days", excerpt(in, 40))
+		}
+	}
+	total = total.Round(time.Second)
+	if total <= 0 {
+		return 0, fmt.Sprintf("%q is not more than zero", excerpt(in, 40))
+	}
+	return total, ""
+}
+
+// FormatDuration writes d in the canonical form ParseDuration reads: days,
+// hours, minutes and seconds with zero parts left out ("2d", "1h30m",
+// "1d12h"). Sub-second parts are dropped.
+func FormatDuration(d time.Duration) string {
+	if d < time.Second {
+		return "0s"
+	}
+	var b strings.Builder
+	for _, u := range []struct {
+		size time.Duration
+		name string
+	}{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}, {time.Second, "s"}} {
+		if n := d / u.size; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10))
+			b.WriteString(u.name)
+			d -= n * u.size
+		}
+	}
+	return b.String()
+}
+
+// ParseDeadline reads a --closes value: a duration (see ParseDuration) or a
+// time: RFC 3339 ("2026-12-01T15:00:00Z", "2026-12-01T15:00:00+01:00"),
+// the same without seconds ("2026-12-01T15:00Z"), or a date
+// ("2026-12-01", 00:00 UTC). Times are converted to UTC. Errors are
+// *UsageError.
+func ParseDeadline(s string) (Deadline, error) {
+	if d, problem := parseDuration(s); problem == "" {
+		return Deadline{In: d}, nil
+	} else if looksLikeDuration(s) {
+		return Deadline{}, valueError("%s", problem)
+	}
+	t, problem := parseTime(s)
+	if problem != "" {
+		return Deadline{}, valueError("%s", problem)
+	}
+	return Deadline{At: t}, nil
+}
+
+// looksLikeDuration tells a bad duration ("400d") from a bad time, so the
+// problem reported is the one the person meant.
+func looksLikeDuration(s string) bool {
+	s = strings.TrimSpace(s)
+	return s != "" && strings.IndexByte("0123456789.+", s[0]) >= 0 && !strings.ContainsAny(s, "-:")
+}
+
+var timeLayouts = []string{
+	time.RFC3339,               // 2026-12-01T15:00:00Z, fractions accepted
+	"2006-01-02T15:04Z07:00",   // without seconds
+	"2006-01-02T15:04:05Z0700", // +0100 offsets
+	"2006-01-02T15:04Z0700",
+}
+
+func parseTime(in string) (time.Time, string) {
+	s := strings.ToUpper(strings.TrimSpace(in))
+	s = strings.Replace(s, " ", "T", 1) // "2026-12-01 15:00Z", quoted
+	bad := fmt.Sprintf("%q is not a duration like 48h or a time like 2026-12-01T15:00Z", excerpt(in, 40))
+	var t time.Time
+	if d, err := time.Parse("2006-01-02", s); err == nil {
+		t = d
+	} else {
+		ok := false
+		for _, layout := range timeLayouts {
+			if p, err := time.Parse(layout, s); err == nil {
+				t, ok = p, true
+				break
+			}
+		}
+		if !ok {
+			for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
+				if _, err := time.Parse(layout, s); err == nil {
+					return time.Time{}, fmt.Sprintf("%q needs a time zone: add Z for UTC or an offset like +01:00", excerpt(in, 40))
+				}
+			}
+			return time.Time{}, bad
+		}
+	}
+	t = t.UTC()
+	// Years outside 2000..9999 are typos, and 10000 has no RFC 3339 form.
+	switch y := t.Year(); {
+	case y < 2000:
+		return time.Time{}, fmt.Sprintf("%q is in the past", excerpt(in, 40))
+	case y > 9999:
+		return time.Time{}, fmt.Sprintf("%q is too far in the future", excerpt(in, 40))
+	}
+	return t, ""
+}
+
+// ParseThemes reads a list of theme labels as Discord's themes: option
+// carries it: quoted labels ("DNSSEC" "DNS abuse"), or labels separated by
+// semicolons or newlines (DNSSEC; DNS abuse). Labels are trimmed, white
+// space folded, empty ones dropped. Commas separate nothing here: they occur
+// in labels ("Safety, security and stability").
+func ParseThemes(s string) ([]string, error) {
+	if len(s) > maxTextBytes {
+		return nil, valueError("the theme list is too long: at most %d bytes", maxTextBytes)
+	}
+	if !utf8.ValidString(s) {
+		return nil, valueError("the theme list is not valid text (UTF-8)")
+	}
+	var out []string
+	add := func(label string) error {
+		if label = foldSpace(label); label != "" {
+			if len(out) == maxTokens {
+				return valueError("too many themes: at most %d", maxTokens)
+			}
+			out = append(out, label)
+		}
+		return nil
+	}
+	for i := 0; i < len(s); {
+		r, w := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case unicode.IsSpace(r) || r == ';':
+			i += w
+		case quoteClosers[r] != "":
+			text, n, ok := readQuoted(s[i:], ",;\n")
+			if !ok {
+				return nil, unterminated(s[i:])
+			}
+			if err := add(text); err != nil {
+				return nil, err
+			}
+			i += n
+		default:
+			end := strings.IndexAny(s[i:], ";\n")
+			if end < 0 {
+				end = len(s) - i
+			}
+			if err := add(s[i : i+end]); err != nil {
+				return nil, err
+			}
+			i += end
+		}
+	}
+	if len(out) == 0 {
+		return nil, valueError(`no themes given: quote each label ("DNSSEC" "DNS abuse") or separate them with ; (DNSSEC; DNS abuse)`)
+	}
+	return out, nil
+}
+
+// Canonical text. String on every command writes the subcommand word first,
+// then its arguments, then options in the order of the options table, so
+// that Parse(c.String()) is c again: labels in straight double quotes with "
+// and \ escaped, durations as FormatDuration writes them, times in RFC 3339
+// UTC, defaults (list open, export csv tally) left out.
+
+// quote writes s as a double-quoted string.
+func quote(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' || s[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(s[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// quoteIfNeeded leaves a word bare when Parse would read it back as the
+// same single word: poll ids, @mentions, slugs.
+func quoteIfNeeded(s string) string {
+	if s == "" || isOption(s) || s[0] == '-' || strings.ContainsRune(s, ',') ||
+		strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+		return quote(s)
+	}
+	if r, _ := utf8.DecodeRuneInString(s); quoteClosers[r] != "" {
+		return quote(s)
+	}
+	return s
+}
+
+// String writes the deadline as --closes takes it: a canonical duration, a
+// time in RFC 3339 UTC, or "" for none.
+func (d Deadline) String() string {
+	switch {
+	case d.In > 0:
+		return FormatDuration(d.In)
+	case !d.At.IsZero():
+		return d.At.UTC().Format(time.RFC3339Nano)
+	}
+	return ""
+}
+
+// String writes the options that differ from the defaults, each with a
+// leading space.
+func (o OpenOptions) String() string {
+	var b strings.Builder
+	if o.Kind != "" {
+		b.WriteString(" --kind " + quoteIfNeeded(string(o.Kind)))
+	}
+	if !o.Closes.IsZero() {
+		b.WriteString(" --closes " + o.Closes.String())
+	}
+	if o.Anonymous {
+		b.WriteString(" --anonymous")
+	}
+	if o.HideResults {
+		b.WriteString(" --hide-results")
+	}
+	if o.Quorum != 0 {
+		b.WriteString(" --quorum " + strconv.Itoa(o.Quorum))
+	}
+	if o.Threshold != 0 {
+		b.WriteString(" --threshold " + strconv.FormatFloat(o.Threshold, 'f', -1, 64))
+	}
+	if o.MaxChoices != 0 {
+		b.WriteString(" --max-choices " + strconv.Itoa(o.MaxChoices))
+	}
+	return b.String()
+}
+
+func (c Help) String() string {
+	if c.Topic == "" {
+		return "help"
+	}
+	return "help " + quoteIfNeeded(c.Topic)
+}
+
+func (c Open) String() string {
+	var b strings.Builder
+	b.WriteString("open ")
+	b.WriteString(quote(c.Title))
+	for _, t := range c.Themes {
+		b.WriteByte(' ')
+		b.WriteString(quote(t))
+	}
+	b.WriteString(c.Opts.String())
+	return b.String()
+}
+
+func (c Preset) String() string { return "preset " + quoteIfNeeded(c.Preset) + c.Opts.String() }
+
+func (c List) String() string {
+	if c.Status == "" || c.Status == "open" {
+		return "list"
+	}
+	return "list " + quoteIfNeeded(c.Status)
+}
+
+func (c Vote) String() string {
+	var b strings.Builder
+	b.WriteString("vote ")
+	b.WriteString(quoteIfNeeded(c.Poll))
+	for _, t := range c.Themes {
+		b.WriteByte(' ')
+		if isNumber(t) {
+			b.WriteString(t)
+		} else {
+			b.WriteString(quote(t))
+		}
+	}
+	return b.String()
+}
+
+func isNumber(s string) bool {
+	_, ok := parseWhole(s)
+	return ok
+}
+
+func (c Unvote) String() string { return "unvote " + quoteIfNeeded(c.Poll) }
+
+func (c Group) String() string {
+	if c.Group == "" {
+		return "group"
+	}
+	return "group " + quoteIfNeeded(c.Group)
+}
+
+func (c Assign) String() string {
+	return "assign " + quoteIfNeeded(c.User) + " " + quoteIfNeeded(c.Group)
+}
+
+func (c Close) String() string  { return "close " + quoteIfNeeded(c.Poll) }
+func (c Reopen) String() string { return "reopen " + quoteIfNeeded(c.Poll) }
+func (c Cancel) String() string { return "cancel " + quoteIfNeeded(c.Poll) }
+func (c Extend) String() string {
+	return "extend " + quoteIfNeeded(c.Poll) + " " + FormatDuration(c.By)
+}
+func (c Report) String() string { return "report " + quoteIfNeeded(c.Poll) }
+
+func (c Export) String() string {
+	s := "export " + quoteIfNeeded(c.Poll)
+	if c.Format != "" && c.Format != "csv" {
+		s += " " + quoteIfNeeded(c.Format)
+	}
+	if c.Ballots {
+		s += " ballots"
+	}
+	return s
+}

@@ -1,0 +1,206 @@
+package bot
+
+import (
+	"strings"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+// openOptionsUsage is the option part of the open and preset usage lines.
+const openOptionsUsage = `[--kind approval|single|ranked] [--closes 48h|2026-12-01T15:00Z] [--anonymous] [--hide-results] [--quorum N] [--threshold 0.6] [--max-choices N]`
+
+// usageLines are the usage lines of DESIGN.md section 5, one per subcommand.
+// UsageError.Usage is one of these.
+var usageLines = map[string]string{
+	"help":   "/poll help [TOPIC]",
+	"open":   `/poll open "Title" "Theme one" "Theme two" ... ` + openOptionsUsage,
+	"preset": "/poll preset NAME " + openOptionsUsage,
+	"list":   "/poll list [open|closed|all]",
+	"vote":   "/poll vote ID THEME...",
+	"unvote": "/poll unvote ID",
+	"group":  "/poll group [GROUP]",
+	"assign": "/poll assign @user GROUP",
+	"close":  "/poll close ID",
+	"reopen": "/poll reopen ID",
+	"cancel": "/poll cancel ID",
+	"extend": "/poll extend ID DURATION",
+	"report": "/poll report ID",
+	"export": "/poll export ID [csv|json|md] [ballots|tally]",
+}
+
+// generalUsage is shown for text whose subcommand is unknown.
+const generalUsage = "/poll open|preset|list|vote|unvote|group|assign|close|reopen|cancel|extend|report|export|help ... (/poll help lists them)"
+
+// Usage returns the usage line of a subcommand ("vote" -> "/poll vote ID
+// THEME..."), or the general one for an unknown name.
+func Usage(name string) string {
+	if u, ok := usageLines[strings.ToLower(name)]; ok {
+		return u
+	}
+	return generalUsage
+}
+
+// helpTopics are the topics of /poll help TOPIC, canonical names only.
+var helpTopics = []string{"open", "preset", "list", "vote", "groups", "close", "reopen", "cancel", "extend", "report", "export"}
+
+// helpAliases send the other words people ask about to a topic.
+var helpAliases = map[string]string{
+	"help": "", "commands": "",
+	"unvote": "vote", "ballot": "vote", "voting": "vote",
+	"group": "groups", "assign": "groups", "stakeholder": "groups", "stakeholders": "groups",
+	"consensus": "report", "status": "report", "statuses": "report", "results": "report", "score": "report",
+	"options": "open", "flags": "open", "closes": "open", "duration": "open", "durations": "open", "deadline": "open",
+	"presets": "preset",
+}
+
+// helpTopic maps what follows /poll help to a canonical topic.
+func helpTopic(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if t, ok := helpAliases[s]; ok {
+		return t, true
+	}
+	for _, t := range helpTopics {
+		if s == t {
+			return t, true
+		}
+	}
+	return "", s == ""
+}
+
+// HelpText is the text of /poll help TOPIC: the overview of every
+// subcommand for "", and a page per topic (see helpTopics; subcommand names
+// and a few synonyms such as "consensus" are accepted). An unknown topic
+// gets the overview after a line saying so.
+func HelpText(topic string) string {
+	t, ok := helpTopic(topic)
+	if !ok {
+		return "There is no help on " + quote(excerpt(topic, 40)) + ".\n\n" + overview
+	}
+	if t == "" {
+		return overview
+	}
+	if page, ok := helpPages[t]; ok {
+		return page
+	}
+	return "Usage: " + usageLines[t] + "\n\n" + shortHelp[t] + "\n"
+}
+
+// shortHelp is the one-line description of each subcommand.
+var shortHelp = map[string]string{
+	"help":   "Show this help, or the help on one topic.",
+	"open":   "Start a poll of candidate themes. Whoever opens a poll facilitates it.",
+	"preset": "Start a poll from a saved list of themes.",
+	"list":   "List the polls here: open (the default), closed or all.",
+	"vote":   "Vote for themes by number or label. Voting again replaces your ballot.",
+	"unvote": "Take back your ballot.",
+	"group":  "Show your stakeholder group, or set it.",
+	"assign": "Put a participant in a stakeholder group (configured facilitators only).",
+	"close":  "Close a poll now and post its report.",
+	"reopen": "Reopen a closed poll; its ballots are kept.",
+	"cancel": "Cancel a poll: no report is posted.",
+	"extend": "Move a poll's deadline later by a duration, e.g. 1d or 12h.",
+	"report": "Show the consensus report: which themes have support across groups.",
+	"export": "Download the tally (or, for facilitators, the ballots) as CSV, JSON or Markdown.",
+}
+
+var overview = buildOverview()
+
+func buildOverview() string {
+	var b strings.Builder
+	line := func(usage, text string) {
+		b.WriteString("  " + usage + "\n      " + text + "\n")
+	}
+	b.WriteString("/poll runs consensus polls across stakeholder groups: people vote for the themes they support, and the report shows which themes have support in every group, not just a majority.\n\n")
+	b.WriteString("For everyone:\n")
+	for _, n := range []string{"vote", "unvote", "group", "list", "report", "export", "help"} {
+		line(usageLines[n], shortHelp[n])
+	}
+	b.WriteString("\nFor facilitators (whoever opens a poll, and configured facilitators):\n")
+	line(`/poll open "Title" "Theme one" "Theme two" ... [options]`, shortHelp["open"])
+	line("/poll preset NAME [options]", shortHelp["preset"])
+	for _, n := range []string{"close", "reopen", "cancel", "extend", "assign"} {
+		line(usageLines[n], shortHelp[n])
+	}
+	b.WriteString("  Exporting ballots (export ID ballots) is for facilitators too.\n")
+	b.WriteString("\nExamples:\n")
+	for _, ex := range []string{
+		`/poll open "Theme for 2027" "DNSSEC" "DNS abuse" "BCP38 (DDoS mitigation)" --closes 48h`,
+		`/poll vote K7QX 1 3`,
+		`/poll vote K7QX "DNS abuse"`,
+		`/poll group civil society`,
+		`/poll report K7QX`,
+		`/poll export K7QX json`,
+	} {
+		b.WriteString("  " + ex + "\n")
+	}
+	b.WriteString("\nMore: /poll help TOPIC, with TOPIC one of " + strings.Join(helpTopics, ", ") + ".\n")
+	return b.String()
+}
+
+var helpPages = map[string]string{
+	"open": `Usage: ` + usageLines["open"] + `
+
+Start a poll. The first quoted text is the title, each further one a candidate theme (1 to 25 themes, each at most 80 characters). Quote every label that has spaces; straight or curly quotes both work.
+
+Options (anywhere after the word open; --name value or --name=value):
+  --kind approval      vote for every theme you support (the default)
+  --kind single        vote for one theme
+  --kind ranked        put themes in order of preference (at least 2 themes)
+  --closes 48h         close after a duration: 90m, 48h, 1h30m, 2d, 1w (at most 366 days)
+  --closes 2026-12-01T15:00Z   close at a time (Z is UTC, or an offset like +01:00; a bare date means 00:00 UTC)
+  --anonymous          keep no platform user ids with the ballots
+  --hide-results       show results only once the poll is closed
+  --quorum N           ballots a group needs before it counts (default 3)
+  --threshold 0.6      support a group needs for a theme, more than 0 and at most 1, or 60% (default 0.5)
+  --max-choices N      most themes one ballot may choose (approval and ranked)
+
+Example:
+  /poll open "Theme for 2027" "DNSSEC" "DNS abuse" "BCP38 (DDoS mitigation)" --closes 48h
+`,
+	"preset": `Usage: ` + usageLines["preset"] + `
+
+Start a poll from a saved list of themes, built in or configured for this workspace. The options are those of /poll open (see /poll help open).
+
+Example:
+  /poll preset igf-themes --closes 2d --quorum 2
+`,
+	"vote": `Usage: ` + usageLines["vote"] + `
+       ` + usageLines["unvote"] + `
+
+Vote in poll ID (the short code on the poll, like K7QX) for themes given by their number on the poll or by their label. Quote a label that has spaces. Numbers may be separated by commas.
+  /poll vote K7QX 1 3 4
+  /poll vote K7QX 1,3,4
+  /poll vote K7QX "DNS abuse" DNSSEC
+
+In a single-choice poll give one theme; in a ranked poll give the themes in your order of preference, the most preferred first. Voting again replaces your ballot; /poll unvote ID takes it back. The buttons on the poll message do the same.
+
+Your ballot counts for your stakeholder group (see /poll help groups). If you have none yet you are asked to pick one, and your vote is kept and counted as soon as you do.
+`,
+	"groups": `Usage: ` + usageLines["group"] + `
+       ` + usageLines["assign"] + `   (facilitators)
+
+Every ballot counts for the voter's stakeholder group, because the report looks for support across groups. /poll group shows your group; /poll group GROUP sets it (/poll group civil society). Facilitators can put someone in a group with /poll assign @user GROUP, and a workspace can map platform roles to groups; a facilitator's assignment comes first, then the role, then your own choice.
+
+The usual groups are: ` + groupList() + `. A workspace may configure others.
+`,
+	"report": `Usage: ` + usageLines["report"] + `
+
+The report ranks the themes and gives each a status, looking at each stakeholder group separately: a theme that one large group loves and every other group rejects does not have consensus. A group counts once it has cast enough ballots (the quorum, 3 by default); groups below that are listed as under-represented. A group supports a theme when at least the threshold (half, by default) of its ballots chose it.
+
+  consensus     every group that counts supports the theme, clearly enough that it is not down to a few ballots
+  emerging      every group that counts supports it, but some only narrowly or on few ballots: likely, not yet sure
+  divided       some groups support it and others do not
+  low           no group supports it
+  insufficient  fewer than two groups have voted enough to compare
+
+Themes are ranked by a score that rewards support in every group at once, then by the average support of the groups, then by overall support. Anyone may see the report of a closed poll, or of an open poll that shows live results.
+`,
+}
+
+func groupList() string {
+	ids := make([]string, len(polls.DefaultGroups))
+	for i, g := range polls.DefaultGroups {
+		ids[i] = string(g.ID)
+	}
+	return strings.Join(ids, ", ")
+}
