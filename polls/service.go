@@ -438,7 +438,7 @@ func (s *Service) finish(ctx context.Context, tenant, id string, to Status) (boo
 	if p.Status == StatusCancelled {
 		return false, p, errorf(ErrCancelled, "poll %s was already cancelled", p.ID)
 	}
-	changed, err := s.store.Close(ctx, tenant, p.ID, to, s.now().UTC().Truncate(time.Millisecond))
+	changed, err := s.store.ClosePoll(ctx, tenant, p.ID, to, s.now().UTC().Truncate(time.Millisecond))
 	if err != nil {
 		return false, p, storeErr(p, err)
 	}
@@ -559,7 +559,7 @@ func (s *Service) CloseDue(ctx context.Context, limit int) ([]*Poll, error) {
 			}
 			continue
 		}
-		ok, err := s.store.Close(ctx, k.Tenant, k.ID, StatusClosed, p.ClosesAt)
+		ok, err := s.store.ClosePoll(ctx, k.Tenant, k.ID, StatusClosed, p.ClosesAt)
 		if err != nil && !errors.Is(err, ErrCancelled) {
 			errs = append(errs, fmt.Errorf("close %s: %w", k, err))
 			continue

@@ -2,6 +2,7 @@ package polls
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -12,10 +13,18 @@ import (
 //
 // Tenants and poll ids are opaque strings to a store; tenants never contain
 // '}' and ids are short upper-case tokens.
+//
+// Rules every store keeps, beyond the method comments (storage/storetest
+// checks them all): times come back in UTC at millisecond precision;
+// operations on an unknown poll return ErrNotFound, except Ballot
+// (ErrNoBallot) and Ballots (nothing); Retract makes the same status and
+// deadline checks as Cast; a store is an io.Closer that releases its file or
+// connections.
 type Store interface {
 	PollStore
 	BallotStore
 	GroupStore
+	io.Closer
 }
 
 // PollStore keeps poll definitions, their status and the deadline index.
@@ -27,11 +36,11 @@ type PollStore interface {
 	Poll(ctx context.Context, tenant, id string) (*Poll, error)
 	// Polls returns a tenant's polls, oldest first.
 	Polls(ctx context.Context, tenant string) ([]*Poll, error)
-	// Close moves a poll to closed (from open) or cancelled (from open or
+	// ClosePoll moves a poll to closed (from open) or cancelled (from open or
 	// closed) at the given time, and drops it from the deadline index. It
 	// reports whether this call made the change: of several racing
 	// callers, exactly one gets true.
-	Close(ctx context.Context, tenant, id string, to Status, at time.Time) (bool, error)
+	ClosePoll(ctx context.Context, tenant, id string, to Status, at time.Time) (bool, error)
 	// Reopen moves a closed poll back to open with a new deadline (zero:
 	// none). It reports whether this call made the change; a cancelled
 	// poll gives ErrCancelled.
@@ -57,11 +66,13 @@ type BallotStore interface {
 	Cast(ctx context.Context, tenant, id string, b Ballot) (prev *Ballot, err error)
 	// Toggle adds the theme to the voter's approval ballot or removes it,
 	// atomically, with the same checks as Cast plus the poll's max choices
-	// (ErrTooManyChoices). A ballot whose last theme is removed is deleted.
-	// It returns the resulting ballot (no choices: deleted).
+	// (ErrTooManyChoices). The ballot takes b's group and cast time. A
+	// ballot whose last theme is removed is deleted. Polls of other kinds
+	// give ErrInvalidOption. It returns the resulting ballot (no choices:
+	// deleted).
 	Toggle(ctx context.Context, tenant, id string, b Ballot, theme int) (Ballot, error)
-	// Retract deletes the voter's ballot (open polls only) and reports
-	// whether there was one.
+	// Retract deletes the voter's ballot (open polls before their deadline
+	// only) and reports whether there was one.
 	Retract(ctx context.Context, tenant, id, voter string) (bool, error)
 	// Ballot returns the voter's ballot, or ErrNoBallot.
 	Ballot(ctx context.Context, tenant, id, voter string) (Ballot, error)
@@ -83,7 +94,8 @@ type GroupStore interface {
 	// Hold keeps a vote for the holder key (one per poll; a newer one for
 	// the same poll replaces it) for ttl.
 	Hold(ctx context.Context, tenant, holder string, v HeldVote, ttl time.Duration) error
-	// TakeHeld removes and returns the holder's unexpired held votes.
+	// TakeHeld removes and returns the holder's unexpired held votes. Each
+	// vote expires on its own: a newer hold does not extend an older one.
 	TakeHeld(ctx context.Context, tenant, holder string) ([]HeldVote, error)
 }
 
