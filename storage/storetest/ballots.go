@@ -1,0 +1,287 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+// testApproval: casting, replacing (a new group moves the counts) and
+// retracting keep the tally exact; Cast returns the replaced ballot.
+func testApproval(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	p := newPoll(tn, "APPR", polls.Approval, themes(4)...)
+	create(t, s, p)
+	m := newModel(p)
+	m.check(t, "empty poll", s)
+
+	m.cast(t, s, ballot("v1", gov, 0, 1))
+	m.cast(t, s, ballot("v2", civil, 1, 2, 3))
+	m.cast(t, s, ballot("v3", gov, 3))
+	mustTally(t, "after three casts", s, p.Key(), tallyOf(4, map[polls.Group]counts{
+		gov:   {2, []int64{1, 1, 0, 1}},
+		civil: {1, []int64{0, 1, 1, 1}},
+	}))
+	m.check(t, "after three casts", s)
+
+	m.cast(t, s, ballot("v1", civil, 2)) // replaced, and in another group
+	mustTally(t, "after v1 moved to civil-society", s, p.Key(), tallyOf(4, map[polls.Group]counts{
+		gov:   {1, []int64{0, 0, 0, 1}},
+		civil: {2, []int64{0, 1, 2, 1}},
+	}))
+	m.check(t, "after v1 moved to civil-society", s)
+
+	m.retract(t, s, "v2")
+	m.retract(t, s, "v2") // nothing left: false
+	m.retract(t, s, "nobody")
+	_, err := s.Ballot(t.Context(), tn, p.ID, "v2")
+	mustIs(t, "Ballot(retracted)", err, polls.ErrNoBallot)
+	mustTally(t, "after retracting v2", s, p.Key(), tallyOf(4, map[polls.Group]counts{
+		gov:   {1, []int64{0, 0, 0, 1}},
+		civil: {1, []int64{0, 0, 1, 0}},
+	}))
+	m.check(t, "after retracting v2", s)
+
+	m.retract(t, s, "v1")
+	m.retract(t, s, "v3")
+	mustTally(t, "after retracting everyone", s, p.Key(), polls.NewTally())
+	m.check(t, "after retracting everyone", s)
+}
+
+// testSingle: one theme per ballot, one point each.
+func testSingle(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	p := newPoll(tn, "SNGL", polls.Single, themes(3)...)
+	create(t, s, p)
+	m := newModel(p)
+	m.cast(t, s, ballot("v1", gov, 2))
+	m.cast(t, s, ballot("v2", gov, 0))
+	m.cast(t, s, ballot("v3", civil, 2))
+	mustTally(t, "after three casts", s, p.Key(), tallyOf(3, map[polls.Group]counts{
+		gov:   {2, []int64{1, 0, 1}},
+		civil: {1, []int64{0, 0, 1}},
+	}))
+	m.cast(t, s, ballot("v2", tech, 2))
+	mustTally(t, "after v2 changed theme and group", s, p.Key(), tallyOf(3, map[polls.Group]counts{
+		gov:   {1, []int64{0, 0, 1}},
+		civil: {1, []int64{0, 0, 1}},
+		tech:  {1, []int64{0, 0, 1}},
+	}))
+	m.check(t, "after v2 changed", s)
+}
+
+// testRanked: the i-th preference (0-based) of m themes scores m-1-i
+// integer Borda points (polls.Points); unranked themes score nothing.
+func testRanked(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	p := newPoll(tn, "RANK", polls.Ranked, themes(4)...)
+	create(t, s, p)
+	m := newModel(p)
+	m.cast(t, s, ballot("v1", gov, 2, 0, 3, 1)) // 3, 2, 1, 0 points
+	m.cast(t, s, ballot("v2", gov, 1, 2))       // 3, 2
+	m.cast(t, s, ballot("v3", civil, 3))        // 3
+	mustTally(t, "after three casts", s, p.Key(), tallyOf(4, map[polls.Group]counts{
+		gov:   {2, []int64{2, 3, 5, 1}},
+		civil: {1, []int64{0, 0, 0, 3}},
+	}))
+	m.check(t, "after three casts", s)
+
+	m.cast(t, s, ballot("v1", civil, 0))
+	mustTally(t, "after v1 re-ranked in civil-society", s, p.Key(), tallyOf(4, map[polls.Group]counts{
+		gov:   {1, []int64{0, 3, 2, 0}},
+		civil: {2, []int64{3, 0, 0, 3}},
+	}))
+	m.retract(t, s, "v2")
+	m.check(t, "after retracting v2", s)
+}
+
+// testStream: Ballots visits every ballot exactly once, also past any
+// chunking a store does; it stops at fn's first error and returns it; fn
+// may call the store, reads and writes, without deadlocking it.
+func testStream(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	p := newPoll(tn, "STRM", polls.Approval, themes(3)...)
+	create(t, s, p)
+	m := newModel(p)
+	const workers, each = 25, 100 // 2500 ballots: more than a chunk of 1000
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				b := ballot(fmt.Sprintf("v%02d-%03d", w, i), allGroups[(w+i)%len(allGroups)], i%3)
+				if _, err := s.Cast(ctx, tn, p.ID, b); err != nil {
+					t.Errorf("Cast(%s): %v", b.Voter, err)
+					return
+				}
+				mu.Lock()
+				m.ballots[b.Voter] = b
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	m.check(t, "2500 ballots", s)
+
+	errStop := errors.New("stop here")
+	calls := 0
+	err := s.Ballots(ctx, tn, p.ID, func(polls.Ballot) error {
+		calls++
+		if calls == 10 {
+			return errStop
+		}
+		return nil
+	})
+	mustIs(t, "Ballots(fn failing at the 10th ballot)", err, errStop)
+	if calls != 10 {
+		t.Fatalf("Ballots(fn failing at the 10th ballot): fn called %d times, want 10", calls)
+	}
+
+	// A store that held a lock or transaction across fn would hang here;
+	// fail instead.
+	done := make(chan error, 1)
+	go func() {
+		n := 0
+		done <- s.Ballots(ctx, tn, p.ID, func(b polls.Ballot) error {
+			n++
+			if n%500 != 0 {
+				return nil
+			}
+			if _, err := s.Ballot(ctx, tn, p.ID, b.Voter); err != nil {
+				return fmt.Errorf("calling Ballot inside fn: %w", err)
+			}
+			if err := s.SetMembership(ctx, tn, b.Voter, polls.Membership{Group: b.Group, Source: polls.SourceDeclared}); err != nil {
+				return fmt.Errorf("calling SetMembership inside fn: %w", err)
+			}
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		must(t, "Ballots(fn using the store)", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Ballots(fn using the store): no return after 30s; is a lock held across fn?")
+	}
+
+	empty := newPoll(tn, "NONE", polls.Approval, themes(2)...)
+	create(t, s, empty)
+	must(t, "Ballots(empty poll)", s.Ballots(ctx, tn, empty.ID, func(b polls.Ballot) error {
+		return fmt.Errorf("unexpected ballot %+v", b)
+	}))
+}
+
+// testBallotsNotFound: ballot operations on a poll that does not exist
+// give ErrNotFound; on a voter without a ballot, ErrNoBallot.
+func testBallotsNotFound(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	_, err := s.Cast(ctx, tn, "ZZZZ", ballot("v1", gov, 0))
+	mustIs(t, "Cast(unknown poll)", err, polls.ErrNotFound)
+	_, err = s.Toggle(ctx, tn, "ZZZZ", ballot("v1", gov), 0)
+	mustIs(t, "Toggle(unknown poll)", err, polls.ErrNotFound)
+	_, err = s.Retract(ctx, tn, "ZZZZ", "v1")
+	mustIs(t, "Retract(unknown poll)", err, polls.ErrNotFound)
+	_, err = s.Tally(ctx, tn, "ZZZZ")
+	mustIs(t, "Tally(unknown poll)", err, polls.ErrNotFound)
+
+	p := newPoll(tn, "HERE", polls.Approval, themes(2)...)
+	create(t, s, p)
+	_, err = s.Ballot(ctx, tn, p.ID, "v1")
+	mustIs(t, "Ballot(no ballot)", err, polls.ErrNoBallot)
+}
+
+// toggle toggles theme for b's voter and checks the resulting ballot: the
+// voter, b's group and cast time, and the choices wanted; or, wanting
+// none, that the ballot is gone.
+func (m *model) toggle(t testing.TB, s polls.Store, b polls.Ballot, theme int, want ...int) {
+	t.Helper()
+	op := fmt.Sprintf("Toggle(%s %s theme %d)", b.Voter, b.Group, theme)
+	got, err := s.Toggle(context.Background(), m.p.Tenant, m.p.ID, b, theme)
+	must(t, op, err)
+	if len(want) == 0 {
+		if len(got.Choices) != 0 {
+			t.Fatalf("%s: choices %v, want none (ballot deleted)", op, got.Choices)
+		}
+		delete(m.ballots, b.Voter)
+		_, err := s.Ballot(context.Background(), m.p.Tenant, m.p.ID, b.Voter)
+		mustIs(t, op+": Ballot after the last theme went", err, polls.ErrNoBallot)
+		return
+	}
+	b.Choices = want
+	mustBallot(t, op, got, b)
+	m.ballots[b.Voter] = b
+}
+
+// testToggleMaxChoices: Toggle adds and removes single themes, keeps
+// approval choices sorted, refuses to pass max_choices (ErrTooManyChoices,
+// nothing changed), takes the group it is given, and deletes the ballot
+// with its last theme.
+func testToggleMaxChoices(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	p := newPoll(tn, "TGL2", polls.Approval, themes(4)...)
+	p.MaxChoices = 2
+	create(t, s, p)
+	m := newModel(p)
+
+	m.toggle(t, s, ballot("v", gov), 2, 2)
+	m.toggle(t, s, ballot("v", gov), 0, 0, 2)
+	m.check(t, "after two toggles", s)
+	mustTally(t, "after two toggles", s, p.Key(), tallyOf(4, map[polls.Group]counts{gov: {1, []int64{1, 0, 1, 0}}}))
+
+	_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", gov), 3)
+	mustIs(t, "Toggle(a third theme, max 2)", err, polls.ErrTooManyChoices)
+	m.check(t, "after a refused toggle", s)
+
+	m.toggle(t, s, ballot("v", civil), 0, 2) // removing moves the ballot to the new group
+	mustTally(t, "after a toggle in another group", s, p.Key(), tallyOf(4, map[polls.Group]counts{civil: {1, []int64{0, 0, 1, 0}}}))
+	m.toggle(t, s, ballot("w", tech), 3, 3)
+	m.check(t, "two voters", s)
+
+	m.toggle(t, s, ballot("v", civil), 2) // last theme: deleted
+	mustTally(t, "after v's last theme went", s, p.Key(), tallyOf(4, map[polls.Group]counts{tech: {1, []int64{0, 0, 0, 1}}}))
+	m.toggle(t, s, ballot("v", civil), 1, 1)
+	m.check(t, "after v came back", s)
+}
+
+// testToggleUnlimited: with max_choices 0 every theme can be chosen.
+func testToggleUnlimited(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	p := newPoll(tn, "TGLN", polls.Approval, themes(5)...)
+	create(t, s, p)
+	m := newModel(p)
+	m.toggle(t, s, ballot("v", acad), 4, 4)
+	m.toggle(t, s, ballot("v", acad), 0, 0, 4)
+	m.toggle(t, s, ballot("v", acad), 2, 0, 2, 4)
+	m.toggle(t, s, ballot("v", acad), 1, 0, 1, 2, 4)
+	m.toggle(t, s, ballot("v", acad), 3, 0, 1, 2, 3, 4)
+	m.toggle(t, s, ballot("v", acad), 2, 0, 1, 3, 4)
+	mustTally(t, "after six toggles", s, p.Key(), tallyOf(5, map[polls.Group]counts{acad: {1, []int64{1, 1, 0, 1, 1}}}))
+	m.check(t, "after six toggles", s)
+}
+
+// testToggleApprovalOnly: only approval ballots are toggled (a click on a
+// single-choice poll is a cast; ranked polls are ordered, not toggled).
+func testToggleApprovalOnly(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	for _, kind := range []polls.Kind{polls.Single, polls.Ranked} {
+		p := newPoll(tn, "TGK"+strings.ToUpper(string(kind[:1])), kind, themes(3)...)
+		create(t, s, p)
+		_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", acad), 1)
+		if !errors.Is(err, polls.ErrInvalidOption) {
+			t.Errorf("Toggle on a %s poll: err = %v, want ErrInvalidOption", kind, err)
+		}
+		if _, err := s.Ballot(t.Context(), tn, p.ID, "v"); !errors.Is(err, polls.ErrNoBallot) {
+			t.Errorf("Toggle on a %s poll stored a ballot (err %v)", kind, err)
+		}
+	}
+}
