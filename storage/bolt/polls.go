@@ -1,0 +1,217 @@
+package boltstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+// CreatePoll stores a new poll and indexes its deadline. ErrExists if the
+// tenant already has a poll with its id.
+func (s *Store) CreatePoll(ctx context.Context, p *polls.Poll) (err error) {
+	defer wrap(&err, "create poll %s/%s", p.Tenant, p.ID)
+	if p.ID == "" {
+		return errors.New("empty poll id")
+	}
+	rec := *p
+	rec.Themes = slices.Clone(p.Themes)
+	rec.Messages = slices.Clone(p.Messages)
+	rec.OpenedAt, rec.ClosesAt, rec.ClosedAt = stamp(p.OpenedAt), stamp(p.ClosesAt), stamp(p.ClosedAt)
+	if rec.Status == "" {
+		rec.Status = polls.StatusOpen
+	}
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		ps, err := tenantBucket(tx, rec.Tenant, bktPolls, true)
+		if err != nil {
+			return err
+		}
+		if ps.Bucket([]byte(rec.ID)) != nil {
+			return polls.ErrExists
+		}
+		pb, err := ps.CreateBucket([]byte(rec.ID))
+		if err != nil {
+			return err
+		}
+		for _, name := range [][]byte{bktBallots, bktTally, bktLog} {
+			if _, err := pb.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		if err := putPoll(pb, &rec); err != nil {
+			return err
+		}
+		return setDeadlineIndex(tx, time.Time{}, &rec)
+	})
+}
+
+// Poll returns a poll, or ErrNotFound.
+func (s *Store) Poll(ctx context.Context, tenant, id string) (p *polls.Poll, err error) {
+	defer wrap(&err, "poll %s/%s", tenant, id)
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		_, p, err = loadPoll(tx, tenant, id)
+		return err
+	})
+	return p, err
+}
+
+// Polls returns the tenant's polls by open time, oldest first (ties by id,
+// as in the Redis store's sorted set).
+func (s *Store) Polls(ctx context.Context, tenant string) (out []*polls.Poll, err error) {
+	defer wrap(&err, "polls of %s", tenant)
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		out = nil
+		ps, err := tenantBucket(tx, tenant, bktPolls, false)
+		if ps == nil || err != nil {
+			return err
+		}
+		return ps.ForEachBucket(func(id []byte) error {
+			p, err := decodePoll(ps.Bucket(id).Get(keyPoll))
+			if err != nil {
+				return fmt.Errorf("%s: %w", id, err)
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b *polls.Poll) int {
+		return cmp.Or(a.OpenedAt.Compare(b.OpenedAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, err
+}
+
+// modify runs change on the poll inside one write transaction and, if it
+// reports a change, stores the poll, moves its deadline index entry and
+// logs the event change returns.
+func (s *Store) modify(ctx context.Context, tenant, id string, change func(p *polls.Poll) (*event, error)) (changed bool, err error) {
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		changed = false
+		pb, p, err := loadPoll(tx, tenant, id)
+		if err != nil {
+			return err
+		}
+		old := time.Time{}
+		if p.Status == polls.StatusOpen {
+			old = p.ClosesAt
+		}
+		e, err := change(p)
+		if err != nil || e == nil {
+			return err
+		}
+		if err := putPoll(pb, p); err != nil {
+			return err
+		}
+		if err := setDeadlineIndex(tx, old, p); err != nil {
+			return err
+		}
+		changed = true
+		return logEvent(pb, *e)
+	})
+	return changed, err
+}
+
+// ClosePoll moves an open poll to closed, or an open or closed one to
+// cancelled, and drops it from the deadline index. Closing a cancelled poll
+// gives ErrCancelled; repeating a change that is already made reports false.
+func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Status, at time.Time) (changed bool, err error) {
+	defer wrap(&err, "%s poll %s/%s", to, tenant, id)
+	if to != polls.StatusClosed && to != polls.StatusCancelled {
+		return false, fmt.Errorf("cannot close a poll to status %q", to)
+	}
+	at = stamp(at)
+	return s.modify(ctx, tenant, id, func(p *polls.Poll) (*event, error) {
+		switch {
+		case p.Status == to:
+			return nil, nil
+		case p.Status == polls.StatusCancelled:
+			return nil, polls.ErrCancelled
+		}
+		p.Status, p.ClosedAt = to, at
+		name := "close"
+		if to == polls.StatusCancelled {
+			name = "cancel"
+		}
+		return &event{Event: name, Status: to, At: at}, nil
+	})
+}
+
+// Reopen moves a closed poll back to open with a new deadline (zero: none).
+func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Time) (changed bool, err error) {
+	defer wrap(&err, "reopen poll %s/%s", tenant, id)
+	closesAt = stamp(closesAt)
+	return s.modify(ctx, tenant, id, func(p *polls.Poll) (*event, error) {
+		switch p.Status {
+		case polls.StatusOpen:
+			return nil, nil
+		case polls.StatusCancelled:
+			return nil, polls.ErrCancelled
+		}
+		p.Status, p.ClosesAt, p.ClosedAt = polls.StatusOpen, closesAt, time.Time{}
+		return &event{Event: "reopen", Status: p.Status, ClosesAt: closesAt, At: stamp(s.now())}, nil
+	})
+}
+
+// SetDeadline changes an open poll's deadline (zero: none); ErrNotOpen
+// otherwise.
+func (s *Store) SetDeadline(ctx context.Context, tenant, id string, closesAt time.Time) (err error) {
+	defer wrap(&err, "set deadline of %s/%s", tenant, id)
+	closesAt = stamp(closesAt)
+	_, err = s.modify(ctx, tenant, id, func(p *polls.Poll) (*event, error) {
+		if p.Status != polls.StatusOpen {
+			return nil, polls.ErrNotOpen
+		}
+		p.ClosesAt = closesAt
+		return &event{Event: "deadline", ClosesAt: closesAt, At: stamp(s.now())}, nil
+	})
+	return err
+}
+
+// SetMessage records a chat message showing the poll, replacing the one
+// for the same platform and channel.
+func (s *Store) SetMessage(ctx context.Context, tenant, id string, ref polls.MessageRef) (err error) {
+	defer wrap(&err, "set message of %s/%s", tenant, id)
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		pb, p, err := loadPoll(tx, tenant, id)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(p.Messages, func(m polls.MessageRef) bool {
+			return m.Platform == ref.Platform && m.Channel == ref.Channel
+		})
+		if i >= 0 {
+			p.Messages[i] = ref
+		} else {
+			p.Messages = append(p.Messages, ref)
+		}
+		return putPoll(pb, p)
+	})
+}
+
+// DueDeadlines returns up to limit (no limit if limit <= 0) open polls
+// whose deadline is at or before the given time, earliest first.
+func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (out []polls.Key, err error) {
+	defer wrap(&err, "due deadlines")
+	end := before.UnixMilli()
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		out = nil
+		c := tx.Bucket(bktDeadlines).Cursor()
+		for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
+			ms, key, err := parseDeadlineKey(k)
+			if err != nil {
+				return err
+			}
+			if ms > end {
+				break
+			}
+			out = append(out, key)
+		}
+		return nil
+	})
+	return out, err
+}
