@@ -1,0 +1,208 @@
+package redisstore
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pollbot/pollbot/internal/redistest"
+	"github.com/pollbot/pollbot/polls"
+)
+
+// benchWorkers is how many goroutines cast at once: a busy poll with many
+// people clicking, served by a few replicas.
+const benchWorkers = 50
+
+// benchStore is the client setup both throughput benchmarks share: a
+// pool with a connection for every worker, so neither waits for the pool.
+func benchStore(b *testing.B) *Store {
+	srv := redistest.StartServer(b)
+	client, err := NewClient(srv.URL + "?pool_size=" + strconv.Itoa(benchWorkers+8))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := New(client)
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// setWorkers makes RunParallel use benchWorkers goroutines (rounded up to a
+// multiple of GOMAXPROCS) and returns the number.
+func setWorkers(b *testing.B) int {
+	procs := runtime.GOMAXPROCS(0)
+	p := (benchWorkers + procs - 1) / procs
+	b.SetParallelism(p)
+	return p * procs
+}
+
+// caster casts the i-th ballot of a benchmark: distinct voters, one in ten
+// a recast that replaces an earlier ballot (possibly in another group).
+type caster struct {
+	s *Store
+	p *polls.Poll
+}
+
+var benchGroups = []polls.Group{"government", "private-sector", "civil-society", "technical-community", "academia"}
+
+func newCaster(b *testing.B, s *Store, id string) caster {
+	p := newPoll("slack:T1", id, polls.Approval, 10)
+	mustCreate(b, s, p)
+	return caster{s: s, p: p}
+}
+
+func (c caster) cast(ctx context.Context, i int64) error {
+	voter := i
+	if i%10 == 0 {
+		voter = i / 10
+	}
+	a, z := int(i%10), int((i+3)%10)
+	bl := polls.Ballot{
+		Voter:   "U" + strconv.FormatInt(voter, 10),
+		Group:   benchGroups[i%int64(len(benchGroups))],
+		Choices: []int{min(a, z), max(a, z)},
+		CastAt:  time.Now(),
+	}
+	_, err := c.s.Cast(ctx, c.p.Tenant, c.p.ID, bl)
+	return err
+}
+
+const baselineValue = `{"voter":"U1","group":"academia","choices":[1,4],"cast_at":"2026-01-01T00:00:00Z"}`
+
+func hset(ctx context.Context, s *Store, key string, i int64) error {
+	return s.rdb.HSet(ctx, key, "U"+strconv.FormatInt(i, 10), baselineValue).Err()
+}
+
+// BenchmarkCast measures ballots per second through the cast script.
+func BenchmarkCast(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	c := newCaster(b, s, "BNCH")
+	var n atomic.Int64
+	workers := setWorkers(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := c.cast(ctx, n.Add(1)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ballots/s")
+	b.ReportMetric(float64(workers), "goroutines")
+}
+
+// BenchmarkHSETBaseline is the floor BenchmarkCast is measured against: one
+// plain HSET round trip per operation, same client setup and concurrency.
+func BenchmarkHSETBaseline(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	key := s.keys("slack:T1", "BNCH").ballots
+	var n atomic.Int64
+	workers := setWorkers(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := hset(ctx, s, key, n.Add(1)); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	b.ReportMetric(float64(workers), "goroutines")
+}
+
+// BenchmarkCastVsHSET alternates rounds of 2,000 casts and 2,000 HSETs (50
+// goroutines each) on one server, so both see the same load from the rest
+// of the machine, and reports their throughputs and ratio. One op is one
+// pair of rounds.
+func BenchmarkCastVsHSET(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	c := newCaster(b, s, "PAIR")
+	key := s.keys("slack:T1", "PAIR").ballots + "-baseline"
+	const round = 2000
+	var castT, hsetT time.Duration
+	var castN, hsetN atomic.Int64
+	for b.Loop() {
+		castT += runRound(b, round, func() error { return c.cast(ctx, castN.Add(1)) })
+		hsetT += runRound(b, round, func() error { return hset(ctx, s, key, hsetN.Add(1)) })
+	}
+	ops := float64(b.N * round)
+	b.ReportMetric(ops/castT.Seconds(), "ballots/s")
+	b.ReportMetric(ops/hsetT.Seconds(), "hset/s")
+	b.ReportMetric(hsetT.Seconds()/castT.Seconds(), "cast/hset")
+}
+
+// runRound runs op ops times from benchWorkers goroutines and returns the
+// wall time.
+func runRound(b *testing.B, ops int64, op func() error) time.Duration {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range benchWorkers {
+		wg.Go(func() {
+			for next.Add(1) <= ops {
+				if err := op(); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return time.Since(start)
+}
+
+// BenchmarkTallyReport reads the tally of a poll with 1,000,000 ballots and
+// computes its report. The tally hash is written directly (no ballots
+// exist): the report must come from the tally alone.
+func BenchmarkTallyReport(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	p := newPoll("slack:T1", "MILL", polls.Approval, polls.MaxThemes)
+	mustCreate(b, s, p)
+	groups := polls.DefaultGroups
+	fields := map[string]any{}
+	const total = 1_000_000
+	left := int64(total)
+	for gi, g := range groups {
+		n := int64(total / len(groups))
+		if gi == len(groups)-1 {
+			n = left
+		}
+		left -= n
+		fields[polls.TallyBallotsField(g.ID)] = n
+		for th := range p.Themes {
+			fields[polls.TallyField(th, g.ID)] = n * int64((th*7+gi*3)%10+1) / 11
+		}
+	}
+	if err := s.rdb.HSet(ctx, s.keys(p.Tenant, p.ID).tally, fields).Err(); err != nil {
+		b.Fatal(err)
+	}
+	if n, err := s.rdb.HLen(ctx, s.keys(p.Tenant, p.ID).ballots).Result(); err != nil || n != 0 {
+		b.Fatalf("ballots hash has %d entries, %v", n, err)
+	}
+	gs := polls.MustGroups(groups)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		t, err := s.Tally(ctx, p.Tenant, p.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := polls.ComputeReport(p, t, gs)
+		if r.Ballots != total || len(r.Themes) != polls.MaxThemes {
+			b.Fatalf("report of %d ballots, %d themes", r.Ballots, len(r.Themes))
+		}
+	}
+}

@@ -1,0 +1,307 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/pollbot/pollbot/polls"
+	"github.com/redis/go-redis/v9"
+)
+
+// Poll hash fields besides "def" (the poll's JSON without its state). The
+// scripts read kind, themes, max_choices, status and closes_ms (unix ms,
+// the deadline index's unit, compared with the server clock); Go reads the
+// state back from status, closes_at, closed_at (RFC 3339) and messages.
+const (
+	fDef        = "def"
+	fKind       = "kind"
+	fThemes     = "themes"
+	fMaxChoices = "max_choices"
+	fStatus     = "status"
+	fClosesMS   = "closes_ms"
+	fClosesAt   = "closes_at"
+	fClosedAt   = "closed_at"
+	fMessages   = "messages"
+)
+
+// CreatePoll stores a new poll, then indexes it for its tenant and its
+// deadline.
+func (s *Store) CreatePoll(ctx context.Context, p *polls.Poll) (err error) {
+	defer wrap(&err, "create poll", p.Tenant, p.ID)
+	cp := *p
+	cp.OpenedAt, cp.ClosesAt, cp.ClosedAt = stamp(p.OpenedAt), stamp(p.ClosesAt), stamp(p.ClosedAt)
+	p = &cp
+	fields, err := pollFields(p)
+	if err != nil {
+		return err
+	}
+	k := s.keys(p.Tenant, p.ID)
+	if err := mapErr(createScript.Run(ctx, s.rdb, []string{k.poll}, fields...).Err()); err != nil {
+		return err
+	}
+	// The tenant index is in the tenant's slot, not the poll's. Should this
+	// fail, the poll exists but is not listed; Poll still finds it.
+	err = s.rdb.ZAdd(ctx, s.pollsKey(p.Tenant), redis.Z{Score: float64(p.OpenedAt.UnixMilli()), Member: p.ID}).Err()
+	if err != nil {
+		return err
+	}
+	return s.syncDeadline(ctx, p.Tenant, p.ID, deadlineScore(p.ClosesAt, statusOr(p.Status)))
+}
+
+func statusOr(st polls.Status) polls.Status {
+	if st == "" {
+		return polls.StatusOpen
+	}
+	return st
+}
+
+func pollFields(p *polls.Poll) ([]any, error) {
+	def := *p
+	def.Status, def.ClosesAt, def.ClosedAt, def.Messages = "", time.Time{}, time.Time{}, nil
+	defJSON, err := json.Marshal(&def)
+	if err != nil {
+		return nil, err
+	}
+	fields := []any{
+		fDef, defJSON,
+		fKind, string(p.Kind),
+		fThemes, len(p.Themes),
+		fMaxChoices, p.MaxChoices,
+		fStatus, string(statusOr(p.Status)),
+		fClosesMS, closesMS(p.ClosesAt),
+		fClosesAt, formatTime(p.ClosesAt),
+		fClosedAt, formatTime(p.ClosedAt),
+	}
+	if len(p.Messages) > 0 {
+		msgs, err := json.Marshal(p.Messages)
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, fMessages, msgs)
+	}
+	return fields, nil
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+// closesMS is a deadline in the scripts' and the index's unit.
+func closesMS(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return itoa(t.UnixMilli())
+}
+
+// deadlineScore is the poll's entry in the deadline index, -1 for none.
+func deadlineScore(closes time.Time, st polls.Status) int64 {
+	if closes.IsZero() || st != polls.StatusOpen {
+		return -1
+	}
+	return closes.UnixMilli()
+}
+
+// Poll returns a poll.
+func (s *Store) Poll(ctx context.Context, tenant, id string) (p *polls.Poll, err error) {
+	defer wrap(&err, "poll", tenant, id)
+	h, err := s.rdb.HGetAll(ctx, s.keys(tenant, id).poll).Result()
+	if err != nil {
+		return nil, err
+	}
+	return decodePoll(h)
+}
+
+func decodePoll(h map[string]string) (*polls.Poll, error) {
+	def, ok := h[fDef]
+	if !ok {
+		return nil, polls.ErrNotFound
+	}
+	var p polls.Poll
+	if err := json.Unmarshal([]byte(def), &p); err != nil {
+		return nil, fmt.Errorf("decode poll: %w", err)
+	}
+	p.Status = polls.Status(h[fStatus])
+	var err error
+	if p.ClosesAt, err = parseTime(h[fClosesAt]); err != nil {
+		return nil, fmt.Errorf("decode poll deadline: %w", err)
+	}
+	if p.ClosedAt, err = parseTime(h[fClosedAt]); err != nil {
+		return nil, fmt.Errorf("decode poll close time: %w", err)
+	}
+	if m := h[fMessages]; m != "" {
+		if err := json.Unmarshal([]byte(m), &p.Messages); err != nil {
+			return nil, fmt.Errorf("decode poll messages: %w", err)
+		}
+	}
+	return &p, nil
+}
+
+// pollBatch bounds one pipeline of Polls, so a tenant with many polls does
+// not hold every reply in one buffer.
+const pollBatch = 256
+
+// Polls returns a tenant's polls by open time. It reads the tenant index,
+// then the polls in pipelines (which a cluster client splits by slot).
+func (s *Store) Polls(ctx context.Context, tenant string) (out []*polls.Poll, err error) {
+	defer wrap(&err, "polls", tenant, "*")
+	ids, err := s.rdb.ZRange(ctx, s.pollsKey(tenant), 0, -1).Result()
+	if err != nil {
+		return nil, err
+	}
+	out = make([]*polls.Poll, 0, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(pollBatch, len(ids))]
+		ids = ids[len(batch):]
+		cmds := make([]*redis.MapStringStringCmd, len(batch))
+		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for i, id := range batch {
+				cmds[i] = pipe.HGetAll(ctx, s.keys(tenant, id).poll)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cmds {
+			p, err := decodePoll(c.Val())
+			if errors.Is(err, polls.ErrNotFound) {
+				continue // an index entry whose poll is gone
+			}
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// ClosePoll closes or cancels a poll. The script decides who wins; the deadline
+// index is brought in line afterwards, also when the poll was already
+// closed, so a stale entry cannot keep coming due.
+func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Status, at time.Time) (changed bool, err error) {
+	defer wrap(&err, "close", tenant, id)
+	if to != polls.StatusClosed && to != polls.StatusCancelled {
+		return false, fmt.Errorf("close to status %q: %w", to, polls.ErrInvalidOption)
+	}
+	at = stamp(at)
+	k := s.keys(tenant, id)
+	n, err := closeScript.Run(ctx, s.rdb, []string{k.poll, k.log}, string(to), formatTime(at), s.logMax).Int()
+	err = mapErr(err)
+	if err != nil && !isScriptErr(err) {
+		return false, err
+	}
+	if serr := s.syncDeadline(ctx, tenant, id, -1); serr != nil && err == nil {
+		err = serr
+	}
+	return n == 1, err
+}
+
+// Reopen reopens a closed poll with a new deadline.
+func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Time) (changed bool, err error) {
+	defer wrap(&err, "reopen", tenant, id)
+	closesAt = stamp(closesAt)
+	k := s.keys(tenant, id)
+	n, err := reopenScript.Run(ctx, s.rdb, []string{k.poll, k.log}, closesMS(closesAt), formatTime(closesAt), s.logMax).Int()
+	if err != nil {
+		return false, mapErr(err)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	return true, s.syncDeadline(ctx, tenant, id, deadlineScore(closesAt, polls.StatusOpen))
+}
+
+// SetDeadline changes an open poll's deadline.
+func (s *Store) SetDeadline(ctx context.Context, tenant, id string, closesAt time.Time) (err error) {
+	defer wrap(&err, "set deadline", tenant, id)
+	closesAt = stamp(closesAt)
+	k := s.keys(tenant, id)
+	if err := setDeadlineScript.Run(ctx, s.rdb, []string{k.poll}, closesMS(closesAt), formatTime(closesAt)).Err(); err != nil {
+		return mapErr(err)
+	}
+	return s.syncDeadline(ctx, tenant, id, deadlineScore(closesAt, polls.StatusOpen))
+}
+
+// syncDeadline makes the deadline index agree with the poll, which is in
+// another slot and so cannot be updated in the same script. It writes the
+// entry the caller's script implies (score -1: none), then re-reads the
+// poll and writes again until what it read is what it last wrote. That
+// converges when callers race: whoever writes last has read the poll after
+// every script that changed it.
+func (s *Store) syncDeadline(ctx context.Context, tenant, id string, score int64) error {
+	member := deadlineMember(tenant, id)
+	k := s.keys(tenant, id)
+	for range 10 {
+		var err error
+		if score < 0 {
+			err = s.rdb.ZRem(ctx, s.deadlinesKey(), member).Err()
+		} else {
+			err = s.rdb.ZAdd(ctx, s.deadlinesKey(), redis.Z{Score: float64(score), Member: member}).Err()
+		}
+		if err != nil {
+			return fmt.Errorf("deadline index: %w", err)
+		}
+		f, err := s.rdb.HMGet(ctx, k.poll, fStatus, fClosesMS).Result()
+		if err != nil {
+			return fmt.Errorf("deadline index: %w", err)
+		}
+		now := int64(-1)
+		if st, _ := f[0].(string); st == string(polls.StatusOpen) {
+			if ms, _ := f[1].(string); ms != "" {
+				if now, err = strconv.ParseInt(ms, 10, 64); err != nil {
+					return fmt.Errorf("deadline index: poll closes_ms %q: %w", ms, err)
+				}
+			}
+		}
+		if now == score {
+			return nil
+		}
+		score = now
+	}
+	// Only a poll changing for ten rounds in a row gets here; the index
+	// entry it leaves is repaired by polls.Service.CloseDue.
+	return nil
+}
+
+// SetMessage records a chat message showing the poll.
+func (s *Store) SetMessage(ctx context.Context, tenant, id string, ref polls.MessageRef) (err error) {
+	defer wrap(&err, "set message", tenant, id)
+	err = setMessageScript.Run(ctx, s.rdb, []string{s.keys(tenant, id).poll}, ref.Platform, ref.Channel, ref.Message).Err()
+	return mapErr(err)
+}
+
+// DueDeadlines returns polls whose deadline is at or before the given time,
+// earliest first; limit <= 0 means no limit.
+func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (out []polls.Key, err error) {
+	defer wrap(&err, "due deadlines", "*", "*")
+	by := &redis.ZRangeBy{Min: "-inf", Max: itoa(before.UnixMilli())}
+	if limit > 0 {
+		by.Count = int64(limit)
+	}
+	members, err := s.rdb.ZRangeByScore(ctx, s.deadlinesKey(), by).Result()
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range members {
+		if k, ok := parseDeadlineMember(m); ok {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,229 @@
+// Package redisstore is the Redis implementation of polls.Store: polls,
+// ballots, the running tally, the audit log, groups, held votes and the
+// deadline index, on a go-redis v9 UniversalClient (a single node, a
+// Sentinel-managed master, or a Redis Cluster).
+//
+// # Keys
+//
+// With the default prefix "pollbot:" (see WithPrefix):
+//
+//	pollbot:{<tenant>/<poll>}:poll      hash: "def" (the poll's JSON) plus the fields scripts read:
+//	                                    kind, themes, max_choices, status, closes_ms, closes_at,
+//	                                    closed_at, messages
+//	pollbot:{<tenant>/<poll>}:ballots   hash: voter -> ballot JSON (polls.Ballot)
+//	pollbot:{<tenant>/<poll>}:tally     hash: polls.TallyField / polls.TallyBallotsField -> integer
+//	pollbot:{<tenant>/<poll>}:log       stream: cast, toggle, retract, close, cancel, reopen events
+//	pollbot:{<tenant>}:polls            zset: poll ids by open time (unix ms)
+//	pollbot:{<tenant>}:groups           hash: user -> polls.Membership JSON
+//	pollbot:{<tenant>}:held:<holder>    hash: poll -> polls.HeldVote JSON, "exp|<poll>" -> its expiry
+//	                                    (unix ms); the key expires with its last vote
+//	pollbot:deadlines                   zset: "<tenant>/<poll>" by closes-at (unix ms)
+//
+// Every key of one poll shares the hash tag {<tenant>/<poll>}, so the Lua
+// scripts that cast, toggle, retract, close and reopen see all of a poll's
+// keys in one slot, also on Redis Cluster. Those scripts check the poll's
+// status and deadline themselves, against the server clock (TIME), so a
+// ballot is accepted or refused in the same atomic step that stores it.
+//
+// The deadline index lives in another slot, so it is updated after the
+// poll's script, and then re-read from the poll until the two agree (see
+// syncDeadline). A crash in between leaves an entry that
+// polls.Service.CloseDue repairs; casting never depends on the index.
+//
+// # URLs
+//
+// Open selects the mode from the URL:
+//
+//	redis://[[user]:password@]host[:port][/db][?option=value...]
+//	rediss://...                            single node (TLS); options as redis.ParseURL
+//	unix://[[user]:password@]/path/to/redis.sock[?db=N]
+//	redis+cluster://[[user]:password@]host1:port1,host2:port2[?option=value...]
+//	rediss+cluster://...                    Redis Cluster (TLS); seed nodes, options as redis.ParseClusterURL
+//	redis+sentinel://[[user]:password@]host1:port1,host2:port2/mastername[/db][?option=value...]
+//	rediss+sentinel://...                   master found through Sentinel (TLS)
+//
+// In a Sentinel URL the user and password are the master's; sentinels that
+// need their own credentials take sentinel_username and sentinel_password
+// options. Other options are those of redis.ParseFailoverURL. Ports
+// default to 6379 (26379 for sentinels). With TLS and several hosts, each
+// connection verifies the certificate of the host it dials.
+//
+// The scripts need Redis 5 or later (streams; effects replication, so a
+// script may read TIME before it writes).
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pollbot/pollbot/polls"
+	"github.com/redis/go-redis/v9"
+)
+
+// Store keeps polls in Redis. It is safe for concurrent use, and any number
+// of processes may share the same Redis.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	logMax int64
+}
+
+var (
+	_ polls.Store  = (*Store)(nil)
+	_ polls.Pinger = (*Store)(nil)
+)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// DefaultPrefix starts every key the store writes.
+const DefaultPrefix = "pollbot:"
+
+// WithPrefix sets the key prefix (default "pollbot:"), so that several
+// deployments, or tests, can share one Redis. It must not contain '{' or
+// '}', which would move the hash tags.
+func WithPrefix(prefix string) Option { return func(s *Store) { s.prefix = prefix } }
+
+// WithLogMax sets the approximate number of entries each poll's audit
+// stream keeps (default 1,000,000; XADD MAXLEN ~).
+func WithLogMax(n int64) Option { return func(s *Store) { s.logMax = n } }
+
+// New returns a store on client. The store owns the client from then on:
+// Close closes it.
+func New(client redis.UniversalClient, opts ...Option) *Store {
+	s := &Store{rdb: client, prefix: DefaultPrefix, logMax: 1_000_000}
+	for _, o := range opts {
+		o(s)
+	}
+	if strings.ContainsAny(s.prefix, "{}") {
+		panic(fmt.Sprintf("redisstore: key prefix %q contains a brace", s.prefix))
+	}
+	return s
+}
+
+// Open connects to the Redis named by url (see the package documentation
+// for the forms) and checks that it answers.
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	client, err := NewClient(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := client.Ping(ctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("redis %s: %w", redactURL(url), err)
+	}
+	return New(client, opts...), nil
+}
+
+// Client returns the underlying client.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Close closes the client.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// Ping reports whether Redis answers (for /readyz). On a cluster it asks
+// one node; a cluster that has lost a slot still fails the operations
+// that need it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis ping: %w", err)
+	}
+	return nil
+}
+
+// Keys of one poll.
+type pollKeys struct {
+	poll, ballots, tally, log string
+}
+
+func (s *Store) keys(tenant, id string) pollKeys {
+	base := s.prefix + "{" + tenant + "/" + id + "}:"
+	return pollKeys{poll: base + "poll", ballots: base + "ballots", tally: base + "tally", log: base + "log"}
+}
+
+func (s *Store) tenantKey(tenant, suffix string) string {
+	return s.prefix + "{" + tenant + "}:" + suffix
+}
+
+func (s *Store) pollsKey(tenant string) string  { return s.tenantKey(tenant, "polls") }
+func (s *Store) groupsKey(tenant string) string { return s.tenantKey(tenant, "groups") }
+func (s *Store) heldKey(tenant, holder string) string {
+	return s.tenantKey(tenant, "held:"+holder)
+}
+func (s *Store) deadlinesKey() string { return s.prefix + "deadlines" }
+
+func deadlineMember(tenant, id string) string { return tenant + "/" + id }
+
+// parseDeadlineMember splits "<tenant>/<poll>" at the last slash: poll ids
+// never contain one, tenants might.
+func parseDeadlineMember(m string) (polls.Key, bool) {
+	i := strings.LastIndexByte(m, '/')
+	if i < 0 {
+		return polls.Key{}, false
+	}
+	return polls.Key{Tenant: m[:i], ID: m[i+1:]}, true
+}
+
+// Error codes the scripts reply with ("POLLBOT_CLOSED poll is closed"),
+// and the sentinel each stands for.
+var scriptErrors = map[string]error{
+	"POLLBOT_NOT_FOUND":        polls.ErrNotFound,
+	"POLLBOT_EXISTS":           polls.ErrExists,
+	"POLLBOT_CLOSED":           polls.ErrClosed,
+	"POLLBOT_CANCELLED":        polls.ErrCancelled,
+	"POLLBOT_PAST_DEADLINE":    polls.ErrPastDeadline,
+	"POLLBOT_NOT_OPEN":         polls.ErrNotOpen,
+	"POLLBOT_TOO_MANY_CHOICES": polls.ErrTooManyChoices,
+	"POLLBOT_UNKNOWN_THEME":    polls.ErrUnknownTheme,
+	"POLLBOT_NOT_APPROVAL":     polls.ErrInvalidOption,
+}
+
+// mapErr turns a script's error reply into its polls sentinel, so callers
+// can errors.Is it; other errors pass through. Redis 7 prefixes a
+// one-word error_reply with "ERR ", so that prefix is ignored.
+func mapErr(err error) error {
+	var re redis.Error
+	if err == nil || !errors.As(err, &re) {
+		return err
+	}
+	msg := strings.TrimPrefix(re.Error(), "ERR ")
+	code, _, _ := strings.Cut(msg, " ")
+	if sentinel, ok := scriptErrors[code]; ok {
+		return sentinel
+	}
+	return err
+}
+
+// isScriptErr reports whether err is a refusal by a script (the poll's
+// state), as opposed to a failure to reach Redis.
+func isScriptErr(err error) bool {
+	for _, e := range scriptErrors {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// wrap adds the operation and poll to an error.
+func wrap(err *error, op, tenant, id string) {
+	if *err != nil {
+		*err = fmt.Errorf("redis %s %s/%s: %w", op, tenant, id, *err)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// stamp is the form every stored time takes: UTC, millisecond precision,
+// the unit of the deadline index and of the scripts' clock (and the form
+// storage/bolt keeps, so both stores give back the same times).
+func stamp(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
