@@ -1,0 +1,247 @@
+package bot
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+// Config is the engine's configuration: who facilitates, which stakeholder
+// groups exist, how platform roles map to them, and the theme presets. It
+// is read from the optional POLLBOT_CONFIG YAML file; POLLBOT_FACILITATORS
+// adds facilitators.
+type Config struct {
+	// Facilitators are principals: "slack:U123", "discord:456",
+	// "shell:you", or roles: "discord-role:Moderators",
+	// "slack-usergroup:S0123".
+	Facilitators []string `yaml:"facilitators"`
+	// Groups replaces the default stakeholder groups when not empty.
+	Groups []polls.GroupInfo `yaml:"groups"`
+	// Roles maps platform roles to groups, e.g.
+	// "discord-role:Government": government. Tried in order; the first
+	// of a user's roles that maps decides.
+	Roles []RoleMapping `yaml:"roles"`
+	// Presets adds theme lists to the built-in ones (same name: replaces).
+	Presets []PresetDef `yaml:"presets"`
+	// Defaults apply to polls opened without the corresponding flag.
+	Defaults Defaults `yaml:"defaults"`
+}
+
+// RoleMapping maps one platform role to a group.
+type RoleMapping struct {
+	Role  string      `yaml:"role"` // "discord-role:NAME-or-ID", "slack-usergroup:ID-or-handle"
+	Group polls.Group `yaml:"group"`
+}
+
+// Defaults are per-deployment poll defaults.
+type Defaults struct {
+	Kind      polls.Kind `yaml:"kind"`
+	Quorum    int        `yaml:"quorum"`
+	Threshold float64    `yaml:"threshold"`
+	Closes    string     `yaml:"closes"` // a duration such as 48h; empty: no deadline
+}
+
+// PresetDef is a named list of candidate themes.
+type PresetDef struct {
+	Name        string     `yaml:"name"`
+	Title       string     `yaml:"title"`
+	Description string     `yaml:"description"`
+	Kind        polls.Kind `yaml:"kind"`
+	Themes      []string   `yaml:"themes"`
+}
+
+// BuiltinPresets are available without configuration.
+var BuiltinPresets = []PresetDef{
+	{
+		Name:        "igf-bpf-cybersecurity-2016",
+		Title:       "IGF BPF Cybersecurity: which theme should we work on?",
+		Description: "Candidate themes of the IGF 2016 Best Practice Forum on Cybersecurity",
+		Themes: []string{
+			"DNSSEC",
+			"DNS abuse",
+			"Critical success factors in cybersecurity",
+			"Responsible disclosure",
+			"Tools for prevention",
+			"Privacy",
+			"BCP38 (DDoS mitigation)",
+			"Enforcement",
+			"Education and awareness",
+			"Collaboration and cooperation among actors",
+		},
+	},
+	{
+		Name:        "igf-main-themes",
+		Title:       "Which IGF main theme should our session address?",
+		Description: "Recurring main themes of the Internet Governance Forum",
+		Themes: []string{
+			"Universal access and meaningful connectivity",
+			"Human rights and freedoms online",
+			"Trust, security and stability",
+			"Data governance",
+			"Environmental sustainability",
+			"Emerging technologies and AI",
+			"Digital cooperation and the multistakeholder model",
+		},
+	},
+	{
+		Name:        "routing-security",
+		Title:       "Routing security: where should the group start?",
+		Description: "Operational routing-security practices (MANRS actions and RPKI)",
+		Themes: []string{
+			"Route filtering",
+			"Anti-spoofing (BCP38)",
+			"Coordination and contact data",
+			"Global validation (IRR and RPKI)",
+			"RPKI route origin validation",
+			"Training and capacity building",
+		},
+	},
+}
+
+// LoadConfig reads a YAML configuration. Unknown keys are errors, so a
+// typo does not silently drop a setting.
+func LoadConfig(r io.Reader) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(r)
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil && err != io.EOF {
+		// yaml.v3 lists unmarshal errors on several lines; a setting
+		// error is one line.
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", ";")), " ")
+		return Config{}, fmt.Errorf("%s", strings.Replace(msg, "unmarshal errors:; ", "", 1))
+	}
+	return c, c.validate()
+}
+
+// LoadConfigFile reads a YAML configuration file.
+func LoadConfigFile(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("POLLBOT_CONFIG: %w", err)
+	}
+	defer f.Close()
+	c, err := LoadConfig(f)
+	if err != nil {
+		return Config{}, fmt.Errorf("POLLBOT_CONFIG %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseFacilitators splits a POLLBOT_FACILITATORS value ("slack:U123,
+// discord-role:Moderators").
+func ParseFacilitators(s string) ([]string, error) {
+	var out []string
+	for f := range strings.SplitSeq(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		kind, id, ok := strings.Cut(f, ":")
+		if !ok || id == "" || kind == "" {
+			return nil, fmt.Errorf("POLLBOT_FACILITATORS: %q is not PLATFORM:ID or PLATFORM-role:NAME (e.g. slack:U123, discord-role:Moderators)", f)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (c Config) validate() error {
+	if len(c.Groups) > 0 {
+		if _, err := polls.NewGroups(c.Groups); err != nil {
+			return fmt.Errorf("groups: %w", err)
+		}
+	}
+	groups := c.groups()
+	for _, m := range c.Roles {
+		if !strings.Contains(m.Role, ":") {
+			return fmt.Errorf("roles: %q is not PLATFORM-role:NAME", m.Role)
+		}
+		if !groups.Known(m.Group) {
+			return fmt.Errorf("roles: %q maps to unknown group %q", m.Role, m.Group)
+		}
+	}
+	for _, p := range c.Presets {
+		if p.Name == "" || strings.ContainsAny(p.Name, " \t\"") {
+			return fmt.Errorf("presets: name %q must be one word", p.Name)
+		}
+		pl := &polls.Poll{Title: p.Title, Kind: p.Kind}
+		if pl.Title == "" {
+			pl.Title = p.Name
+		}
+		for _, t := range p.Themes {
+			pl.Themes = append(pl.Themes, polls.Theme{Label: t})
+		}
+		pl.Normalize()
+		if err := pl.Validate(); err != nil {
+			return fmt.Errorf("preset %s: %w", p.Name, err)
+		}
+	}
+	if c.Defaults.Kind != "" {
+		if _, err := polls.ParseKind(string(c.Defaults.Kind)); err != nil {
+			return fmt.Errorf("defaults: %w", err)
+		}
+	}
+	if c.Defaults.Closes != "" {
+		if _, err := ParseDuration(c.Defaults.Closes); err != nil {
+			return fmt.Errorf("defaults.closes: %w", err)
+		}
+	}
+	if c.Defaults.Quorum < 0 || c.Defaults.Threshold < 0 || c.Defaults.Threshold > 1 {
+		return fmt.Errorf("defaults: quorum must be >= 1 and threshold in (0, 1]")
+	}
+	return nil
+}
+
+func (c Config) groups() *polls.Groups {
+	if len(c.Groups) == 0 {
+		return polls.MustGroups(polls.DefaultGroups)
+	}
+	gs, err := polls.NewGroups(c.Groups)
+	if err != nil {
+		return polls.MustGroups(polls.DefaultGroups)
+	}
+	return gs
+}
+
+// GroupList returns the configured stakeholder groups (the defaults if none).
+func (c Config) GroupList() *polls.Groups { return c.groups() }
+
+// preset finds a preset by name, configured ones first, case-insensitively.
+func (c Config) preset(name string) (PresetDef, bool) {
+	for _, list := range [][]PresetDef{c.Presets, BuiltinPresets} {
+		for _, p := range list {
+			if strings.EqualFold(p.Name, name) {
+				return p, true
+			}
+		}
+	}
+	return PresetDef{}, false
+}
+
+// PresetNames lists every preset name, configured ones first.
+func (c Config) PresetNames() []string {
+	var out []string
+	for _, list := range [][]PresetDef{c.Presets, BuiltinPresets} {
+		for _, p := range list {
+			if !slices.ContainsFunc(out, func(n string) bool { return strings.EqualFold(n, p.Name) }) {
+				out = append(out, p.Name)
+			}
+		}
+	}
+	return out
+}
+
+func (d Defaults) closes() time.Duration {
+	if d.Closes == "" {
+		return 0
+	}
+	dur, _ := ParseDuration(d.Closes)
+	return dur
+}

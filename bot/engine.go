@@ -1,0 +1,855 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/pollbot/pollbot/polls"
+	"github.com/pollbot/pollbot/polls/export"
+)
+
+// Request says who is asking, from where. Adapters fill it from the
+// platform's payload.
+type Request struct {
+	Platform string // "slack", "discord", "shell"
+	Tenant   string // "slack:T123", "discord:456", "local"
+	User     string // platform user id
+	Channel  string
+	// Roles are the user's platform roles as principals, e.g.
+	// "discord-role:Moderators", "discord-role:1234", "slack-usergroup:S1".
+	Roles []string
+}
+
+func (r Request) voter(roleGroup polls.Group) polls.Voter {
+	return polls.Voter{Tenant: r.Tenant, User: r.User, RoleGroup: roleGroup}
+}
+
+// Visibility says who sees a reply.
+type Visibility int
+
+const (
+	Ephemeral Visibility = iota // only the person who asked
+	Public                      // everyone in the channel
+)
+
+// Reply is one message for the adapter to deliver. At most one of Poll,
+// Report, List is set; Text may accompany any of them.
+type Reply struct {
+	Visibility Visibility
+	Text       string
+	Poll       *PollView
+	Report     *ReportView
+	List       *ListView
+	Picker     *GroupPicker
+	Files      []File
+}
+
+// File is an attachment: an export or a chart.
+type File struct {
+	Name  string // "K7QX-tally.csv"
+	Title string
+	MIME  string
+	Data  []byte
+}
+
+// Response is what the engine answers to a command or a click.
+type Response struct {
+	Replies []Reply
+	// Opened is set when a poll was opened: the adapter posts the public
+	// Poll reply and records where with Engine.SetMessage.
+	Opened *polls.Poll
+	// Updated lists polls whose messages should be re-rendered.
+	Updated []polls.Key
+	// Err is the error the replies report, for logs and metrics; nil on
+	// success. Users never see Err's text for internal errors.
+	Err error
+}
+
+// ChartFunc renders a report as a PNG.
+type ChartFunc func(w io.Writer, r *polls.Report, groups *polls.Groups) error
+
+// Engine runs /poll commands against a polls.Service. It is safe for
+// concurrent use.
+type Engine struct {
+	svc    *polls.Service
+	cfg    Config
+	groups *polls.Groups
+	facil  map[string]bool
+	log    *slog.Logger
+	chart  ChartFunc
+}
+
+// EngineOption configures an Engine.
+type EngineOption func(*Engine)
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) EngineOption { return func(e *Engine) { e.log = l } }
+
+// WithChart makes reports carry a PNG chart.
+func WithChart(f ChartFunc) EngineOption { return func(e *Engine) { e.chart = f } }
+
+// New returns an engine. The service's groups should be cfg.GroupList().
+func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
+	e := &Engine{
+		svc:    svc,
+		cfg:    cfg,
+		groups: svc.Groups(),
+		facil:  map[string]bool{},
+		log:    slog.New(slog.DiscardHandler),
+	}
+	for _, f := range cfg.Facilitators {
+		e.facil[f] = true
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Service returns the engine's poll service.
+func (e *Engine) Service() *polls.Service { return e.svc }
+
+// Groups returns the configured stakeholder groups.
+func (e *Engine) Groups() *polls.Groups { return e.groups }
+
+// IsFacilitator reports whether the requester is a configured facilitator
+// (by id or by role).
+func (e *Engine) IsFacilitator(req Request) bool {
+	if e.facil[req.Platform+":"+req.User] {
+		return true
+	}
+	for _, r := range req.Roles {
+		if e.facil[r] {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) canManage(req Request, p *polls.Poll) bool {
+	return e.IsFacilitator(req) || p.Creator == req.User
+}
+
+// RoleGroup maps the requester's platform roles to a group, following the
+// configured mappings in order.
+func (e *Engine) RoleGroup(req Request) polls.Group {
+	for _, m := range e.cfg.Roles {
+		for _, r := range req.Roles {
+			if strings.EqualFold(r, m.Role) {
+				return m.Group
+			}
+		}
+	}
+	return ""
+}
+
+// HandleText parses text (what follows /poll) and runs it.
+func (e *Engine) HandleText(ctx context.Context, req Request, text string) Response {
+	cmd, err := Parse(text)
+	if err != nil {
+		return e.fail(req, "parse", err)
+	}
+	return e.Handle(ctx, req, cmd)
+}
+
+// Handle runs a command.
+func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) Response {
+	var resp Response
+	switch c := cmd.(type) {
+	case Help:
+		resp = ephemeral(HelpText(c.Topic))
+	case Open:
+		resp = e.open(ctx, req, c.Title, c.Themes, c.Opts)
+	case Preset:
+		resp = e.preset(ctx, req, c)
+	case List:
+		resp = e.list(ctx, req, c)
+	case Vote:
+		resp = e.vote(ctx, req, c)
+	case Unvote:
+		resp = e.unvote(ctx, req, c)
+	case Group:
+		resp = e.group(ctx, req, c)
+	case Assign:
+		resp = e.assign(ctx, req, c)
+	case Close:
+		resp = e.finish(ctx, req, c.Poll, polls.StatusClosed)
+	case Cancel:
+		resp = e.finish(ctx, req, c.Poll, polls.StatusCancelled)
+	case Reopen:
+		resp = e.reopen(ctx, req, c)
+	case Extend:
+		resp = e.extend(ctx, req, c)
+	case Report:
+		resp = e.report(ctx, req, c)
+	case Export:
+		resp = e.export(ctx, req, c)
+	default:
+		resp = e.fail(req, "command", fmt.Errorf("unhandled command %T", cmd))
+	}
+	if resp.Err != nil && cmd != nil {
+		e.annotate(&resp, cmd.Name())
+	}
+	return resp
+}
+
+// Act runs a click on a control.
+func (e *Engine) Act(ctx context.Context, req Request, a Action) Response {
+	switch a.Kind {
+	case ActVote:
+		res, err := e.svc.Toggle(ctx, req.voter(e.RoleGroup(req)), a.Poll, a.Theme)
+		if err != nil {
+			return e.fail(req, "vote", err)
+		}
+		return e.castResponse(res)
+	case ActGroup:
+		return e.group(ctx, req, Group{Group: string(a.Group)})
+	case ActRank:
+		p, err := e.svc.Poll(ctx, req.Tenant, a.Poll)
+		if err != nil {
+			return e.fail(req, "rank", err)
+		}
+		t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
+		if err != nil {
+			return e.fail(req, "rank", err)
+		}
+		return Response{Replies: []Reply{{Visibility: Ephemeral, Poll: e.pollView(p, t, e.svc.Now()),
+			Text: fmt.Sprintf("Rank the themes of poll %s: /poll vote %s followed by theme numbers, most wanted first.", p.ID, p.ID)}}}
+	}
+	return e.fail(req, "action", fmt.Errorf("%w", ErrBadAction))
+}
+
+// PollView returns the current view of a poll's message.
+func (e *Engine) PollView(ctx context.Context, k polls.Key) (*PollView, error) {
+	p, t, err := e.svc.Tally(ctx, k.Tenant, k.ID)
+	if err != nil {
+		return nil, err
+	}
+	return e.pollView(p, t, e.svc.Now()), nil
+}
+
+// SetMessage records the chat message an adapter posted for a poll.
+func (e *Engine) SetMessage(ctx context.Context, k polls.Key, ref polls.MessageRef) error {
+	return e.svc.SetMessage(ctx, k.Tenant, k.ID, ref)
+}
+
+// ClosedAnnouncement is the public message for a poll the deadline
+// scheduler closed.
+func (e *Engine) ClosedAnnouncement(ctx context.Context, p *polls.Poll) Response {
+	t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
+	if err != nil {
+		return e.fail(Request{Tenant: p.Tenant}, "announce", err)
+	}
+	return Response{
+		Replies: []Reply{{Visibility: Public, Text: fmt.Sprintf("Poll %s reached its deadline and is closed.", p.ID), Poll: e.pollView(p, t, e.svc.Now())}},
+		Updated: []polls.Key{p.Key()},
+	}
+}
+
+func ephemeral(text string) Response {
+	return Response{Replies: []Reply{{Visibility: Ephemeral, Text: text}}}
+}
+
+// Errors of the engine itself.
+var (
+	ErrForbidden = errors.New("not allowed")
+	ErrNoPreset  = errors.New("unknown preset")
+)
+
+// fail turns an error into an ephemeral reply for the sender. Domain and
+// usage errors are shown as they are worded; anything else is logged and
+// replaced by a generic apology, never the driver's text.
+func (e *Engine) fail(req Request, op string, err error) Response {
+	var (
+		ue *UsageError
+		de *polls.Error
+	)
+	var text string
+	switch {
+	case errors.As(err, &ue):
+		text = sentence(ue.Problem)
+		if ue.Usage != "" {
+			text += "\nUsage: " + ue.Usage
+		}
+	case errors.As(err, &de):
+		text = sentence(de.Error())
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNoPreset), errors.Is(err, ErrBadAction):
+		text = sentence(err.Error())
+	case errors.Is(err, polls.ErrNoBallot):
+		text = "You have no ballot in that poll."
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		text = "pollbot took too long to answer, so your request may not have been saved. Please try again; a vote is never counted twice."
+	default:
+		e.log.Error("request failed", "op", op, "tenant", req.Tenant, "platform", req.Platform, "err", err)
+		text = "Sorry, pollbot could not reach its store just now. Please try again in a moment; a vote is never counted twice."
+	}
+	text = capitalize(text)
+	return Response{Replies: []Reply{{Visibility: Ephemeral, Text: text}}, Err: err}
+}
+
+// usageErrs are domain errors about what was typed: the reply shows the
+// usage line with them.
+var usageErrs = []error{
+	polls.ErrEmptyTitle, polls.ErrTitleTooLong, polls.ErrNoThemes, polls.ErrTooManyThemes,
+	polls.ErrEmptyTheme, polls.ErrThemeTooLong, polls.ErrDuplicateTheme, polls.ErrUnknownKind,
+	polls.ErrRankedTooFew, polls.ErrInvalidOption, polls.ErrUnknownTheme, polls.ErrNoChoices,
+	polls.ErrTooManyChoices, polls.ErrRepeatedChoice, polls.ErrUnknownGroup, polls.ErrInvalidDeadline,
+}
+
+func (e *Engine) annotate(resp *Response, name string) {
+	var ue *UsageError
+	if errors.As(resp.Err, &ue) || len(resp.Replies) == 0 {
+		return
+	}
+	for _, k := range usageErrs {
+		if errors.Is(resp.Err, k) {
+			if u := Usage(name); u != "" {
+				resp.Replies[0].Text += "\nUsage: " + u
+			}
+			return
+		}
+	}
+}
+
+func (e *Engine) optionsFor(opts OpenOptions, now time.Time) (polls.Kind, time.Time, polls.Options) {
+	d := e.cfg.Defaults
+	kind := opts.Kind
+	if kind == "" {
+		kind = d.Kind
+	}
+	closes := opts.Closes.Time(now)
+	if closes.IsZero() && d.closes() > 0 {
+		closes = now.Add(d.closes())
+	}
+	o := polls.Options{
+		Anonymous:  opts.Anonymous,
+		Quorum:     opts.Quorum,
+		Threshold:  opts.Threshold,
+		MaxChoices: opts.MaxChoices,
+	}
+	if o.Quorum == 0 {
+		o.Quorum = d.Quorum
+	}
+	if o.Threshold == 0 {
+		o.Threshold = d.Threshold
+	}
+	if opts.HideResults {
+		o.Results = polls.ResultsHidden
+	}
+	return kind, closes, o
+}
+
+func (e *Engine) open(ctx context.Context, req Request, title string, themes []string, opts OpenOptions) Response {
+	now := e.svc.Now()
+	kind, closes, o := e.optionsFor(opts, now)
+	p, err := e.svc.Open(ctx, polls.OpenRequest{
+		Tenant: req.Tenant, Title: title, Themes: themes, Kind: kind,
+		Creator: req.User, Channel: req.Channel, ClosesAt: closes, Options: o,
+	})
+	if err != nil {
+		return e.fail(req, "open", err)
+	}
+	e.log.Info("poll opened", "tenant", p.Tenant, "poll", p.ID, "themes", len(p.Themes), "kind", p.Kind)
+	view := e.pollView(p, polls.NewTally(), now)
+	return Response{
+		Opened: p,
+		Replies: []Reply{
+			{Visibility: Public, Poll: view},
+			{Visibility: Ephemeral, Text: fmt.Sprintf("Poll %s is open. You can close it with /poll close %s, extend it with /poll extend %s 24h, and see the report with /poll report %s.", p.ID, p.ID, p.ID, p.ID)},
+		},
+	}
+}
+
+func (e *Engine) preset(ctx context.Context, req Request, c Preset) Response {
+	def, ok := e.cfg.preset(c.Preset)
+	if !ok {
+		return e.fail(req, "preset", fmt.Errorf("%w %q. Presets: %s.\nUsage: %s", ErrNoPreset, c.Preset, strings.Join(e.cfg.PresetNames(), ", "), Usage("preset")))
+	}
+	opts := c.Opts
+	if opts.Kind == "" {
+		opts.Kind = def.Kind
+	}
+	title := def.Title
+	if title == "" {
+		title = def.Name
+	}
+	return e.open(ctx, req, title, def.Themes, opts)
+}
+
+func (e *Engine) list(ctx context.Context, req Request, c List) Response {
+	status := polls.StatusOpen
+	switch c.Status {
+	case "closed":
+		status = polls.StatusClosed
+	case "all":
+		status = ""
+	}
+	ps, err := e.svc.List(ctx, req.Tenant, status)
+	if err != nil {
+		return e.fail(req, "list", err)
+	}
+	const max = 20
+	v := &ListView{Title: "Polls"}
+	if status != "" {
+		v.Title = strings.ToUpper(string(status[:1])) + string(status[1:]) + " polls"
+	}
+	now := e.svc.Now()
+	for i, p := range ps {
+		if i == max {
+			v.Lines = append(v.Lines, fmt.Sprintf("… and %d more; /poll list all shows every status.", len(ps)-max))
+			break
+		}
+		t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
+		if err != nil {
+			return e.fail(req, "list", err)
+		}
+		line := fmt.Sprintf("%s · %s · %s · %s", p.ID, p.Title, p.Status, plural(t.Total(), "ballot"))
+		if p.Status == polls.StatusOpen && !p.ClosesAt.IsZero() {
+			line += " · closes " + when(p.ClosesAt, now)
+		}
+		v.Lines = append(v.Lines, line)
+	}
+	if len(ps) == 0 {
+		v.Empty = "No polls here yet. Open one with /poll open \"Title\" \"Theme one\" \"Theme two\"."
+		if status != "" {
+			v.Empty = fmt.Sprintf("No %s polls. /poll list all shows every poll.", status)
+		}
+	}
+	return Response{Replies: []Reply{{Visibility: Ephemeral, List: v}}}
+}
+
+func (e *Engine) vote(ctx context.Context, req Request, c Vote) Response {
+	p, err := e.svc.Poll(ctx, req.Tenant, c.Poll)
+	if err != nil {
+		return e.fail(req, "vote", err)
+	}
+	choices := make([]int, 0, len(c.Themes))
+	for _, t := range c.Themes {
+		i, err := p.ThemeIndex(t)
+		if err != nil {
+			return e.fail(req, "vote", err)
+		}
+		choices = append(choices, i)
+	}
+	res, err := e.svc.Cast(ctx, req.voter(e.RoleGroup(req)), p.ID, choices)
+	if err != nil {
+		return e.fail(req, "vote", err)
+	}
+	return e.castResponse(res)
+}
+
+// castResponse confirms a vote to the voter, or asks for their group.
+func (e *Engine) castResponse(res polls.CastResult) Response {
+	p := res.Poll
+	if res.Held {
+		return Response{Replies: []Reply{e.pickerReply(fmt.Sprintf(
+			"Before your vote in poll %s counts, pick your stakeholder group. Your vote is kept and counted as soon as you pick.", p.ID))}}
+	}
+	return Response{
+		Replies: []Reply{{Visibility: Ephemeral, Text: e.ballotText(p, res.Ballot, res.Previous != nil)}},
+		Updated: []polls.Key{p.Key()},
+	}
+}
+
+func (e *Engine) pickerReply(text string) Reply {
+	pk := &GroupPicker{Prompt: "Which stakeholder group are you part of?"}
+	for _, g := range e.groups.All() {
+		pk.Options = append(pk.Options, Control{ID: GroupAction(g.ID), Label: strings.TrimSpace(g.Emoji + " " + g.Label)})
+	}
+	return Reply{Visibility: Ephemeral, Text: text, Picker: pk}
+}
+
+// ballotText describes the voter's current ballot.
+func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string {
+	if len(b.Choices) == 0 {
+		return fmt.Sprintf("You no longer have a ballot in poll %s.", p.ID)
+	}
+	labels := make([]string, len(b.Choices))
+	for i, c := range b.Choices {
+		if p.Kind == polls.Ranked {
+			labels[i] = fmt.Sprintf("%d. %s", i+1, p.Themes[c].Label)
+		} else {
+			labels[i] = p.Themes[c].Label
+		}
+	}
+	what := "Your ballot in poll %s: %s."
+	if p.Kind == polls.Ranked {
+		what = "Your ranking in poll %s: %s."
+	}
+	s := fmt.Sprintf(what, p.ID, strings.Join(labels, "; "))
+	s += " Counted for " + e.groups.Info(b.Group).Label + "."
+	if replaced {
+		s += " (It replaces your previous ballot.)"
+	}
+	return s
+}
+
+func (e *Engine) unvote(ctx context.Context, req Request, c Unvote) Response {
+	p, err := e.svc.Poll(ctx, req.Tenant, c.Poll)
+	if err != nil {
+		return e.fail(req, "unvote", err)
+	}
+	had, err := e.svc.Retract(ctx, req.voter(""), p.ID)
+	if err != nil {
+		return e.fail(req, "unvote", err)
+	}
+	if !had {
+		return ephemeral(fmt.Sprintf("You had no ballot in poll %s.", p.ID))
+	}
+	resp := ephemeral(fmt.Sprintf("Your ballot in poll %s was removed.", p.ID))
+	resp.Updated = []polls.Key{p.Key()}
+	return resp
+}
+
+var sourceText = map[polls.GroupSource]string{
+	polls.SourceAssigned: "assigned by a facilitator",
+	polls.SourceRole:     "from your role",
+	polls.SourceDeclared: "declared by you",
+}
+
+func (e *Engine) group(ctx context.Context, req Request, c Group) Response {
+	v := req.voter(e.RoleGroup(req))
+	if c.Group == "" {
+		g, src, ok, err := e.svc.Resolve(ctx, v)
+		if err != nil {
+			return e.fail(req, "group", err)
+		}
+		if !ok {
+			return Response{Replies: []Reply{e.pickerReply("You have no stakeholder group yet. Pick one with /poll group NAME.")}}
+		}
+		return ephemeral(fmt.Sprintf("Your stakeholder group is %s (%s).", e.groups.Info(g).Label, sourceText[src]))
+	}
+	g, outcomes, err := e.svc.SetGroup(ctx, v, c.Group)
+	if err != nil {
+		return e.fail(req, "group", err)
+	}
+	text := fmt.Sprintf("Your stakeholder group is now %s.", e.groups.Info(g).Label)
+	if rg := e.RoleGroup(req); rg != "" && rg != g {
+		text = fmt.Sprintf("Saved %s, but your role maps you to %s, which takes precedence.", e.groups.Info(g).Label, e.groups.Info(rg).Label)
+	}
+	return e.withOutcomes(text, outcomes)
+}
+
+func (e *Engine) withOutcomes(text string, outcomes []polls.HeldOutcome) Response {
+	resp := Response{}
+	lines := []string{text}
+	for _, o := range outcomes {
+		if o.Err != nil {
+			msg := o.Err.Error()
+			var de *polls.Error
+			if !errors.As(o.Err, &de) {
+				e.log.Error("applying held vote failed", "poll", o.PollID, "err", o.Err)
+				msg = "pollbot could not reach its store; please vote again"
+			}
+			lines = append(lines, fmt.Sprintf("Your held vote in poll %s could not be counted: %s.", o.PollID, strings.TrimSuffix(msg, ".")))
+			continue
+		}
+		lines = append(lines, "Your held vote is now counted. "+e.ballotText(o.Result.Poll, o.Result.Ballot, o.Result.Previous != nil))
+		resp.Updated = append(resp.Updated, o.Result.Poll.Key())
+	}
+	resp.Replies = []Reply{{Visibility: Ephemeral, Text: strings.Join(lines, "\n")}}
+	return resp
+}
+
+// mentionUser extracts a user id from what was typed: "<@U123|alice>",
+// "<@!456>", "@alice", "alice".
+func mentionUser(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "<@") && strings.HasSuffix(s, ">") {
+		s = strings.TrimSuffix(strings.TrimPrefix(s, "<@"), ">")
+		s = strings.TrimPrefix(s, "!")
+		s, _, _ = strings.Cut(s, "|")
+		return s
+	}
+	return strings.TrimPrefix(s, "@")
+}
+
+func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
+	if !e.IsFacilitator(req) {
+		return e.fail(req, "assign", fmt.Errorf("%w: only facilitators can assign stakeholder groups", ErrForbidden))
+	}
+	user := mentionUser(c.User)
+	if user == "" {
+		return e.fail(req, "assign", &UsageError{Problem: "assign needs a user", Usage: Usage("assign")})
+	}
+	g, outcomes, err := e.svc.Assign(ctx, req.Tenant, user, c.Group)
+	if err != nil {
+		return e.fail(req, "assign", err)
+	}
+	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", user, e.groups.Info(g).Label), nil)
+	if len(outcomes) > 0 {
+		for _, o := range outcomes {
+			if o.Err != nil {
+				resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s could not be counted: %s", o.PollID, sentence(o.Err.Error()))
+				continue
+			}
+			resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s is now counted.", o.PollID)
+			resp.Updated = append(resp.Updated, o.Result.Poll.Key())
+		}
+	}
+	return resp
+}
+
+func (e *Engine) managed(ctx context.Context, req Request, id, verb string) (*polls.Poll, *Response) {
+	p, err := e.svc.Poll(ctx, req.Tenant, id)
+	if err != nil {
+		r := e.fail(req, verb, err)
+		return nil, &r
+	}
+	if !e.canManage(req, p) {
+		r := e.fail(req, verb, fmt.Errorf("%w: only facilitators and the poll's creator can %s poll %s", ErrForbidden, verb, p.ID))
+		return nil, &r
+	}
+	return p, nil
+}
+
+func (e *Engine) finish(ctx context.Context, req Request, id string, to polls.Status) Response {
+	verb := map[polls.Status]string{polls.StatusClosed: "close", polls.StatusCancelled: "cancel"}[to]
+	p, denied := e.managed(ctx, req, id, verb)
+	if denied != nil {
+		return *denied
+	}
+	var (
+		changed bool
+		err     error
+	)
+	if to == polls.StatusClosed {
+		changed, p, err = e.svc.Close(ctx, req.Tenant, p.ID)
+	} else {
+		changed, p, err = e.svc.Cancel(ctx, req.Tenant, p.ID)
+	}
+	if err != nil {
+		return e.fail(req, verb, err)
+	}
+	if !changed {
+		return ephemeral(fmt.Sprintf("Poll %s is already %s.", p.ID, p.Status))
+	}
+	e.log.Info("poll "+string(to), "tenant", p.Tenant, "poll", p.ID)
+	t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
+	if err != nil {
+		return e.fail(req, verb, err)
+	}
+	text := fmt.Sprintf("Poll %s is closed. Full report: /poll report %s", p.ID, p.ID)
+	if to == polls.StatusCancelled {
+		text = fmt.Sprintf("Poll %s was cancelled; its ballots are kept but it will not be reported as a decision.", p.ID)
+	}
+	return Response{
+		Replies: []Reply{{Visibility: Public, Text: text, Poll: e.pollView(p, t, e.svc.Now())}},
+		Updated: []polls.Key{p.Key()},
+	}
+}
+
+func (e *Engine) reopen(ctx context.Context, req Request, c Reopen) Response {
+	p, denied := e.managed(ctx, req, c.Poll, "reopen")
+	if denied != nil {
+		return *denied
+	}
+	changed, p, err := e.svc.Reopen(ctx, req.Tenant, p.ID, e.cfg.Defaults.closes())
+	if err != nil {
+		return e.fail(req, "reopen", err)
+	}
+	if !changed {
+		return ephemeral(fmt.Sprintf("Poll %s is already open.", p.ID))
+	}
+	text := fmt.Sprintf("Poll %s is open again.", p.ID)
+	if !p.ClosesAt.IsZero() {
+		text += " It closes " + when(p.ClosesAt, e.svc.Now()) + "."
+	}
+	return Response{Replies: []Reply{{Visibility: Public, Text: text}}, Updated: []polls.Key{p.Key()}}
+}
+
+func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
+	p, denied := e.managed(ctx, req, c.Poll, "extend")
+	if denied != nil {
+		return *denied
+	}
+	p, err := e.svc.Extend(ctx, req.Tenant, p.ID, c.By)
+	if err != nil {
+		return e.fail(req, "extend", err)
+	}
+	return Response{
+		Replies: []Reply{{Visibility: Public, Text: fmt.Sprintf("Poll %s now closes %s.", p.ID, when(p.ClosesAt, e.svc.Now()))}},
+		Updated: []polls.Key{p.Key()},
+	}
+}
+
+// visibleReport loads a poll's report if the requester may see it; peeking
+// facilitators get it privately.
+func (e *Engine) visibleReport(ctx context.Context, req Request, id, op string) (*polls.Poll, *polls.Report, Visibility, *Response) {
+	p, r, err := e.svc.Report(ctx, req.Tenant, id)
+	if err != nil {
+		resp := e.fail(req, op, err)
+		return nil, nil, 0, &resp
+	}
+	if p.ResultsVisible() {
+		return p, r, Public, nil
+	}
+	if e.canManage(req, p) {
+		return p, r, Ephemeral, nil
+	}
+	resp := e.fail(req, op, fmt.Errorf("%w: poll %s hides its results until it closes", ErrForbidden, p.ID))
+	return nil, nil, 0, &resp
+}
+
+func (e *Engine) report(ctx context.Context, req Request, c Report) Response {
+	p, r, vis, denied := e.visibleReport(ctx, req, c.Poll, "report")
+	if denied != nil {
+		return *denied
+	}
+	resp := e.ReportResponse(p, r)
+	if vis == Ephemeral {
+		resp.Replies[0].Visibility = Ephemeral
+		resp.Replies[0].Text = "Results are hidden from participants until the poll closes; only you see this."
+	}
+	return resp
+}
+
+// ReportResponse is the public report of a poll, with its chart when the
+// engine has a chart renderer. It does not check who may see it.
+func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
+	reply := Reply{Visibility: Public, Report: e.reportView(p, r)}
+	if e.chart != nil {
+		var buf bytes.Buffer
+		if err := e.chart(&buf, r, e.groups); err != nil {
+			e.log.Error("chart failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		} else {
+			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: "Consensus chart: " + p.Title, MIME: "image/png", Data: buf.Bytes()})
+		}
+	}
+	return Response{Replies: []Reply{reply}}
+}
+
+func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
+	format := c.Format
+	if format == "" {
+		format = "csv"
+	}
+	var (
+		buf  bytes.Buffer
+		name string
+		mime string
+		p    *polls.Poll
+	)
+	if c.Ballots {
+		var denied *Response
+		if p, denied = e.managed(ctx, req, c.Poll, "export the ballots of"); denied != nil {
+			return *denied
+		}
+		var err error
+		switch format {
+		case "csv":
+			w := export.NewBallotsCSV(&buf, p, e.groups)
+			_, err = e.svc.Ballots(ctx, req.Tenant, p.ID, w.Write)
+			if err == nil {
+				err = w.Flush()
+			}
+			name, mime = p.ID+"-ballots.csv", "text/csv"
+		case "json":
+			err = WriteBallotsJSON(ctx, &buf, e.svc, p)
+			name, mime = p.ID+"-ballots.json", "application/json"
+		default:
+			return e.fail(req, "export", &UsageError{Problem: "ballots export as csv or json, not " + format, Usage: Usage("export")})
+		}
+		if err != nil {
+			return e.fail(req, "export", err)
+		}
+	} else {
+		var (
+			r      *polls.Report
+			denied *Response
+		)
+		if p, r, _, denied = e.visibleReport(ctx, req, c.Poll, "export"); denied != nil {
+			return *denied
+		}
+		var err error
+		switch format {
+		case "csv":
+			err, name, mime = export.TallyCSV(&buf, p, r), p.ID+"-tally.csv", "text/csv"
+		case "json":
+			err, name, mime = export.JSON(&buf, r), p.ID+"-report.json", "application/json"
+		case "md":
+			err, name, mime = export.Markdown(&buf, p, r, e.groups), p.ID+"-report.md", "text/markdown"
+		}
+		if err != nil {
+			return e.fail(req, "export", err)
+		}
+	}
+	return Response{Replies: []Reply{{
+		Visibility: Ephemeral,
+		Text:       fmt.Sprintf("Export of poll %s: %s.", p.ID, name),
+		Files:      []File{{Name: name, Title: p.Title, MIME: mime, Data: buf.Bytes()}},
+	}}}
+}
+
+// WriteBallotsJSON streams a poll's ballots as a JSON array, one ballot a
+// line, themes by label.
+func WriteBallotsJSON(ctx context.Context, w io.Writer, svc *polls.Service, p *polls.Poll) error {
+	type row struct {
+		Voter   string      `json:"voter"`
+		Group   polls.Group `json:"group"`
+		CastAt  time.Time   `json:"cast_at"`
+		Choices []string    `json:"choices"`
+	}
+	if _, err := io.WriteString(w, "[\n"); err != nil {
+		return err
+	}
+	first := true
+	_, err := svc.Ballots(ctx, p.Tenant, p.ID, func(b polls.Ballot) error {
+		r := row{Voter: b.Voter, Group: b.Group, CastAt: b.CastAt.UTC()}
+		for _, c := range b.Choices {
+			if c >= 0 && c < len(p.Themes) {
+				r.Choices = append(r.Choices, p.Themes[c].Label)
+			}
+		}
+		data, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if !first {
+			if _, err := io.WriteString(w, ",\n"); err != nil {
+				return err
+			}
+		}
+		first = false
+		_, err = w.Write(data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, "\n]\n")
+	return err
+}
+
+// capitalize upper-cases the first letter: domain error details are
+// phrases ("poll K7QX is closed"); a reply is a sentence.
+func capitalize(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
+	}
+	return s
+}
+
+// sentence ends s with a full stop unless it already ends a sentence.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.ContainsAny(s[len(s)-1:], ".!?…") {
+		return s
+	}
+	return s + "."
+}
+
+// plural formats a count with its noun: "1 ballot", "2 ballots".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1,0 +1,77 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+// Announcer delivers the announcement of a poll the scheduler closed: the
+// adapter of the poll's platform posts it in the poll's channel and
+// re-renders the poll's messages.
+type Announcer interface {
+	Announce(ctx context.Context, p *polls.Poll, r Response)
+}
+
+// AnnouncerFunc adapts a function to Announcer.
+type AnnouncerFunc func(ctx context.Context, p *polls.Poll, r Response)
+
+// Announce calls f.
+func (f AnnouncerFunc) Announce(ctx context.Context, p *polls.Poll, r Response) { f(ctx, p, r) }
+
+// Scheduler closes polls whose deadline has passed. It reads the store's
+// deadline index, so it survives restarts and closes polls that fell due
+// while no process ran. Any number of replicas may run one: the store's
+// Close picks exactly one winner per poll, and only the winner announces.
+type Scheduler struct {
+	engine   *Engine
+	announce Announcer
+	interval time.Duration
+	batch    int
+	log      *slog.Logger
+}
+
+// NewScheduler returns a scheduler that checks every interval (default 5s).
+func NewScheduler(e *Engine, a Announcer, interval time.Duration) *Scheduler {
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	return &Scheduler{engine: e, announce: a, interval: interval, batch: 100, log: e.log}
+}
+
+// Tick closes every due poll (in batches) and announces those this call
+// closed. It returns how many it closed.
+func (s *Scheduler) Tick(ctx context.Context) (int, error) {
+	closed := 0
+	for {
+		won, err := s.engine.svc.CloseDue(ctx, s.batch)
+		for _, p := range won {
+			closed++
+			s.log.Info("poll closed at deadline", "tenant", p.Tenant, "poll", p.ID)
+			if s.announce != nil {
+				s.announce.Announce(ctx, p, s.engine.ClosedAnnouncement(ctx, p))
+			}
+		}
+		if err != nil || len(won) < s.batch {
+			return closed, err
+		}
+	}
+}
+
+// Run ticks at once and then every interval until ctx is done.
+func (s *Scheduler) Run(ctx context.Context) error {
+	t := time.NewTicker(s.interval)
+	defer t.Stop()
+	for {
+		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("deadline check failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// RenderText renders a reply as plain text: the shell's output, and the
+// fallback text of chat notifications. It is deterministic.
+func RenderText(r Reply) string {
+	var b strings.Builder
+	if r.Text != "" {
+		b.WriteString(r.Text)
+		b.WriteString("\n")
+	}
+	if r.Poll != nil {
+		writePollText(&b, r.Poll)
+	}
+	if r.Report != nil {
+		writeReportText(&b, r.Report)
+	}
+	if r.List != nil {
+		b.WriteString(r.List.Title + ":\n")
+		for _, l := range r.List.Lines {
+			b.WriteString("  " + l + "\n")
+		}
+		if r.List.Empty != "" {
+			b.WriteString("  " + r.List.Empty + "\n")
+		}
+	}
+	if r.Picker != nil {
+		b.WriteString(r.Picker.Prompt + " Answer with /poll group NAME:\n")
+		for _, o := range r.Picker.Options {
+			a, _ := ParseAction(o.ID)
+			fmt.Fprintf(&b, "  %-20s %s\n", a.Group, o.Label)
+		}
+	}
+	for _, f := range r.Files {
+		if isText(f.MIME) {
+			fmt.Fprintf(&b, "--- %s ---\n%s", f.Name, f.Data)
+			if len(f.Data) > 0 && f.Data[len(f.Data)-1] != '\n' {
+				b.WriteString("\n")
+			}
+			b.WriteString("--- end of " + f.Name + " ---\n")
+		} else {
+			fmt.Fprintf(&b, "[attached: %s (%s)]\n", f.Name, f.MIME)
+		}
+	}
+	return b.String()
+}
+
+func isText(mime string) bool {
+	return strings.HasPrefix(mime, "text/") || mime == "application/json"
+}
+
+func writePollText(b *strings.Builder, v *PollView) {
+	fmt.Fprintf(b, "┌ Poll %s: %s\n", v.ID, v.Title)
+	fmt.Fprintf(b, "│ %s · %s\n", v.StatusText, v.KindText)
+	for _, t := range v.Themes {
+		switch {
+		case t.Badge != "":
+			fmt.Fprintf(b, "│ %2d. %s %-10s %s — %s\n", t.Number, t.Bar, t.CountText, t.Label, t.Badge)
+		case v.ResultsVisible:
+			fmt.Fprintf(b, "│ %2d. %s %-10s %s\n", t.Number, t.Bar, t.CountText, t.Label)
+		default:
+			fmt.Fprintf(b, "│ %2d. %s\n", t.Number, t.Label)
+		}
+	}
+	if v.HiddenNote != "" {
+		fmt.Fprintf(b, "│ %s\n", v.HiddenNote)
+	}
+	fmt.Fprintf(b, "│ Ballots: %d · %s\n", v.Ballots, v.ParticipationText)
+	for _, s := range v.Summary {
+		fmt.Fprintf(b, "│ %s\n", s)
+	}
+	fmt.Fprintf(b, "└ %s\n", v.Footer)
+}
+
+func writeReportText(b *strings.Builder, v *ReportView) {
+	fmt.Fprintf(b, "%s\n%s\n\n", v.Title, v.Subtitle)
+	for _, s := range v.Summary {
+		b.WriteString(s + "\n")
+	}
+	width := 0
+	for _, t := range v.Themes {
+		for _, g := range t.Groups {
+			width = max(width, utf8.RuneCountInString(g.Label))
+		}
+	}
+	for _, t := range v.Themes {
+		fmt.Fprintf(b, "\n#%d %s — %s\n   %s\n", t.Rank, t.Label, t.Badge, t.Numbers)
+		for _, g := range t.Groups {
+			note := ""
+			if !g.Qualifies {
+				note = "  (below quorum)"
+			}
+			pad := strings.Repeat(" ", width-utf8.RuneCountInString(g.Label))
+			fmt.Fprintf(b, "   %s %s%s %s %4s  %s%s\n", g.Emoji, g.Label, pad, g.Bar, g.Percent, g.Count, note)
+		}
+	}
+	if len(v.Notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range v.Notes {
+			b.WriteString(n + "\n")
+		}
+	}
+	b.WriteString("\n" + v.Legend + "\n")
+}
