@@ -1,0 +1,182 @@
+// Package shell is pollbot's local adapter: a line-oriented chat on standard
+// input and output. It lets a newcomer try pollbot without Slack, Discord or
+// a server, and it is scriptable: piped input gives deterministic output,
+// which the golden tests rely on.
+//
+// Lines are /poll commands (the "/poll" may be left out), plus:
+//
+//	/as USER [GROUP]   act as another participant (and declare their group)
+//	/whoami            who you are and your stakeholder group
+//	/help              this help and the /poll help
+//	/quit              leave
+//
+// Lines starting with # are comments.
+package shell
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/polls"
+)
+
+// Tenant is the shell's tenant; `pollbot list` and `pollbot report` read it
+// by default.
+const Tenant = "local"
+
+// DefaultUser is who the shell starts as: a facilitator.
+const DefaultUser = "you"
+
+// Shell reads commands and prints replies.
+type Shell struct {
+	engine      *bot.Engine
+	out         io.Writer
+	user        string
+	interactive bool
+	scheduler   *bot.Scheduler
+
+	mu sync.Mutex // serialises output: the scheduler may announce at any time
+}
+
+// Option configures a Shell.
+type Option func(*Shell)
+
+// Interactive makes the shell print a prompt instead of echoing each line
+// it reads (for a terminal).
+func Interactive(on bool) Option { return func(s *Shell) { s.interactive = on } }
+
+// WithScheduler makes the shell close due polls before each line, so that
+// deadlines fire deterministically in scripts.
+func WithScheduler(sc *bot.Scheduler) Option { return func(s *Shell) { s.scheduler = sc } }
+
+// New returns a shell over the engine, writing to out.
+func New(e *bot.Engine, out io.Writer, opts ...Option) *Shell {
+	s := &Shell{engine: e, out: out, user: DefaultUser}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// User returns who the shell is acting as.
+func (s *Shell) User() string { return s.user }
+
+func (s *Shell) request() bot.Request {
+	return bot.Request{Platform: "shell", Tenant: Tenant, User: s.user, Channel: "local"}
+}
+
+// Run reads lines from in until EOF, /quit or ctx is done.
+func (s *Shell) Run(ctx context.Context, in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	if s.interactive {
+		s.printf("pollbot shell — you are %q, a facilitator. Type /help for commands, /quit to leave.\n", s.user)
+	}
+	for {
+		if s.interactive {
+			s.printf("%s> ", s.user)
+		}
+		if !sc.Scan() {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !s.Line(ctx, sc.Text()) {
+			return nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("read input: %w", err)
+	}
+	return nil
+}
+
+// Line handles one input line. It returns false on /quit.
+func (s *Shell) Line(ctx context.Context, line string) bool {
+	line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff"))
+	if !s.interactive && line != "" {
+		if strings.HasPrefix(line, "#") {
+			s.printf("%s\n", line)
+			return true
+		}
+		s.printf("%s> %s\n", s.user, line)
+	}
+	if line == "" || strings.HasPrefix(line, "#") {
+		return true
+	}
+	if s.scheduler != nil {
+		if _, err := s.scheduler.Tick(ctx); err != nil {
+			s.printf("pollbot: deadline check failed: %v\n", err)
+		}
+	}
+	word, rest, _ := strings.Cut(line, " ")
+	switch strings.ToLower(word) {
+	case "/quit", "/exit":
+		return false
+	case "/as":
+		s.as(ctx, strings.Fields(rest))
+	case "/whoami":
+		s.whoami(ctx)
+	case "/help":
+		s.printf("Shell commands: /poll ... (or just the subcommand), /as USER [GROUP], /whoami, /quit.\n")
+		s.print(s.engine.Handle(ctx, s.request(), bot.Help{Topic: strings.TrimSpace(rest)}))
+	case "/poll":
+		s.print(s.engine.HandleText(ctx, s.request(), rest))
+	default:
+		if strings.HasPrefix(word, "/") {
+			s.printf("pollbot (only you): unknown shell command %s. Use /poll ..., /as USER [GROUP], /whoami, /help or /quit.\n", word)
+			return true
+		}
+		s.print(s.engine.HandleText(ctx, s.request(), line))
+	}
+	return true
+}
+
+func (s *Shell) as(ctx context.Context, args []string) {
+	if len(args) == 0 || strings.ContainsAny(args[0], "<>@:") {
+		s.printf("pollbot (only you): /as needs a user name (letters, digits, - or _), optionally followed by a group.\nUsage: /as USER [GROUP]\n")
+		return
+	}
+	s.user = args[0]
+	s.printf("You are now %s.\n", s.user)
+	if len(args) > 1 {
+		s.print(s.engine.Handle(ctx, s.request(), bot.Group{Group: strings.Join(args[1:], " ")}))
+	}
+}
+
+func (s *Shell) whoami(ctx context.Context) {
+	role := "a participant"
+	if s.engine.IsFacilitator(s.request()) {
+		role = "a facilitator"
+	}
+	s.printf("You are %s, %s.\n", s.user, role)
+	s.print(s.engine.Handle(ctx, s.request(), bot.Group{}))
+}
+
+// Announce prints a scheduler announcement (implements bot.Announcer).
+func (s *Shell) Announce(_ context.Context, _ *polls.Poll, r bot.Response) { s.print(r) }
+
+func (s *Shell) print(r bot.Response) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, rep := range r.Replies {
+		text := strings.TrimRight(bot.RenderText(rep), "\n")
+		if rep.Visibility == bot.Ephemeral {
+			fmt.Fprintf(s.out, "pollbot (only you): %s\n", text)
+		} else {
+			fmt.Fprintf(s.out, "pollbot:\n%s\n", text)
+		}
+	}
+}
+
+func (s *Shell) printf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fmt.Fprintf(s.out, format, args...)
+}
