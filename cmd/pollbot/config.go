@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/polls"
+	boltstore "github.com/pollbot/pollbot/storage/bolt"
+	redisstore "github.com/pollbot/pollbot/storage/redis"
+)
+
+// config is every setting, read once from the environment and overridden by
+// flags of the same names (POLLBOT_REDIS_URL -> -redis-url).
+type config struct {
+	RedisURL     string
+	Data         string
+	HTTPAddr     string
+	Facilitators string
+	ConfigPath   string
+	PseudonymKey string
+	Tenant       string
+	LogLevel     string
+}
+
+type flagSet struct {
+	*flag.FlagSet
+	cfg config
+}
+
+// newFlags returns a flag set for a command with the store flags (and,
+// with serve, the server flags) registered, defaults from the environment.
+func newFlags(name, args string, e env, summary string) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet("pollbot "+name, flag.ContinueOnError)}
+	fs.SetOutput(e.err)
+	get := func(k, def string) string {
+		if v := e.getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	fs.StringVar(&fs.cfg.RedisURL, "redis-url", get("POLLBOT_REDIS_URL", ""), "Redis URL (`URL`: redis://, rediss://, redis+cluster://, redis+sentinel://); unset: the embedded store (env POLLBOT_REDIS_URL)")
+	fs.StringVar(&fs.cfg.Data, "data", get("POLLBOT_DATA", boltstore.DefaultPath), "embedded store `file` (env POLLBOT_DATA)")
+	fs.StringVar(&fs.cfg.ConfigPath, "config", get("POLLBOT_CONFIG", ""), "YAML `file` with groups, presets, role mappings, defaults (env POLLBOT_CONFIG)")
+	fs.StringVar(&fs.cfg.Facilitators, "facilitators", get("POLLBOT_FACILITATORS", ""), "comma `list` of facilitators: slack:U123, discord:456, discord-role:Moderators (env POLLBOT_FACILITATORS)")
+	fs.StringVar(&fs.cfg.PseudonymKey, "pseudonym-key", get("POLLBOT_PSEUDONYM_KEY", ""), "`secret` for anonymous polls; prefer the env POLLBOT_PSEUDONYM_KEY")
+	// Only the server logs routine events by default; the other commands
+	// talk to a person, whose output logs would clutter.
+	defLevel := "warn"
+	if name == "serve" {
+		defLevel = "info"
+	}
+	fs.StringVar(&fs.cfg.LogLevel, "log-level", get("POLLBOT_LOG_LEVEL", defLevel), "`level`: debug, info, warn, error (env POLLBOT_LOG_LEVEL)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: pollbot %s %s\n\n%s\n\nFlags:\n", name, args, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func (fs *flagSet) tenantFlag() {
+	fs.StringVar(&fs.cfg.Tenant, "tenant", "local", "`tenant` to read: local (the shell), slack:TEAM, discord:GUILD")
+}
+
+// parse parses flags; -h prints usage and returns errUsage-wrapped nil.
+func (fs *flagSet) parse(args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return errUsage
+	}
+	return nil
+}
+
+// errHelp is -h: usage was printed and the command succeeds.
+var errHelp = errors.New("help")
+
+func (c config) logger(w io.Writer) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("POLLBOT_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
+}
+
+// store is what the commands need of a store.
+type store interface {
+	polls.Store
+	polls.Pinger
+	io.Closer
+}
+
+// openStore opens Redis when a URL is configured, else the embedded store.
+func (c config) openStore(ctx context.Context) (store, error) {
+	if c.RedisURL != "" {
+		s, err := redisstore.Open(ctx, c.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("POLLBOT_REDIS_URL: %w", err)
+		}
+		return s, nil
+	}
+	return boltstore.Open(c.Data)
+}
+
+// app is a wired engine over an open store.
+type app struct {
+	store  store
+	engine *bot.Engine
+	cfg    bot.Config
+	log    *slog.Logger
+}
+
+func (a *app) Close() error { return a.store.Close() }
+
+type appOption struct {
+	clock        func() time.Time
+	facilitators []string
+	ids          func() string
+}
+
+// openApp reads the configuration, opens the store and wires the engine.
+func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
+	log, err := c.logger(e.err)
+	if err != nil {
+		return nil, err
+	}
+	var bc bot.Config
+	if c.ConfigPath != "" {
+		if bc, err = bot.LoadConfigFile(c.ConfigPath); err != nil {
+			return nil, err
+		}
+	}
+	fac, err := bot.ParseFacilitators(c.Facilitators)
+	if err != nil {
+		return nil, err
+	}
+	bc.Facilitators = append(append(bc.Facilitators, fac...), o.facilitators...)
+	st, err := c.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := []polls.Option{polls.WithGroups(bc.GroupList())}
+	if c.PseudonymKey != "" {
+		opts = append(opts, polls.WithPseudonymKey([]byte(c.PseudonymKey)))
+	}
+	if o.clock != nil {
+		opts = append(opts, polls.WithClock(o.clock))
+	}
+	if o.ids != nil {
+		opts = append(opts, polls.WithIDs(o.ids))
+	}
+	svc := polls.NewService(st, opts...)
+	eng := bot.New(svc, bc, bot.WithLogger(log), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
+		return chart.PNG(w, r, g)
+	}))
+	return &app{store: st, engine: eng, cfg: bc, log: log}, nil
+}
+
+func oneArg(fs *flagSet, what string) (string, error) {
+	if fs.NArg() != 1 || strings.TrimSpace(fs.Arg(0)) == "" {
+		fmt.Fprintf(fs.Output(), "pollbot %s: needs exactly one %s\n", strings.TrimPrefix(fs.Name(), "pollbot "), what)
+		fs.Usage()
+		return "", errUsage
+	}
+	return fs.Arg(0), nil
+}

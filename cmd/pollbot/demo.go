@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/polls"
+	"github.com/pollbot/pollbot/polls/export"
+)
+
+// demoGroups are the demo's participants per group: intergovernmental
+// organisations send two people, below the default quorum of 3, so the
+// report shows how an under-represented group is listed, not dropped.
+var demoGroups = []struct {
+	group polls.Group
+	n     int
+}{
+	{"government", 12}, {"private-sector", 14}, {"civil-society", 15},
+	{"technical-community", 12}, {"academia", 6}, {"intergovernmental", 2},
+}
+
+// demoSupport is how many of each group support each theme of the preset
+// igf-bpf-cybersecurity-2016, in demoGroups order. The numbers are made up
+// but shaped like a real working group: near-unanimity on collaboration,
+// a theme the technical community loves and others do not (DNSSEC),
+// one civil society champions and industry resists (privacy).
+var demoSupport = [][]int{
+	{4, 4, 2, 11, 3, 0},    // DNSSEC
+	{7, 8, 6, 7, 3, 1},     // DNS abuse
+	{3, 3, 2, 2, 1, 0},     // Critical success factors in cybersecurity
+	{6, 9, 12, 11, 5, 1},   // Responsible disclosure
+	{4, 6, 3, 5, 2, 1},     // Tools for prevention
+	{4, 3, 14, 7, 5, 0},    // Privacy
+	{3, 5, 2, 10, 2, 1},    // BCP38 (DDoS mitigation)
+	{11, 5, 2, 3, 2, 2},    // Enforcement
+	{11, 12, 14, 8, 6, 2},  // Education and awareness
+	{12, 14, 15, 12, 6, 2}, // Collaboration and cooperation among actors
+}
+
+func runDemo(ctx context.Context, args []string, e env) error {
+	fs := newFlags("demo", "[-out DIR] [-seed N]", e, `Runs a scripted multistakeholder poll end to end: opens the IGF preset
+igf-bpf-cybersecurity-2016, casts ballots from 61 participants in six stakeholder groups,
+closes the poll, prints the consensus report and writes report.md, report.json, tally.csv,
+ballots.csv and chart.png to DIR. Uses POLLBOT_REDIS_URL when set, else an embedded store
+in DIR/demo.db (tenant "demo").`)
+	out := fs.String("out", "pollbot-demo", "output `directory`")
+	seed := fs.Uint64("seed", 2016, "random `seed` for who votes for what")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fmt.Errorf("-out: %w", err)
+	}
+	if fs.cfg.RedisURL == "" {
+		fs.cfg.Data = filepath.Join(*out, "demo.db")
+	}
+	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	d := &demo{app: a, out: e.out, rng: rand.New(rand.NewPCG(*seed, 0x1f))}
+	if fs.cfg.RedisURL == "" {
+		d.dataPath = fs.cfg.Data
+	}
+	return d.run(ctx, *out)
+}
+
+type demo struct {
+	*app
+	out      io.Writer
+	rng      *rand.Rand
+	dataPath string // the embedded store file; empty on Redis
+}
+
+const demoTenant = "demo"
+
+func (d *demo) req(user string) bot.Request {
+	return bot.Request{Platform: "demo", Tenant: demoTenant, User: user, Channel: "bpf-cybersecurity"}
+}
+
+func (d *demo) say(format string, args ...any) { fmt.Fprintf(d.out, format+"\n", args...) }
+
+// do runs a command and fails on any error reply: the demo must show a
+// working bot, not hide a broken one.
+func (d *demo) do(ctx context.Context, user string, c bot.Command) (bot.Response, error) {
+	r := d.engine.Handle(ctx, d.req(user), c)
+	if r.Err != nil {
+		return r, fmt.Errorf("%s: %s: %w", user, c, r.Err)
+	}
+	return r, nil
+}
+
+type participant struct {
+	user    string
+	group   polls.Group
+	choices []string // theme numbers
+}
+
+func (d *demo) run(ctx context.Context, dir string) error {
+	const facilitator = "facilitator"
+	d.say("pollbot demo: an IGF Best Practice Forum chooses its cybersecurity theme")
+	r, err := d.do(ctx, facilitator, bot.Preset{Preset: "igf-bpf-cybersecurity-2016", Opts: bot.OpenOptions{Closes: bot.Deadline{In: 48 * time.Hour}}})
+	if err != nil {
+		return err
+	}
+	p := r.Opened
+	d.say("→ Opened poll %s, %q, with %d candidate themes (closes in 48h).", p.ID, p.Title, len(p.Themes))
+
+	// Who supports what: for each group and theme, a seeded choice of
+	// exactly demoSupport[t][g] of the group's participants.
+	var people []participant
+	for gi, g := range demoGroups {
+		members := make([]participant, g.n)
+		for i := range members {
+			members[i] = participant{user: fmt.Sprintf("%s-%02d", g.group, i+1), group: g.group}
+		}
+		for t := range demoSupport {
+			for _, i := range d.rng.Perm(g.n)[:demoSupport[t][gi]] {
+				members[i].choices = append(members[i].choices, strconv.Itoa(t+1))
+			}
+		}
+		people = append(people, members...)
+	}
+	d.say("→ %d participants from %d stakeholder groups vote…", len(people), len(demoGroups))
+
+	// A few vote before saying who they are: their votes are held and
+	// counted once they pick a group. A few change their minds.
+	order := d.rng.Perm(len(people))
+	heldFirst := map[int]bool{order[0]: true, order[1]: true, order[2]: true}
+	changed := map[int]bool{order[3]: true, order[4]: true, order[5]: true, order[6]: true, order[7]: true}
+	held := 0
+	for n, i := range order {
+		pt := people[i]
+		if heldFirst[i] {
+			r, err := d.do(ctx, pt.user, bot.Vote{Poll: p.ID, Themes: pt.choices})
+			if err != nil {
+				return err
+			}
+			if len(r.Replies) > 0 && r.Replies[0].Picker != nil {
+				held++
+			}
+			if _, err := d.do(ctx, pt.user, bot.Group{Group: string(pt.group)}); err != nil {
+				return err
+			}
+		} else {
+			if _, err := d.do(ctx, pt.user, bot.Group{Group: string(pt.group)}); err != nil {
+				return err
+			}
+			if changed[i] {
+				if _, err := d.do(ctx, pt.user, bot.Vote{Poll: p.ID, Themes: []string{"3"}}); err != nil {
+					return err
+				}
+			}
+			if _, err := d.do(ctx, pt.user, bot.Vote{Poll: p.ID, Themes: pt.choices}); err != nil {
+				return err
+			}
+		}
+		if (n+1)%20 == 0 || n+1 == len(order) {
+			d.say("  %d/%d ballots cast", n+1, len(order))
+		}
+	}
+	// Someone drops in and out again.
+	if _, err := d.do(ctx, "observer-01", bot.Group{Group: "academia"}); err != nil {
+		return err
+	}
+	if _, err := d.do(ctx, "observer-01", bot.Vote{Poll: p.ID, Themes: []string{"Privacy"}}); err != nil {
+		return err
+	}
+	if _, err := d.do(ctx, "observer-01", bot.Unvote{Poll: p.ID}); err != nil {
+		return err
+	}
+	d.say("→ %d voted before naming their group (held, then counted), %d changed their minds, 1 withdrew.", held, len(changed))
+
+	if _, err := d.do(ctx, facilitator, bot.Close{Poll: p.ID}); err != nil {
+		return err
+	}
+	d.say("→ The facilitator closes the poll.\n")
+	r, err = d.do(ctx, facilitator, bot.Report{Poll: p.ID})
+	if err != nil {
+		return err
+	}
+	for _, rep := range r.Replies {
+		rep.Files = nil
+		fmt.Fprint(d.out, bot.RenderText(rep))
+	}
+	return d.write(ctx, dir, p.ID)
+}
+
+func (d *demo) write(ctx context.Context, dir, id string) error {
+	svc := d.engine.Service()
+	p, rep, err := svc.Report(ctx, demoTenant, id)
+	if err != nil {
+		return err
+	}
+	files := []struct {
+		name  string
+		write func(w io.Writer) error
+	}{
+		{"report.md", func(w io.Writer) error { return export.Markdown(w, p, rep, d.engine.Groups()) }},
+		{"report.json", func(w io.Writer) error { return export.JSON(w, rep) }},
+		{"tally.csv", func(w io.Writer) error { return export.TallyCSV(w, p, rep) }},
+		{"ballots.csv", func(w io.Writer) error {
+			bw := export.NewBallotsCSV(w, p, d.engine.Groups())
+			if _, err := svc.Ballots(ctx, demoTenant, p.ID, bw.Write); err != nil {
+				return err
+			}
+			return bw.Flush()
+		}},
+		{"chart.png", func(w io.Writer) error { return chart.PNG(w, rep, d.engine.Groups()) }},
+	}
+	d.say("\n→ Wrote:")
+	for _, f := range files {
+		var buf bytes.Buffer
+		if err := f.write(&buf); err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+		d.say("  %-28s %s", path, size(buf.Len()))
+	}
+	where := "-data " + d.dataPath
+	if d.dataPath == "" {
+		where = "-redis-url URL"
+	}
+	d.say("\nExplore it: pollbot report %s -tenant %s %s   ·   try it yourself: pollbot shell", where, demoTenant, id)
+	return nil
+}
+
+func size(n int) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f KB", float64(n)/1024)
+}

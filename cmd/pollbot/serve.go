@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/polls"
+)
+
+func runServe(ctx context.Context, args []string, e env) error {
+	fs := newFlags("serve", "", e, "Runs every configured chat adapter, the deadline scheduler, and HTTP: /healthz, /readyz\nand the adapters' HTTP-mode endpoints.")
+	var addr string
+	fs.StringVar(&addr, "http-addr", envOr(e, "POLLBOT_HTTP_ADDR", ":8080"), "HTTP listen `address` (env POLLBOT_HTTP_ADDR)")
+	var tick time.Duration
+	fs.DurationVar(&tick, "deadline-interval", 5*time.Second, "how often to close polls whose deadline passed")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+
+	for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_BOT_TOKEN", "DISCORD_PUBLIC_KEY"} {
+		if e.getenv(k) != "" {
+			a.log.Warn("this build has no chat adapter for the setting yet; it is ignored", "setting", k)
+		}
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("POLLBOT_HTTP_ADDR %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: healthMux(a.store), ReadHeaderTimeout: 5 * time.Second}
+	sched := bot.NewScheduler(a.engine, logAnnouncer{a}, tick)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = sched.Run(ctx) })
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("pollbot serving", "http", ln.Addr().String())
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	a.log.Info("shutting down")
+	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	_ = srv.Shutdown(shutdownCtx)
+	cancel()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func envOr(e env, k, def string) string {
+	if v := e.getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+// healthMux serves /healthz (the process is up) and /readyz (the store
+// answers).
+func healthMux(st polls.Pinger) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	return mux
+}
+
+// logAnnouncer logs closures until a chat adapter for the poll's platform
+// announces them.
+type logAnnouncer struct{ a *app }
+
+func (l logAnnouncer) Announce(_ context.Context, p *polls.Poll, _ bot.Response) {
+	l.a.log.Info("poll closed at its deadline", "tenant", p.Tenant, "poll", p.ID)
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/polls"
+	"github.com/pollbot/pollbot/polls/export"
+)
+
+// pollJSON is one entry of `pollbot list --format json` (DESIGN.md 5).
+type pollJSON struct {
+	ID       string       `json:"id"`
+	Tenant   string       `json:"tenant"`
+	Title    string       `json:"title"`
+	Kind     polls.Kind   `json:"kind"`
+	Status   polls.Status `json:"status"`
+	OpenedAt time.Time    `json:"opened_at"`
+	ClosesAt *time.Time   `json:"closes_at"`
+	ClosedAt *time.Time   `json:"closed_at"`
+	Ballots  int64        `json:"ballots"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func runList(ctx context.Context, args []string, e env) error {
+	fs := newFlags("list", "[-format text|json] [-status open|closed|cancelled|all]", e, "Lists the polls of a tenant, newest first.")
+	fs.tenantFlag()
+	format := fs.String("format", "text", "output `format`: text or json")
+	status := fs.String("status", "all", "which polls: open, closed, cancelled or all")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("-format: %q is not text or json", *format)
+	}
+	var st polls.Status
+	switch *status {
+	case "all":
+	case "open", "closed", "cancelled":
+		st = polls.Status(*status)
+	default:
+		return fmt.Errorf("-status: %q is not open, closed, cancelled or all", *status)
+	}
+	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	ps, err := a.engine.Service().List(ctx, fs.cfg.Tenant, st)
+	if err != nil {
+		return err
+	}
+	out := make([]pollJSON, 0, len(ps))
+	for _, p := range ps {
+		t, err := a.store.Tally(ctx, p.Tenant, p.ID)
+		if err != nil {
+			return err
+		}
+		out = append(out, pollJSON{
+			ID: p.ID, Tenant: p.Tenant, Title: p.Title, Kind: p.Kind, Status: p.Status,
+			OpenedAt: p.OpenedAt.UTC(), ClosesAt: timePtr(p.ClosesAt), ClosedAt: timePtr(p.ClosedAt), Ballots: t.Total(),
+		})
+	}
+	if *format == "json" {
+		enc := json.NewEncoder(e.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(out) == 0 {
+		fmt.Fprintf(e.out, "No polls in tenant %s.\n", fs.cfg.Tenant)
+		return nil
+	}
+	w := bufio.NewWriter(e.out)
+	fmt.Fprintf(w, "%-6s %-9s %-9s %7s  %-20s %s\n", "ID", "STATUS", "KIND", "BALLOTS", "OPENED", "TITLE")
+	for _, p := range out {
+		fmt.Fprintf(w, "%-6s %-9s %-9s %7d  %-20s %s\n", p.ID, p.Status, p.Kind, p.Ballots, p.OpenedAt.Format("2006-01-02 15:04 UTC"), p.Title)
+	}
+	return w.Flush()
+}
+
+func runReport(ctx context.Context, args []string, e env) error {
+	fs := newFlags("report", "[-format text|json|md|png] ID", e, "Prints a poll's consensus report (png writes the chart to standard output).")
+	fs.tenantFlag()
+	format := fs.String("format", "text", "output `format`: text, json, md or png")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	id, err := oneArg(fs, "poll ID")
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "text", "json", "md", "png":
+	default:
+		return fmt.Errorf("-format: %q is not text, json, md or png", *format)
+	}
+	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	p, r, err := a.engine.Service().Report(ctx, fs.cfg.Tenant, id)
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		return export.JSON(e.out, r)
+	case "md":
+		return export.Markdown(e.out, p, r, a.engine.Groups())
+	case "png":
+		return chart.PNG(e.out, r, a.engine.Groups())
+	}
+	resp := a.engine.Handle(ctx, bot.Request{Platform: "cli", Tenant: fs.cfg.Tenant, User: "cli"}, bot.Report{Poll: p.ID})
+	if resp.Err != nil {
+		// The operator reads every poll from the command line, hidden
+		// results included.
+		resp = a.engine.ReportResponse(p, r)
+	}
+	for _, rep := range resp.Replies {
+		rep.Files = nil
+		fmt.Fprint(e.out, bot.RenderText(rep))
+	}
+	return nil
+}
+
+func runExport(ctx context.Context, args []string, e env) error {
+	fs := newFlags("export", "[-format csv|json] [-ballots] ID", e, "Writes a poll's tally (or, with -ballots, every ballot) to standard output.")
+	fs.tenantFlag()
+	format := fs.String("format", "csv", "output `format`: csv or json (json: the report, or with -ballots the ballots)")
+	ballots := fs.Bool("ballots", false, "export ballots (voter, group, time, choices) instead of the tally")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	id, err := oneArg(fs, "poll ID")
+	if err != nil {
+		return err
+	}
+	if *format != "csv" && *format != "json" {
+		return fmt.Errorf("-format: %q is not csv or json", *format)
+	}
+	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	svc := a.engine.Service()
+	w := bufio.NewWriterSize(e.out, 64*1024)
+	if *ballots {
+		p, err := svc.Poll(ctx, fs.cfg.Tenant, id)
+		if err != nil {
+			return err
+		}
+		if *format == "json" {
+			err = bot.WriteBallotsJSON(ctx, w, svc, p)
+		} else {
+			bw := export.NewBallotsCSV(w, p, a.engine.Groups())
+			if _, err = svc.Ballots(ctx, p.Tenant, p.ID, bw.Write); err == nil {
+				err = bw.Flush()
+			}
+		}
+		if err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	p, r, err := svc.Report(ctx, fs.cfg.Tenant, id)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		err = export.JSON(w, r)
+	} else {
+		err = export.TallyCSV(w, p, r)
+	}
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+func runVersion(_ context.Context, args []string, e env) error {
+	fs := newFlags("version", "", e, "Prints the version.")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	v := version
+	info, ok := debug.ReadBuildInfo()
+	if v == "" && ok {
+		v = info.Main.Version
+	}
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	goVersion := ""
+	if ok {
+		goVersion = " " + info.GoVersion
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				v += " " + s.Value[:min(12, len(s.Value))]
+			}
+		}
+	}
+	fmt.Fprintf(e.out, "pollbot %s%s\n", strings.TrimSpace(v), goVersion)
+	return nil
+}
