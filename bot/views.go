@@ -278,7 +278,14 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 				v.Controls = append(v.Controls, Control{ID: VoteAction(p.ID, i), Label: fmt.Sprintf("%d. %s", i+1, th.Label)})
 			}
 		}
-		v.Footer = fmt.Sprintf("Poll %s · vote by text: /poll vote %s 1 3 · your group: /poll group", p.ID, p.ID)
+		example := "1"
+		if len(p.Themes) >= 3 {
+			example = "1 3"
+		}
+		if p.Kind == polls.Ranked {
+			example = "2 1"
+		}
+		v.Footer = fmt.Sprintf("Poll %s · vote by text: /poll vote %s %s · your group: /poll group", p.ID, p.ID, example)
 	} else {
 		v.Footer = fmt.Sprintf("Poll %s · full report: /poll report %s", p.ID, p.ID)
 	}

@@ -20,6 +20,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/polls"
@@ -40,7 +41,8 @@ type Shell struct {
 	interactive bool
 	scheduler   *bot.Scheduler
 
-	mu sync.Mutex // serialises output: the scheduler may announce at any time
+	mu   sync.Mutex  // serialises output: the scheduler may announce at any time
+	busy atomic.Bool // a line is being handled (no prompt is showing)
 }
 
 // Option configures a Shell.
@@ -110,6 +112,8 @@ func (s *Shell) Line(ctx context.Context, line string) bool {
 	if line == "" || strings.HasPrefix(line, "#") {
 		return true
 	}
+	s.busy.Store(true)
+	defer s.busy.Store(false)
 	if s.scheduler != nil {
 		if _, err := s.scheduler.Tick(ctx); err != nil {
 			s.printf("pollbot: deadline check failed: %v\n", err)
@@ -159,8 +163,19 @@ func (s *Shell) whoami(ctx context.Context) {
 	s.print(s.engine.Handle(ctx, s.request(), bot.Group{}))
 }
 
-// Announce prints a scheduler announcement (implements bot.Announcer).
-func (s *Shell) Announce(_ context.Context, _ *polls.Poll, r bot.Response) { s.print(r) }
+// Announce prints a scheduler announcement (implements bot.Announcer). In
+// a terminal it arrives while a prompt waits, so it starts on a new line and
+// puts the prompt back.
+func (s *Shell) Announce(_ context.Context, _ *polls.Poll, r bot.Response) {
+	idle := s.interactive && !s.busy.Load()
+	if idle {
+		s.printf("\n")
+	}
+	s.print(r)
+	if idle {
+		s.printf("%s> ", s.user)
+	}
+}
 
 func (s *Shell) print(r bot.Response) {
 	s.mu.Lock()
