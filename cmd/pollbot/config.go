@@ -69,15 +69,31 @@ func (fs *flagSet) tenantFlag() {
 	fs.StringVar(&fs.cfg.Tenant, "tenant", "local", "`tenant` to read: local (the shell), slack:TEAM, discord:GUILD")
 }
 
-// parse parses flags; -h prints usage and returns errUsage-wrapped nil.
+// parse parses flags wherever they stand among the arguments
+// (`pollbot report K7QX --format json` as DESIGN.md writes it, as well as
+// flags first); -h prints usage and returns errHelp. A "--" ends the flags.
 func (fs *flagSet) parse(args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return errHelp
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return errHelp
+			}
+			return errUsage
 		}
-		return errUsage
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Leave the positional arguments where fs.Args and fs.NArg find them.
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 // errHelp is -h: usage was printed and the command succeeds.

@@ -177,3 +177,29 @@ func TestBadSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestFlagsAfterArguments(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCmd(t, nil, "", "demo", "-out", dir); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	db := filepath.Join(dir, "demo.db")
+	_, out, _ := runCmd(t, nil, "", "list", "-data", db, "-tenant", "demo", "-format", "json")
+	var list []map[string]any
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list) != 1 {
+		t.Fatalf("list: %v %s", err, out)
+	}
+	id := list[0]["id"].(string)
+	// DESIGN.md writes the flags after the id.
+	code, out, stderr := runCmd(t, nil, "", "report", id, "--format", "json", "--data", db, "--tenant", "demo")
+	if code != 0 || !strings.HasPrefix(out, "{") {
+		t.Fatalf("report ID --format json: exit %d, %.80q, %s", code, out, stderr)
+	}
+	code, out, _ = runCmd(t, nil, "", "export", "--data", db, id, "--tenant=demo", "--ballots")
+	if code != 0 || !strings.HasPrefix(out, "voter,group") {
+		t.Errorf("export with interspersed flags: exit %d, %.80q", code, out)
+	}
+	if code, _, stderr := runCmd(t, nil, "", "report", id, "extra", "--data", db); code != 2 || !strings.Contains(stderr, "exactly one") {
+		t.Errorf("two ids: exit %d %s", code, stderr)
+	}
+}
