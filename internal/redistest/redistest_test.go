@@ -87,6 +87,56 @@ func TestStartCluster(t *testing.T) {
 	}
 }
 
+func TestStartSentinel(t *testing.T) {
+	s := StartSentinel(t, 3)
+	if len(s.Addrs) != 3 || s.URL != "redis+sentinel://"+strings.Join(s.Addrs, ",")+"/pollbot" {
+		t.Fatalf("Addrs %v, URL %q", s.Addrs, s.URL)
+	}
+	master := strings.Replace(s.Master.Addr, ":", "\n", 1)
+	for _, a := range append([]string{s.Master.Addr}, s.Addrs...) {
+		if _, port, _ := net.SplitHostPort(a); port == "6379" || port == "26379" {
+			t.Errorf("a default port: %s", a)
+		}
+	}
+	for _, a := range s.Addrs {
+		got, err := Do(a, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "pollbot")
+		if err != nil || got != master {
+			t.Errorf("sentinel %s names master %q, %v; want %q", a, got, err, master)
+		}
+	}
+	if got, err := Do(s.Master.Addr, "CONFIG", "GET", "save"); err != nil || got != "save\n" {
+		t.Errorf("master CONFIG GET save = %q, %v; want persistence off", got, err)
+	}
+}
+
+func TestSentinelFailover(t *testing.T) {
+	s := StartSentinel(t, 1, WithReplicas(1))
+	replica := s.Replicas[0]
+	if _, err := Do(s.Master.Addr, "SET", "k", "before"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Do(replica.Addr, "SET", "k", "x"); err == nil || !strings.HasPrefix(err.Error(), "READONLY") {
+		t.Fatalf("SET on the replica: %v, want READONLY", err)
+	}
+	promoted, err := s.Failover()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if promoted != replica {
+		t.Fatalf("promoted %s, want the replica %s", promoted.Addr, replica.Addr)
+	}
+	if addr, err := s.MasterAddr(); err != nil || addr != replica.Addr {
+		t.Errorf("MasterAddr = %s, %v; want %s", addr, err, replica.Addr)
+	}
+	// Failover waited for the replica to catch up: nothing is lost.
+	if got, err := Do(replica.Addr, "GET", "k"); err != nil || got != "before" {
+		t.Errorf("GET k on the new master = %q, %v; want before", got, err)
+	}
+	if _, err := Do(replica.Addr, "SET", "k", "after"); err != nil {
+		t.Errorf("SET on the new master: %v", err)
+	}
+}
+
 // recorder is a testing.TB that records Skip and Fatal instead of ending
 // the test.
 type recorder struct {
@@ -107,6 +157,9 @@ func TestMissingRedis(t *testing.T) {
 	}
 	if _, err := NewCluster(t.TempDir(), 3); !errors.Is(err, ErrNotInstalled) {
 		t.Fatalf("NewCluster without redis-server: %v, want ErrNotInstalled", err)
+	}
+	if _, err := NewSentinel(t.TempDir(), 1); !errors.Is(err, ErrNotInstalled) {
+		t.Fatalf("NewSentinel without redis-server: %v, want ErrNotInstalled", err)
 	}
 
 	t.Setenv(EnvRequire, "")

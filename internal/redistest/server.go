@@ -1,14 +1,15 @@
 // Package redistest runs throwaway redis-server processes for tests: a
-// single node (StartServer) or a Redis Cluster of masters (StartCluster),
-// each on free loopback ports in the test's temporary directory, stopped
-// when the test ends.
+// single node (StartServer), a Redis Cluster of masters (StartCluster), or
+// a master with optional replicas watched by Sentinel (StartSentinel), each
+// on free loopback ports in the test's temporary directory, stopped when the
+// test ends.
 //
 // Tests that need Redis skip when redis-server is not on PATH, unless the
 // environment says POLLBOT_TEST_REDIS=required (CI), in which case they fail.
-// The helpers never use the default port 6379, so a Redis already running
-// on the machine is left alone.
+// The helpers never use the default ports 6379 and 26379, so a Redis or
+// Sentinel already running on the machine is left alone.
 //
-// NewServer and NewCluster do the same outside a test, for a deployment
+// NewServer, NewCluster and NewSentinel do the same outside a test, for a deployment
 // that all of a package's tests share (started on first use, stopped from
 // TestMain); Check turns their error into the skip or the failure.
 package redistest
@@ -34,7 +35,7 @@ import (
 // from a skip into a failure when set to "required".
 const EnvRequire = "POLLBOT_TEST_REDIS"
 
-// ErrNotInstalled is returned by NewServer and NewCluster when
+// ErrNotInstalled is returned by NewServer, NewCluster and NewSentinel when
 // redis-server or redis-cli is not on PATH.
 var ErrNotInstalled = errors.New("not found on PATH")
 
@@ -42,8 +43,14 @@ var ErrNotInstalled = errors.New("not found on PATH")
 // cluster to agree that all slots are served.
 const startTimeout = 20 * time.Second
 
-// defaultPort is never used: a developer's own Redis may be listening there.
-const defaultPort = 6379
+// The default ports of Redis and of Sentinel are never used: a developer's
+// own Redis may be listening there.
+const (
+	defaultPort         = 6379
+	defaultSentinelPort = 26379
+)
+
+func isDefaultPort(port int) bool { return port == defaultPort || port == defaultSentinelPort }
 
 // Server is a redis-server process.
 type Server struct {
@@ -97,7 +104,8 @@ func NewServer(dir string, args ...string) (*Server, error) {
 	return nil, fmt.Errorf("redistest: start redis-server: %w", last)
 }
 
-// Check ends the test when err (from NewServer or NewCluster) is not nil:
+// Check ends the test when err (from NewServer, NewCluster or NewSentinel)
+// is not nil:
 // with a skip when Redis is not installed (a failure if EnvRequire says it
 // is required), with a failure otherwise.
 func Check(tb testing.TB, err error) {
@@ -284,7 +292,7 @@ func freePort(bus bool) (int, error) {
 			}
 			port := l.Addr().(*net.TCPAddr).Port
 			l.Close()
-			if port != defaultPort {
+			if !isDefaultPort(port) {
 				return port, nil
 			}
 		}
@@ -292,7 +300,7 @@ func freePort(bus bool) (int, error) {
 	}
 	for range 200 {
 		port := 20000 + rand.IntN(35000)
-		if port == defaultPort || port+10000 == defaultPort {
+		if isDefaultPort(port) || isDefaultPort(port+10000) {
 			continue
 		}
 		a, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
