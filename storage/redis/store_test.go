@@ -332,7 +332,10 @@ func runFocused(t *testing.T, e env) {
 
 	t.Run("Open", func(t *testing.T) {
 		t.Parallel()
-		s, err := Open(ctx, e.url, WithPrefix("open-test:"))
+		// A prefix of its own per run: the servers are shared across
+		// -count repetitions.
+		prefix := fmt.Sprintf("open-test-%d:", time.Now().UnixNano())
+		s, err := Open(ctx, e.url, WithPrefix(prefix))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +344,7 @@ func runFocused(t *testing.T, e env) {
 			t.Error(err)
 		}
 		mustCreate(t, s, newPoll("local", "OPEN", polls.Approval, 2))
-		if _, err := s.rdb.HGet(ctx, "open-test:{local/OPEN}:poll", "status").Result(); err != nil {
+		if _, err := s.rdb.HGet(ctx, prefix+"{local/OPEN}:poll", "status").Result(); err != nil {
 			t.Errorf("prefix not applied: %v", err)
 		}
 		// Nothing listens on port 1: Open fails at once, without the
