@@ -1,0 +1,135 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/slack-go/slack"
+)
+
+// target is where the replies to one request go.
+type target struct {
+	channel     string
+	user        string
+	responseURL string // slash commands and message clicks: ephemeral replies
+	// replace makes the first ephemeral reply replace the message that was
+	// clicked (an ephemeral group picker is replaced by its outcome).
+	replace bool
+}
+
+// deliver posts an engine response: public replies in the channel (a newly
+// opened poll is recorded with SetMessage), ephemeral replies to the user,
+// files to the channel (public) or the user's DM (ephemeral), and touches
+// the coalescer for polls to re-render.
+func (a *Adapter) deliver(ctx context.Context, t target, resp bot.Response) {
+	a.co.Touch(resp.Updated...)
+	for _, r := range resp.Replies {
+		m := renderReply(r)
+		if r.Visibility == bot.Public {
+			a.public(ctx, t, r, m, resp)
+			continue
+		}
+		if r.Text != "" || r.Poll != nil || r.Report != nil || r.List != nil || r.Picker != nil {
+			a.ephemeral(ctx, t, m)
+			t.replace = false
+		}
+		if len(r.Files) > 0 {
+			a.filesToDM(ctx, t, r)
+		}
+	}
+}
+
+func (a *Adapter) public(ctx context.Context, t target, r bot.Reply, m message, resp bot.Response) {
+	channel, ts, err := a.api.PostMessageContext(ctx, t.channel, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+	if err != nil {
+		a.log.Warn("slack: chat.postMessage failed", "channel", t.channel, "err", err)
+		if t.user != "" {
+			a.ephemeral(ctx, t, renderReply(bot.Reply{Text: postFailedText(err)}))
+		}
+		return
+	}
+	if resp.Opened != nil && r.Poll != nil && r.Poll.Key == resp.Opened.Key() {
+		if err := a.eng.SetMessage(ctx, r.Poll.Key, pollsMessageRef(channel, ts)); err != nil {
+			a.log.Error("slack: recording the poll message failed; it will not be re-rendered", "poll", r.Poll.Key.String(), "err", err)
+		}
+	}
+	for _, f := range r.Files {
+		if err := a.upload(ctx, channel, f, ""); err != nil {
+			a.log.Warn("slack: file upload failed", "channel", channel, "file", f.Name, "err", err)
+		}
+	}
+}
+
+// postFailedText tells the sender why nothing appeared in the channel: the
+// usual cause is that the bot is not a member of a private channel.
+func postFailedText(err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found") {
+		return "pollbot cannot post in this channel. Invite it first with /invite @pollbot, then try again."
+	}
+	return "pollbot could not post in this channel just now. Please try again in a moment."
+}
+
+// ephemeral sends a message only the user sees: through the response_url
+// when Slack gave one (it works in channels the bot is not in), else with
+// chat.postEphemeral, else in a DM.
+func (a *Adapter) ephemeral(ctx context.Context, t target, m message) {
+	var err error
+	switch {
+	case t.responseURL != "":
+		err = slack.PostWebhookCustomHTTPContext(ctx, t.responseURL, a.client, &slack.WebhookMessage{
+			ResponseType: slack.ResponseTypeEphemeral, Text: m.Text,
+			Blocks: &slack.Blocks{BlockSet: m.Blocks}, ReplaceOriginal: t.replace,
+		})
+	case t.channel != "" && t.user != "":
+		_, err = a.api.PostEphemeralContext(ctx, t.channel, t.user, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+	case t.user != "":
+		_, _, err = a.api.PostMessageContext(ctx, t.user, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+	default:
+		return
+	}
+	if err != nil {
+		a.log.Warn("slack: ephemeral reply failed", "user", t.user, "channel", t.channel, "err", err)
+	}
+}
+
+// filesToDM uploads a private reply's files to the user's DM with the bot.
+func (a *Adapter) filesToDM(ctx context.Context, t target, r bot.Reply) {
+	if t.user == "" {
+		return
+	}
+	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{t.user}})
+	if err != nil {
+		a.log.Warn("slack: conversations.open failed", "user", t.user, "err", err)
+		a.ephemeral(ctx, t, renderReply(bot.Reply{Text: "pollbot could not open a direct message with you to send the file. Please try again in a moment."}))
+		return
+	}
+	for i, f := range r.Files {
+		comment := ""
+		if i == 0 {
+			comment = escapeMrkdwn(r.Text)
+		}
+		if err := a.upload(ctx, ch.ID, f, comment); err != nil {
+			a.log.Warn("slack: file upload failed", "file", f.Name, "err", err)
+			a.ephemeral(ctx, t, renderReply(bot.Reply{Text: "pollbot could not upload " + f.Name + ". Please try again in a moment."}))
+			continue
+		}
+		a.ephemeral(ctx, t, renderReply(bot.Reply{Text: fmt.Sprintf("Sent %s to you in a direct message with pollbot.", f.Name)}))
+	}
+}
+
+// upload shares a file in a channel with files.uploadV2 (getUploadURLExternal,
+// the upload, completeUploadExternal).
+func (a *Adapter) upload(ctx context.Context, channel string, f bot.File, comment string) error {
+	if len(f.Data) == 0 {
+		return nil
+	}
+	_, err := a.api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Reader: bytes.NewReader(f.Data), FileSize: len(f.Data), Filename: f.Name,
+		Title: f.Title, Channel: channel, InitialComment: comment,
+	})
+	return err
+}

@@ -1,0 +1,35 @@
+package slack_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+)
+
+// FuzzInteraction posts signed interaction payloads of any shape: the
+// adapter answers 200 or 400 and never panics, whatever Slack (or someone
+// holding the signing secret) sends.
+func FuzzInteraction(f *testing.F) {
+	e := newEnv(f, false, boltStore(f))
+	p := e.open(`open "T" "A" "B" --kind ranked`)
+	click, _ := json.Marshal(e.clickPayload("U1", "pollbot:vote:"+p.ID+":1", false))
+	rank, _ := json.Marshal(e.clickPayload("U1", "pollbot:rank:"+p.ID, false))
+	for _, seed := range []string{
+		string(click), string(rank),
+		`{"type":"view_submission","team":{"id":"T1"},"user":{"id":"U1"},"view":{"callback_id":"pollbot:rankform:` + p.ID + `","state":{"values":{"rank1":{"theme":{"selected_option":{"value":"99"}}},"rankx":{}}}}}`,
+		`{"type":"view_submission","team":{"id":"T1"},"user":{"id":"U1"},"view":{"callback_id":"pollbot:rankform:NOPE"}}`,
+		`{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1"},"actions":[{"block_id":"b","action_id":"pollbot:select:X","type":"static_select","selected_option":{"value":"pollbot:group:"}}]}`,
+		`{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1"},"actions":[{"block_id":"b","action_id":"pollbot:vote:ZZZZ:26"}]}`,
+		`{"type":"shortcut","team":{"id":"T1"},"user":{"id":"U1"}}`,
+		`[]`, `null`, `{"type":1}`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		code, body := e.postAs(t, "/slack/interactions", url.Values{"payload": {payload}}, nil)
+		if code != http.StatusOK && code != http.StatusBadRequest {
+			t.Errorf("payload %q: HTTP %d %s", payload, code, body)
+		}
+	})
+}

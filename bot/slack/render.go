@@ -1,0 +1,325 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/polls"
+	"github.com/slack-go/slack"
+)
+
+// Block Kit limits (DESIGN.md section 6 and Slack's reference).
+const (
+	maxBlocks         = 50
+	maxActionElements = 25
+	maxSectionText    = 3000
+	maxHeaderText     = 150
+	maxButtonText     = 75
+	maxOptionText     = 75
+	maxContextElems   = 10
+	maxSelectOptions  = 100
+	maxModalTitle     = 24
+)
+
+// escapeMrkdwn escapes the three characters Slack's mrkdwn gives meaning
+// to as control sequences, so that text such as "<!channel>" cannot ping
+// anyone. Everything a user wrote is otherwise shown in plain_text objects,
+// where *bold* and _italic_ stay literal.
+func escapeMrkdwn(s string) string {
+	return mrkdwnEscaper.Replace(s)
+}
+
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func plain(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+}
+
+func emojiText(s string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+}
+
+// plainSections packs lines into plain_text sections of at most
+// maxSectionText characters, so long help texts and summaries are never
+// rejected by Slack.
+func plainSections(lines []string, sep string) []slack.Block {
+	var out []slack.Block
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			out = append(out, slack.NewSectionBlock(emojiText(cur.String()), nil, nil))
+			cur.Reset()
+		}
+	}
+	for _, l := range lines {
+		l = clip(l, maxSectionText)
+		if cur.Len() > 0 && utf8.RuneCountInString(cur.String())+len(sep)+utf8.RuneCountInString(l) > maxSectionText {
+			flush()
+		}
+		if cur.Len() > 0 {
+			cur.WriteString(sep)
+		}
+		cur.WriteString(l)
+	}
+	flush()
+	return out
+}
+
+// message is a rendered reply: blocks plus the notification text Slack
+// shows where blocks cannot be (push notifications, screen readers).
+type message struct {
+	Text   string
+	Blocks []slack.Block
+}
+
+// fallback is the notification text of a reply: its first line, escaped.
+func fallback(r bot.Reply) string {
+	s := strings.TrimSpace(bot.RenderText(bot.Reply{Text: r.Text, Poll: r.Poll, Report: r.Report, List: r.List, Picker: r.Picker}))
+	first, _, _ := strings.Cut(s, "\n")
+	return escapeMrkdwn(clip(strings.TrimPrefix(first, "┌ "), 300))
+}
+
+// renderReply lays out one engine reply as Block Kit.
+func renderReply(r bot.Reply) message {
+	var blocks []slack.Block
+	if r.Text != "" {
+		blocks = append(blocks, plainSections(strings.Split(r.Text, "\n"), "\n")...)
+	}
+	switch {
+	case r.Poll != nil:
+		blocks = append(blocks, pollBlocks(r.Poll)...)
+	case r.Report != nil:
+		blocks = append(blocks, reportBlocks(r.Report)...)
+	case r.List != nil:
+		blocks = append(blocks, listBlocks(r.List)...)
+	}
+	if r.Picker != nil {
+		blocks = append(blocks, pickerBlocks(r.Picker)...)
+	}
+	return message{Text: fallback(r), Blocks: fit(blocks)}
+}
+
+// fit keeps a message within Slack's block limit. The renderers stay under
+// it by construction; this is the last guard, keeping the first blocks
+// (which carry the controls) and saying that the rest was cut.
+func fit(blocks []slack.Block) []slack.Block {
+	if len(blocks) <= maxBlocks {
+		return blocks
+	}
+	out := append([]slack.Block(nil), blocks[:maxBlocks-1]...)
+	return append(out, slack.NewContextBlock("", plain("… (shortened to fit a Slack message)")))
+}
+
+// pollBlocks renders a poll message: header, context (kind, status,
+// participation), one section per theme with its vote button as accessory
+// and, when results are live, its bar and count; a ranked poll has one
+// "rank" button. A poll whose rows would not fit (they always do with the
+// domain's 25 themes, but the guard keeps Slack from rejecting a message)
+// degrades to a text list of themes and a select menu.
+func pollBlocks(v *bot.PollView) []slack.Block {
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(emojiText(clip(v.Title, maxHeaderText))),
+		slack.NewContextBlock("", emojiText(clip(v.KindText, maxSectionText)), emojiText(clip(v.StatusText, maxSectionText))),
+	}
+	voteByTheme := map[int]bot.Control{}
+	var rank []bot.Control
+	for _, c := range v.Controls {
+		a, err := bot.ParseAction(c.ID)
+		switch {
+		case err != nil:
+		case a.Kind == bot.ActVote:
+			voteByTheme[a.Theme] = c
+		default:
+			rank = append(rank, c)
+		}
+	}
+	themeLines := make([]string, 0, len(v.Themes))
+	for _, t := range v.Themes {
+		themeLines = append(themeLines, themeText(v, t))
+	}
+	// header, context, themes, note, actions, summary, participation, footer
+	rows := len(v.Themes) + 6 + (len(v.Summary)+9)/10
+	if rows <= maxBlocks {
+		for i, t := range v.Themes {
+			var acc *slack.Accessory
+			if c, ok := voteByTheme[t.Number-1]; ok {
+				acc = slack.NewAccessory(button(c, voteButtonText(v)))
+			}
+			blocks = append(blocks, slack.NewSectionBlock(plain(themeLines[i]), nil, acc))
+		}
+	} else {
+		blocks = append(blocks, plainSections(themeLines, "\n")...)
+		if len(voteByTheme) > 0 {
+			var opts []*slack.OptionBlockObject
+			for _, c := range v.Controls {
+				if len(opts) < maxSelectOptions {
+					opts = append(opts, slack.NewOptionBlockObject(c.ID, plain(clip(c.Label, maxOptionText)), nil))
+				}
+			}
+			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(clip(voteButtonText(v)+" …", maxOptionText)), selectActionID(v.ID), opts...)
+			blocks = append(blocks, slack.NewActionBlock("", sel))
+		}
+	}
+	if v.HiddenNote != "" {
+		blocks = append(blocks, slack.NewContextBlock("", emojiText(v.HiddenNote)))
+	}
+	if len(rank) > 0 {
+		var els []slack.BlockElement
+		for _, c := range rank {
+			b := button(c, "")
+			b.Style = slack.StylePrimary
+			els = append(els, b)
+		}
+		blocks = append(blocks, slack.NewActionBlock("", els...))
+	}
+	if len(v.Summary) > 0 {
+		blocks = append(blocks, plainSections(v.Summary, "\n")...)
+	}
+	blocks = append(blocks,
+		slack.NewContextBlock("", emojiText(clip(fmt.Sprintf("Ballots: %d · %s", v.Ballots, v.ParticipationText), maxSectionText))),
+		slack.NewContextBlock("", emojiText(clip(v.Footer, maxSectionText))),
+	)
+	return blocks
+}
+
+// selectActionID is the action id of a degraded poll's vote menu; the
+// chosen option's value carries the engine's control id.
+func selectActionID(poll string) string { return "pollbot:select:" + poll }
+
+func voteButtonText(v *bot.PollView) string {
+	if v.Kind == polls.Single {
+		return "Choose"
+	}
+	return "Vote"
+}
+
+func themeText(v *bot.PollView, t bot.ThemeLine) string {
+	s := fmt.Sprintf("%d. %s", t.Number, t.Label)
+	if v.ResultsVisible {
+		s += "\n" + t.Bar + "  " + t.CountText
+	}
+	if t.Badge != "" {
+		s += " · " + t.Badge
+	}
+	return s
+}
+
+func button(c bot.Control, text string) *slack.ButtonBlockElement {
+	if text == "" {
+		text = c.Label
+	}
+	return slack.NewButtonBlockElement(c.ID, c.ID, emojiText(clip(text, maxButtonText)))
+}
+
+func reportBlocks(v *bot.ReportView) []slack.Block {
+	blocks := []slack.Block{
+		slack.NewHeaderBlock(emojiText(clip(v.Title, maxHeaderText))),
+		slack.NewContextBlock("", emojiText(clip(v.Subtitle, maxSectionText))),
+	}
+	blocks = append(blocks, plainSections(v.Summary, "\n")...)
+	blocks = append(blocks, slack.NewDividerBlock())
+	var themes []string
+	for _, t := range v.Themes {
+		var b strings.Builder
+		fmt.Fprintf(&b, "#%d %s — %s\n%s", t.Rank, t.Label, t.Badge, t.Numbers)
+		for _, g := range t.Groups {
+			note := ""
+			if !g.Qualifies {
+				note = " (below quorum)"
+			}
+			fmt.Fprintf(&b, "\n%s %s %s %s %s%s", strings.TrimSpace(g.Emoji), g.Label, g.Bar, g.Percent, g.Count, note)
+		}
+		if t.Note != "" {
+			b.WriteString("\n" + t.Note)
+		}
+		themes = append(themes, b.String())
+	}
+	blocks = append(blocks, plainSections(themes, "\n\n")...)
+	if len(v.Notes) > 0 {
+		blocks = append(blocks, plainSections(v.Notes, "\n")...)
+	}
+	blocks = append(blocks, slack.NewContextBlock("", emojiText(clip(v.Legend, maxSectionText))))
+	return blocks
+}
+
+func listBlocks(v *bot.ListView) []slack.Block {
+	lines := append([]string{v.Title + ":"}, v.Lines...)
+	if v.Empty != "" {
+		lines = append(lines, v.Empty)
+	}
+	return plainSections(lines, "\n")
+}
+
+// pickerBlocks lays the group picker out as buttons, 25 to an actions
+// block.
+func pickerBlocks(p *bot.GroupPicker) []slack.Block {
+	blocks := []slack.Block{slack.NewSectionBlock(emojiText(p.Prompt), nil, nil)}
+	var els []slack.BlockElement
+	for _, o := range p.Options {
+		els = append(els, button(o, ""))
+		if len(els) == maxActionElements {
+			blocks = append(blocks, slack.NewActionBlock("", els...))
+			els = nil
+		}
+	}
+	if len(els) > 0 {
+		blocks = append(blocks, slack.NewActionBlock("", els...))
+	}
+	return blocks
+}
+
+// Ranking modal: one static_select per rank position; the first is
+// required, the rest optional, so a voter may rank only their favourites.
+const (
+	rankCallbackPrefix = "pollbot:rankform:"
+	rankBlockPrefix    = "rank"
+	rankActionID       = "theme"
+)
+
+func rankModal(v *bot.PollView, channel string) slack.ModalViewRequest {
+	var opts []*slack.OptionBlockObject
+	for _, t := range v.Themes {
+		opts = append(opts, slack.NewOptionBlockObject(fmt.Sprint(t.Number), plain(clip(fmt.Sprintf("%d. %s", t.Number, t.Label), maxOptionText)), nil))
+	}
+	blocks := []slack.Block{slack.NewSectionBlock(emojiText(clip(v.Title+"\n"+v.KindText, maxSectionText)), nil, nil)}
+	for i := range v.Themes {
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a theme"), rankActionID, opts...)
+		in := slack.NewInputBlock(fmt.Sprintf("%s%d", rankBlockPrefix, i+1), plain(ordinal(i+1)), nil, sel)
+		in.Optional = i > 0
+		blocks = append(blocks, in)
+	}
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		Title:           plain(clip("Rank poll "+v.ID, maxModalTitle)),
+		Submit:          plain("Submit ranking"),
+		Close:           plain("Cancel"),
+		CallbackID:      rankCallbackPrefix + v.ID,
+		PrivateMetadata: channel,
+		Blocks:          slack.Blocks{BlockSet: fit(blocks)},
+	}
+}
+
+func ordinal(n int) string {
+	suffix := "th"
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		suffix = "st"
+	case n%10 == 2:
+		suffix = "nd"
+	case n%10 == 3:
+		suffix = "rd"
+	}
+	return fmt.Sprintf("%d%s choice", n, suffix)
+}
