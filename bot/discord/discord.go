@@ -1,0 +1,299 @@
+// Package discord is pollbot's Discord adapter. It owns everything between
+// Discord's wire format and bot.Engine: the /poll application command and
+// its registration, the two ways interactions arrive (a gateway session, or
+// signed HTTP POSTs to /discord/interactions), the poll message as an embed
+// with buttons or a select menu, the group picker, deferred reports and
+// exports, the mapping of Discord roles to principals, and coalesced edits
+// of poll messages within Discord's rate limits.
+//
+// Wording is the engine's; this package only lays views out within
+// Discord's limits (DESIGN.md section 6) and degrades rather than fails
+// when a view does not fit.
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/polls"
+)
+
+// Platform is the engine's name for Discord; tenants are "discord:<guild>".
+const Platform = "discord"
+
+const tenantPrefix = Platform + ":"
+
+// Adapter connects one Discord application to the engine.
+type Adapter struct {
+	engine *bot.Engine
+	cfg    Config
+	pub    ed25519.PublicKey
+	log    *slog.Logger
+	now    func() time.Time
+
+	session    *discordgo.Session
+	gatewayURL string
+	coalescer  *bot.Coalescer
+	roles      *roleCache
+	seen       *dedup
+
+	// follow-ups run after the interaction was answered; wg lets Run wait
+	// for them so none is cut off at shutdown. Once stopping is set (under
+	// mu) no goroutine joins wg: a WaitGroup must not grow from zero while
+	// Wait runs, so late follow-ups run on the request's own goroutine.
+	mu       sync.Mutex
+	stopping bool
+	wg       sync.WaitGroup
+}
+
+// Option configures an Adapter.
+type Option func(*options)
+
+type options struct {
+	log        *slog.Logger
+	client     *http.Client
+	gatewayURL string
+	now        func() time.Time
+	interval   time.Duration
+	roleTTL    time.Duration
+}
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithHTTPClient sets the HTTP client for REST calls; its transport is
+// wrapped to reach DISCORD_API_URL.
+func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.client = c } }
+
+// WithGatewayURL makes the gateway session dial url instead of the one
+// GET /gateway returns (tests, proxies).
+func WithGatewayURL(url string) Option { return func(o *options) { o.gatewayURL = url } }
+
+// WithClock injects the clock that judges signature freshness and expires
+// cached role names and seen interaction ids. The coalescer keeps real time:
+// its timers must fire.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithEditInterval sets the minimum time between edits of one poll message
+// (default 2s, DESIGN.md section 6).
+func WithEditInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
+
+// WithRoleTTL sets how long a guild's role names are cached (default 5m).
+func WithRoleTTL(d time.Duration) Option { return func(o *options) { o.roleTTL = d } }
+
+// New returns an adapter for the engine. It validates cfg but does not
+// connect; Run does.
+func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	o := options{
+		log:      slog.New(slog.DiscardHandler),
+		now:      time.Now,
+		interval: 2 * time.Second,
+		roleTTL:  5 * time.Minute,
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	a := &Adapter{engine: e, cfg: cfg, log: o.log, now: o.now, gatewayURL: o.gatewayURL, seen: newDedup(15 * time.Minute)}
+	if cfg.PublicKey != "" {
+		k, err := publicKey(cfg.PublicKey)
+		if err != nil {
+			return nil, err
+		}
+		a.pub = ed25519.PublicKey(k)
+	}
+	s, err := discordgo.New("Bot " + cfg.BotToken)
+	if err != nil {
+		return nil, fmt.Errorf("discord session: %w", err)
+	}
+	// Follow-ups run concurrently, one per click: keep enough idle
+	// connections that they do not each dial (the default keeps 2).
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	client := &http.Client{Timeout: 20 * time.Second, Transport: tr}
+	if o.client != nil {
+		c := *o.client
+		client = &c
+	}
+	api := cfg.APIURL
+	if api == "" {
+		api = defaultAPIURL
+	}
+	client.Transport = &rewriteTransport{base: client.Transport, api: api, gateway: o.gatewayURL}
+	s.Client = client
+	s.Identify.Intents = discordgo.IntentsGuilds
+	s.StateEnabled = true
+	a.session = s
+	a.roles = newRoleCache(s, o.roleTTL, o.now)
+	a.coalescer = bot.NewCoalescer(a.render, bot.CoalesceEvery(o.interval), bot.CoalesceLogger(o.log))
+	return a, nil
+}
+
+// Coalescer is the adapter's re-render queue, for metrics.
+func (a *Adapter) Coalescer() *bot.Coalescer { return a.coalescer }
+
+// Mount registers POST /discord/interactions when a public key is
+// configured (HTTP interactions mode).
+func (a *Adapter) Mount(mux *http.ServeMux) {
+	if a.pub == nil {
+		return
+	}
+	mux.HandleFunc("POST /discord/interactions", a.serveHTTP)
+}
+
+// Run registers the commands with one bulk overwrite, opens the gateway
+// session unless in HTTP mode, and edits poll messages until ctx is done.
+// It returns nil when ctx is done.
+func (a *Adapter) Run(ctx context.Context) error {
+	if err := a.register(ctx); err != nil {
+		return err
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { a.coalescer.Run(runCtx) })
+	defer func() {
+		// Follow-ups first (they may touch polls), then the coalescer's
+		// final render.
+		a.mu.Lock()
+		a.stopping = true
+		a.mu.Unlock()
+		a.wg.Wait()
+		cancel()
+		wg.Wait()
+	}()
+	if !a.cfg.HTTPMode() {
+		remove := a.session.AddHandler(func(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+			a.onGateway(runCtx, ic.Interaction)
+		})
+		defer remove()
+		if err := a.session.Open(); err != nil {
+			return fmt.Errorf("discord gateway: %w", err)
+		}
+		a.log.Info("discord gateway connected")
+		defer a.session.Close()
+	} else {
+		a.log.Info("discord HTTP interactions mode", "endpoint", "/discord/interactions")
+	}
+	<-ctx.Done()
+	return nil
+}
+
+// register overwrites the application's commands with /poll: per guild
+// when DISCORD_GUILD_ID is set (instant), else globally.
+func (a *Adapter) register(ctx context.Context) error {
+	_, err := a.session.ApplicationCommandBulkOverwrite(a.cfg.AppID, a.cfg.GuildID, commands(a.engine.Groups()), discordgo.WithContext(ctx))
+	if err != nil {
+		return fmt.Errorf("register discord commands: %w", err)
+	}
+	return nil
+}
+
+// Announce posts a scheduler announcement in the poll's channel and
+// re-renders the poll's messages (bot.Announcer for "discord:" tenants).
+func (a *Adapter) Announce(ctx context.Context, p *polls.Poll, r bot.Response) {
+	if !strings.HasPrefix(p.Tenant, tenantPrefix) {
+		return
+	}
+	for _, rep := range r.Replies {
+		if rep.Visibility != bot.Public || p.Channel == "" {
+			continue
+		}
+		m := message(rep)
+		_, err := a.session.ChannelMessageSendComplex(p.Channel, &discordgo.MessageSend{
+			Content: m.content, Embeds: m.embeds, Components: m.components, Files: m.files,
+			AllowedMentions: noMentions(),
+		}, discordgo.WithContext(ctx))
+		if err != nil {
+			a.log.Warn("discord announcement failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		}
+	}
+	a.touch(r.Updated)
+}
+
+func (a *Adapter) touch(keys []polls.Key) {
+	var mine []polls.Key
+	for _, k := range keys {
+		if strings.HasPrefix(k.Tenant, tenantPrefix) {
+			mine = append(mine, k)
+		}
+	}
+	if len(mine) > 0 {
+		a.coalescer.Touch(mine...)
+	}
+}
+
+// render edits every Discord message of a poll to its current view. A 429
+// becomes bot.RetryLater so the coalescer retries after Retry-After rather
+// than discordgo sleeping inside the render.
+func (a *Adapter) render(ctx context.Context, k polls.Key) error {
+	v, err := a.engine.PollView(ctx, k)
+	if err != nil {
+		return err
+	}
+	p, err := a.engine.Service().Poll(ctx, k.Tenant, k.ID)
+	if err != nil {
+		return err
+	}
+	embeds, comps := pollMessage(v)
+	for _, ref := range p.Messages {
+		if ref.Platform != Platform {
+			continue
+		}
+		_, err := a.session.ChannelMessageEditComplex(&discordgo.MessageEdit{
+			ID: ref.Message, Channel: ref.Channel, Embeds: &embeds, Components: &comps,
+		}, discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+		var rl *discordgo.RateLimitError
+		if errors.As(err, &rl) {
+			return &bot.RetryLater{After: rl.RetryAfter, Err: err}
+		}
+		if err != nil {
+			return fmt.Errorf("edit discord message %s: %w", ref.Message, err)
+		}
+	}
+	return nil
+}
+
+// goAfter runs follow-up work after an interaction was answered.
+func (a *Adapter) goAfter(ctx context.Context, f func(ctx context.Context)) {
+	if f == nil {
+		return
+	}
+	run := func() {
+		// Interaction tokens stay valid 15 minutes; a follow-up that takes
+		// longer than a minute has failed anyway.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		f(ctx)
+	}
+	a.mu.Lock()
+	if a.stopping {
+		a.mu.Unlock()
+		run()
+		return
+	}
+	a.wg.Add(1)
+	a.mu.Unlock()
+	go func() {
+		defer a.wg.Done()
+		run()
+	}()
+}
+
+// wait blocks until every follow-up started so far is done.
+func (a *Adapter) wait() { a.wg.Wait() }
+
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}

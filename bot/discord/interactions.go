@@ -1,0 +1,444 @@
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/polls"
+)
+
+// answer is how the adapter responds to one interaction: the initial
+// response (due within 3 s), then follow-up work that needs the initial
+// response to exist (ephemeral confirmations, deferred reports).
+type answer struct {
+	resp  *discordgo.InteractionResponse
+	after func(ctx context.Context)
+}
+
+// maxSkew is how far an interaction's signed timestamp may be from our
+// clock: older requests are replays.
+const maxSkew = 5 * time.Minute
+
+// maxBody bounds an interaction request body.
+const maxBody = 1 << 20
+
+// serveHTTP is POST /discord/interactions: verify, answer PING, handle.
+// Anything unverified gets 401 and is never acted on.
+func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if !a.verify(r) {
+		http.Error(w, "invalid request signature", http.StatusUnauthorized)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "unreadable body", http.StatusBadRequest)
+		return
+	}
+	var in discordgo.Interaction
+	if err := json.Unmarshal(body, &in); err != nil {
+		http.Error(w, "malformed interaction", http.StatusBadRequest)
+		return
+	}
+	if in.Type == discordgo.InteractionPing {
+		writeJSON(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+		return
+	}
+	ans := a.handle(r.Context(), &in)
+	writeJSON(w, ans.resp)
+	if ans.after != nil {
+		// Follow-ups need the interaction acknowledged: send the answer
+		// now rather than when the handler returns.
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		a.goAfter(r.Context(), ans.after)
+	}
+}
+
+// verify checks the Ed25519 signature over timestamp+body and that the
+// timestamp is fresh. discordgo.VerifyInteraction restores the body.
+func (a *Adapter) verify(r *http.Request) bool {
+	ts := r.Header.Get("X-Signature-Timestamp")
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	if d := a.now().Sub(time.Unix(sec, 0)); d > maxSkew || d < -maxSkew {
+		return false
+	}
+	if sig, err := hex.DecodeString(r.Header.Get("X-Signature-Ed25519")); err != nil || len(sig) != ed25519.SignatureSize {
+		return false
+	}
+	return discordgo.VerifyInteraction(r, a.pub)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	_, _ = w.Write(data)
+}
+
+// onGateway handles an INTERACTION_CREATE from the gateway: respond over
+// REST, then run the follow-ups.
+func (a *Adapter) onGateway(ctx context.Context, in *discordgo.Interaction) {
+	ans := a.handle(ctx, in)
+	if ans.resp == nil {
+		return
+	}
+	if err := a.session.InteractionRespond(in, ans.resp, discordgo.WithContext(ctx)); err != nil {
+		a.log.Warn("discord interaction response failed", "interaction", in.ID, "err", err)
+		return
+	}
+	a.goAfter(ctx, ans.after)
+}
+
+// handle turns one interaction into an answer.
+func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer {
+	if in.Type == discordgo.InteractionPing {
+		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}}
+	}
+	if !a.seen.first(in.ID, a.now()) {
+		// A redelivery: acknowledge without acting again.
+		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}}
+	}
+	req, ok := a.request(ctx, in)
+	if !ok {
+		if in.Type == discordgo.InteractionApplicationCommandAutocomplete {
+			return answer{resp: autocomplete(nil)}
+		}
+		return ephemeralAnswer("pollbot runs polls in servers, where every participant has a stakeholder group; it does not work in direct messages. Use /poll in a server channel.")
+	}
+	switch in.Type {
+	case discordgo.InteractionApplicationCommand:
+		return a.onCommand(ctx, req, in)
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		return a.onAutocomplete(ctx, req, in)
+	case discordgo.InteractionMessageComponent:
+		return a.onComponent(ctx, req, in)
+	case discordgo.InteractionModalSubmit:
+		return a.onModal(ctx, req, in)
+	}
+	return ephemeralAnswer("pollbot does not handle this kind of interaction.")
+}
+
+// request says who is asking. DMs (no guild) have no tenant.
+func (a *Adapter) request(ctx context.Context, in *discordgo.Interaction) (bot.Request, bool) {
+	if in.GuildID == "" || in.Member == nil || in.Member.User == nil {
+		return bot.Request{}, false
+	}
+	roles, err := a.roles.principals(ctx, in.GuildID, in.Member.Roles)
+	if err != nil {
+		a.log.Warn("discord guild roles unavailable; mapping by role id only", "guild", in.GuildID, "err", err)
+	}
+	return bot.Request{
+		Platform: Platform,
+		Tenant:   tenantPrefix + in.GuildID,
+		User:     in.Member.User.ID,
+		Channel:  in.ChannelID,
+		Roles:    roles,
+	}, true
+}
+
+func ephemeralAnswer(text string) answer {
+	m := message(bot.Reply{Visibility: bot.Ephemeral, Text: text})
+	return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: m.responseData()}}
+}
+
+// onCommand runs a /poll subcommand.
+func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
+	name, opts := subcommand(in.ApplicationCommandData())
+	cmd, err := command(name, opts)
+	if err != nil {
+		return ephemeralAnswer(usageText(err))
+	}
+	switch cmd.(type) {
+	case bot.Report, bot.Export:
+		// Charts and exports may take longer than the 3 s Discord allows:
+		// acknowledge now (exports privately), deliver as a follow-up.
+		var flags discordgo.MessageFlags
+		switch c := cmd.(type) {
+		case bot.Export:
+			flags = discordgo.MessageFlagsEphemeral
+		case bot.Report:
+			// A deferred answer's visibility is fixed when it is sent, and
+			// the first follow-up takes it: a report that will be refused
+			// or shown only to a facilitator is deferred privately.
+			if p, err := a.engine.Service().Poll(ctx, req.Tenant, c.Poll); err != nil || !p.ResultsVisible() {
+				flags = discordgo.MessageFlagsEphemeral
+			}
+		}
+		return answer{
+			resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: &discordgo.InteractionResponseData{Flags: flags}},
+			after: func(ctx context.Context) {
+				resp := a.engine.Handle(ctx, req, cmd)
+				a.followUp(ctx, in, resp.Replies)
+				a.touch(resp.Updated)
+			},
+		}
+	}
+	resp := a.engine.Handle(ctx, req, cmd)
+	a.touch(resp.Updated)
+	replies := resp.Replies
+	if resp.Opened == nil {
+		return a.replyAnswer(in, replies)
+	}
+	if rest, posted := a.postOpened(ctx, resp.Opened, replies); posted {
+		return a.replyAnswer(in, rest)
+	}
+	// The poll is the interaction's own answer: record that message once
+	// it exists, so later edits find it.
+	ans := a.replyAnswer(in, replies)
+	more, p := ans.after, resp.Opened
+	ans.after = func(ctx context.Context) {
+		if m, err := a.session.InteractionResponse(in, discordgo.WithContext(ctx)); err != nil {
+			a.log.Warn("fetching the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		} else if err := a.engine.SetMessage(ctx, p.Key(), polls.MessageRef{Platform: Platform, Channel: m.ChannelID, Message: m.ID}); err != nil {
+			a.log.Warn("recording the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		}
+		if more != nil {
+			more(ctx)
+		}
+	}
+	return ans
+}
+
+// postOpened posts a new poll's public message in the channel with the bot
+// token and records it, so later edits can find it. The interaction itself
+// is answered with the private confirmation. If the bot may not post in
+// the channel, the poll is posted as the interaction's answer instead.
+func (a *Adapter) postOpened(ctx context.Context, p *polls.Poll, replies []bot.Reply) ([]bot.Reply, bool) {
+	var rest []bot.Reply
+	var public *bot.Reply
+	for i := range replies {
+		if public == nil && replies[i].Visibility == bot.Public && replies[i].Poll != nil {
+			public = &replies[i]
+			continue
+		}
+		rest = append(rest, replies[i])
+	}
+	if public == nil || p.Channel == "" {
+		return replies, false
+	}
+	m := message(*public)
+	sent, err := a.session.ChannelMessageSendComplex(p.Channel, &discordgo.MessageSend{
+		Content: m.content, Embeds: m.embeds, Components: m.components, AllowedMentions: noMentions(),
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		a.log.Warn("posting the poll message failed; answering with it instead", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		return replies, false
+	}
+	if err := a.engine.SetMessage(ctx, p.Key(), polls.MessageRef{Platform: Platform, Channel: sent.ChannelID, Message: sent.ID}); err != nil {
+		a.log.Warn("recording the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+	}
+	return rest, true
+}
+
+// replyAnswer answers with the first reply and sends the others as
+// follow-ups.
+func (a *Adapter) replyAnswer(in *discordgo.Interaction, replies []bot.Reply) answer {
+	if len(replies) == 0 {
+		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}}
+	}
+	first := message(replies[0])
+	ans := answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: first.responseData()}}
+	if len(first.files) > 0 || len(replies) > 1 {
+		rest := replies[1:]
+		files := first.files
+		ans.after = func(ctx context.Context) {
+			if len(files) > 0 {
+				// Initial responses here carry no attachments; send them
+				// with a follow-up of the same visibility.
+				a.sendFollowUp(ctx, in, msg{files: files, ephemeral: first.ephemeral})
+			}
+			a.followUp(ctx, in, rest)
+		}
+	}
+	return ans
+}
+
+// followUp sends replies as follow-up messages of an interaction.
+func (a *Adapter) followUp(ctx context.Context, in *discordgo.Interaction, replies []bot.Reply) {
+	for _, r := range replies {
+		a.sendFollowUp(ctx, in, message(r))
+	}
+}
+
+func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m msg) {
+	if _, err := a.session.FollowupMessageCreate(in, false, m.webhook(), discordgo.WithContext(ctx)); err != nil {
+		a.log.Warn("discord follow-up failed", "interaction", in.ID, "err", err)
+	}
+}
+
+// onAutocomplete offers the guild's open polls for a poll option.
+func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
+	_, opts := subcommand(in.ApplicationCommandData())
+	typed := ""
+	for _, o := range opts {
+		if o.Focused {
+			typed, _ = o.Value.(string)
+		}
+	}
+	typed = strings.ToLower(strings.TrimSpace(typed))
+	ps, err := a.engine.Service().List(ctx, req.Tenant, polls.StatusOpen)
+	if err != nil {
+		a.log.Warn("autocomplete: listing polls failed", "tenant", req.Tenant, "err", err)
+		return answer{resp: autocomplete(nil)}
+	}
+	var choices []*discordgo.ApplicationCommandOptionChoice
+	for _, p := range ps {
+		if len(choices) == maxSelectOpts {
+			break
+		}
+		if typed != "" && !strings.Contains(strings.ToLower(p.ID+" "+p.Title), typed) {
+			continue
+		}
+		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: clip(p.ID+" · "+p.Title, 100), Value: p.ID})
+	}
+	return answer{resp: autocomplete(choices)}
+}
+
+func autocomplete(c []*discordgo.ApplicationCommandOptionChoice) *discordgo.InteractionResponse {
+	if c == nil {
+		c = []*discordgo.ApplicationCommandOptionChoice{}
+	}
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: &discordgo.InteractionResponseData{Choices: c}}
+}
+
+// onComponent handles clicks and selections.
+func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
+	d := in.MessageComponentData()
+	id := d.CustomID
+	switch {
+	case id == idPickGroup:
+		if len(d.Values) != 1 {
+			return a.engineError(ctx, req, in)
+		}
+		act, err := bot.ParseAction(d.Values[0])
+		if err != nil || act.Kind != bot.ActGroup {
+			return a.engineError(ctx, req, in)
+		}
+		resp := a.engine.Act(ctx, req, act)
+		a.touch(resp.Updated)
+		// Replace the picker with the outcome, so it cannot be used twice.
+		m := message(joinReplies(resp.Replies))
+		m.components = []discordgo.MessageComponent{}
+		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: m.responseData()}}
+	case strings.HasPrefix(id, idSelect):
+		poll := strings.TrimPrefix(id, idSelect)
+		if len(d.Values) == 0 {
+			return a.engineError(ctx, req, in)
+		}
+		return a.voteAnswer(ctx, req, in, a.engine.Handle(ctx, req, bot.Vote{Poll: poll, Themes: d.Values}))
+	case strings.HasPrefix(id, idUnvote):
+		return a.voteAnswer(ctx, req, in, a.engine.Handle(ctx, req, bot.Unvote{Poll: strings.TrimPrefix(id, idUnvote)}))
+	}
+	act, err := bot.ParseAction(id)
+	if err != nil {
+		return a.engineError(ctx, req, in)
+	}
+	if act.Kind == bot.ActRank {
+		p, err := a.engine.Service().Poll(ctx, req.Tenant, act.Poll)
+		if err != nil || p.Status != polls.StatusOpen {
+			// The engine words why (unknown, closed): let it answer.
+			return a.replyAnswer(in, a.engine.Act(ctx, req, act).Replies)
+		}
+		return answer{resp: rankModal(p)}
+	}
+	return a.voteAnswer(ctx, req, in, a.engine.Act(ctx, req, act))
+}
+
+// engineError answers a control pollbot did not make with the engine's
+// wording.
+func (a *Adapter) engineError(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
+	return a.replyAnswer(in, a.engine.Act(ctx, req, bot.Action{}).Replies)
+}
+
+// onModal handles the ranking modal.
+func (a *Adapter) onModal(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
+	d := in.ModalSubmitData()
+	poll, ok := strings.CutPrefix(d.CustomID, idRankModal)
+	if !ok {
+		return a.engineError(ctx, req, in)
+	}
+	order := ""
+	for _, row := range d.Components {
+		r, ok := row.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, c := range r.Components {
+			if ti, ok := c.(*discordgo.TextInput); ok && ti.CustomID == rankInputID {
+				order = ti.Value
+			}
+		}
+	}
+	cmd, err := bot.Parse("vote " + quoteID(poll) + " " + strings.ReplaceAll(order, ",", " "))
+	if err != nil {
+		return ephemeralAnswer(usageText(err))
+	}
+	return a.voteAnswer(ctx, req, in, a.engine.Handle(ctx, req, cmd))
+}
+
+// voteAnswer answers a vote made on a poll message: the message itself is
+// updated in place (type 7) with the new view and the voter's ballot is
+// confirmed privately in a follow-up. A voter without a group gets the
+// group picker; a refused vote (closed poll, ...) gets the reason,
+// privately, and nothing changes.
+func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo.Interaction, resp bot.Response) answer {
+	held := false
+	for _, r := range resp.Replies {
+		held = held || r.Picker != nil
+	}
+	if resp.Err != nil || held || len(resp.Updated) == 0 || in.Message == nil {
+		a.touch(resp.Updated)
+		return a.replyAnswer(in, resp.Replies)
+	}
+	k := resp.Updated[0]
+	v, err := a.engine.PollView(ctx, k)
+	if err != nil {
+		a.touch(resp.Updated)
+		return a.replyAnswer(in, resp.Replies)
+	}
+	// Concurrent clicks may answer out of order; the coalesced edit that
+	// follows renders the final state.
+	a.touch(resp.Updated)
+	embeds, comps := pollMessage(v)
+	replies := resp.Replies
+	return answer{
+		resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: &discordgo.InteractionResponseData{
+			Embeds: embeds, Components: comps, AllowedMentions: noMentions(),
+		}},
+		after: func(ctx context.Context) {
+			for _, r := range replies {
+				r.Visibility = bot.Ephemeral
+				a.sendFollowUp(ctx, in, message(r))
+			}
+		},
+	}
+}
+
+func joinReplies(rs []bot.Reply) bot.Reply {
+	var texts []string
+	for _, r := range rs {
+		if r.Text != "" {
+			texts = append(texts, r.Text)
+		}
+	}
+	return bot.Reply{Visibility: bot.Ephemeral, Text: strings.Join(texts, "\n")}
+}

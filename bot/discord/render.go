@@ -1,0 +1,359 @@
+package discord
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/polls"
+)
+
+// Discord's limits (DESIGN.md section 6 and Discord's documentation).
+const (
+	maxContent      = 2000
+	maxEmbedTitle   = 256
+	maxEmbedDesc    = 4096
+	maxEmbedFields  = 25
+	maxFieldName    = 256
+	maxFieldValue   = 1024
+	maxFooter       = 2048
+	maxEmbedTotal   = 6000
+	maxEmbeds       = 10
+	maxRows         = 5
+	maxPerRow       = 5
+	maxSelectOpts   = 25
+	maxButtonLabel  = 80
+	maxOptionLabel  = 100
+	maxCustomID     = 100
+	maxModalTitle   = 45
+	maxInputLabel   = 45
+	embedColorOpen  = 0x5865F2
+	embedColorDone  = 0x57F287
+	embedColorOther = 0x99AAB5
+)
+
+// Adapter-owned control ids. They share the engine's "pollbot:" prefix but
+// are decoded here; bot.ParseAction rejects them.
+const (
+	idSelect    = "pollbot:dc:select:" // + poll: the theme select of a poll with many themes
+	idUnvote    = "pollbot:dc:unvote:" // + poll: withdraw the ballot
+	idRankModal = "pollbot:dc:rank:"   // + poll: the ranking modal
+	idPickGroup = "pollbot:dc:group"   // the group picker select; values are bot.GroupAction ids
+	rankInputID = "order"
+)
+
+// msg is a reply laid out for Discord.
+type msg struct {
+	content    string
+	embeds     []*discordgo.MessageEmbed
+	components []discordgo.MessageComponent
+	files      []*discordgo.File
+	ephemeral  bool
+}
+
+// message lays out one engine reply.
+func message(r bot.Reply) msg {
+	m := msg{ephemeral: r.Visibility == bot.Ephemeral}
+	text := r.Text
+	switch {
+	case r.Poll != nil:
+		m.embeds, m.components = pollMessage(r.Poll)
+	case r.Report != nil:
+		m.embeds = reportEmbeds(r.Report)
+	case r.List != nil:
+		m.embeds = listEmbeds(r.List)
+	}
+	if r.Picker != nil {
+		m.components = pickerComponents(r.Picker)
+		text = strings.TrimSpace(text + "\n" + r.Picker.Prompt)
+	}
+	// Text longer than a message's content goes into embed descriptions,
+	// split at lines, so help and long errors stay complete.
+	if utf8.RuneCountInString(text) <= maxContent {
+		m.content = text
+	} else {
+		m.embeds = append(textEmbeds(text), m.embeds...)
+	}
+	if len(m.embeds) > maxEmbeds {
+		m.embeds = m.embeds[:maxEmbeds]
+	}
+	for _, f := range r.Files {
+		m.files = append(m.files, &discordgo.File{Name: f.Name, ContentType: f.MIME, Reader: bytes.NewReader(f.Data)})
+	}
+	return m
+}
+
+func (m msg) flags() discordgo.MessageFlags {
+	if m.ephemeral {
+		return discordgo.MessageFlagsEphemeral
+	}
+	return 0
+}
+
+func (m msg) responseData() *discordgo.InteractionResponseData {
+	comps := m.components
+	if comps == nil {
+		comps = []discordgo.MessageComponent{}
+	}
+	return &discordgo.InteractionResponseData{
+		Content: m.content, Embeds: m.embeds, Components: comps, Flags: m.flags(),
+		AllowedMentions: noMentions(),
+	}
+}
+
+func (m msg) webhook() *discordgo.WebhookParams {
+	return &discordgo.WebhookParams{
+		Content: m.content, Embeds: m.embeds, Components: m.components, Files: m.files, Flags: m.flags(),
+		AllowedMentions: noMentions(),
+	}
+}
+
+// textEmbeds splits long text into embed descriptions at line breaks.
+func textEmbeds(text string) []*discordgo.MessageEmbed {
+	var out []*discordgo.MessageEmbed
+	for _, chunk := range splitLines(text, maxEmbedDesc) {
+		out = append(out, &discordgo.MessageEmbed{Description: chunk})
+	}
+	return out
+}
+
+// splitLines cuts s into pieces of at most n runes, at line breaks where
+// possible.
+func splitLines(s string, n int) []string {
+	var out []string
+	var cur strings.Builder
+	curLen := 0
+	for _, line := range strings.SplitAfter(s, "\n") {
+		l := utf8.RuneCountInString(line)
+		if curLen+l > n && curLen > 0 {
+			out = append(out, strings.TrimRight(cur.String(), "\n"))
+			cur.Reset()
+			curLen = 0
+		}
+		for l > n { // a single line longer than a piece
+			r := []rune(line)
+			out = append(out, string(r[:n]))
+			line = string(r[n:])
+			l -= n
+		}
+		cur.WriteString(line)
+		curLen += l
+	}
+	if curLen > 0 {
+		out = append(out, strings.TrimRight(cur.String(), "\n"))
+	}
+	return out
+}
+
+// clip shortens s to n runes, marking the cut with an ellipsis.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`, "#", `\#`, "[", `\[`, "]", `\]`, "<", `\<`, "@", "@\u200b")
+
+// escape keeps facilitator-written labels from being read as Markdown or
+// mentions.
+func escape(s string) string { return mdEscaper.Replace(s) }
+
+// pollMessage is the poll as an embed and its vote controls.
+func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
+	e := &discordgo.MessageEmbed{
+		Title: clip(v.Title, maxEmbedTitle),
+		Color: embedColorOther,
+	}
+	switch v.Status {
+	case polls.StatusOpen:
+		e.Color = embedColorOpen
+	case polls.StatusClosed:
+		e.Color = embedColorDone
+	}
+	var d strings.Builder
+	fmt.Fprintf(&d, "**%s**\n%s\n\n", v.StatusText, v.KindText)
+	for _, t := range v.Themes {
+		switch {
+		case t.Badge != "":
+			fmt.Fprintf(&d, "`%2d.` `%s` %s — %s · %s\n", t.Number, t.Bar, escape(t.Label), t.CountText, t.Badge)
+		case v.ResultsVisible:
+			fmt.Fprintf(&d, "`%2d.` `%s` %s — %s\n", t.Number, t.Bar, escape(t.Label), t.CountText)
+		default:
+			fmt.Fprintf(&d, "`%2d.` %s\n", t.Number, escape(t.Label))
+		}
+	}
+	if v.HiddenNote != "" {
+		d.WriteString("\n_" + v.HiddenNote + "_\n")
+	}
+	e.Description = clip(strings.TrimRight(d.String(), "\n"), maxEmbedDesc)
+	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+		Name:  clip(fmt.Sprintf("Ballots: %d", v.Ballots), maxFieldName),
+		Value: clip(nonEmpty(v.ParticipationText), maxFieldValue),
+	})
+	if len(v.Summary) > 0 {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+			Name:  "Summary",
+			Value: clip(escape(strings.Join(v.Summary, "\n")), maxFieldValue),
+		})
+	}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: clip(v.Footer, maxFooter)}
+	return []*discordgo.MessageEmbed{e}, pollComponents(v)
+}
+
+func nonEmpty(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+// pollComponents lays out the vote controls: a button per theme when they
+// fit with the withdraw button in 5 rows of 5, otherwise one select menu.
+// Ranked polls have one button that opens the ranking modal.
+func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
+	if v.Status != polls.StatusOpen || len(v.Controls) == 0 {
+		return []discordgo.MessageComponent{}
+	}
+	unvote := discordgo.Button{Label: "Withdraw my ballot", Style: discordgo.SecondaryButton, CustomID: idUnvote + v.ID}
+	var buttons []discordgo.MessageComponent
+	if v.Kind == polls.Ranked || len(v.Controls)+1 <= maxRows*maxPerRow {
+		for _, c := range v.Controls {
+			buttons = append(buttons, discordgo.Button{Label: clip(c.Label, maxButtonLabel), Style: discordgo.PrimaryButton, CustomID: c.ID})
+		}
+		buttons = append(buttons, unvote)
+		return rows(buttons)
+	}
+	sel := discordgo.SelectMenu{
+		MenuType:    discordgo.StringSelectMenu,
+		CustomID:    idSelect + v.ID,
+		Placeholder: clip(v.KindText, 150),
+		MinValues:   intPtr(1),
+		MaxValues:   1,
+	}
+	if v.Kind == polls.Approval {
+		sel.MaxValues = min(len(v.Themes), maxSelectOpts)
+	}
+	for i, t := range v.Themes {
+		if i == maxSelectOpts {
+			break
+		}
+		sel.Options = append(sel.Options, discordgo.SelectMenuOption{
+			Label: clip(fmt.Sprintf("%d. %s", t.Number, t.Label), maxOptionLabel),
+			Value: strconv.Itoa(t.Number),
+		})
+	}
+	return []discordgo.MessageComponent{
+		discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}},
+		discordgo.ActionsRow{Components: []discordgo.MessageComponent{unvote}},
+	}
+}
+
+func rows(cs []discordgo.MessageComponent) []discordgo.MessageComponent {
+	var out []discordgo.MessageComponent
+	for len(cs) > 0 && len(out) < maxRows {
+		n := min(len(cs), maxPerRow)
+		out = append(out, discordgo.ActionsRow{Components: cs[:n]})
+		cs = cs[n:]
+	}
+	return out
+}
+
+func intPtr(n int) *int { return &n }
+
+func pickerComponents(p *bot.GroupPicker) []discordgo.MessageComponent {
+	sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: idPickGroup, Placeholder: clip(p.Prompt, 150), MinValues: intPtr(1), MaxValues: 1}
+	for i, o := range p.Options {
+		if i == maxSelectOpts {
+			break
+		}
+		sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: clip(o.Label, maxOptionLabel), Value: o.ID})
+	}
+	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}}}
+}
+
+// rankModal asks for a ranking as theme numbers in order, prefilled with
+// the poll's order.
+func rankModal(p *polls.Poll) *discordgo.InteractionResponse {
+	nums := make([]string, len(p.Themes))
+	var list strings.Builder
+	for i, t := range p.Themes {
+		nums[i] = strconv.Itoa(i + 1)
+		fmt.Fprintf(&list, "%d %s; ", i+1, t.Label)
+	}
+	return &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseModal,
+		Data: &discordgo.InteractionResponseData{
+			CustomID: idRankModal + p.ID,
+			Title:    clip("Rank: "+p.Title, maxModalTitle),
+			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+				discordgo.TextInput{
+					CustomID:    rankInputID,
+					Label:       "Theme numbers, most wanted first",
+					Style:       discordgo.TextInputShort,
+					Placeholder: clip(strings.TrimSuffix(list.String(), "; "), 100),
+					Value:       strings.Join(nums, " "),
+					Required:    true,
+					MaxLength:   200,
+				},
+			}}},
+		},
+	}
+}
+
+// reportEmbeds is the report: summary in the description, one field per
+// theme (Discord allows 25, the poll maximum), notes and legend in the
+// footer. Whatever would pass the 6000-character total is cut with a
+// pointer to the attached chart and /poll export.
+func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
+	e := &discordgo.MessageEmbed{Title: clip(v.Title, maxEmbedTitle), Color: embedColorDone}
+	desc := v.Subtitle + "\n\n" + escape(strings.Join(v.Summary, "\n"))
+	e.Description = clip(desc, 1500)
+	footer := strings.Join(append(append([]string{}, v.Notes...), v.Legend), "\n")
+	e.Footer = &discordgo.MessageEmbedFooter{Text: clip(footer, 1000)}
+	budget := maxEmbedTotal - utf8.RuneCountInString(e.Title) - utf8.RuneCountInString(e.Description) - utf8.RuneCountInString(e.Footer.Text) - 100
+	for i, t := range v.Themes {
+		if i == maxEmbedFields-1 && len(v.Themes) > maxEmbedFields {
+			break
+		}
+		name := clip(fmt.Sprintf("#%d %s — %s", t.Rank, t.Label, t.Badge), maxFieldName)
+		var b strings.Builder
+		b.WriteString(t.Numbers + "\n")
+		for _, g := range t.Groups {
+			note := ""
+			if !g.Qualifies {
+				note = " (below quorum)"
+			}
+			fmt.Fprintf(&b, "%s `%s` %s %s %s%s\n", g.Emoji, g.Bar, g.Percent, g.Count, g.Label, note)
+		}
+		value := clip(strings.TrimRight(b.String(), "\n"), maxFieldValue)
+		cost := utf8.RuneCountInString(name) + utf8.RuneCountInString(value)
+		if cost > budget {
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+				Name:  "…",
+				Value: fmt.Sprintf("%d more themes: see the chart, or /poll export %s md for every number.", len(v.Themes)-i, v.Key.ID),
+			})
+			break
+		}
+		budget -= cost
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value})
+	}
+	return []*discordgo.MessageEmbed{e}
+}
+
+func listEmbeds(v *bot.ListView) []*discordgo.MessageEmbed {
+	lines := make([]string, 0, len(v.Lines)+1)
+	for _, l := range v.Lines {
+		lines = append(lines, escape(l))
+	}
+	if v.Empty != "" {
+		lines = append(lines, v.Empty)
+	}
+	return []*discordgo.MessageEmbed{{Title: clip(v.Title, maxEmbedTitle), Description: clip(strings.Join(lines, "\n"), maxEmbedDesc)}}
+}

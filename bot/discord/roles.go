@@ -1,0 +1,131 @@
+package discord
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// roleCache knows the names of a guild's roles. Interactions carry role
+// ids only, but deployments map roles by name ("discord-role:Government"),
+// so names come from the gateway's state when it has them and otherwise
+// from GET /guilds/{id}/roles, cached for ttl.
+type roleCache struct {
+	s   *discordgo.Session
+	ttl time.Duration
+	now func() time.Time
+
+	mu     sync.Mutex
+	guilds map[string]guildRoles
+}
+
+type guildRoles struct {
+	names   map[string]string // id -> name
+	fetched time.Time
+}
+
+// refetchMissing bounds how often an unknown role id (a role created since
+// the last fetch) triggers a new fetch.
+const refetchMissing = 30 * time.Second
+
+func newRoleCache(s *discordgo.Session, ttl time.Duration, now func() time.Time) *roleCache {
+	return &roleCache{s: s, ttl: ttl, now: now, guilds: map[string]guildRoles{}}
+}
+
+// principals returns "discord-role:<id>" and, when known,
+// "discord-role:<name>" for each role. A failed fetch leaves the ids only:
+// the vote still lands, mapped by id or by self-declaration.
+func (c *roleCache) principals(ctx context.Context, guild string, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	names, err := c.names(ctx, guild, ids)
+	out := make([]string, 0, 2*len(ids))
+	for _, id := range ids {
+		out = append(out, "discord-role:"+id)
+		if n := names[id]; n != "" {
+			out = append(out, "discord-role:"+n)
+		}
+	}
+	return out, err
+}
+
+func (c *roleCache) names(ctx context.Context, guild string, ids []string) (map[string]string, error) {
+	if st := c.s.State; st != nil {
+		if g, err := st.Guild(guild); err == nil && len(g.Roles) > 0 {
+			m := make(map[string]string, len(g.Roles))
+			for _, r := range g.Roles {
+				m[r.ID] = r.Name
+			}
+			return m, nil
+		}
+	}
+	now := c.now()
+	c.mu.Lock()
+	gr, ok := c.guilds[guild]
+	c.mu.Unlock()
+	fresh := ok && now.Sub(gr.fetched) < c.ttl
+	if fresh {
+		missing := false
+		for _, id := range ids {
+			if _, ok := gr.names[id]; !ok {
+				missing = true
+			}
+		}
+		if !missing || now.Sub(gr.fetched) < refetchMissing {
+			return gr.names, nil
+		}
+	}
+	roles, err := c.s.GuildRoles(guild, discordgo.WithContext(ctx))
+	if err != nil {
+		if ok {
+			return gr.names, err // stale names beat none
+		}
+		return nil, err
+	}
+	m := make(map[string]string, len(roles))
+	for _, r := range roles {
+		m[r.ID] = r.Name
+	}
+	c.mu.Lock()
+	c.guilds[guild] = guildRoles{names: m, fetched: now}
+	c.mu.Unlock()
+	return m, nil
+}
+
+// dedup remembers interaction ids, so a redelivered gateway event or a
+// retried POST is answered but never acted on twice (a toggle applied twice
+// would undo itself). It is per process; across replicas the store's
+// atomic operations keep casts idempotent except for toggles.
+type dedup struct {
+	ttl  time.Duration
+	mu   sync.Mutex
+	seen map[string]time.Time
+	last time.Time
+}
+
+func newDedup(ttl time.Duration) *dedup { return &dedup{ttl: ttl, seen: map[string]time.Time{}} }
+
+// first reports whether id is seen for the first time.
+func (d *dedup) first(id string, now time.Time) bool {
+	if id == "" {
+		return true
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if now.Sub(d.last) > time.Minute {
+		for k, t := range d.seen {
+			if now.Sub(t) > d.ttl {
+				delete(d.seen, k)
+			}
+		}
+		d.last = now
+	}
+	if _, ok := d.seen[id]; ok {
+		return false
+	}
+	d.seen[id] = now
+	return true
+}
