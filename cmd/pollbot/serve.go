@@ -32,26 +32,43 @@ func runServe(ctx context.Context, args []string, e env) error {
 	}
 	defer a.Close()
 
-	for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_BOT_TOKEN", "DISCORD_PUBLIC_KEY"} {
-		if e.getenv(k) != "" {
-			a.log.Warn("this build has no chat adapter for the setting yet; it is ignored", "setting", k)
-		}
+	adapters, err := openAdapters(e, a.engine, a.log)
+	if err != nil {
+		return err
+	}
+	mux := healthMux(a.store)
+	var names []string
+	for _, ad := range adapters {
+		ad.Mount(mux)
+		names = append(names, ad.platform)
+	}
+	if len(adapters) == 0 {
+		a.log.Warn("no chat adapter configured: set SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN (see README); serving health endpoints and deadlines only")
 	}
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("POLLBOT_HTTP_ADDR %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: healthMux(a.store), ReadHeaderTimeout: 5 * time.Second}
-	sched := bot.NewScheduler(a.engine, logAnnouncer{a}, tick)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	sched := bot.NewScheduler(a.engine, router{adapters: adapters, log: a.log}, tick)
 
-	ctx, cancel := context.WithCancel(ctx)
+	// The adapters and the scheduler stop only after the HTTP server has
+	// drained, so work deferred by the last requests is delivered.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Go(func() { _ = sched.Run(ctx) })
-	errc := make(chan error, 1)
+	errc := make(chan error, 1+len(adapters))
+	wg.Go(func() { _ = sched.Run(runCtx) })
+	for _, ad := range adapters {
+		wg.Go(func() {
+			if err := ad.Run(runCtx); err != nil {
+				errc <- fmt.Errorf("%s: %w", ad.platform, err)
+			}
+		})
+	}
 	go func() { errc <- srv.Serve(ln) }()
-	a.log.Info("pollbot serving", "http", ln.Addr().String())
+	a.log.Info("pollbot serving", "http", ln.Addr().String(), "adapters", names)
 
 	select {
 	case <-ctx.Done():
@@ -93,12 +110,4 @@ func healthMux(st polls.Pinger) *http.ServeMux {
 		fmt.Fprintln(w, "ready")
 	})
 	return mux
-}
-
-// logAnnouncer logs closures until a chat adapter for the poll's platform
-// announces them.
-type logAnnouncer struct{ a *app }
-
-func (l logAnnouncer) Announce(_ context.Context, p *polls.Poll, _ bot.Response) {
-	l.a.log.Info("poll closed at its deadline", "tenant", p.Tenant, "poll", p.ID)
 }
