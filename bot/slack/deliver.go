@@ -92,7 +92,7 @@ func (a *Adapter) ephemeral(ctx context.Context, t target, m message) {
 		return
 	}
 	if err != nil {
-		a.log.Warn("slack: ephemeral reply failed", "user", t.user, "channel", t.channel, "err", err)
+		a.log.Warn("slack: ephemeral reply failed", "channel", t.channel, "err", err) // no user id: it may be a vote in an anonymous poll
 	}
 }
 
@@ -103,7 +103,7 @@ func (a *Adapter) filesToDM(ctx context.Context, t target, r bot.Reply) {
 	}
 	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{t.user}})
 	if err != nil {
-		a.log.Warn("slack: conversations.open failed", "user", t.user, "err", err)
+		a.log.Warn("slack: conversations.open failed", "err", err)
 		a.ephemeral(ctx, t, renderReply(bot.Reply{Text: "pollbot could not open a direct message with you to send the file. Please try again in a moment."}))
 		return
 	}
