@@ -84,6 +84,8 @@ type Engine struct {
 	facil  map[string]bool
 	log    *slog.Logger
 	chart  ChartFunc
+	// recording bounds the background records of FirstDelivery.
+	recording chan struct{}
 }
 
 // EngineOption configures an Engine.
@@ -103,6 +105,8 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 		groups: svc.Groups(),
 		facil:  map[string]bool{},
 		log:    slog.New(slog.DiscardHandler),
+
+		recording: make(chan struct{}, 64),
 	}
 	for _, f := range cfg.Facilitators {
 		e.facil[f] = true

@@ -34,7 +34,7 @@ func slow(c bot.Command) bool {
 // acknowledge with (nil for an empty acknowledgement); everything else is
 // delivered after the acknowledgement.
 func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *commandAck {
-	if !a.seen.first(commandKey(sc), a.now()) {
+	if !a.first(ctx, commandKey(sc)) {
 		return nil
 	}
 	text := commandText(sc.Text)
@@ -90,7 +90,7 @@ func (a *Adapter) interaction(ctx context.Context, cb slack.InteractionCallback)
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		for _, act := range cb.ActionCallback.BlockActions {
-			if !a.seen.first(actionKey(cb, act), a.now()) {
+			if !a.first(ctx, actionKey(cb, act)) {
 				continue
 			}
 			a.blockAction(ctx, cb, act)
@@ -100,7 +100,7 @@ func (a *Adapter) interaction(ctx context.Context, cb slack.InteractionCallback)
 		if !strings.HasPrefix(cb.View.CallbackID, rankCallbackPrefix) {
 			return nil
 		}
-		if !a.seen.first(viewKey(cb), a.now()) {
+		if !a.first(ctx, viewKey(cb)) {
 			return nil
 		}
 		return a.rankSubmission(ctx, cb)
@@ -204,4 +204,26 @@ func (a *Adapter) rankSubmission(ctx context.Context, cb slack.InteractionCallba
 		a.deliver(ctx, target{channel: channel, user: cb.User.ID}, resp)
 	})
 	return nil
+}
+
+type retryKey struct{}
+
+// withRetry marks ctx as carrying a delivery Slack says it is repeating.
+func withRetry(ctx context.Context, retry bool) context.Context {
+	if !retry {
+		return ctx
+	}
+	return context.WithValue(ctx, retryKey{}, true)
+}
+
+// first reports whether a delivery key is new: to this process (a cheap
+// in-memory check that catches most repeats), and then to every replica
+// sharing the store (bot.Engine.FirstDelivery), which waits for the store
+// only when Slack marked the delivery as a retry.
+func (a *Adapter) first(ctx context.Context, key string) bool {
+	if !a.seen.first(key, a.now()) {
+		return false
+	}
+	retry, _ := ctx.Value(retryKey{}).(bool)
+	return a.eng.FirstDelivery(ctx, Platform+":"+key, retry)
 }

@@ -48,6 +48,9 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		// Slack marks a redelivery; it may reach another replica than
+		// the first attempt did (see Adapter.first).
+		r = r.WithContext(withRetry(r.Context(), r.Header.Get("X-Slack-Retry-Num") != ""))
 		next(w, r, body)
 	})
 }

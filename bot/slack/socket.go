@@ -62,7 +62,10 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 // acknowledged again but not acted on.
 func (a *Adapter) envelope(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
 	req := *evt.Request
-	if !a.seen.first("env:"+req.EnvelopeID, a.now()) {
+	// Slack re-sends an unacknowledged envelope, possibly on another
+	// connection, which may belong to another replica.
+	ctx = withRetry(ctx, req.RetryAttempt > 0)
+	if !a.first(ctx, "env:"+req.EnvelopeID) {
 		a.ack(ctx, smc, req, nil)
 		return
 	}

@@ -79,3 +79,14 @@ func sortHeld(vs []polls.HeldVote) {
 		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Poll, b.Poll))
 	})
 }
+
+// RecordDelivery records a chat platform's delivery key for ttl and
+// reports whether it was new (bot.DeliveryStore): replicas sharing this
+// Redis then apply a redelivered click once, whichever receives it.
+func (s *Store) RecordDelivery(ctx context.Context, key string, ttl time.Duration) (first bool, err error) {
+	first, err = s.rdb.SetNX(ctx, s.prefix+"delivery:"+key, 1, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("record delivery: %w", err)
+	}
+	return first, nil
+}

@@ -972,3 +972,31 @@ func samePoll(a, b *polls.Poll) bool {
 	jb, _ := json.Marshal(b)
 	return string(ja) == string(jb)
 }
+
+func TestRecordDelivery(t *testing.T) {
+	srv := redistest.StartServer(t)
+	ctx := context.Background()
+	a, err := Open(ctx, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, srv.URL) // another replica
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if first, err := a.RecordDelivery(ctx, "slack:act:T1:U1:1.2:x", time.Minute); !first || err != nil {
+		t.Fatalf("first record: %v %v", first, err)
+	}
+	if first, err := b.RecordDelivery(ctx, "slack:act:T1:U1:1.2:x", time.Minute); first || err != nil {
+		t.Fatalf("redelivery on another client: first=%v err=%v, want false", first, err)
+	}
+	if first, err := b.RecordDelivery(ctx, "slack:act:T1:U1:1.3:x", time.Minute); !first || err != nil {
+		t.Fatalf("another delivery: %v %v", first, err)
+	}
+	ttl, err := a.rdb.PTTL(ctx, "pollbot:delivery:slack:act:T1:U1:1.2:x").Result()
+	if err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Errorf("delivery key ttl = %v (%v), want within a minute", ttl, err)
+	}
+}
