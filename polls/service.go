@@ -22,6 +22,7 @@ type Service struct {
 	groups  *Groups
 	pseudo  []byte
 	holdTTL time.Duration
+	open    openPolls
 }
 
 // Option configures a Service.
@@ -41,6 +42,12 @@ func WithGroups(g *Groups) Option { return func(s *Service) { s.groups = g } }
 // polls. Without it anonymous polls cannot be opened.
 func WithPseudonymKey(key []byte) Option { return func(s *Service) { s.pseudo = key } }
 
+// WithPollCache sets how long the vote path may reuse an open poll it read
+// (default 5s; 0 turns the cache off). The store still checks status and
+// deadline atomically with every vote, so the cache never lets a vote
+// through that the store would refuse.
+func WithPollCache(ttl time.Duration) Option { return func(s *Service) { s.open.ttl = ttl } }
+
 // WithHoldTTL sets how long a vote is held while its voter picks a group
 // (default 15 minutes).
 func WithHoldTTL(d time.Duration) Option { return func(s *Service) { s.holdTTL = d } }
@@ -53,6 +60,7 @@ func NewService(store Store, opts ...Option) *Service {
 		newID:   NewID,
 		groups:  MustGroups(DefaultGroups),
 		holdTTL: 15 * time.Minute,
+		open:    openPolls{ttl: 5 * time.Second},
 	}
 	for _, o := range opts {
 		o(s)
@@ -213,14 +221,25 @@ func (s *Service) holder(tenant, user string) string {
 	return user
 }
 
+// openPoll returns a poll that is open by the service's clock, for the
+// vote path: from the cache when it can (see openPolls), else from the
+// store.
 func (s *Service) openPoll(ctx context.Context, tenant, id string) (*Poll, error) {
+	k := Key{Tenant: tenant, ID: NormalizeID(id)}
+	now := s.now()
+	if p := s.open.get(k, now); p != nil && s.checkOpen(p) == nil {
+		return p, nil
+	}
 	p, err := s.Poll(ctx, tenant, id)
 	if err != nil {
+		s.open.drop(k)
 		return nil, err
 	}
 	if err := s.checkOpen(p); err != nil {
+		s.open.drop(k)
 		return nil, err
 	}
+	s.open.put(p, now)
 	return p, nil
 }
 
@@ -438,6 +457,7 @@ func (s *Service) finish(ctx context.Context, tenant, id string, to Status) (boo
 	if p.Status == StatusCancelled {
 		return false, p, errorf(ErrCancelled, "poll %s was already cancelled", p.ID)
 	}
+	s.open.drop(p.Key())
 	changed, err := s.store.ClosePoll(ctx, tenant, p.ID, to, s.now().UTC().Truncate(time.Millisecond))
 	if err != nil {
 		return false, p, storeErr(p, err)
@@ -462,6 +482,7 @@ func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration
 	if d > 0 {
 		closes = s.now().UTC().Add(d).Truncate(time.Millisecond)
 	}
+	s.open.drop(p.Key())
 	changed, err := s.store.Reopen(ctx, tenant, p.ID, closes)
 	if err != nil {
 		return false, p, storeErr(p, err)
@@ -489,6 +510,7 @@ func (s *Service) Extend(ctx context.Context, tenant, id string, d time.Duration
 		base = now
 	}
 	closes := base.Add(d).Truncate(time.Millisecond)
+	s.open.drop(p.Key())
 	if err := s.store.SetDeadline(ctx, tenant, p.ID, closes); err != nil {
 		return p, storeErr(p, err)
 	}
@@ -559,6 +581,7 @@ func (s *Service) CloseDue(ctx context.Context, limit int) ([]*Poll, error) {
 			}
 			continue
 		}
+		s.open.drop(k)
 		ok, err := s.store.ClosePoll(ctx, k.Tenant, k.ID, StatusClosed, p.ClosesAt)
 		if err != nil && !errors.Is(err, ErrCancelled) {
 			errs = append(errs, fmt.Errorf("close %s: %w", k, err))

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -361,4 +363,55 @@ func testCloseDueRace(t *testing.T, e *env) {
 			}
 		}
 	}
+}
+
+// countingStore counts poll reads, to show the vote path reuses them.
+type countingStore struct {
+	polls.Store
+	reads atomic.Int64
+}
+
+func (c *countingStore) Poll(ctx context.Context, tenant, id string) (*polls.Poll, error) {
+	c.reads.Add(1)
+	return c.Store.Poll(ctx, tenant, id)
+}
+
+// testServiceCacheReplicas: a service reuses the open poll it read for
+// later votes, yet another replica's close or reopen decides the next vote
+// at once, because the store checks status in the vote's own atomic step.
+func testServiceCacheReplicas(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	cs := &countingStore{Store: s}
+	a := polls.NewService(cs, polls.WithIDs(sequentialIDs("CA")))
+	b := polls.NewService(s, polls.WithIDs(sequentialIDs("CB")))
+	p, err := a.Open(ctx, polls.OpenRequest{Tenant: tn, Title: "Cache", Themes: themes(3), Creator: "U-FAC", ClosesAt: now().Add(time.Hour)})
+	must(t, "Open", err)
+	cancelAtEnd(t, s, p.Key())
+	voter := func(u string) polls.Voter { return polls.Voter{Tenant: tn, User: u, RoleGroup: acad} }
+
+	_, err = a.Cast(ctx, voter("u1"), p.ID, []int{0})
+	must(t, "Cast u1", err)
+	reads := cs.reads.Load()
+	_, err = a.Toggle(ctx, voter("u1"), p.ID, 2)
+	must(t, "Toggle u1", err)
+	if got := cs.reads.Load(); got != reads {
+		t.Errorf("a second vote read the poll again (%d reads, want %d)", got, reads)
+	}
+
+	// Replica B closes the poll; A's cached copy still says open.
+	_, _, err = b.Close(ctx, tn, p.ID)
+	must(t, "Close on B", err)
+	if _, err := a.Cast(ctx, voter("u2"), p.ID, []int{1}); !errors.Is(err, polls.ErrClosed) {
+		t.Errorf("Cast on A after B closed: %v, want ErrClosed", err)
+	}
+	if _, err := a.Toggle(ctx, voter("u1"), p.ID, 1); !errors.Is(err, polls.ErrClosed) {
+		t.Errorf("Toggle on A after B closed: %v, want ErrClosed", err)
+	}
+	// B reopens it; A's votes count again.
+	_, _, err = b.Reopen(ctx, tn, p.ID, time.Hour)
+	must(t, "Reopen on B", err)
+	_, err = a.Cast(ctx, voter("u2"), p.ID, []int{1})
+	must(t, "Cast u2 after reopen", err)
+	mustTally(t, "after close and reopen elsewhere", s, p.Key(), tallyOf(3, map[polls.Group]counts{acad: {2, []int64{1, 1, 1}}}))
 }

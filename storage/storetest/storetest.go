@@ -105,6 +105,7 @@ func Run(t *testing.T, h Harness) {
 			{"EndToEnd", testServiceEndToEnd},
 			{"Anonymous", testAnonymous},
 			{"CloseDueRace", testCloseDueRace},
+			{"CacheReplicas", testServiceCacheReplicas},
 		}},
 	}
 	for _, g := range groups {
