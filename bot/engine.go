@@ -216,16 +216,12 @@ func (e *Engine) Act(ctx context.Context, req Request, a Action) Response {
 	case ActGroup:
 		return e.group(ctx, req, Group{Group: string(a.Group)})
 	case ActRank:
-		p, err := e.svc.Poll(ctx, req.Tenant, a.Poll)
+		v, err := e.PollView(ctx, polls.Key{Tenant: req.Tenant, ID: a.Poll})
 		if err != nil {
 			return e.fail(req, "rank", err)
 		}
-		t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
-		if err != nil {
-			return e.fail(req, "rank", err)
-		}
-		return Response{Replies: []Reply{{Visibility: Ephemeral, Poll: e.pollView(p, t, e.svc.Now()),
-			Text: fmt.Sprintf("Rank the themes of poll %s: /poll vote %s followed by theme numbers, most wanted first.", p.ID, p.ID)}}}
+		return Response{Replies: []Reply{{Visibility: Ephemeral, Poll: v,
+			Text: fmt.Sprintf("Rank the themes of poll %s: /poll vote %s followed by theme numbers, most wanted first.", v.ID, v.ID)}}}
 	}
 	return e.fail(req, "action", fmt.Errorf("%w", ErrBadAction))
 }
@@ -718,7 +714,7 @@ func (e *Engine) report(ctx context.Context, req Request, c Report) Response {
 // ReportResponse is the public report of a poll, with its chart when the
 // engine has a chart renderer. It does not check who may see it.
 func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
-	reply := Reply{Visibility: Public, Report: e.reportView(p, r)}
+	reply := Reply{Visibility: Public, Report: e.ReportView(p, r)}
 	if e.chart != nil {
 		var buf bytes.Buffer
 		if err := e.chart(&buf, r, e.groups); err != nil {

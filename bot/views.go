@@ -359,7 +359,9 @@ func dividedNote(t polls.ThemeResult, groups *polls.Groups) string {
 	return fmt.Sprintf("%s %s vs %s %s", groups.Info(hi.Group).Label, Percent(hi.Support), groups.Info(lo.Group).Label, Percent(lo.Support))
 }
 
-func (e *Engine) reportView(p *polls.Poll, r *polls.Report) *ReportView {
+// ReportView builds the chat view of a report (no chart, no permission
+// check): for the command line, which prints it as text.
+func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 	v := &ReportView{
 		Key:    p.Key(),
 		Title:  "Consensus report: " + p.Title,

@@ -45,15 +45,11 @@ type Adapter struct {
 	gatewayURL string
 	coalescer  *bot.Coalescer
 	roles      *roleCache
-	seen       *dedup
+	seen       *bot.Seen
 
-	// follow-ups run after the interaction was answered; wg lets Run wait
-	// for them so none is cut off at shutdown. Once stopping is set (under
-	// mu) no goroutine joins wg: a WaitGroup must not grow from zero while
-	// Wait runs, so late follow-ups run on the request's own goroutine.
-	mu       sync.Mutex
-	stopping bool
-	wg       sync.WaitGroup
+	// follow-ups run after the interaction was answered; Run waits for
+	// them so none is cut off at shutdown.
+	tasks bot.Tasks
 }
 
 // Option configures an Adapter.
@@ -106,7 +102,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	a := &Adapter{engine: e, cfg: cfg, log: o.log, now: o.now, gatewayURL: o.gatewayURL, seen: newDedup(15 * time.Minute)}
+	a := &Adapter{engine: e, cfg: cfg, log: o.log, now: o.now, gatewayURL: o.gatewayURL, seen: bot.NewSeen(15*time.Minute, 100_000)}
 	if cfg.PublicKey != "" {
 		k, err := publicKey(cfg.PublicKey)
 		if err != nil {
@@ -166,10 +162,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	defer func() {
 		// Follow-ups first (they may touch polls), then the coalescer's
 		// final render.
-		a.mu.Lock()
-		a.stopping = true
-		a.mu.Unlock()
-		a.wg.Wait()
+		a.tasks.Stop()
 		cancel()
 		wg.Wait()
 	}()
@@ -277,22 +270,11 @@ func (a *Adapter) goAfter(ctx context.Context, f func(ctx context.Context)) {
 		defer cancel()
 		f(ctx)
 	}
-	a.mu.Lock()
-	if a.stopping {
-		a.mu.Unlock()
-		run()
-		return
-	}
-	a.wg.Add(1)
-	a.mu.Unlock()
-	go func() {
-		defer a.wg.Done()
-		run()
-	}()
+	a.tasks.Go(run)
 }
 
 // wait blocks until every follow-up started so far is done.
-func (a *Adapter) wait() { a.wg.Wait() }
+func (a *Adapter) wait() { a.tasks.Wait() }
 
 func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}

@@ -113,7 +113,7 @@ func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer 
 	if in.Type == discordgo.InteractionPing {
 		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}}
 	}
-	if !a.seen.first(in.ID, a.now()) {
+	if !a.seen.First(in.ID, a.now()) {
 		// A redelivery: acknowledge without acting again.
 		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}}
 	}

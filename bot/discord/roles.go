@@ -94,38 +94,3 @@ func (c *roleCache) names(ctx context.Context, guild string, ids []string) (map[
 	c.mu.Unlock()
 	return m, nil
 }
-
-// dedup remembers interaction ids, so a redelivered gateway event or a
-// retried POST is answered but never acted on twice (a toggle applied twice
-// would undo itself). It is per process; across replicas the store's
-// atomic operations keep casts idempotent except for toggles.
-type dedup struct {
-	ttl  time.Duration
-	mu   sync.Mutex
-	seen map[string]time.Time
-	last time.Time
-}
-
-func newDedup(ttl time.Duration) *dedup { return &dedup{ttl: ttl, seen: map[string]time.Time{}} }
-
-// first reports whether id is seen for the first time.
-func (d *dedup) first(id string, now time.Time) bool {
-	if id == "" {
-		return true
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if now.Sub(d.last) > time.Minute {
-		for k, t := range d.seen {
-			if now.Sub(t) > d.ttl {
-				delete(d.seen, k)
-			}
-		}
-		d.last = now
-	}
-	if _, ok := d.seen[id]; ok {
-		return false
-	}
-	d.seen[id] = now
-	return true
-}

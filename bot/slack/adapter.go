@@ -47,17 +47,12 @@ type Adapter struct {
 
 	coOpts []bot.CoalescerOption
 	co     *bot.Coalescer
-	seen   *dedupe
+	seen   *bot.Seen
 	groups *userGroups
 
 	taskTimeout time.Duration
-	tasks       sync.WaitGroup
-	// stopping is set (under stopMu) when Run starts waiting for tasks:
-	// no task may join the WaitGroup from zero while Wait runs, so later
-	// deliveries run on the request's own goroutine.
-	stopMu    sync.Mutex
-	stopping  bool
-	taskSlots chan struct{}
+	tasks       bot.Tasks
+	taskSlots   chan struct{}
 }
 
 // Option configures an Adapter.
@@ -90,7 +85,7 @@ func WithUserGroupTTL(d time.Duration) Option {
 // WithDedupe sets how long and how many delivery keys are remembered to
 // drop Slack's retries (default 10 minutes, 100 000 keys).
 func WithDedupe(ttl time.Duration, size int) Option {
-	return func(a *Adapter) { a.seen = newDedupe(ttl, size) }
+	return func(a *Adapter) { a.seen = bot.NewSeen(ttl, size) }
 }
 
 // New returns an adapter. It does no I/O: Run connects Socket Mode, Mount
@@ -111,7 +106,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 		client:      &http.Client{Timeout: 15 * time.Second, Transport: newTransport()},
 		log:         slog.New(slog.DiscardHandler),
 		now:         time.Now,
-		seen:        newDedupe(10*time.Minute, 100_000),
+		seen:        bot.NewSeen(10*time.Minute, 100_000),
 		groups:      newUserGroups(5 * time.Minute),
 		taskTimeout: 30 * time.Second,
 		taskSlots:   make(chan struct{}, maxDeferred),
@@ -163,10 +158,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	}
 	stop()
 	wg.Wait()
-	a.stopMu.Lock()
-	a.stopping = true
-	a.stopMu.Unlock()
-	a.tasks.Wait()
+	a.tasks.Stop()
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -205,18 +197,7 @@ func (a *Adapter) background(ctx context.Context, f func(ctx context.Context)) {
 		defer func() { <-a.taskSlots }()
 		f(ctx)
 	}
-	a.stopMu.Lock()
-	if a.stopping {
-		a.stopMu.Unlock()
-		run()
-		return
-	}
-	a.tasks.Add(1)
-	a.stopMu.Unlock()
-	go func() {
-		defer a.tasks.Done()
-		run()
-	}()
+	a.tasks.Go(run)
 }
 
 // request builds the engine's request, with the user's Slack user groups as

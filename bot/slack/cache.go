@@ -14,56 +14,6 @@ func pollsMessageRef(channel, ts string) polls.MessageRef {
 	return polls.MessageRef{Platform: Platform, Channel: channel, Message: ts}
 }
 
-// dedupe remembers delivery keys for a while, so a delivery Slack repeats
-// (an HTTP retry, a re-sent Socket Mode envelope) is acknowledged but not
-// acted on twice. It matters because a button click toggles: applying it
-// twice would undo it. Bounded in time and size: keys are kept in arrival
-// order and share one TTL, so the oldest expire first.
-type dedupe struct {
-	ttl  time.Duration
-	size int
-
-	mu    sync.Mutex
-	keys  map[string]time.Time
-	order []seenKey
-}
-
-type seenKey struct {
-	key string
-	exp time.Time
-}
-
-func newDedupe(ttl time.Duration, size int) *dedupe {
-	return &dedupe{ttl: ttl, size: max(size, 1), keys: map[string]time.Time{}}
-}
-
-// first records key and reports whether it is new. Empty keys are always
-// new: a payload without an id cannot be matched.
-func (d *dedupe) first(key string, now time.Time) bool {
-	if key == "" {
-		return true
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for len(d.order) > 0 {
-		old := d.order[0]
-		if now.Before(old.exp) && len(d.order) < d.size {
-			break
-		}
-		if d.keys[old.key] == old.exp { // not re-recorded since
-			delete(d.keys, old.key)
-		}
-		d.order = d.order[1:]
-	}
-	if exp, ok := d.keys[key]; ok && now.Before(exp) {
-		return false
-	}
-	exp := now.Add(d.ttl)
-	d.keys[key] = exp
-	d.order = append(d.order, seenKey{key, exp})
-	return true
-}
-
 // userGroups caches, per team, which Slack user groups each user is in
 // (one usergroups.list call with include_users per team and TTL), so
 // role mappings "slack-usergroup:<ID>" cost nothing on the hot path.

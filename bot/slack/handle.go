@@ -221,7 +221,7 @@ func withRetry(ctx context.Context, retry bool) context.Context {
 // sharing the store (bot.Engine.FirstDelivery), which waits for the store
 // only when Slack marked the delivery as a retry.
 func (a *Adapter) first(ctx context.Context, key string) bool {
-	if !a.seen.first(key, a.now()) {
+	if !a.seen.First(key, a.now()) {
 		return false
 	}
 	retry, _ := ctx.Value(retryKey{}).(bool)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/pollbot/pollbot/bot"
@@ -59,32 +58,6 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Errorf("APIURL = %q, want %q", cfg.APIURL, tc.apiURL)
 			}
 		})
-	}
-}
-
-func TestDedupe(t *testing.T) {
-	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-	d := newDedupe(time.Minute, 3)
-	if !d.first("a", now) || d.first("a", now) {
-		t.Fatal("a second delivery of a was not caught")
-	}
-	for range 2 {
-		if !d.first("", now) {
-			t.Error("empty keys must never be deduplicated")
-		}
-	}
-	if !d.first("a", now.Add(2*time.Minute)) {
-		t.Error("a was remembered past its TTL")
-	}
-	// The size bound evicts the oldest keys.
-	for _, k := range []string{"b", "c", "d", "e"} {
-		d.first(k, now.Add(2*time.Minute))
-	}
-	if len(d.keys) > 3 || len(d.order) > 3 {
-		t.Errorf("cache holds %d keys (%d in order), bound is 3", len(d.keys), len(d.order))
-	}
-	if d.first("e", now.Add(2*time.Minute)) {
-		t.Error("the newest key was evicted")
 	}
 }
 

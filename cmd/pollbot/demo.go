@@ -189,23 +189,19 @@ func (d *demo) run(ctx context.Context, dir string) error {
 		return err
 	}
 	d.say("→ The facilitator closes the poll.\n")
-	r, err = d.do(ctx, facilitator, bot.Report{Poll: p.ID})
+	// The report is printed from its view (the chart is drawn once, for
+	// chart.png) and then written out.
+	p, rep, err := d.engine.Service().Report(ctx, demoTenant, p.ID)
 	if err != nil {
 		return err
 	}
-	for _, rep := range r.Replies {
-		rep.Files = nil
-		fmt.Fprint(d.out, bot.RenderText(rep))
-	}
-	return d.write(ctx, dir, p.ID)
+	fmt.Fprint(d.out, bot.RenderText(bot.Reply{Report: d.engine.ReportView(p, rep)}))
+	return d.write(ctx, dir, p, rep)
 }
 
-func (d *demo) write(ctx context.Context, dir, id string) error {
+func (d *demo) write(ctx context.Context, dir string, p *polls.Poll, rep *polls.Report) error {
 	svc := d.engine.Service()
-	p, rep, err := svc.Report(ctx, demoTenant, id)
-	if err != nil {
-		return err
-	}
+	id := p.ID
 	files := []struct {
 		name  string
 		write func(w io.Writer) error

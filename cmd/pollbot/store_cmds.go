@@ -125,17 +125,10 @@ func runReport(ctx context.Context, args []string, e env) error {
 	case "png":
 		return chart.PNG(e.out, r, a.engine.Groups())
 	}
-	resp := a.engine.Handle(ctx, bot.Request{Platform: "cli", Tenant: fs.cfg.Tenant, User: "cli"}, bot.Report{Poll: p.ID})
-	if resp.Err != nil {
-		// The operator reads every poll from the command line, hidden
-		// results included.
-		resp = a.engine.ReportResponse(p, r)
-	}
-	for _, rep := range resp.Replies {
-		rep.Files = nil
-		fmt.Fprint(e.out, bot.RenderText(rep))
-	}
-	return nil
+	// The operator reads every poll from the command line, hidden results
+	// included, and a terminal has no use for the chart.
+	_, err = fmt.Fprint(e.out, bot.RenderText(bot.Reply{Report: a.engine.ReportView(p, r)}))
+	return err
 }
 
 func runExport(ctx context.Context, args []string, e env) error {

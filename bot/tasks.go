@@ -1,0 +1,41 @@
+package bot
+
+import "sync"
+
+// Tasks runs an adapter's work after a request has been answered
+// (follow-ups, deferred deliveries) and lets the adapter wait for all of it
+// at shutdown, so none is cut off. Once Stop has begun, new work runs on the
+// caller's goroutine instead: a WaitGroup must not grow from zero while it
+// is being waited on, and requests may still arrive while a server drains.
+type Tasks struct {
+	mu       sync.Mutex
+	stopping bool
+	wg       sync.WaitGroup
+}
+
+// Go runs f in the background, or inline once Stop has begun.
+func (t *Tasks) Go(f func()) {
+	t.mu.Lock()
+	if t.stopping {
+		t.mu.Unlock()
+		f()
+		return
+	}
+	t.wg.Add(1)
+	t.mu.Unlock()
+	go func() {
+		defer t.wg.Done()
+		f()
+	}()
+}
+
+// Wait blocks until the work started so far is done.
+func (t *Tasks) Wait() { t.wg.Wait() }
+
+// Stop makes later work run inline and waits for the work running.
+func (t *Tasks) Stop() {
+	t.mu.Lock()
+	t.stopping = true
+	t.mu.Unlock()
+	t.wg.Wait()
+}
