@@ -84,6 +84,8 @@ type Engine struct {
 	facil  map[string]bool
 	log    *slog.Logger
 	chart  ChartFunc
+	// metrics receives vote outcomes and command latencies.
+	metrics Metrics
 	// recording bounds the background records of FirstDelivery.
 	recording chan struct{}
 }
@@ -106,6 +108,7 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 		facil:  map[string]bool{},
 		log:    slog.New(slog.DiscardHandler),
 
+		metrics:   discardMetrics{},
 		recording: make(chan struct{}, 64),
 	}
 	for _, f := range cfg.Facilitators {
@@ -158,14 +161,20 @@ func (e *Engine) RoleGroup(req Request) polls.Group {
 func (e *Engine) HandleText(ctx context.Context, req Request, text string) Response {
 	cmd, err := Parse(text)
 	if err != nil {
-		return e.fail(req, "parse", err)
+		resp := e.fail(req, "parse", err)
+		e.metrics.Command(platformOf(req), "invalid", 0, true)
+		return resp
 	}
 	return e.Handle(ctx, req, cmd)
 }
 
 // Handle runs a command.
-func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) Response {
-	var resp Response
+func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) (resp Response) {
+	name := "unknown"
+	if cmd != nil {
+		name = cmd.Name()
+	}
+	defer e.timeCommand(req, name)(&resp)
 	switch c := cmd.(type) {
 	case Help:
 		resp = ephemeral(HelpText(c.Topic))
@@ -205,10 +214,12 @@ func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) Response 
 }
 
 // Act runs a click on a control.
-func (e *Engine) Act(ctx context.Context, req Request, a Action) Response {
+func (e *Engine) Act(ctx context.Context, req Request, a Action) (resp Response) {
+	defer e.timeCommand(req, "click:"+string(a.Kind))(&resp)
 	switch a.Kind {
 	case ActVote:
 		res, err := e.svc.Toggle(ctx, req.voter(e.RoleGroup(req)), a.Poll, a.Theme)
+		e.countVote(req, res, err)
 		if err != nil {
 			return e.fail(req, "vote", err)
 		}
@@ -426,23 +437,29 @@ func (e *Engine) list(ctx context.Context, req Request, c List) Response {
 }
 
 func (e *Engine) vote(ctx context.Context, req Request, c Vote) Response {
-	p, err := e.svc.Poll(ctx, req.Tenant, c.Poll)
+	res, err := e.castText(ctx, req, c)
+	e.countVote(req, res, err)
 	if err != nil {
 		return e.fail(req, "vote", err)
+	}
+	return e.castResponse(res)
+}
+
+// castText casts a typed vote: themes by label or number.
+func (e *Engine) castText(ctx context.Context, req Request, c Vote) (polls.CastResult, error) {
+	p, err := e.svc.Poll(ctx, req.Tenant, c.Poll)
+	if err != nil {
+		return polls.CastResult{}, err
 	}
 	choices := make([]int, 0, len(c.Themes))
 	for _, t := range c.Themes {
 		i, err := p.ThemeIndex(t)
 		if err != nil {
-			return e.fail(req, "vote", err)
+			return polls.CastResult{Poll: p}, err
 		}
 		choices = append(choices, i)
 	}
-	res, err := e.svc.Cast(ctx, req.voter(e.RoleGroup(req)), p.ID, choices)
-	if err != nil {
-		return e.fail(req, "vote", err)
-	}
-	return e.castResponse(res)
+	return e.svc.Cast(ctx, req.voter(e.RoleGroup(req)), p.ID, choices)
 }
 
 // castResponse confirms a vote to the voter, or asks for their group.
@@ -530,11 +547,19 @@ func (e *Engine) group(ctx context.Context, req Request, c Group) Response {
 	if err != nil {
 		return e.fail(req, "group", err)
 	}
+	e.countHeld(req, outcomes)
 	text := fmt.Sprintf("Your stakeholder group is now %s.", e.groups.Info(g).Label)
 	if rg := e.RoleGroup(req); rg != "" && rg != g {
 		text = fmt.Sprintf("Saved %s, but your role maps you to %s, which takes precedence.", e.groups.Info(g).Label, e.groups.Info(rg).Label)
 	}
 	return e.withOutcomes(text, outcomes)
+}
+
+// countHeld reports held votes that a group choice applied (or refused).
+func (e *Engine) countHeld(req Request, outcomes []polls.HeldOutcome) {
+	for _, o := range outcomes {
+		e.countVote(req, o.Result, o.Err)
+	}
 }
 
 func (e *Engine) withOutcomes(text string, outcomes []polls.HeldOutcome) Response {
@@ -583,6 +608,7 @@ func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
 	if err != nil {
 		return e.fail(req, "assign", err)
 	}
+	e.countHeld(req, outcomes)
 	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", user, e.groups.Info(g).Label), nil)
 	if len(outcomes) > 0 {
 		for _, o := range outcomes {

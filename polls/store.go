@@ -103,3 +103,9 @@ type GroupStore interface {
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
+
+// OpenCounter is implemented by stores that can count the open polls of
+// every tenant, for the pollbot_open_polls metric.
+type OpenCounter interface {
+	OpenPolls(ctx context.Context) (int64, error)
+}

@@ -215,3 +215,29 @@ func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (
 	})
 	return out, err
 }
+
+// OpenPolls counts the open polls of every tenant (polls.OpenCounter). It
+// reads each poll's small rules record, not its definition.
+func (s *Store) OpenPolls(ctx context.Context) (n int64, err error) {
+	defer wrap(&err, "count open polls")
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		n = 0
+		return tx.Bucket(bktTenants).ForEachBucket(func(tenant []byte) error {
+			ps := tx.Bucket(bktTenants).Bucket(tenant).Bucket(bktPolls)
+			if ps == nil {
+				return nil
+			}
+			return ps.ForEachBucket(func(id []byte) error {
+				r, err := decodeRules(ps.Bucket(id).Get(keyRules))
+				if err != nil {
+					return fmt.Errorf("%s/%s: %w", tenant, id, err)
+				}
+				if r.status == polls.StatusOpen {
+					n++
+				}
+				return nil
+			})
+		})
+	})
+	return n, err
+}

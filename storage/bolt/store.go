@@ -55,6 +55,7 @@ var ErrInUse = errors.New("store is in use by another pollbot process")
 
 var _ polls.Store = (*Store)(nil)
 var _ polls.Pinger = (*Store)(nil)
+var _ polls.OpenCounter = (*Store)(nil)
 
 // Store is a polls.Store on a bbolt file. It is safe for concurrent use.
 type Store struct {

@@ -49,7 +49,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *polls.Poll) (err error) {
 	if err != nil {
 		return err
 	}
-	return s.syncDeadline(ctx, p.Tenant, p.ID, deadlineScore(p.ClosesAt, statusOr(p.Status)))
+	return s.syncDeadline(ctx, p.Tenant, p.ID, statusOr(p.Status) == polls.StatusOpen, deadlineScore(p.ClosesAt, statusOr(p.Status)))
 }
 
 func statusOr(st polls.Status) polls.Status {
@@ -206,7 +206,7 @@ func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Statu
 	if err != nil && !isScriptErr(err) {
 		return false, err
 	}
-	if serr := s.syncDeadline(ctx, tenant, id, -1); serr != nil && err == nil {
+	if serr := s.syncDeadline(ctx, tenant, id, false, -1); serr != nil && err == nil {
 		err = serr
 	}
 	return n == 1, err
@@ -224,7 +224,7 @@ func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Tim
 	if n == 0 {
 		return false, nil
 	}
-	return true, s.syncDeadline(ctx, tenant, id, deadlineScore(closesAt, polls.StatusOpen))
+	return true, s.syncDeadline(ctx, tenant, id, true, deadlineScore(closesAt, polls.StatusOpen))
 }
 
 // SetDeadline changes an open poll's deadline.
@@ -235,25 +235,33 @@ func (s *Store) SetDeadline(ctx context.Context, tenant, id string, closesAt tim
 	if err := setDeadlineScript.Run(ctx, s.rdb, []string{k.poll}, closesMS(closesAt), formatTime(closesAt)).Err(); err != nil {
 		return mapErr(err)
 	}
-	return s.syncDeadline(ctx, tenant, id, deadlineScore(closesAt, polls.StatusOpen))
+	return s.syncDeadline(ctx, tenant, id, true, deadlineScore(closesAt, polls.StatusOpen))
 }
 
-// syncDeadline makes the deadline index agree with the poll, which is in
-// another slot and so cannot be updated in the same script. It writes the
-// entry the caller's script implies (score -1: none), then re-reads the
-// poll and writes again until what it read is what it last wrote. That
-// converges when callers race: whoever writes last has read the poll after
-// every script that changed it.
-func (s *Store) syncDeadline(ctx context.Context, tenant, id string, score int64) error {
+// syncDeadline makes the deadline index and the open-poll index agree with
+// the poll, which is in another slot and so cannot be updated in the same
+// script. It writes the entries the caller's script implies (open or not;
+// deadline score, -1 for none), then re-reads the poll and writes again
+// until what it read is what it last wrote. That converges when callers
+// race: whoever writes last has read the poll after every script that
+// changed it.
+func (s *Store) syncDeadline(ctx context.Context, tenant, id string, open bool, score int64) error {
 	member := deadlineMember(tenant, id)
 	k := s.keys(tenant, id)
 	for range 10 {
-		var err error
-		if score < 0 {
-			err = s.rdb.ZRem(ctx, s.deadlinesKey(), member).Err()
-		} else {
-			err = s.rdb.ZAdd(ctx, s.deadlinesKey(), redis.Z{Score: float64(score), Member: member}).Err()
-		}
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			if score < 0 {
+				p.ZRem(ctx, s.deadlinesKey(), member)
+			} else {
+				p.ZAdd(ctx, s.deadlinesKey(), redis.Z{Score: float64(score), Member: member})
+			}
+			if open {
+				p.SAdd(ctx, s.openKey(), member)
+			} else {
+				p.SRem(ctx, s.openKey(), member)
+			}
+			return nil
+		})
 		if err != nil {
 			return fmt.Errorf("deadline index: %w", err)
 		}
@@ -261,22 +269,31 @@ func (s *Store) syncDeadline(ctx context.Context, tenant, id string, score int64
 		if err != nil {
 			return fmt.Errorf("deadline index: %w", err)
 		}
-		now := int64(-1)
+		nowOpen, nowScore := false, int64(-1)
 		if st, _ := f[0].(string); st == string(polls.StatusOpen) {
+			nowOpen = true
 			if ms, _ := f[1].(string); ms != "" {
-				if now, err = strconv.ParseInt(ms, 10, 64); err != nil {
+				if nowScore, err = strconv.ParseInt(ms, 10, 64); err != nil {
 					return fmt.Errorf("deadline index: poll closes_ms %q: %w", ms, err)
 				}
 			}
 		}
-		if now == score {
+		if nowOpen == open && nowScore == score {
 			return nil
 		}
-		score = now
+		open, score = nowOpen, nowScore
 	}
-	// Only a poll changing for ten rounds in a row gets here; the index
-	// entry it leaves is repaired by polls.Service.CloseDue.
+	// Only a poll changing for ten rounds in a row gets here; the deadline
+	// entry it leaves is repaired by polls.Service.CloseDue, the open-poll
+	// entry by the poll's next change.
 	return nil
+}
+
+// OpenPolls counts the open polls of every tenant (polls.OpenCounter), from
+// the open-poll index.
+func (s *Store) OpenPolls(ctx context.Context) (n int64, err error) {
+	defer wrap(&err, "count open polls", "*", "*")
+	return s.rdb.SCard(ctx, s.openKey()).Result()
 }
 
 // SetMessage records a chat message showing the poll.

@@ -18,6 +18,7 @@
 //	pollbot:{<tenant>}:held:<holder>    hash: poll -> polls.HeldVote JSON, "exp|<poll>" -> its expiry
 //	                                    (unix ms); the key expires with its last vote
 //	pollbot:deadlines                   zset: "<tenant>/<poll>" by closes-at (unix ms)
+//	pollbot:open                        set: "<tenant>/<poll>" of every open poll (the open-polls metric)
 //
 // Every key of one poll shares the hash tag {<tenant>/<poll>}, so the Lua
 // scripts that cast, toggle, retract, close and reopen see all of a poll's
@@ -25,7 +26,7 @@
 // status and deadline themselves, against the server clock (TIME), so a
 // ballot is accepted or refused in the same atomic step that stores it.
 //
-// The deadline index lives in another slot, so it is updated after the
+// The deadline and open-poll indexes live in other slots, so it is updated after the
 // poll's script, and then re-read from the poll until the two agree (see
 // syncDeadline). A crash in between leaves an entry that
 // polls.Service.CloseDue repairs; casting never depends on the index.
@@ -73,8 +74,9 @@ type Store struct {
 }
 
 var (
-	_ polls.Store  = (*Store)(nil)
-	_ polls.Pinger = (*Store)(nil)
+	_ polls.Store       = (*Store)(nil)
+	_ polls.Pinger      = (*Store)(nil)
+	_ polls.OpenCounter = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -155,6 +157,8 @@ func (s *Store) heldKey(tenant, holder string) string {
 	return s.tenantKey(tenant, "held:"+holder)
 }
 func (s *Store) deadlinesKey() string { return s.prefix + "deadlines" }
+
+func (s *Store) openKey() string { return s.prefix + "open" }
 
 func deadlineMember(tenant, id string) string { return tenant + "/" + id }
 

@@ -128,6 +128,7 @@ func TestStore(t *testing.T) {
 		slices.Sort(keys)
 		want := []string{
 			"pollbot:deadlines",
+			"pollbot:open",
 			"pollbot:{slack:T1/K7QX}:ballots",
 			"pollbot:{slack:T1/K7QX}:log",
 			"pollbot:{slack:T1/K7QX}:poll",

@@ -225,3 +225,47 @@ func testVotesRejected(t *testing.T, e *env) {
 	mustChanged(t, "Cancel", ok, err, true)
 	rejected("a cancelled", polls.ErrCancelled)
 }
+
+// testOpenCount: a store that counts open polls (polls.OpenCounter) follows
+// every change of status, across tenants.
+func testOpenCount(t *testing.T, e *env) {
+	s, tenant := e.store(t)
+	oc, ok := s.(polls.OpenCounter)
+	if !ok {
+		t.Skip("the store does not count open polls")
+	}
+	ctx := t.Context()
+	count := func() int64 {
+		t.Helper()
+		n, err := oc.OpenPolls(ctx)
+		must(t, "OpenPolls", err)
+		return n
+	}
+	base := count()
+	a := newPoll(tenant, "OPNA", polls.Approval, themes(2)...)
+	b := newPoll(tenant+"x", "OPNB", polls.Approval, themes(2)...)
+	b.ClosesAt = now().Add(time.Hour)
+	create(t, s, a)
+	create(t, s, b)
+	cancelAtEnd(t, s, b.Key())
+	if n := count(); n != base+2 {
+		t.Fatalf("after opening two polls: %d open, want %d", n, base+2)
+	}
+	changed, err := s.ClosePoll(ctx, tenant, a.ID, polls.StatusClosed, now())
+	mustChanged(t, "close", changed, err, true)
+	if n := count(); n != base+1 {
+		t.Fatalf("after closing one: %d open, want %d", n, base+1)
+	}
+	changed, err = s.Reopen(ctx, tenant, a.ID, time.Time{})
+	mustChanged(t, "reopen", changed, err, true)
+	if n := count(); n != base+2 {
+		t.Fatalf("after reopening it: %d open, want %d", n, base+2)
+	}
+	changed, err = s.ClosePoll(ctx, tenant, a.ID, polls.StatusCancelled, now())
+	mustChanged(t, "cancel", changed, err, true)
+	changed, err = s.ClosePoll(ctx, b.Tenant, b.ID, polls.StatusClosed, now())
+	mustChanged(t, "close the other", changed, err, true)
+	if n := count(); n != base {
+		t.Fatalf("after cancelling and closing: %d open, want %d", n, base)
+	}
+}

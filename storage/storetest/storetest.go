@@ -88,6 +88,7 @@ func Run(t *testing.T, h Harness) {
 			{"Cancel", testCancel},
 			{"Reopen", testReopen},
 			{"VotesRejected", testVotesRejected},
+			{"OpenCount", testOpenCount},
 		}},
 		{"Deadlines", []subtest{
 			{"Past", testPastDeadline},
