@@ -221,7 +221,7 @@ func (e *Engine) Act(ctx context.Context, req Request, a Action) (resp Response)
 		res, err := e.svc.Toggle(ctx, req.voter(e.RoleGroup(req)), a.Poll, a.Theme)
 		e.countVote(req, res, err)
 		if err != nil {
-			return e.fail(req, "vote", err)
+			return e.failPoll(req, "vote", a.Poll, err)
 		}
 		return e.castResponse(res)
 	case ActGroup:
@@ -229,7 +229,7 @@ func (e *Engine) Act(ctx context.Context, req Request, a Action) (resp Response)
 	case ActRank:
 		v, err := e.PollView(ctx, polls.Key{Tenant: req.Tenant, ID: a.Poll})
 		if err != nil {
-			return e.fail(req, "rank", err)
+			return e.failPoll(req, "rank", a.Poll, err)
 		}
 		return Response{Replies: []Reply{{Visibility: Ephemeral, Poll: v,
 			Text: fmt.Sprintf("Rank the themes of poll %s: /poll vote %s followed by theme numbers, most wanted first.", v.ID, v.ID)}}}
@@ -278,6 +278,12 @@ var (
 // usage errors are shown as they are worded; anything else is logged and
 // replaced by a generic apology, never the driver's text.
 func (e *Engine) fail(req Request, op string, err error) Response {
+	return e.failPoll(req, op, "", err)
+}
+
+// failPoll is fail for an operation on a poll, whose id an internal error's
+// log line then carries.
+func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 	var (
 		ue *UsageError
 		de *polls.Error
@@ -298,7 +304,11 @@ func (e *Engine) fail(req Request, op string, err error) Response {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		text = "pollbot took too long to answer, so your request may not have been saved. Please try again; a vote is never counted twice."
 	default:
-		e.log.Error("request failed", "op", op, "tenant", req.Tenant, "platform", req.Platform, "err", err)
+		attrs := []any{"op", op, "tenant", req.Tenant, "platform", req.Platform}
+		if poll != "" {
+			attrs = append(attrs, "poll", poll)
+		}
+		e.log.Error("request failed", append(attrs, "err", err)...)
 		text = "Sorry, pollbot could not reach its store just now. Please try again in a moment; a vote is never counted twice."
 	}
 	text = capitalize(text)
@@ -440,7 +450,7 @@ func (e *Engine) vote(ctx context.Context, req Request, c Vote) Response {
 	res, err := e.castText(ctx, req, c)
 	e.countVote(req, res, err)
 	if err != nil {
-		return e.fail(req, "vote", err)
+		return e.failPoll(req, "vote", c.Poll, err)
 	}
 	return e.castResponse(res)
 }
@@ -511,11 +521,11 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 func (e *Engine) unvote(ctx context.Context, req Request, c Unvote) Response {
 	p, err := e.svc.Poll(ctx, req.Tenant, c.Poll)
 	if err != nil {
-		return e.fail(req, "unvote", err)
+		return e.failPoll(req, "unvote", c.Poll, err)
 	}
 	had, err := e.svc.Retract(ctx, req.voter(""), p.ID)
 	if err != nil {
-		return e.fail(req, "unvote", err)
+		return e.failPoll(req, "unvote", p.ID, err)
 	}
 	if !had {
 		return ephemeral(fmt.Sprintf("You had no ballot in poll %s.", p.ID))
@@ -626,7 +636,7 @@ func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
 func (e *Engine) managed(ctx context.Context, req Request, id, verb string) (*polls.Poll, *Response) {
 	p, err := e.svc.Poll(ctx, req.Tenant, id)
 	if err != nil {
-		r := e.fail(req, verb, err)
+		r := e.failPoll(req, verb, id, err)
 		return nil, &r
 	}
 	if !e.canManage(req, p) {
@@ -652,7 +662,7 @@ func (e *Engine) finish(ctx context.Context, req Request, id string, to polls.St
 		changed, p, err = e.svc.Cancel(ctx, req.Tenant, p.ID)
 	}
 	if err != nil {
-		return e.fail(req, verb, err)
+		return e.failPoll(req, verb, p.ID, err)
 	}
 	if !changed {
 		return ephemeral(fmt.Sprintf("Poll %s is already %s.", p.ID, p.Status))
@@ -660,7 +670,7 @@ func (e *Engine) finish(ctx context.Context, req Request, id string, to polls.St
 	e.log.Info("poll "+string(to), "tenant", p.Tenant, "poll", p.ID)
 	t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
 	if err != nil {
-		return e.fail(req, verb, err)
+		return e.failPoll(req, verb, p.ID, err)
 	}
 	text := fmt.Sprintf("Poll %s is closed. Full report: /poll report %s", p.ID, p.ID)
 	if to == polls.StatusCancelled {
@@ -679,7 +689,7 @@ func (e *Engine) reopen(ctx context.Context, req Request, c Reopen) Response {
 	}
 	changed, p, err := e.svc.Reopen(ctx, req.Tenant, p.ID, e.cfg.Defaults.closes())
 	if err != nil {
-		return e.fail(req, "reopen", err)
+		return e.failPoll(req, "reopen", p.ID, err)
 	}
 	if !changed {
 		return ephemeral(fmt.Sprintf("Poll %s is already open.", p.ID))
@@ -698,7 +708,7 @@ func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
 	}
 	p, err := e.svc.Extend(ctx, req.Tenant, p.ID, c.By)
 	if err != nil {
-		return e.fail(req, "extend", err)
+		return e.failPoll(req, "extend", p.ID, err)
 	}
 	return Response{
 		Replies: []Reply{{Visibility: Public, Text: fmt.Sprintf("Poll %s now closes %s.", p.ID, when(p.ClosesAt, e.svc.Now()))}},
@@ -711,7 +721,7 @@ func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
 func (e *Engine) visibleReport(ctx context.Context, req Request, id, op string) (*polls.Poll, *polls.Report, Visibility, *Response) {
 	p, r, err := e.svc.Report(ctx, req.Tenant, id)
 	if err != nil {
-		resp := e.fail(req, op, err)
+		resp := e.failPoll(req, op, id, err)
 		return nil, nil, 0, &resp
 	}
 	if p.ResultsVisible() {
@@ -784,7 +794,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 			return e.fail(req, "export", &UsageError{Problem: "ballots export as csv or json, not " + format, Usage: Usage("export")})
 		}
 		if err != nil {
-			return e.fail(req, "export", err)
+			return e.failPoll(req, "export", p.ID, err)
 		}
 	} else {
 		var (
@@ -804,7 +814,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 			err, name, mime = export.Markdown(&buf, p, r, e.groups), p.ID+"-report.md", "text/markdown"
 		}
 		if err != nil {
-			return e.fail(req, "export", err)
+			return e.failPoll(req, "export", p.ID, err)
 		}
 	}
 	return Response{Replies: []Reply{{

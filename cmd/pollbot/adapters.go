@@ -16,6 +16,8 @@ import (
 type chatAdapter interface {
 	Mount(mux *http.ServeMux)
 	Run(ctx context.Context) error
+	// Coalescer is the adapter's poll-message update queue, for metrics.
+	Coalescer() *bot.Coalescer
 	bot.Announcer
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/internal/metrics"
 	"github.com/pollbot/pollbot/polls"
 	boltstore "github.com/pollbot/pollbot/storage/bolt"
 	redisstore "github.com/pollbot/pollbot/storage/redis"
@@ -28,6 +29,7 @@ type config struct {
 	PseudonymKey string
 	Tenant       string
 	LogLevel     string
+	LogFormat    string
 }
 
 type flagSet struct {
@@ -58,6 +60,7 @@ func newFlags(name, args string, e env, summary string) *flagSet {
 		defLevel = "info"
 	}
 	fs.StringVar(&fs.cfg.LogLevel, "log-level", get("POLLBOT_LOG_LEVEL", defLevel), "`level`: debug, info, warn, error (env POLLBOT_LOG_LEVEL)")
+	fs.StringVar(&fs.cfg.LogFormat, "log-format", get("POLLBOT_LOG_FORMAT", "text"), "`format` of log lines: text (logfmt) or json (env POLLBOT_LOG_FORMAT)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: pollbot %s %s\n\n%s\n\nFlags:\n", name, args, summary)
 		fs.PrintDefaults()
@@ -104,13 +107,21 @@ func (c config) logger(w io.Writer) (*slog.Logger, error) {
 	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		return nil, fmt.Errorf("POLLBOT_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel)
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl})), nil
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch c.LogFormat {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("POLLBOT_LOG_FORMAT: %q is not text or json", c.LogFormat)
 }
 
 // store is what the commands need of a store.
 type store interface {
 	polls.Store
 	polls.Pinger
+	polls.OpenCounter
 	io.Closer
 }
 
@@ -137,6 +148,8 @@ type app struct {
 func (a *app) Close() error { return a.store.Close() }
 
 type appOption struct {
+	// metrics, when set, measures the store and the engine.
+	metrics      *metrics.Metrics
 	clock        func() time.Time
 	facilitators []string
 	ids          func() string
@@ -163,6 +176,15 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	var svcStore polls.Store = st
+	engOpts := []bot.EngineOption{bot.WithLogger(log), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
+		return chart.PNG(w, r, g)
+	})}
+	if o.metrics != nil {
+		svcStore = o.metrics.WrapStore(st)
+		o.metrics.CountOpenPolls(svcStore.(polls.OpenCounter))
+		engOpts = append(engOpts, bot.WithMetrics(o.metrics))
+	}
 	opts := []polls.Option{polls.WithGroups(bc.GroupList())}
 	if c.PseudonymKey != "" {
 		opts = append(opts, polls.WithPseudonymKey([]byte(c.PseudonymKey)))
@@ -173,10 +195,8 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	if o.ids != nil {
 		opts = append(opts, polls.WithIDs(o.ids))
 	}
-	svc := polls.NewService(st, opts...)
-	eng := bot.New(svc, bc, bot.WithLogger(log), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
-		return chart.PNG(w, r, g)
-	}))
+	svc := polls.NewService(svcStore, opts...)
+	eng := bot.New(svc, bc, engOpts...)
 	return &app{store: st, engine: eng, cfg: bc, log: log}, nil
 }
 

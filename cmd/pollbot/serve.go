@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/internal/metrics"
 	"github.com/pollbot/pollbot/polls"
 )
 
 func runServe(ctx context.Context, args []string, e env) error {
-	fs := newFlags("serve", "", e, "Runs every configured chat adapter, the deadline scheduler, and HTTP: /healthz, /readyz\nand the adapters' HTTP-mode endpoints.")
+	fs := newFlags("serve", "", e, "Runs every configured chat adapter, the deadline scheduler, and HTTP: /healthz, /readyz,\n/metrics (Prometheus) and the adapters' HTTP-mode endpoints.")
 	var addr string
 	fs.StringVar(&addr, "http-addr", envOr(e, "POLLBOT_HTTP_ADDR", ":8080"), "HTTP listen `address` (env POLLBOT_HTTP_ADDR)")
 	var tick time.Duration
@@ -26,7 +27,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 		fs.Usage()
 		return errUsage
 	}
-	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	log, err := fs.cfg.logger(e.err)
+	if err != nil {
+		return err
+	}
+	m := metrics.New(buildVersion(), log)
+	a, err := fs.cfg.openApp(ctx, e, appOption{metrics: m})
 	if err != nil {
 		return err
 	}
@@ -37,9 +43,11 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	mux := healthMux(a.store)
+	mux.Handle("GET /metrics", m.Handler())
 	var names []string
 	for _, ad := range adapters {
 		ad.Mount(mux)
+		m.AddCoalescer(ad.platform, ad.Coalescer().Stats)
 		names = append(names, ad.platform)
 	}
 	if len(adapters) == 0 {
@@ -50,7 +58,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return fmt.Errorf("POLLBOT_HTTP_ADDR %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: m.Instrument(mux), ReadHeaderTimeout: 5 * time.Second}
 	sched := bot.NewScheduler(a.engine, router{adapters: adapters, log: a.log}, tick)
 
 	// The adapters and the scheduler stop only after the HTTP server has

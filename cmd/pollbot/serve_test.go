@@ -39,7 +39,7 @@ func freeAddr(t *testing.T) string {
 func TestServeHealthAndShutdown(t *testing.T) {
 	addr := freeAddr(t)
 	var logs syncBuffer
-	environ := map[string]string{"POLLBOT_DATA": filepath.Join(t.TempDir(), "pollbot.db"), "POLLBOT_HTTP_ADDR": addr}
+	environ := map[string]string{"POLLBOT_DATA": filepath.Join(t.TempDir(), "pollbot.db"), "POLLBOT_HTTP_ADDR": addr, "POLLBOT_LOG_FORMAT": "json"}
 	e := env{in: strings.NewReader(""), out: io.Discard, err: &logs, getenv: func(k string) string { return environ[k] }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
@@ -67,6 +67,12 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	if code, body := get("/readyz"); code != http.StatusOK || !strings.Contains(body, "ready") {
 		t.Errorf("/readyz = %d %q", code, body)
 	}
+	code, body := get("/metrics")
+	for _, want := range []string{"pollbot_open_polls 0", `pollbot_http_requests_total{code="200",route="GET /readyz"} 1`, "pollbot_store_duration_seconds_count{op=\"open_polls\"}", "pollbot_build_info{version="} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("/metrics (%d) lacks %q", code, want)
+		}
+	}
 	// A second process on the same embedded store is refused quickly.
 	start := time.Now()
 	code, _, stderr := runCmd(t, map[string]string{"POLLBOT_DATA": environ["POLLBOT_DATA"]}, "", "list")
@@ -83,7 +89,7 @@ func TestServeHealthAndShutdown(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not shut down")
 	}
-	if !strings.Contains(logs.String(), "shutting down") {
-		t.Errorf("no shutdown log:\n%s", logs.String())
+	if !strings.Contains(logs.String(), `"msg":"shutting down"`) {
+		t.Errorf("no shutdown log in JSON:\n%s", logs.String())
 	}
 }

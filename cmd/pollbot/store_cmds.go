@@ -194,16 +194,9 @@ func runVersion(_ context.Context, args []string, e env) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	v := version
-	info, ok := debug.ReadBuildInfo()
-	if v == "" && ok {
-		v = info.Main.Version
-	}
-	if v == "" || v == "(devel)" {
-		v = "devel"
-	}
+	v := buildVersion()
 	goVersion := ""
-	if ok {
+	if info, ok := debug.ReadBuildInfo(); ok {
 		goVersion = " " + info.GoVersion
 		for _, s := range info.Settings {
 			if s.Key == "vcs.revision" {
@@ -213,4 +206,17 @@ func runVersion(_ context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(e.out, "pollbot %s%s\n", strings.TrimSpace(v), goVersion)
 	return nil
+}
+
+// buildVersion is the version set at link time (-X main.version=...), else
+// the module version go install recorded, else "devel".
+func buildVersion() string {
+	v := version
+	if info, ok := debug.ReadBuildInfo(); v == "" && ok {
+		v = info.Main.Version
+	}
+	if v == "" || v == "(devel)" {
+		v = "devel"
+	}
+	return v
 }

@@ -15,7 +15,7 @@ import (
 
 // Membership returns the user's stored group.
 func (s *Store) Membership(ctx context.Context, tenant, user string) (m polls.Membership, err error) {
-	defer wrap(&err, "membership", tenant, user)
+	defer wrap(&err, "membership", tenant, "")
 	data, err := s.rdb.HGet(ctx, s.groupsKey(tenant), user).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return polls.Membership{}, nil
@@ -31,7 +31,7 @@ func (s *Store) Membership(ctx context.Context, tenant, user string) (m polls.Me
 
 // SetMembership stores the user's group.
 func (s *Store) SetMembership(ctx context.Context, tenant, user string, m polls.Membership) (err error) {
-	defer wrap(&err, "set membership", tenant, user)
+	defer wrap(&err, "set membership", tenant, "")
 	data, err := json.Marshal(m)
 	if err != nil {
 		return err
@@ -42,7 +42,7 @@ func (s *Store) SetMembership(ctx context.Context, tenant, user string, m polls.
 // Hold keeps a vote for the holder for ttl. Each held vote expires on its
 // own; the holder's key lives as long as its longest-lived vote.
 func (s *Store) Hold(ctx context.Context, tenant, holder string, v polls.HeldVote, ttl time.Duration) (err error) {
-	defer wrap(&err, "hold vote", tenant, holder)
+	defer wrap(&err, "hold vote", tenant, "")
 	ms := ttl.Milliseconds()
 	if ms <= 0 {
 		return fmt.Errorf("hold for %v: %w", ttl, polls.ErrInvalidOption)
@@ -58,7 +58,7 @@ func (s *Store) Hold(ctx context.Context, tenant, holder string, v polls.HeldVot
 // TakeHeld removes the holder's held votes and returns the unexpired ones,
 // oldest first.
 func (s *Store) TakeHeld(ctx context.Context, tenant, holder string) (out []polls.HeldVote, err error) {
-	defer wrap(&err, "take held votes", tenant, holder)
+	defer wrap(&err, "take held votes", tenant, "")
 	raw, err := takeHeldScript.Run(ctx, s.rdb, []string{s.heldKey(tenant, holder)}).StringSlice()
 	if err != nil {
 		return nil, err

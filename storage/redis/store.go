@@ -214,8 +214,15 @@ func isScriptErr(err error) bool {
 }
 
 // wrap adds the operation and poll to an error.
+// wrap names the operation and what it was on in an error. User ids are
+// never passed as id: error text ends up in logs, and a log line must not
+// tie a voter to an anonymous poll.
 func wrap(err *error, op, tenant, id string) {
-	if *err != nil {
+	switch {
+	case *err == nil:
+	case id == "":
+		*err = fmt.Errorf("redis %s in %s: %w", op, tenant, *err)
+	default:
 		*err = fmt.Errorf("redis %s %s/%s: %w", op, tenant, id, *err)
 	}
 }

@@ -1,0 +1,184 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/polls"
+)
+
+// Store is a polls.Store that times every operation of the store it wraps
+// (pollbot_store_duration_seconds) and counts the failures that are not the
+// domain's answers (pollbot_store_errors_total). It passes Ping and
+// OpenPolls through; see WrapStore for RecordDelivery.
+type Store struct {
+	polls.Store
+	m *Metrics
+}
+
+var (
+	_ polls.Store       = (*Store)(nil)
+	_ polls.Pinger      = (*Store)(nil)
+	_ polls.OpenCounter = (*Store)(nil)
+	_ bot.DeliveryStore = deliveryStore{}
+)
+
+// WrapStore returns s measured by m: a *Store, which also implements
+// bot.DeliveryStore when s does, so the engine sees the same abilities
+// through the wrapper as without it.
+func (m *Metrics) WrapStore(s polls.Store) polls.Store {
+	w := &Store{Store: s, m: m}
+	if ds, ok := s.(bot.DeliveryStore); ok {
+		return deliveryStore{w, ds}
+	}
+	return w
+}
+
+// deliveryStore is a *Store over a store that records deliveries.
+type deliveryStore struct {
+	*Store
+	ds bot.DeliveryStore
+}
+
+// Unwrap returns the wrapped store.
+func (s *Store) Unwrap() polls.Store { return s.Store }
+
+// domainErrs are answers, not failures: a vote on a closed poll is the
+// store working.
+var domainErrs = []error{
+	polls.ErrNotFound, polls.ErrExists, polls.ErrClosed, polls.ErrCancelled, polls.ErrPastDeadline,
+	polls.ErrNotOpen, polls.ErrNotClosed, polls.ErrNoBallot, polls.ErrTooManyChoices,
+	polls.ErrInvalidOption, polls.ErrUnknownTheme,
+}
+
+func (s *Store) done(op string, start time.Time, err error) {
+	s.m.store.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	if err == nil {
+		return
+	}
+	for _, d := range domainErrs {
+		if errors.Is(err, d) {
+			return
+		}
+	}
+	s.m.storeErr.WithLabelValues(op).Inc()
+}
+
+func (s *Store) CreatePoll(ctx context.Context, p *polls.Poll) (err error) {
+	defer func(t time.Time) { s.done("create_poll", t, err) }(time.Now())
+	return s.Store.CreatePoll(ctx, p)
+}
+
+func (s *Store) Poll(ctx context.Context, tenant, id string) (p *polls.Poll, err error) {
+	defer func(t time.Time) { s.done("poll", t, err) }(time.Now())
+	return s.Store.Poll(ctx, tenant, id)
+}
+
+func (s *Store) Polls(ctx context.Context, tenant string) (out []*polls.Poll, err error) {
+	defer func(t time.Time) { s.done("polls", t, err) }(time.Now())
+	return s.Store.Polls(ctx, tenant)
+}
+
+func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Status, at time.Time) (changed bool, err error) {
+	defer func(t time.Time) { s.done("close_poll", t, err) }(time.Now())
+	return s.Store.ClosePoll(ctx, tenant, id, to, at)
+}
+
+func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Time) (changed bool, err error) {
+	defer func(t time.Time) { s.done("reopen", t, err) }(time.Now())
+	return s.Store.Reopen(ctx, tenant, id, closesAt)
+}
+
+func (s *Store) SetDeadline(ctx context.Context, tenant, id string, closesAt time.Time) (err error) {
+	defer func(t time.Time) { s.done("set_deadline", t, err) }(time.Now())
+	return s.Store.SetDeadline(ctx, tenant, id, closesAt)
+}
+
+func (s *Store) SetMessage(ctx context.Context, tenant, id string, ref polls.MessageRef) (err error) {
+	defer func(t time.Time) { s.done("set_message", t, err) }(time.Now())
+	return s.Store.SetMessage(ctx, tenant, id, ref)
+}
+
+func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (out []polls.Key, err error) {
+	defer func(t time.Time) { s.done("due_deadlines", t, err) }(time.Now())
+	return s.Store.DueDeadlines(ctx, before, limit)
+}
+
+func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot) (prev *polls.Ballot, err error) {
+	defer func(t time.Time) { s.done("cast", t, err) }(time.Now())
+	return s.Store.Cast(ctx, tenant, id, b)
+}
+
+func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int) (nb polls.Ballot, err error) {
+	defer func(t time.Time) { s.done("toggle", t, err) }(time.Now())
+	return s.Store.Toggle(ctx, tenant, id, b, theme)
+}
+
+func (s *Store) Retract(ctx context.Context, tenant, id, voter string) (had bool, err error) {
+	defer func(t time.Time) { s.done("retract", t, err) }(time.Now())
+	return s.Store.Retract(ctx, tenant, id, voter)
+}
+
+func (s *Store) Ballot(ctx context.Context, tenant, id, voter string) (b polls.Ballot, err error) {
+	defer func(t time.Time) { s.done("ballot", t, err) }(time.Now())
+	return s.Store.Ballot(ctx, tenant, id, voter)
+}
+
+func (s *Store) Ballots(ctx context.Context, tenant, id string, fn func(polls.Ballot) error) (err error) {
+	defer func(t time.Time) { s.done("ballots", t, err) }(time.Now())
+	return s.Store.Ballots(ctx, tenant, id, fn)
+}
+
+func (s *Store) Tally(ctx context.Context, tenant, id string) (t polls.Tally, err error) {
+	defer func(start time.Time) { s.done("tally", start, err) }(time.Now())
+	return s.Store.Tally(ctx, tenant, id)
+}
+
+func (s *Store) Membership(ctx context.Context, tenant, user string) (m polls.Membership, err error) {
+	defer func(t time.Time) { s.done("membership", t, err) }(time.Now())
+	return s.Store.Membership(ctx, tenant, user)
+}
+
+func (s *Store) SetMembership(ctx context.Context, tenant, user string, m polls.Membership) (err error) {
+	defer func(t time.Time) { s.done("set_membership", t, err) }(time.Now())
+	return s.Store.SetMembership(ctx, tenant, user, m)
+}
+
+func (s *Store) Hold(ctx context.Context, tenant, holder string, v polls.HeldVote, ttl time.Duration) (err error) {
+	defer func(t time.Time) { s.done("hold", t, err) }(time.Now())
+	return s.Store.Hold(ctx, tenant, holder, v, ttl)
+}
+
+func (s *Store) TakeHeld(ctx context.Context, tenant, holder string) (out []polls.HeldVote, err error) {
+	defer func(t time.Time) { s.done("take_held", t, err) }(time.Now())
+	return s.Store.TakeHeld(ctx, tenant, holder)
+}
+
+// Ping passes through to the wrapped store; one that cannot ping is
+// always reachable (an open embedded file).
+func (s *Store) Ping(ctx context.Context) (err error) {
+	p, ok := s.Store.(polls.Pinger)
+	if !ok {
+		return nil
+	}
+	defer func(t time.Time) { s.done("ping", t, err) }(time.Now())
+	return p.Ping(ctx)
+}
+
+// OpenPolls passes through to the wrapped store.
+func (s *Store) OpenPolls(ctx context.Context) (n int64, err error) {
+	oc, ok := s.Store.(polls.OpenCounter)
+	if !ok {
+		return 0, errors.ErrUnsupported
+	}
+	defer func(t time.Time) { s.done("open_polls", t, err) }(time.Now())
+	return oc.OpenPolls(ctx)
+}
+
+// RecordDelivery passes through to the wrapped store.
+func (s deliveryStore) RecordDelivery(ctx context.Context, key string, ttl time.Duration) (first bool, err error) {
+	defer func(t time.Time) { s.done("record_delivery", t, err) }(time.Now())
+	return s.ds.RecordDelivery(ctx, key, ttl)
+}
