@@ -64,10 +64,18 @@ func ParseAction(id string) (Action, error) {
 	return Action{}, fmt.Errorf("%w %q", ErrBadAction, truncate(id, 40))
 }
 
+// truncate shortens s to at most n runes, marking the cut. It reads no
+// further than the cut, whatever the length of s.
 func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	count, cut := 0, 0
+	for i := range s {
+		if count == n-1 {
+			cut = i
+		}
+		if count == n {
+			return s[:cut] + "…"
+		}
+		count++
 	}
-	return string(r[:n-1]) + "…"
+	return s
 }

@@ -25,10 +25,14 @@ type Request struct {
 	// Roles are the user's platform roles as principals, e.g.
 	// "discord-role:Moderators", "discord-role:1234", "slack-usergroup:S1".
 	Roles []string
+	// Delivery identifies the platform's delivery of a click (Slack's
+	// action timestamp and id, a Discord interaction id), so that a click
+	// delivered twice, to any replica, toggles a vote once.
+	Delivery string
 }
 
 func (r Request) voter(roleGroup polls.Group) polls.Voter {
-	return polls.Voter{Tenant: r.Tenant, User: r.User, RoleGroup: roleGroup}
+	return polls.Voter{Tenant: r.Tenant, User: r.User, RoleGroup: roleGroup, Delivery: r.Delivery}
 }
 
 // Visibility says who sees a reply.
@@ -240,6 +244,17 @@ func (e *Engine) Act(ctx context.Context, req Request, a Action) (resp Response)
 // PollView returns the current view of a poll's message.
 func (e *Engine) PollView(ctx context.Context, k polls.Key) (*PollView, error) {
 	p, t, err := e.svc.Tally(ctx, k.Tenant, k.ID)
+	if err != nil {
+		return nil, err
+	}
+	return e.pollView(p, t, e.svc.Now()), nil
+}
+
+// VoteView is PollView for answering a vote with the poll's message
+// (Discord's type-7 update): it reads only the tally, taking the poll
+// from the cache the vote just used. Edits made later use PollView.
+func (e *Engine) VoteView(ctx context.Context, k polls.Key) (*PollView, error) {
+	p, t, err := e.svc.TallyAfterVote(ctx, k.Tenant, k.ID)
 	if err != nil {
 		return nil, err
 	}

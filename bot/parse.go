@@ -19,6 +19,10 @@ const (
 	maxTokens    = 100
 )
 
+// MaxCommandBytes is the longest command text Parse reads; longer text is
+// refused as too long, whatever it says.
+const MaxCommandBytes = maxTextBytes
+
 // UsageError is what Parse returns for text that is not a valid command. It
 // is meant for the person who typed the command (ephemerally, DESIGN.md
 // section 5): Problem names what is wrong in their own words, Usage is the
@@ -60,13 +64,16 @@ func valueError(format string, args ...any) *UsageError {
 // --) may come anywhere after "/poll".
 func Parse(text string) (Command, error) {
 	if len(text) > maxTextBytes {
-		return nil, generalError(tooLongProblem)
+		return nil, tooLong(guessCommand(text))
 	}
 	if !utf8.ValidString(text) {
 		return nil, generalError("the command is not valid text (UTF-8)")
 	}
 	toks, terr := tokenize(text)
 	if terr != nil {
+		if terr.Problem == tooLongProblem {
+			return nil, tooLong(guessCommand(text))
+		}
 		// The tokenizer does not know the subcommand yet; guess it from the
 		// first word so the error still shows the right usage line.
 		terr.Usage, terr.Topic = guessUsage(text)
@@ -83,7 +90,7 @@ func Parse(text string) (Command, error) {
 	// --flag=value split in two, "1,2,3" split into three words); refuse what
 	// could not be read back, so that every parsed command round-trips.
 	if len(cmd.String()) > maxTextBytes || canonicalWords(cmd) > maxTokens {
-		return nil, errorFor(cmd.Name(), tooLongProblem)
+		return nil, tooLong(cmd.Name())
 	}
 	return cmd, nil
 }
@@ -123,6 +130,36 @@ func canonicalWords(cmd Command) int {
 }
 
 var tooLongProblem = fmt.Sprintf("the command is too long: at most %d words and %d bytes", maxTokens, maxTextBytes)
+
+// pollLimits names the limits of a poll's definition, which is what someone
+// pasting a long list of themes runs into.
+var pollLimits = fmt.Sprintf("a poll has at most %d themes, each at most %d characters", polls.MaxThemes, polls.MaxThemeRunes)
+
+// tooLong is the error for a command over the size limits, with the usage
+// line of the named subcommand (the general one for ""); for open it names
+// the poll's limits too.
+func tooLong(name string) *UsageError {
+	if c := lookupCommand(name); c != nil && c.name == "open" {
+		return errorFor(name, tooLongProblem+"; "+pollLimits)
+	}
+	return errorFor(name, tooLongProblem)
+}
+
+// guessCommand returns the subcommand that text seems to start with, ""
+// when none. It reads at most the first 64 bytes, so that it costs nothing
+// on a pasted document.
+func guessCommand(text string) string {
+	words := strings.Fields(text[:min(len(text), 64)])
+	if len(words) > 0 && strings.EqualFold(words[0], "/poll") {
+		words = words[1:]
+	}
+	if len(words) > 0 {
+		if c := lookupCommand(words[0]); c != nil {
+			return c.name
+		}
+	}
+	return ""
+}
 
 // token is one word of a command.
 type token struct {
@@ -265,13 +302,17 @@ func unterminated(rest string) *UsageError {
 	return &UsageError{Problem: "unterminated quote in " + excerpt(rest, 40)}
 }
 
-// excerpt shortens s to at most n runes for an error message.
+// excerpt shortens s to at most n runes for an error message. It reads no
+// further than the cut.
 func excerpt(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	count := 0
+	for i := range s {
+		if count == n {
+			return s[:i] + "…"
+		}
+		count++
 	}
-	r := []rune(s)
-	return string(r[:n]) + "…"
+	return s
 }
 
 // foldSpace trims s and folds runs of white space (newlines included) into
@@ -1116,7 +1157,7 @@ func parseTime(in string) (time.Time, string) {
 // in labels ("Safety, security and stability").
 func ParseThemes(s string) ([]string, error) {
 	if len(s) > maxTextBytes {
-		return nil, valueError("the theme list is too long: at most %d bytes", maxTextBytes)
+		return nil, valueError("the theme list is too long: at most %d bytes; %s", maxTextBytes, pollLimits)
 	}
 	if !utf8.ValidString(s) {
 		return nil, valueError("the theme list is not valid text (UTF-8)")
@@ -1125,7 +1166,7 @@ func ParseThemes(s string) ([]string, error) {
 	add := func(label string) error {
 		if label = foldSpace(label); label != "" {
 			if len(out) == maxTokens {
-				return valueError("too many themes: at most %d", maxTokens)
+				return valueError("more than %d themes given; at most %d", maxTokens, polls.MaxThemes)
 			}
 			out = append(out, label)
 		}

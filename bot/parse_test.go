@@ -281,8 +281,9 @@ func TestParseErrors(t *testing.T) {
 		{"help two topics", "help open vote", "unexpected vote: help takes at most one topic", "/poll help"},
 
 		// size
-		{"too many words", "open T" + strings.Repeat(" A", 100), tooLongProblem, "/poll open"},
-		{"too many bytes", "open T " + strings.Repeat("A", maxTextBytes), tooLongProblem, "/poll open|"},
+		{"too many words", "open T" + strings.Repeat(" A", 100), tooLongProblem + "; " + pollLimits, "/poll open"},
+		{"too many bytes", "open T " + strings.Repeat("A", maxTextBytes), tooLongProblem + "; " + pollLimits, "/poll open \"Title\""},
+		{"too many bytes, unknown command", "frob " + strings.Repeat("A", maxTextBytes), tooLongProblem, "/poll open|"},
 		{"invalid utf8", "open T \xff", "the command is not valid text (UTF-8)", ""},
 		{"canonical form too long", `vote K7QX ` + strings.Repeat("1,", 99) + "1", tooLongProblem, "/poll vote"},
 	}

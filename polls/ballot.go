@@ -81,4 +81,7 @@ type HeldVote struct {
 	Theme   int       `json:"theme,omitempty"`
 	Choices []int     `json:"choices,omitempty"`
 	At      time.Time `json:"at"`
+	// Op is the toggle's delivery (Store.Toggle), kept so a held click
+	// is still applied once.
+	Op string `json:"op,omitempty"`
 }

@@ -3,6 +3,7 @@ package polls
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Sentinel errors. Callers branch on them with errors.Is; the adapters turn
@@ -58,4 +59,20 @@ func (e *Error) Unwrap() error { return e.Kind }
 
 func errorf(kind error, format string, args ...any) error {
 	return &Error{Kind: kind, Detail: fmt.Sprintf(format, args...)}
+}
+
+// briefRunes bounds how much of what someone typed an error repeats.
+const briefRunes = 40
+
+// brief quotes what someone typed for an error message, cut to 40
+// characters, so that an error never repeats a pasted document back.
+func brief(s string) string {
+	n := 0
+	for i := range s {
+		if n == briefRunes {
+			return strconv.Quote(s[:i]) + "…"
+		}
+		n++
+	}
+	return strconv.Quote(s)
 }

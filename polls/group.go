@@ -114,7 +114,7 @@ func (gs *Groups) Lookup(s string) (Group, error) {
 	if len(matches) == 1 {
 		return matches[0], nil
 	}
-	return "", errorf(ErrUnknownGroup, "unknown group %q; choose one of %s", s, gs.names())
+	return "", errorf(ErrUnknownGroup, "unknown group %s; choose one of %s", brief(s), gs.names())
 }
 
 func normalizeGroupInput(s string) string {

@@ -1,6 +1,7 @@
 package polls
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -35,7 +36,7 @@ func ParseKind(s string) (Kind, error) {
 	case Approval, Single, Ranked:
 		return k, nil
 	}
-	return "", errorf(ErrUnknownKind, "unknown poll kind %q; use approval, single or ranked", s)
+	return "", errorf(ErrUnknownKind, "unknown poll kind %s; use approval, single or ranked", brief(s))
 }
 
 // Status is where a poll is in its life.
@@ -126,9 +127,10 @@ func (p *Poll) DeadlinePassed(now time.Time) bool {
 	return !p.ClosesAt.IsZero() && !now.Before(p.ClosesAt)
 }
 
-// Normalize fills in option defaults and trims labels. It is idempotent.
+// Normalize fills in option defaults and trims the title and labels. It is
+// idempotent.
 func (p *Poll) Normalize() {
-	p.Title = strings.TrimSpace(p.Title)
+	p.Title = cleanLabel(p.Title)
 	for i := range p.Themes {
 		p.Themes[i].Label = cleanLabel(p.Themes[i].Label)
 	}
@@ -146,8 +148,9 @@ func (p *Poll) Normalize() {
 	}
 }
 
-// cleanLabel trims a label and folds runs of white space into one space, so
-// that "DNS  abuse" and "DNS abuse" are the same theme.
+// cleanLabel trims a label and folds runs of white space (newlines and tabs
+// included) into one space, so that "DNS  abuse" and "DNS abuse" are the
+// same theme and every label and title is one line.
 func cleanLabel(s string) string {
 	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
 }
@@ -162,6 +165,9 @@ func (p *Poll) Validate() error {
 	}
 	if !utf8.ValidString(p.Title) {
 		return errorf(ErrEmptyTitle, "the title is not valid text (UTF-8)")
+	}
+	if problem := unshowable(p.Title); problem != "" {
+		return errorf(ErrEmptyTitle, "the title %s; remove it", problem)
 	}
 	switch p.Kind {
 	case Approval, Single, Ranked:
@@ -186,6 +192,9 @@ func (p *Poll) Validate() error {
 			return errorf(ErrEmptyTheme, "theme %d is not valid text (UTF-8)", i+1)
 		case n > MaxThemeRunes:
 			return errorf(ErrThemeTooLong, "theme %d is %d characters; at most %d", i+1, n, MaxThemeRunes)
+		}
+		if problem := unshowable(t.Label); problem != "" {
+			return errorf(ErrEmptyTheme, "theme %d %s; remove it", i+1, problem)
 		}
 		key := foldLabel(t.Label)
 		if j, dup := seen[key]; dup {
@@ -213,6 +222,31 @@ func (p *Poll) Validate() error {
 
 func foldLabel(s string) string { return strings.ToLower(cleanLabel(s)) }
 
+// unshowable says why valid UTF-8 text cannot be a title or label, or ""
+// when it can. Titles and labels are shown in chat, in terminals (pollbot
+// shell, report, list) and in exports, so they may not carry:
+//   - control characters (NUL, ESC, DEL, ...): invisible in chat, and
+//     escape sequences in a terminal; white space is folded before this;
+//   - explicit text-direction controls (U+202A..U+202E, U+2066..U+2069),
+//     which make text display in another order than it is written (the
+//     "Trojan Source" trick) and can reorder the rest of a line;
+//   - U+FFFD, the replacement character that a decoder puts where the
+//     bytes were not valid UTF-8 (JSON payloads arrive so; the text
+//     grammar refuses such bytes outright).
+func unshowable(s string) string {
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			return "contains U+FFFD (�), the mark of text that was not valid UTF-8 on its way here"
+		case unicode.Is(unicode.Cc, r):
+			return fmt.Sprintf("contains a control character (U+%04X), which chat cannot show", r)
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			return fmt.Sprintf("contains a text-direction control (U+%04X), which can make it display differently from what it says", r)
+		}
+	}
+	return ""
+}
+
 // ThemeIndex finds a theme by its 1-based number ("3") or label (case and
 // spacing insensitive). It returns the 0-based index.
 func (p *Poll) ThemeIndex(s string) (int, error) {
@@ -229,7 +263,7 @@ func (p *Poll) ThemeIndex(s string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, errorf(ErrUnknownTheme, "poll %s has no theme %q; use a theme number from 1 to %d or its label", p.ID, s, len(p.Themes))
+	return 0, errorf(ErrUnknownTheme, "poll %s has no theme %s; use a theme number from 1 to %d or its label", p.ID, brief(s), len(p.Themes))
 }
 
 func parseSmallInt(s string) (int, bool) {

@@ -93,6 +93,25 @@ func NewID() string {
 // NormalizeID turns what a person typed into the stored id form.
 func NormalizeID(id string) string { return strings.ToUpper(strings.TrimSpace(id)) }
 
+// maxIDLen bounds a poll id as given by a command, a control or the
+// command line; generated ids have 4 characters.
+const maxIDLen = 32
+
+// plausibleID reports whether id could be a poll id: 1 to 32 ASCII letters,
+// digits, '-' or '_', as the command grammar accepts.
+func plausibleID(id string) bool {
+	if len(id) == 0 || len(id) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // OpenRequest is what opening a poll takes.
 type OpenRequest struct {
 	Tenant   string
@@ -107,6 +126,10 @@ type OpenRequest struct {
 
 // Open validates and stores a new open poll.
 func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
+	if len(req.Themes) > MaxThemes {
+		// Refused before thousands of labels are copied and normalised.
+		return nil, errorf(ErrTooManyThemes, "%d themes given; at most %d", len(req.Themes), MaxThemes)
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	p := &Poll{
 		Tenant:   req.Tenant,
@@ -155,6 +178,10 @@ func (s *Service) Poll(ctx context.Context, tenant, id string) (*Poll, error) {
 	if id == "" {
 		return nil, errorf(ErrNotFound, "no poll id given")
 	}
+	if !plausibleID(id) {
+		// Never a store lookup (or an echo) for a pasted paragraph.
+		return nil, errorf(ErrNotFound, "%s is not a poll id (ids look like K7QX)", brief(id))
+	}
 	p, err := s.store.Poll(ctx, tenant, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, errorf(ErrNotFound, "there is no poll %s here", id)
@@ -184,6 +211,11 @@ type Voter struct {
 	Tenant    string
 	User      string
 	RoleGroup Group
+	// Delivery, when not empty, identifies the chat delivery that carries
+	// this vote (a click's action id and timestamp, an interaction id). A
+	// toggle delivered twice, to any replica, is then applied once (see
+	// Store.Toggle's op).
+	Delivery string
 }
 
 // CastResult is the outcome of a vote.
@@ -324,7 +356,16 @@ func (s *Service) Toggle(ctx context.Context, v Voter, pollID string, theme int)
 	case Ranked:
 		return CastResult{Poll: p}, errorf(ErrInvalidOption, "poll %s is ranked: vote with the themes in your order of preference", p.ID)
 	}
-	return s.apply(ctx, p, v, HeldVote{Poll: p.ID, Toggle: true, Theme: theme})
+	return s.apply(ctx, p, v, HeldVote{Poll: p.ID, Toggle: true, Theme: theme, Op: s.opKey(p, v)})
+}
+
+// opKey is the store's name for a toggle's delivery. In an anonymous poll
+// it is keyed like the voter, since a delivery id contains the user id.
+func (s *Service) opKey(p *Poll, v Voter) string {
+	if v.Delivery == "" || !p.Anonymous {
+		return v.Delivery
+	}
+	return Pseudonym(s.pseudo, p.Tenant, "op|"+v.Delivery)
 }
 
 func (s *Service) apply(ctx context.Context, p *Poll, v Voter, hv HeldVote) (CastResult, error) {
@@ -342,7 +383,7 @@ func (s *Service) apply(ctx context.Context, p *Poll, v Voter, hv HeldVote) (Cas
 	}
 	b := Ballot{Voter: s.voterKey(p, v.User), Group: g, Choices: hv.Choices, CastAt: now}
 	if hv.Toggle {
-		nb, err := s.store.Toggle(ctx, p.Tenant, p.ID, b, hv.Theme)
+		nb, err := s.store.Toggle(ctx, p.Tenant, p.ID, b, hv.Theme, hv.Op)
 		if err != nil {
 			return CastResult{Poll: p}, storeErr(p, err)
 		}
@@ -524,6 +565,21 @@ func (s *Service) SetMessage(ctx context.Context, tenant, id string, ref Message
 }
 
 // Tally returns a poll and its tally.
+// TallyAfterVote is Tally for showing a poll right after a vote the store
+// accepted: the poll comes from the open-poll cache the vote used (its
+// status was checked in the vote's own atomic step), so only the tally is
+// read. Anything that may outlive the moment (a message edit, a report)
+// uses Tally.
+func (s *Service) TallyAfterVote(ctx context.Context, tenant, id string) (*Poll, Tally, error) {
+	k := Key{Tenant: tenant, ID: NormalizeID(id)}
+	p := s.open.get(k, s.now())
+	if p == nil {
+		return s.Tally(ctx, tenant, id)
+	}
+	t, err := s.store.Tally(ctx, tenant, p.ID)
+	return p, t, err
+}
+
 func (s *Service) Tally(ctx context.Context, tenant, id string) (*Poll, Tally, error) {
 	p, err := s.Poll(ctx, tenant, id)
 	if err != nil {

@@ -70,7 +70,13 @@ type BallotStore interface {
 	// ballot whose last theme is removed is deleted. Polls of other kinds
 	// give ErrInvalidOption. It returns the resulting ballot (no choices:
 	// deleted).
-	Toggle(ctx context.Context, tenant, id string, b Ballot, theme int) (Ballot, error)
+	//
+	// op, when not empty, names this toggle (a chat platform's delivery of
+	// one click): a second Toggle of the poll with the same op within
+	// OpTTL changes nothing and returns the voter's current ballot, so a
+	// redelivered click, or a client's retry after a lost reply, is
+	// applied once. The check is part of the same atomic step.
+	Toggle(ctx context.Context, tenant, id string, b Ballot, theme int, op string) (Ballot, error)
 	// Retract deletes the voter's ballot (open polls before their deadline
 	// only) and reports whether there was one.
 	Retract(ctx context.Context, tenant, id, voter string) (bool, error)
@@ -82,6 +88,10 @@ type BallotStore interface {
 	// Tally returns the poll's tally.
 	Tally(ctx context.Context, tenant, id string) (Tally, error)
 }
+
+// OpTTL is how long a store remembers a toggle's op: longer than any
+// platform redelivers a click or a client retries one.
+const OpTTL = 15 * time.Minute
 
 // GroupStore keeps tenant-wide stakeholder groups and votes held while a
 // voter picks a group.

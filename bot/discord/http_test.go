@@ -1,13 +1,10 @@
 package discord
 
 import (
-	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -314,14 +311,11 @@ func TestVerifyFreshness(t *testing.T) {
 		{time.Now(), false},
 	} {
 		s := h.sign(body, tc.at)
-		req := httptest.NewRequest(http.MethodPost, "/discord/interactions", bytes.NewReader(body))
-		req.Header.Set("X-Signature-Timestamp", s.ts)
-		req.Header.Set("X-Signature-Ed25519", s.sig)
-		if got := a.verify(req); got != tc.ok {
+		hdr := http.Header{}
+		hdr.Set("X-Signature-Timestamp", s.ts)
+		hdr.Set("X-Signature-Ed25519", s.sig)
+		if got := a.verifyBody(hdr, body); got != tc.ok {
 			t.Errorf("signed at %v (clock %v): verified %v, want %v", tc.at, now, got, tc.ok)
-		}
-		if rest, _ := io.ReadAll(req.Body); tc.ok && !bytes.Equal(rest, body) {
-			t.Errorf("body after verify: %q", rest)
 		}
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"io"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,19 +30,24 @@ type answer struct {
 const maxSkew = 5 * time.Minute
 
 // maxBody bounds an interaction request body.
-const maxBody = 1 << 20
+const maxBody = bot.MaxBody
 
-// serveHTTP is POST /discord/interactions: verify, answer PING, handle.
-// Anything unverified gets 401 and is never acted on.
+// serveHTTP is POST /discord/interactions: bound the body, verify, answer
+// PING, handle. A body over maxBody gets 413 (no more than maxBody+1 bytes
+// of it are read); anything unverified gets 401. Neither is acted on.
 func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	if !a.verify(r) {
+	body, ok := bot.ReadBody(w, r, maxBody)
+	if !ok {
+		return
+	}
+	if !a.verifyBody(r.Header, body) {
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, "unreadable body", http.StatusBadRequest)
+	if bot.JSONTooDeep(body, bot.MaxJSONDepth) {
+		// discordgo decodes nested components level by level: refuse the
+		// depth before it costs seconds and gigabytes.
+		http.Error(w, fmt.Sprintf("malformed interaction: JSON nested more than %d levels deep", bot.MaxJSONDepth), http.StatusBadRequest)
 		return
 	}
 	var in discordgo.Interaction
@@ -54,7 +59,9 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 		return
 	}
-	ans := a.handle(r.Context(), &in)
+	ctx, cancel := bot.AnswerContext(r.Context())
+	ans := a.handle(ctx, &in)
+	cancel()
 	writeJSON(w, ans.resp)
 	if ans.after != nil {
 		// Follow-ups need the interaction acknowledged: send the answer
@@ -66,10 +73,10 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// verify checks the Ed25519 signature over timestamp+body and that the
-// timestamp is fresh. discordgo.VerifyInteraction restores the body.
-func (a *Adapter) verify(r *http.Request) bool {
-	ts := r.Header.Get("X-Signature-Timestamp")
+// verifyBody checks that the timestamp is fresh and the Ed25519 signature
+// covers timestamp+body.
+func (a *Adapter) verifyBody(h http.Header, body []byte) bool {
+	ts := h.Get("X-Signature-Timestamp")
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
 		return false
@@ -77,10 +84,12 @@ func (a *Adapter) verify(r *http.Request) bool {
 	if d := a.now().Sub(time.Unix(sec, 0)); d > maxSkew || d < -maxSkew {
 		return false
 	}
-	if sig, err := hex.DecodeString(r.Header.Get("X-Signature-Ed25519")); err != nil || len(sig) != ed25519.SignatureSize {
+	sig, err := hex.DecodeString(h.Get("X-Signature-Ed25519"))
+	if err != nil || len(sig) != ed25519.SignatureSize {
 		return false
 	}
-	return discordgo.VerifyInteraction(r, a.pub)
+	msg := make([]byte, 0, len(ts)+len(body))
+	return ed25519.Verify(a.pub, append(append(msg, ts...), body...), sig)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -97,7 +106,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 // onGateway handles an INTERACTION_CREATE from the gateway: respond over
 // REST, then run the follow-ups.
 func (a *Adapter) onGateway(ctx context.Context, in *discordgo.Interaction) {
-	ans := a.handle(ctx, in)
+	hctx, cancel := bot.AnswerContext(ctx)
+	ans := a.handle(hctx, in)
+	cancel()
 	if ans.resp == nil {
 		return
 	}
@@ -124,6 +135,9 @@ func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer 
 		}
 		return ephemeralAnswer("pollbot runs polls in servers, where every participant has a stakeholder group; it does not work in direct messages. Use /poll in a server channel.")
 	}
+	// The store applies a toggle of one interaction once, whichever
+	// replica a redelivery reaches.
+	req.Delivery = Platform + ":" + in.ID
 	switch in.Type {
 	case discordgo.InteractionApplicationCommand:
 		return a.onCommand(ctx, req, in)
@@ -341,7 +355,7 @@ func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordg
 		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: m.responseData()}}
 	case strings.HasPrefix(id, idSelect):
 		poll := strings.TrimPrefix(id, idSelect)
-		if len(d.Values) == 0 {
+		if len(d.Values) == 0 || len(d.Values) > maxSelectOpts {
 			return a.engineError(ctx, req, in)
 		}
 		return a.voteAnswer(ctx, req, in, a.engine.Handle(ctx, req, bot.Vote{Poll: poll, Themes: d.Values}))
@@ -410,7 +424,7 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 		return a.replyAnswer(in, resp.Replies)
 	}
 	k := resp.Updated[0]
-	v, err := a.engine.PollView(ctx, k)
+	v, err := a.engine.VoteView(ctx, k)
 	if err != nil {
 		a.touch(resp.Updated)
 		return a.replyAnswer(in, resp.Replies)

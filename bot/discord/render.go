@@ -73,11 +73,14 @@ func message(r bot.Reply) msg {
 		text = strings.TrimSpace(text + "\n" + r.Picker.Prompt)
 	}
 	// Text longer than a message's content goes into embed descriptions,
-	// split at lines, so help and long errors stay complete.
+	// split at lines, so help and long errors stay complete; what would pass
+	// the 6000 characters all embeds of a message share is cut.
 	if utf8.RuneCountInString(text) <= maxContent {
 		m.content = text
+	} else if budget := maxEmbedTotal - embedsSize(m.embeds); budget >= maxContent {
+		m.embeds = append(textEmbeds(text, budget, maxEmbeds-len(m.embeds)), m.embeds...)
 	} else {
-		m.embeds = append(textEmbeds(text), m.embeds...)
+		m.content = clip(text, maxContent)
 	}
 	if len(m.embeds) > maxEmbeds {
 		m.embeds = m.embeds[:maxEmbeds]
@@ -113,13 +116,42 @@ func (m msg) webhook() *discordgo.WebhookParams {
 	}
 }
 
-// textEmbeds splits long text into embed descriptions at line breaks.
-func textEmbeds(text string) []*discordgo.MessageEmbed {
+// shortened ends text cut to fit a message.
+const shortened = "\n… (shortened to fit a Discord message)"
+
+// textEmbeds splits long text into at most n embed descriptions at line
+// breaks, cut to budget characters in all.
+func textEmbeds(text string, budget, n int) []*discordgo.MessageEmbed {
+	if budget > n*maxEmbedDesc {
+		budget = n * maxEmbedDesc
+	}
+	if utf8.RuneCountInString(text) > budget {
+		text = clip(text, budget-utf8.RuneCountInString(shortened)) + shortened
+	}
 	var out []*discordgo.MessageEmbed
 	for _, chunk := range splitLines(text, maxEmbedDesc) {
 		out = append(out, &discordgo.MessageEmbed{Description: chunk})
 	}
 	return out
+}
+
+// embedsSize is what embeds count toward the 6000 characters a message's
+// embeds may hold together.
+func embedsSize(embeds []*discordgo.MessageEmbed) int {
+	n := 0
+	for _, e := range embeds {
+		n += utf8.RuneCountInString(e.Title) + utf8.RuneCountInString(e.Description)
+		for _, f := range e.Fields {
+			n += utf8.RuneCountInString(f.Name) + utf8.RuneCountInString(f.Value)
+		}
+		if e.Footer != nil {
+			n += utf8.RuneCountInString(e.Footer.Text)
+		}
+		if e.Author != nil {
+			n += utf8.RuneCountInString(e.Author.Name)
+		}
+	}
+	return n
 }
 
 // splitLines cuts s into pieces of at most n runes, at line breaks where
@@ -150,13 +182,20 @@ func splitLines(s string, n int) []string {
 	return out
 }
 
-// clip shortens s to n runes, marking the cut with an ellipsis.
+// clip shortens s to n runes, marking the cut with an ellipsis. It reads
+// no further than the cut.
 func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	count, cut := 0, 0
+	for i := range s {
+		if count == n-1 {
+			cut = i
+		}
+		if count == n {
+			return s[:cut] + "…"
+		}
+		count++
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return s
 }
 
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`, "#", `\#`, "[", `\[`, "]", `\]`, "<", `\<`, "@", "@\u200b")

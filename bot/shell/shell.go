@@ -72,10 +72,17 @@ func (s *Shell) request() bot.Request {
 	return bot.Request{Platform: "shell", Tenant: Tenant, User: s.user, Channel: "local"}
 }
 
-// Run reads lines from in until EOF, /quit or ctx is done.
+// maxLine is how much of an input line the shell keeps: more than a
+// command may be (bot.MaxCommandBytes), so that the engine refuses a longer
+// line as too long in its own words, and little enough that a pasted file
+// of one huge line costs no memory. The rest of such a line is skipped.
+const maxLine = 64 * 1024
+
+// Run reads lines from in until EOF, /quit or ctx is done. A line of any
+// length is read in bounded memory: past maxLine it is skipped to its end,
+// and refused as too long.
 func (s *Shell) Run(ctx context.Context, in io.Reader) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	r := bufio.NewReaderSize(in, 64*1024)
 	if s.interactive {
 		s.printf("pollbot shell — you are %q, a facilitator. Type /help for commands, /quit to leave.\n", s.user)
 	}
@@ -83,31 +90,74 @@ func (s *Shell) Run(ctx context.Context, in io.Reader) error {
 		if s.interactive {
 			s.printf("%s> ", s.user)
 		}
-		if !sc.Scan() {
-			break
+		line, size, err := readLine(r, maxLine)
+		if err != nil && size == 0 {
+			if err == io.EOF {
+				return nil
+			}
+			return fmt.Errorf("read input: %w", err)
 		}
 		if ctx.Err() != nil {
 			return nil
 		}
-		if !s.Line(ctx, sc.Text()) {
+		if !s.line(ctx, line, size) {
 			return nil
 		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read input: %w", err)
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("read input: %w", err)
+}
+
+// readLine reads a line and returns at most its first max bytes, without
+// the line ending, and the size of the whole line (its ending left out). It
+// holds no more than max bytes (plus the reader's buffer) however long the
+// line is. At the end of the input it returns io.EOF with the last line,
+// if that has no line ending, or with size 0.
+func readLine(r *bufio.Reader, max int) (line string, size int, err error) {
+	var buf, frag []byte
+	for {
+		frag, err = r.ReadSlice('\n')
+		size += len(frag)
+		if room := max - len(buf); room > 0 {
+			buf = append(buf, frag[:min(len(frag), room)]...)
+		}
+		if err != bufio.ErrBufferFull {
+			break
+		}
 	}
-	return nil
+	// The ending is in the last fragment (a "\r\n" split across two is
+	// rare enough to count as text).
+	ending := 0
+	if n := len(frag); n > 0 && frag[n-1] == '\n' {
+		ending = 1
+		if n > 1 && frag[n-2] == '\r' {
+			ending = 2
+		}
+	} else if n > 0 && frag[n-1] == '\r' && err == io.EOF {
+		ending = 1
+	}
+	if len(buf) > size-ending {
+		buf = buf[:size-ending]
+	}
+	return string(buf), size - ending, err
 }
 
 // Line handles one input line. It returns false on /quit.
-func (s *Shell) Line(ctx context.Context, line string) bool {
+func (s *Shell) Line(ctx context.Context, line string) bool { return s.line(ctx, line, len(line)) }
+
+// line handles the first bytes of an input line of size bytes.
+func (s *Shell) line(ctx context.Context, line string, size int) bool {
 	line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff"))
 	if !s.interactive && line != "" {
 		if strings.HasPrefix(line, "#") {
-			s.printf("%s\n", line)
+			s.printf("%s\n", echo(line, size))
 			return true
 		}
-		s.printf("%s> %s\n", s.user, line)
+		s.printf("%s> %s\n", s.user, echo(line, size))
 	}
 	if line == "" || strings.HasPrefix(line, "#") {
 		return true
@@ -142,9 +192,33 @@ func (s *Shell) Line(ctx context.Context, line string) bool {
 	return true
 }
 
+// echo is how a script line is shown in the transcript: in full, unless it
+// is longer than any command may be.
+func echo(line string, size int) string {
+	if size <= bot.MaxCommandBytes {
+		return line
+	}
+	n := 0
+	for i := range line {
+		if n == 60 {
+			line = line[:i]
+			break
+		}
+		n++
+	}
+	return fmt.Sprintf("%s… (%d bytes in all)", line, size)
+}
+
+// maxUser bounds a shell user name.
+const maxUser = 64
+
 func (s *Shell) as(ctx context.Context, args []string) {
 	if len(args) == 0 || strings.ContainsAny(args[0], "<>@:") {
 		s.printf("pollbot (only you): /as needs a user name (letters, digits, - or _), optionally followed by a group.\nUsage: /as USER [GROUP]\n")
+		return
+	}
+	if len(args[0]) > maxUser {
+		s.printf("pollbot (only you): That user name is %d bytes long; /as takes a user name of at most %d.\nUsage: /as USER [GROUP]\n", len(args[0]), maxUser)
 		return
 	}
 	s.user = args[0]

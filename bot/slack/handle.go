@@ -89,11 +89,20 @@ func commandKey(sc slack.SlashCommand) string {
 func (a *Adapter) interaction(ctx context.Context, cb slack.InteractionCallback) any {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
-		for _, act := range cb.ActionCallback.BlockActions {
-			if !a.first(ctx, actionKey(cb, act)) {
+		// Slack sends one action per click; a payload with thousands is not
+		// Slack's and must not cost thousands of store writes.
+		acts := cb.ActionCallback.BlockActions
+		acts = acts[:min(len(acts), maxActionElements)]
+		for _, act := range acts {
+			// A repeated click is caught here when it reaches this
+			// process again, and by the store's toggle when it reaches
+			// another replica (bot.Request.Delivery): no extra round
+			// trip on the vote path.
+			key := actionKey(cb, act)
+			if key != "" && !a.seen.First(key, a.now()) {
 				continue
 			}
-			a.blockAction(ctx, cb, act)
+			a.blockAction(ctx, cb, act, key)
 		}
 		return nil
 	case slack.InteractionTypeViewSubmission:
@@ -129,7 +138,7 @@ func viewKey(cb slack.InteractionCallback) string {
 	return "view:" + cb.TriggerID
 }
 
-func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction) {
+func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback, act *slack.BlockAction, delivery string) {
 	id := act.ActionID
 	if act.Type == slack.ActionType(slack.OptTypeStatic) || strings.HasPrefix(id, "pollbot:select:") {
 		id = act.SelectedOption.Value
@@ -144,6 +153,9 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 		channel = cb.Container.ChannelID
 	}
 	req := a.request(ctx, cb.Team.ID, cb.User.ID, channel)
+	if delivery != "" {
+		req.Delivery = Platform + ":" + delivery
+	}
 	t := target{channel: channel, user: cb.User.ID, responseURL: cb.ResponseURL, replace: cb.Container.IsEphemeral}
 	if action.Kind == bot.ActRank {
 		// The trigger id is valid for 3 s; open the modal right away.

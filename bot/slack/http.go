@@ -4,18 +4,22 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/pollbot/pollbot/bot"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 )
 
-// maxBody bounds what an HTTP-mode request may send; Slack's payloads are
-// a few kilobytes.
-const maxBody = 1 << 20
+// maxBody bounds what an HTTP-mode request may send (and a Socket Mode
+// envelope); Slack's payloads are a few kilobytes.
+const maxBody = bot.MaxBody
 
 // replayWindow is how old (or how far ahead) a request's timestamp may be.
 const replayWindow = 5 * time.Minute
@@ -33,13 +37,13 @@ func (a *Adapter) Mount(mux *http.ServeMux) {
 }
 
 // verified checks the v0 signature and the timestamp before anything is
-// parsed, and hands the handler the body it checked. Failures are 401 and
-// never reach the engine.
+// parsed, and hands the handler the body it checked. A body over maxBody is
+// 413 (no more than maxBody+1 bytes of it are read), a bad signature 401;
+// neither reaches the engine.
 func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-		if err != nil || len(body) > maxBody {
-			http.Error(w, "request body too large or unreadable", http.StatusBadRequest)
+		body, ok := bot.ReadBody(w, r, maxBody)
+		if !ok {
 			return
 		}
 		if err := a.verify(r.Header, body); err != nil {
@@ -48,9 +52,18 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
+			// Parse the form from the body already read, rather than have
+			// ParseForm read it all again.
+			if form, err := url.ParseQuery(string(body)); err == nil {
+				r.PostForm = form
+			}
+		}
 		// Slack marks a redelivery; it may reach another replica than
 		// the first attempt did (see Adapter.first).
-		r = r.WithContext(withRetry(r.Context(), r.Header.Get("X-Slack-Retry-Num") != ""))
+		ctx, cancel := bot.AnswerContext(r.Context())
+		defer cancel()
+		r = r.WithContext(withRetry(ctx, r.Header.Get("X-Slack-Retry-Num") != ""))
 		next(w, r, body)
 	})
 }
@@ -104,8 +117,13 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, _ []b
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
+	payload := []byte(r.PostForm.Get("payload"))
+	if bot.JSONTooDeep(payload, bot.MaxJSONDepth) {
+		http.Error(w, fmt.Sprintf("malformed interaction payload: JSON nested more than %d levels deep", bot.MaxJSONDepth), http.StatusBadRequest)
+		return
+	}
 	var cb slack.InteractionCallback
-	if err := json.Unmarshal([]byte(r.PostForm.Get("payload")), &cb); err != nil || cb.Type == "" || cb.User.ID == "" || cb.Team.ID == "" {
+	if err := json.Unmarshal(payload, &cb); err != nil || cb.Type == "" || cb.User.ID == "" || cb.Team.ID == "" {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
@@ -120,6 +138,10 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, _ []b
 // an empty acknowledgement for events (pollbot subscribes to none it acts
 // on; the endpoint exists so the manifest's request URL verifies).
 func (a *Adapter) serveEvent(w http.ResponseWriter, _ *http.Request, body []byte) {
+	if bot.JSONTooDeep(body, bot.MaxJSONDepth) {
+		http.Error(w, fmt.Sprintf("malformed event: JSON nested more than %d levels deep", bot.MaxJSONDepth), http.StatusBadRequest)
+		return
+	}
 	ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())
 	if err != nil {
 		http.Error(w, "malformed event", http.StatusBadRequest)

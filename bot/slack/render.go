@@ -33,13 +33,20 @@ func escapeMrkdwn(s string) string {
 
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// clip shortens s to at most n runes, marking the cut.
+// clip shortens s to at most n runes, marking the cut. It reads no further
+// than the cut, so clipping a huge string costs nothing.
 func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	count, cut := 0, 0
+	for i := range s {
+		if count == n-1 {
+			cut = i
+		}
+		if count == n {
+			return s[:cut] + "…"
+		}
+		count++
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return s
 }
 
 func plain(s string) *slack.TextBlockObject {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/pollbot/pollbot/bot"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -17,7 +18,10 @@ const maxSocketHandlers = 64
 // reconnects by itself when Slack asks; it returns early only when it
 // cannot connect at all.
 func (a *Adapter) runSocket(ctx context.Context) error {
-	smc := socketmode.New(a.api)
+	// slack-go reads envelopes of any size unless told otherwise; one over
+	// the HTTP-mode limit closes the connection (never acknowledged, never
+	// acted on) and the client reconnects.
+	smc := socketmode.New(a.api, socketmode.OptionReadLimit(maxBody))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 1)
@@ -64,8 +68,16 @@ func (a *Adapter) envelope(ctx context.Context, smc *socketmode.Client, evt sock
 	req := *evt.Request
 	// Slack re-sends an unacknowledged envelope, possibly on another
 	// connection, which may belong to another replica.
+	ctx, cancel := bot.AnswerContext(ctx)
+	defer cancel()
 	ctx = withRetry(ctx, req.RetryAttempt > 0)
-	if !a.first(ctx, "env:"+req.EnvelopeID) {
+	first := a.first
+	if evt.Type == socketmode.EventTypeInteractive {
+		// Clicks are deduplicated across replicas by the store's toggle
+		// itself (see interaction); this process's memory is enough here.
+		first = func(_ context.Context, key string) bool { return a.seen.First(key, a.now()) }
+	}
+	if !first(ctx, "env:"+req.EnvelopeID) {
 		a.ack(ctx, smc, req, nil)
 		return
 	}

@@ -111,9 +111,9 @@ func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot) (pr
 	return s.Store.Cast(ctx, tenant, id, b)
 }
 
-func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int) (nb polls.Ballot, err error) {
+func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int, op string) (nb polls.Ballot, err error) {
 	defer func(t time.Time) { s.done("toggle", t, err) }(time.Now())
-	return s.Store.Toggle(ctx, tenant, id, b, theme)
+	return s.Store.Toggle(ctx, tenant, id, b, theme, op)
 }
 
 func (s *Store) Retract(ctx context.Context, tenant, id, voter string) (had bool, err error) {

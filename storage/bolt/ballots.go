@@ -3,10 +3,13 @@ package boltstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -66,8 +69,9 @@ func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot) (pr
 // Toggle adds theme to the voter's ballot or removes it, as one
 // transaction with Cast's checks plus the poll's max choices. The ballot
 // takes b's group and cast time. Ranked ballots gain the theme as their
-// last preference.
-func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int) (out polls.Ballot, err error) {
+// last preference. An op already applied within polls.OpTTL changes
+// nothing and returns the current ballot.
+func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int, op string) (out polls.Ballot, err error) {
 	defer wrap(&err, "toggle theme %d in %s/%s", theme, tenant, id)
 	if err := checkVoter(b.Voter); err != nil {
 		return polls.Ballot{}, err
@@ -77,6 +81,14 @@ func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, t
 		pb, r, err := loadRules(tx, tenant, id)
 		if err != nil {
 			return err
+		}
+		if op != "" {
+			if dup, err := seenOp(pb, op, s.now()); err != nil || dup {
+				if err == nil {
+					out, err = currentBallot(pb, b.Voter)
+				}
+				return err
+			}
 		}
 		if err := r.checkVotable(s.now()); err != nil {
 			return err
@@ -251,4 +263,57 @@ func (s *Store) Tally(ctx context.Context, tenant, id string) (t polls.Tally, er
 		return err
 	})
 	return t, err
+}
+
+// currentBallot is the voter's ballot, or one with no choices.
+func currentBallot(pb *bolt.Bucket, voter string) (polls.Ballot, error) {
+	b, err := getBallot(pb, voter)
+	if err != nil || b == nil {
+		return polls.Ballot{Voter: voter}, err
+	}
+	return *b, nil
+}
+
+// seenOp reports whether a toggle's op was applied in the poll within
+// polls.OpTTL, and records it if not. Ops are kept hashed (an op may hold
+// a user id) with their expiry. Every 64th record sweeps up to 512 entries
+// from a random place (the new op's hash) for expired ones, which keeps
+// the expired share of the bucket near an eighth at any rate of clicks.
+func seenOp(pb *bolt.Bucket, op string, now time.Time) (bool, error) {
+	ops, err := pb.CreateBucketIfNotExists(bktOps)
+	if err != nil {
+		return false, err
+	}
+	sum := sha256.Sum256([]byte(op))
+	key := sum[:16]
+	nowMS := now.UnixMilli()
+	if v := ops.Get(key); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > nowMS {
+		return true, nil
+	}
+	var exp [8]byte
+	binary.BigEndian.PutUint64(exp[:], uint64(now.Add(polls.OpTTL).UnixMilli()))
+	if err := ops.Put(key, exp[:]); err != nil {
+		return false, err
+	}
+	if n, err := ops.NextSequence(); err != nil || n%64 != 0 {
+		return false, err
+	}
+	c := ops.Cursor()
+	k, v := c.Seek(key)
+	for range 512 {
+		if k == nil {
+			if k, v = c.First(); k == nil {
+				break
+			}
+		}
+		if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) <= nowMS {
+			if err := c.Delete(); err != nil {
+				return false, err
+			}
+			k, v = c.Seek(k) // after Delete, Seek finds the next key
+			continue
+		}
+		k, v = c.Next()
+	}
+	return false, nil
 }

@@ -24,6 +24,7 @@ var (
 	bktBallots   = []byte("ballots")
 	bktTally     = []byte("tally")
 	bktLog       = []byte("log")
+	bktOps       = []byte("ops")
 	keyPoll      = []byte("poll")
 	keyRules     = []byte("rules")
 )

@@ -11,6 +11,7 @@
 //	tenants/<tenant>/polls/<id>/ballots/    voter -> ballot (JSON polls.Ballot)
 //	tenants/<tenant>/polls/<id>/tally/      "<theme>|<group>", "n|<group>" -> decimal count
 //	tenants/<tenant>/polls/<id>/log/        sequence (8 bytes, big-endian) -> event (JSON)
+//	tenants/<tenant>/polls/<id>/ops/        sha256(toggle op)[:16] -> expiry ms (8 bytes, big-endian)
 //	tenants/<tenant>/groups/                user -> membership (JSON)
 //	tenants/<tenant>/held/<holder>/         poll -> held vote and its expiry (JSON)
 //	deadlines/                              closes-at ms (8 bytes, see deadlineKey) + "<tenant>/<id>" -> ""

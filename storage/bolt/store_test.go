@@ -127,9 +127,9 @@ func TestAuditLog(t *testing.T) {
 	b.Group, b.Choices = "academia", []int{0, 1}
 	_, err = s.Cast(ctx, "local", p.ID, b)
 	must(t, err)
-	_, err = s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: "U2", Group: "government", CastAt: at}, 1)
+	_, err = s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: "U2", Group: "government", CastAt: at}, 1, "")
 	must(t, err)
-	_, err = s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: "U2", Group: "government", CastAt: at}, 1)
+	_, err = s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: "U2", Group: "government", CastAt: at}, 1, "")
 	must(t, err)
 	_, err = s.Retract(ctx, "local", p.ID, "U1")
 	must(t, err)
@@ -315,5 +315,55 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpsExpire: toggle ops are forgotten after polls.OpTTL (a redelivery
+// that late is a new click) and swept, so the ops bucket stays near the
+// ops of the last OpTTL however many clicks a poll has seen.
+func TestOpsExpire(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := openTemp(t, WithClock(clock))
+	ctx := t.Context()
+	p := testPoll("local", "OPSX")
+	must(t, s.CreatePoll(ctx, p))
+	toggle := func(voter, op string) polls.Ballot {
+		t.Helper()
+		b, err := s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: voter, Group: "academia", CastAt: clock()}, 0, op)
+		must(t, err)
+		return b
+	}
+	toggle("U1", "op")
+	if b := toggle("U1", "op"); len(b.Choices) != 1 {
+		t.Fatalf("a repeated op toggled: %v", b.Choices)
+	}
+	advance(polls.OpTTL)
+	if b := toggle("U1", "op"); len(b.Choices) != 0 {
+		t.Fatalf("an op older than OpTTL was still remembered: %v", b.Choices)
+	}
+
+	// The sweep, driven directly in one transaction per window (a
+	// transaction per click would take a minute of fsyncs).
+	const perWindow = 4000
+	var n int
+	for round := range 4 {
+		must(t, s.db.Update(func(tx *bolt.Tx) error {
+			pb := pollBucket(tx, "local", p.ID)
+			for i := range perWindow {
+				if dup, err := seenOp(pb, fmt.Sprintf("r%d-%d", round, i), clock()); dup || err != nil {
+					return fmt.Errorf("new op seen before: %v %v", dup, err)
+				}
+			}
+			n = pb.Bucket(bktOps).Stats().KeyN
+			return nil
+		}))
+		advance(polls.OpTTL + time.Second)
+	}
+	// Without sweeping there would be 4 windows' worth.
+	if n > perWindow*3/2 {
+		t.Errorf("%d ops kept after 4 windows of %d clicks; expired ones are not swept", n, perWindow)
 	}
 }

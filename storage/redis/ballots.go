@@ -71,7 +71,7 @@ func choicesCSV(choices []int) (string, error) {
 
 // Toggle adds theme to the voter's approval ballot or removes it, in one
 // script with the same checks as Cast plus the poll's max choices.
-func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int) (nb polls.Ballot, err error) {
+func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int, op string) (nb polls.Ballot, err error) {
 	defer wrap(&err, "toggle", tenant, id)
 	if b.Voter == "" {
 		return polls.Ballot{}, errNoVoter
@@ -85,10 +85,25 @@ func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, t
 		return polls.Ballot{}, err
 	}
 	k := s.keys(tenant, id)
-	out, err := toggleScript.Run(ctx, s.rdb, []string{k.poll, k.ballots, k.tally, k.log},
-		b.Voter, string(b.Group), theme, head, tail, formatTime(b.CastAt), s.logMax).Text()
+	keys := []string{k.poll, k.ballots, k.tally, k.log}
+	args := []any{b.Voter, string(b.Group), theme, head, tail, formatTime(b.CastAt), s.logMax}
+	if op != "" {
+		keys = append(keys, s.opKey(tenant, id, op))
+		args = append(args, polls.OpTTL.Milliseconds())
+	}
+	out, err := toggleScript.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		return polls.Ballot{}, mapErr(err)
+	}
+	if rest, dup := strings.CutPrefix(out, "="); dup {
+		// Applied before: the voter's ballot as it is now.
+		if rest == "" {
+			return polls.Ballot{Voter: b.Voter}, nil
+		}
+		if err := json.Unmarshal([]byte(rest), &nb); err != nil {
+			return polls.Ballot{}, fmt.Errorf("decode ballot: %w", err)
+		}
+		return nb, nil
 	}
 	if out == "" {
 		return polls.Ballot{Voter: b.Voter, Group: b.Group, CastAt: b.CastAt}, nil

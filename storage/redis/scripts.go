@@ -143,9 +143,17 @@ return old
 // ballot's JSON, or "" when the last theme was removed and the ballot
 // deleted.
 //
-// KEYS: poll, ballots, tally, log
-// ARGV: voter, group, theme, JSON up to the choices, JSON after them, time, log max
+// With a fifth key, the toggle's op: if it is there, the toggle was
+// already applied and the script returns "=" and the voter's current
+// ballot (or "=" alone) without changing anything; else it is set, for
+// ARGV[8] ms, with the change.
+//
+// KEYS: poll, ballots, tally, log[, op]
+// ARGV: voter, group, theme, JSON up to the choices, JSON after them, time, log max[, op ttl ms]
 var toggleScript = redis.NewScript(prelude + `
+if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then
+  return '=' .. (redis.call('HGET', KEYS[2], ARGV[1]) or '')
+end
 local kind, m, maxc = check_open(KEYS[1])
 if not kind then return redis.error_reply(m) end
 if kind ~= 'approval' then return redis.error_reply('POLLBOT_NOT_APPROVAL only approval ballots are toggled') end
@@ -182,6 +190,7 @@ end
 flush(KEYS[3], delta)
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*',
   'event', 'toggle', 'voter', ARGV[1], 'group', ARGV[2], 'theme', ARGV[3], 'choices', join(choices), 'at', ARGV[6])
+if KEYS[5] then redis.call('SET', KEYS[5], '1', 'PX', ARGV[8]) end
 return out
 `)
 

@@ -13,6 +13,7 @@
 //	pollbot:{<tenant>/<poll>}:ballots   hash: voter -> ballot JSON (polls.Ballot)
 //	pollbot:{<tenant>/<poll>}:tally     hash: polls.TallyField / polls.TallyBallotsField -> integer
 //	pollbot:{<tenant>/<poll>}:log       stream: cast, toggle, retract, close, cancel, reopen events
+//	pollbot:{<tenant>/<poll>}:op:<hash> string: a toggle's op (polls.Store.Toggle), for polls.OpTTL
 //	pollbot:{<tenant>}:polls            zset: poll ids by open time (unix ms)
 //	pollbot:{<tenant>}:groups           hash: user -> polls.Membership JSON
 //	pollbot:{<tenant>}:held:<holder>    hash: poll -> polls.HeldVote JSON, "exp|<poll>" -> its expiry
@@ -55,6 +56,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -145,6 +148,13 @@ type pollKeys struct {
 func (s *Store) keys(tenant, id string) pollKeys {
 	base := s.prefix + "{" + tenant + "/" + id + "}:"
 	return pollKeys{poll: base + "poll", ballots: base + "ballots", tally: base + "tally", log: base + "log"}
+}
+
+// opKey is where a toggle's op is remembered, in the poll's slot. The op
+// is hashed: it may hold a user id, and it comes from a request.
+func (s *Store) opKey(tenant, id, op string) string {
+	sum := sha256.Sum256([]byte(op))
+	return s.prefix + "{" + tenant + "/" + id + "}:op:" + hex.EncodeToString(sum[:16])
 }
 
 func (s *Store) tenantKey(tenant, suffix string) string {

@@ -370,7 +370,7 @@ func runFocused(t *testing.T, e env) {
 		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("v", "academia", -1)); !errors.Is(err, polls.ErrUnknownTheme) {
 			t.Errorf("Cast of theme -1: %v, want ErrUnknownTheme", err)
 		}
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("v", "academia"), -1); !errors.Is(err, polls.ErrUnknownTheme) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("v", "academia"), -1, ""); !errors.Is(err, polls.ErrUnknownTheme) {
 			t.Errorf("Toggle of theme -1: %v, want ErrUnknownTheme", err)
 		}
 		if tally := checkTally(t, s, p); tally.Total() != 0 {
@@ -487,7 +487,7 @@ func runFocused(t *testing.T, e env) {
 		b := ballot(voter, "technical-community")
 		toggle := func(theme int, want ...int) {
 			t.Helper()
-			got, err := s.Toggle(ctx, p.Tenant, p.ID, b, theme)
+			got, err := s.Toggle(ctx, p.Tenant, p.ID, b, theme, "")
 			if err != nil {
 				t.Fatalf("Toggle(%d): %v", theme, err)
 			}
@@ -513,7 +513,7 @@ func runFocused(t *testing.T, e env) {
 		}
 		toggle(3, 3)
 		toggle(1, 1, 3)
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, 0); !errors.Is(err, polls.ErrTooManyChoices) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, 0, ""); !errors.Is(err, polls.ErrTooManyChoices) {
 			t.Fatalf("third theme with max 2: %v, want ErrTooManyChoices", err)
 		}
 		toggle(3, 1)
@@ -524,12 +524,12 @@ func runFocused(t *testing.T, e env) {
 		if tally := checkTally(t, s, p); tally.Total() != 0 {
 			t.Errorf("tally after every theme was removed: %+v", tally)
 		}
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, 5); !errors.Is(err, polls.ErrUnknownTheme) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, 5, ""); !errors.Is(err, polls.ErrUnknownTheme) {
 			t.Errorf("toggle of theme 6 of 5: %v, want ErrUnknownTheme", err)
 		}
 		r := newPoll("local", "TOGR", polls.Ranked, 3)
 		mustCreate(t, s, r)
-		if _, err := s.Toggle(ctx, r.Tenant, r.ID, b, 0); !errors.Is(err, polls.ErrInvalidOption) {
+		if _, err := s.Toggle(ctx, r.Tenant, r.ID, b, 0, ""); !errors.Is(err, polls.ErrInvalidOption) {
 			t.Errorf("toggle in a ranked poll: %v, want ErrInvalidOption", err)
 		}
 	})
@@ -544,7 +544,7 @@ func runFocused(t *testing.T, e env) {
 		var wg sync.WaitGroup
 		for th := range 25 {
 			wg.Go(func() {
-				if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("clicker", "academia"), th); err != nil {
+				if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("clicker", "academia"), th, ""); err != nil {
 					t.Error(err)
 				}
 			})
@@ -675,7 +675,7 @@ func runFocused(t *testing.T, e env) {
 		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("b", "academia", 0)); !errors.Is(err, polls.ErrClosed) {
 			t.Errorf("Cast in a closed poll: %v, want ErrClosed", err)
 		}
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("b", "academia"), 0); !errors.Is(err, polls.ErrClosed) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("b", "academia"), 0, ""); !errors.Is(err, polls.ErrClosed) {
 			t.Errorf("Toggle in a closed poll: %v, want ErrClosed", err)
 		}
 		if _, err := s.Retract(ctx, p.Tenant, p.ID, "a"); !errors.Is(err, polls.ErrClosed) {
@@ -725,7 +725,7 @@ func runFocused(t *testing.T, e env) {
 			func() error { _, err := s.Reopen(ctx, "local", "NONE", time.Time{}); return err },
 			func() error { return s.SetDeadline(ctx, "local", "NONE", time.Time{}) },
 			func() error { _, err := s.Retract(ctx, "local", "NONE", "a"); return err },
-			func() error { _, err := s.Toggle(ctx, "local", "NONE", ballot("a", "academia"), 0); return err },
+			func() error { _, err := s.Toggle(ctx, "local", "NONE", ballot("a", "academia"), 0, ""); return err },
 			func() error { _, err := s.Tally(ctx, "local", "NONE"); return err },
 		} {
 			if err := f(); !errors.Is(err, polls.ErrNotFound) {
@@ -752,7 +752,7 @@ func runFocused(t *testing.T, e env) {
 		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("a", "academia", 0)); !errors.Is(err, polls.ErrPastDeadline) {
 			t.Errorf("Cast after the deadline: %v, want ErrPastDeadline", err)
 		}
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("a", "academia"), 0); !errors.Is(err, polls.ErrPastDeadline) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("a", "academia"), 0, ""); !errors.Is(err, polls.ErrPastDeadline) {
 			t.Errorf("Toggle after the deadline: %v, want ErrPastDeadline", err)
 		}
 		mustCast(t, s, future, ballot("a", "academia", 0))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -187,7 +188,7 @@ func testBallotsNotFound(t *testing.T, e *env) {
 	ctx := t.Context()
 	_, err := s.Cast(ctx, tn, "ZZZZ", ballot("v1", gov, 0))
 	mustIs(t, "Cast(unknown poll)", err, polls.ErrNotFound)
-	_, err = s.Toggle(ctx, tn, "ZZZZ", ballot("v1", gov), 0)
+	_, err = s.Toggle(ctx, tn, "ZZZZ", ballot("v1", gov), 0, "")
 	mustIs(t, "Toggle(unknown poll)", err, polls.ErrNotFound)
 	_, err = s.Retract(ctx, tn, "ZZZZ", "v1")
 	mustIs(t, "Retract(unknown poll)", err, polls.ErrNotFound)
@@ -206,7 +207,7 @@ func testBallotsNotFound(t *testing.T, e *env) {
 func (m *model) toggle(t testing.TB, s polls.Store, b polls.Ballot, theme int, want ...int) {
 	t.Helper()
 	op := fmt.Sprintf("Toggle(%s %s theme %d)", b.Voter, b.Group, theme)
-	got, err := s.Toggle(context.Background(), m.p.Tenant, m.p.ID, b, theme)
+	got, err := s.Toggle(context.Background(), m.p.Tenant, m.p.ID, b, theme, "")
 	must(t, op, err)
 	if len(want) == 0 {
 		if len(got.Choices) != 0 {
@@ -238,7 +239,7 @@ func testToggleMaxChoices(t *testing.T, e *env) {
 	m.check(t, "after two toggles", s)
 	mustTally(t, "after two toggles", s, p.Key(), tallyOf(4, map[polls.Group]counts{gov: {1, []int64{1, 0, 1, 0}}}))
 
-	_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", gov), 3)
+	_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", gov), 3, "")
 	mustIs(t, "Toggle(a third theme, max 2)", err, polls.ErrTooManyChoices)
 	m.check(t, "after a refused toggle", s)
 
@@ -276,12 +277,56 @@ func testToggleApprovalOnly(t *testing.T, e *env) {
 	for _, kind := range []polls.Kind{polls.Single, polls.Ranked} {
 		p := newPoll(tn, "TGK"+strings.ToUpper(string(kind[:1])), kind, themes(3)...)
 		create(t, s, p)
-		_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", acad), 1)
+		_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", acad), 1, "")
 		if !errors.Is(err, polls.ErrInvalidOption) {
 			t.Errorf("Toggle on a %s poll: err = %v, want ErrInvalidOption", kind, err)
 		}
 		if _, err := s.Ballot(t.Context(), tn, p.ID, "v"); !errors.Is(err, polls.ErrNoBallot) {
 			t.Errorf("Toggle on a %s poll stored a ballot (err %v)", kind, err)
 		}
+	}
+}
+
+// testToggleOp: a toggle named by an op is applied once. Repeating the op
+// returns the voter's current ballot and changes nothing, also after a
+// restart (another replica); another op, or the same op on another poll,
+// is a new toggle; a refused toggle does not use up its op.
+func testToggleOp(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	p := newPoll(tn, "TGOP", polls.Approval, themes(3)...)
+	p.MaxChoices = 2
+	q := newPoll(tn, "TGOQ", polls.Approval, themes(3)...)
+	create(t, s, p)
+	create(t, s, q)
+	toggle := func(s polls.Store, poll *polls.Poll, theme int, op string, want ...int) {
+		t.Helper()
+		got, err := s.Toggle(ctx, tn, poll.ID, ballot("v", gov), theme, op)
+		must(t, fmt.Sprintf("Toggle(%s theme %d op %q)", poll.ID, theme, op), err)
+		if !slices.Equal(got.Choices, want) {
+			t.Fatalf("Toggle(%s theme %d op %q): choices %v, want %v", poll.ID, theme, op, got.Choices, want)
+		}
+	}
+	toggle(s, p, 0, "click-1", 0)
+	toggle(s, p, 0, "click-1", 0) // redelivered: still on, not toggled off
+	toggle(s, p, 1, "click-2", 0, 1)
+	toggle(s, p, 0, "click-1", 0, 1) // an old op again: the ballot as it is
+	mustTally(t, "after repeated ops", s, p.Key(), tallyOf(3, map[polls.Group]counts{gov: {1, []int64{1, 1, 0}}}))
+	toggle(s, q, 0, "click-1", 0) // the same op on another poll is its own toggle
+
+	_, err := s.Toggle(ctx, tn, p.ID, ballot("v", gov), 2, "click-3")
+	mustIs(t, "Toggle(a third theme, max 2)", err, polls.ErrTooManyChoices)
+	toggle(s, p, 1, "click-3", 0) // refused before, so applied now
+	toggle(s, p, 1, "click-3", 0)
+	toggle(s, p, 0, "click-4") // the last theme goes: the ballot is deleted
+	toggle(s, p, 0, "click-4") // and stays deleted
+	toggle(s, p, 2, "", 2)     // no op: always applied
+	toggle(s, p, 2, "")        // and applied again
+	mustTally(t, "after the last toggles", s, p.Key(), tallyOf(3, nil))
+
+	if e.h.Reopen != nil {
+		s2 := e.h.Reopen(t, s)
+		toggle(s2, p, 1, "click-2") // applied before the restart: nothing changes
+		toggle(s2, q, 0, "click-1", 0)
 	}
 }

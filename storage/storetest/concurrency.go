@@ -162,7 +162,7 @@ func testConcurrentToggle(t *testing.T, e *env) {
 		for _, th := range ths {
 			wg.Go(func() {
 				<-start
-				b, err := s.Toggle(ctx, tn, p.ID, ballot("clicker", gov), th)
+				b, err := s.Toggle(ctx, tn, p.ID, ballot("clicker", gov), th, "")
 				if err != nil {
 					f.errorf("Toggle(theme %d): %v", th, err)
 				}

@@ -26,7 +26,7 @@ func testPastDeadline(t *testing.T, e *env) {
 	create(t, s, past)
 	_, err := s.Cast(ctx, tn, past.ID, ballot("v1", gov, 0))
 	mustIs(t, "Cast after the deadline", err, polls.ErrPastDeadline)
-	_, err = s.Toggle(ctx, tn, past.ID, ballot("v1", gov), 1)
+	_, err = s.Toggle(ctx, tn, past.ID, ballot("v1", gov), 1, "")
 	mustIs(t, "Toggle after the deadline", err, polls.ErrPastDeadline)
 	newModel(past).check(t, "after votes past the deadline", s)
 
@@ -38,7 +38,7 @@ func testPastDeadline(t *testing.T, e *env) {
 	must(t, "SetDeadline(a second ago)", s.SetDeadline(ctx, tn, late.ID, now().Add(-time.Second)))
 	_, err = s.Cast(ctx, tn, late.ID, ballot("v1", civil, 2))
 	mustIs(t, "Cast(replacement) after the deadline", err, polls.ErrPastDeadline)
-	_, err = s.Toggle(ctx, tn, late.ID, ballot("v1", gov), 0)
+	_, err = s.Toggle(ctx, tn, late.ID, ballot("v1", gov), 0, "")
 	mustIs(t, "Toggle after the deadline", err, polls.ErrPastDeadline)
 	_, err = s.Retract(ctx, tn, late.ID, "v1")
 	mustIs(t, "Retract after the deadline", err, polls.ErrPastDeadline)

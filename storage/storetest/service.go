@@ -415,3 +415,47 @@ func testServiceCacheReplicas(t *testing.T, e *env) {
 	must(t, "Cast u2 after reopen", err)
 	mustTally(t, "after close and reopen elsewhere", s, p.Key(), tallyOf(3, map[polls.Group]counts{acad: {2, []int64{1, 1, 1}}}))
 }
+
+// testServiceRedelivery: a click delivered twice (polls.Voter.Delivery),
+// to two replicas, toggles once: also when the first delivery was held
+// for the voter's group, and in an anonymous poll.
+func testServiceRedelivery(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	key := []byte("redelivery test key")
+	a := polls.NewService(s, polls.WithIDs(sequentialIDs("RA")), polls.WithPseudonymKey(key))
+	b := polls.NewService(s, polls.WithIDs(sequentialIDs("RB")), polls.WithPseudonymKey(key))
+	for _, anonymous := range []bool{false, true} {
+		p, err := a.Open(ctx, polls.OpenRequest{Tenant: tn, Title: "Redelivery", Themes: themes(3), Creator: "U-FAC", Options: polls.Options{Anonymous: anonymous}})
+		must(t, "Open", err)
+		click := func(svc *polls.Service, user, delivery string, theme int, want ...int) {
+			t.Helper()
+			r, err := svc.Toggle(ctx, polls.Voter{Tenant: tn, User: user, Delivery: delivery}, p.ID, theme)
+			must(t, "Toggle "+delivery, err)
+			if !r.Held && !slices.Equal(r.Ballot.Choices, want) {
+				t.Fatalf("anonymous=%v: Toggle %s: choices %v, want %v", anonymous, delivery, r.Ballot.Choices, want)
+			}
+		}
+		_, _, err = a.SetGroup(ctx, polls.Voter{Tenant: tn, User: "u1"}, string(acad))
+		must(t, "SetGroup u1", err)
+		click(a, "u1", "slack:act:1", 0, 0)
+		click(b, "u1", "slack:act:1", 0, 0) // the redelivery reaches replica B
+		click(b, "u1", "slack:act:2", 1, 0, 1)
+
+		// u2 has no group: the click is held, redelivered (held again), then
+		// applied once when u2 picks a group, and a late redelivery after
+		// that changes nothing.
+		u2 := fmt.Sprintf("u2-%v", anonymous)
+		click(a, u2, "slack:act:3", 2)
+		click(b, u2, "slack:act:3", 2)
+		_, out, err := b.SetGroup(ctx, polls.Voter{Tenant: tn, User: u2}, string(civil))
+		must(t, "SetGroup u2", err)
+		if len(out) != 1 || out[0].Err != nil {
+			t.Fatalf("held votes applied: %+v", out)
+		}
+		click(a, u2, "slack:act:3", 2, 2)
+		mustTally(t, fmt.Sprintf("anonymous=%v", anonymous), s, p.Key(), tallyOf(3, map[polls.Group]counts{acad: {1, []int64{1, 1, 0}}, civil: {1, []int64{0, 0, 1}}}))
+		_, _, err = a.Cancel(ctx, tn, p.ID)
+		must(t, "Cancel", err)
+	}
+}

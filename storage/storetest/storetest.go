@@ -78,6 +78,7 @@ func Run(t *testing.T, h Harness) {
 			{"MaxChoices", testToggleMaxChoices},
 			{"Unlimited", testToggleUnlimited},
 			{"ApprovalOnly", testToggleApprovalOnly},
+			{"Op", testToggleOp},
 		}},
 		{"Concurrency", []subtest{
 			{"Cast", testConcurrentCast},
@@ -107,6 +108,7 @@ func Run(t *testing.T, h Harness) {
 			{"Anonymous", testAnonymous},
 			{"CloseDueRace", testCloseDueRace},
 			{"CacheReplicas", testServiceCacheReplicas},
+			{"Redelivery", testServiceRedelivery},
 		}},
 	}
 	for _, g := range groups {

@@ -1,0 +1,100 @@
+package bot
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// MaxBody bounds the body of a request to an adapter's HTTP endpoint.
+// Slack's and Discord's payloads are a few kilobytes.
+const MaxBody = 1 << 20
+
+// ReadBody reads the body of an adapter's HTTP request, at most limit
+// bytes, before anything looks at it (signature checks included). A body
+// declared (Content-Length) or found to be larger is answered 413 with a
+// message naming the limit, having read at most limit+1 bytes of it; an
+// unreadable one is answered 400. ok is false when an answer was written.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, ok bool) {
+	if r.ContentLength > limit {
+		tooLarge(w, limit)
+		return nil, false
+	}
+	// A body of known length takes one allocation (plus a byte, to see its
+	// end); one of unknown length grows by doubling, but never past
+	// limit+1, so that refusing it allocates about twice the limit.
+	size := int64(4096)
+	if r.ContentLength >= 0 {
+		size = r.ContentLength + 1
+	}
+	buf := make([]byte, 0, min(size, limit+1))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				tooLarge(w, limit)
+				return nil, false
+			}
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), limit+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			http.Error(w, "unreadable request body", http.StatusBadRequest)
+			return nil, false
+		}
+	}
+	if int64(len(buf)) > limit {
+		tooLarge(w, limit)
+		return nil, false
+	}
+	return buf, true
+}
+
+func tooLarge(w http.ResponseWriter, limit int64) {
+	// The rest of the body is not read: the server closes the connection
+	// rather than drain it.
+	w.Header().Set("Connection", "close")
+	http.Error(w, fmt.Sprintf("request body too large: at most %d bytes", limit), http.StatusRequestEntityTooLarge)
+}
+
+// MaxJSONDepth bounds the nesting of the JSON payloads the adapters
+// accept. Slack's and Discord's payloads nest a dozen levels or so;
+// encoding/json alone allows 10,000, and some platform libraries decode
+// nested parts one level at a time, in time and memory that grow with the
+// square of the depth.
+const MaxJSONDepth = 64
+
+// JSONTooDeep reports whether data nests arrays and objects more than max
+// levels deep. It reads data once, allocates nothing, and stops at the
+// first level too deep; it does not check that data is valid JSON.
+func JSONTooDeep(data []byte, max int) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case '[', '{':
+			if depth++; depth > max {
+				return true
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return false
+}
