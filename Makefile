@@ -1,7 +1,7 @@
 # Everyday targets; CI runs .ci/run.
 GO ?= go
 
-.PHONY: test test-race bench fuzz lint demo ci
+.PHONY: test test-race bench bench-store bench-http fuzz lint demo ci
 
 test:
 	$(GO) test ./...
@@ -9,9 +9,17 @@ test:
 test-race:
 	$(GO) test -race ./...
 
-# Store and report benchmarks; numbers are recorded in README.md.
-bench:
+# Store and report benchmarks, then vote clicks end to end over HTTP;
+# numbers are recorded in README.md.
+bench: bench-store bench-http
+
+bench-store:
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./polls ./storage/...
+
+# pollbench starts its own redis-server (never on 6379), fake Slack and
+# Discord APIs and pollbot serve, all on loopback, and stops them after.
+bench-http:
+	$(GO) run ./cmd/pollbench -start -platform both -clients 50 -duration 20s
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz=FuzzParse -fuzztime=2m ./bot
