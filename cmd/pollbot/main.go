@@ -7,6 +7,7 @@
 //	pollbot report ID [-format text|json|md|png]
 //	pollbot export ID [-format csv|json] [-ballots]
 //	pollbot version
+//	pollbot healthcheck [-url URL] exit 0 when serve answers 200 on /healthz (container health checks)
 //
 // Configuration comes from the environment (POLLBOT_REDIS_URL, POLLBOT_DATA,
 // POLLBOT_HTTP_ADDR, POLLBOT_FACILITATORS, POLLBOT_CONFIG,
@@ -57,6 +58,7 @@ func init() {
 		{"report", "print a poll's consensus report", runReport},
 		{"export", "export a poll's tally or ballots", runExport},
 		{"version", "print the version", runVersion},
+		{"healthcheck", "exit 0 when a running serve answers on /healthz (for container health checks)", runHealthcheck},
 	}
 }
 
@@ -93,7 +95,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "pollbot runs topic-consensus polls in chat: which themes have consensus across stakeholder groups.")
 	fmt.Fprintln(w, "\nUsage: pollbot COMMAND [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nStart here: pollbot demo   or   pollbot shell")
 	fmt.Fprintln(w, "Run 'pollbot COMMAND -h' for a command's flags.")
