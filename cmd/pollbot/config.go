@@ -172,6 +172,7 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 		return nil, err
 	}
 	bc.Facilitators = append(append(bc.Facilitators, fac...), o.facilitators...)
+	redisstore.SetLogger(log)
 	st, err := c.openStore(ctx)
 	if err != nil {
 		return nil, err
