@@ -261,9 +261,31 @@ func (e *Engine) VoteView(ctx context.Context, k polls.Key) (*PollView, error) {
 	return e.pollView(p, t, e.svc.Now()), nil
 }
 
-// SetMessage records the chat message an adapter posted for a poll.
-func (e *Engine) SetMessage(ctx context.Context, k polls.Key, ref polls.MessageRef) error {
-	return e.svc.SetMessage(ctx, k.Tenant, k.ID, ref)
+// SetMessage records the chat message an adapter posted for a poll, so
+// that later changes re-render it. A message left unrecorded would never
+// change again, so a store failure is retried with backoff until ctx is
+// done; run it where waiting is fine (after the acknowledgement). retried
+// reports that it took more than one attempt: the poll may have changed
+// meanwhile, so re-render it. Domain errors (the poll is gone) are not
+// retried.
+func (e *Engine) SetMessage(ctx context.Context, k polls.Key, ref polls.MessageRef) (retried bool, err error) {
+	delay := 250 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err = e.svc.SetMessage(ctx, k.Tenant, k.ID, ref)
+		var de *polls.Error
+		if err == nil || errors.Is(err, polls.ErrNotFound) || errors.As(err, &de) {
+			return attempt > 0, err
+		}
+		if attempt == 0 {
+			e.log.Warn("recording a poll message failed; retrying until it is recorded", "tenant", k.Tenant, "poll", k.ID, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return attempt > 0, err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
 
 // ClosedAnnouncement is the public message for a poll the deadline
@@ -317,17 +339,24 @@ func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 	case errors.Is(err, polls.ErrNoBallot):
 		text = "You have no ballot in that poll."
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		e.log.Warn("request ran out of time; the store may be slow or unreachable", logAttrs(req, op, poll, err)...)
 		text = "pollbot took too long to answer, so your request may not have been saved. Please try again; a vote is never counted twice."
 	default:
-		attrs := []any{"op", op, "tenant", req.Tenant, "platform", req.Platform}
-		if poll != "" {
-			attrs = append(attrs, "poll", poll)
-		}
-		e.log.Error("request failed", append(attrs, "err", err)...)
+		e.log.Error("request failed", logAttrs(req, op, poll, err)...)
 		text = "Sorry, pollbot could not reach its store just now. Please try again in a moment; a vote is never counted twice."
 	}
 	text = capitalize(text)
 	return Response{Replies: []Reply{{Visibility: Ephemeral, Text: text}}, Err: err}
+}
+
+// logAttrs are what a failure's log line says of the request: never the
+// user, who may be voting in an anonymous poll.
+func logAttrs(req Request, op, poll string, err error) []any {
+	attrs := []any{"op", op, "tenant", req.Tenant, "platform", req.Platform}
+	if poll != "" {
+		attrs = append(attrs, "poll", poll)
+	}
+	return append(attrs, "err", err)
 }
 
 // usageErrs are domain errors about what was typed: the reply shows the

@@ -222,8 +222,8 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 	ans.after = func(ctx context.Context) {
 		if m, err := a.session.InteractionResponse(in, discordgo.WithContext(ctx)); err != nil {
 			a.log.Warn("fetching the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
-		} else if err := a.engine.SetMessage(ctx, p.Key(), polls.MessageRef{Platform: Platform, Channel: m.ChannelID, Message: m.ID}); err != nil {
-			a.log.Warn("recording the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		} else {
+			a.recordMessage(ctx, p, polls.MessageRef{Platform: Platform, Channel: m.ChannelID, Message: m.ID})
 		}
 		if more != nil {
 			more(ctx)
@@ -257,10 +257,26 @@ func (a *Adapter) postOpened(ctx context.Context, p *polls.Poll, replies []bot.R
 		a.log.Warn("posting the poll message failed; answering with it instead", "tenant", p.Tenant, "poll", p.ID, "err", err)
 		return replies, false
 	}
-	if err := a.engine.SetMessage(ctx, p.Key(), polls.MessageRef{Platform: Platform, Channel: sent.ChannelID, Message: sent.ID}); err != nil {
-		a.log.Warn("recording the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
-	}
+	// Recorded after the answer: SetMessage retries while the store is
+	// unreachable, which must not hold up the acknowledgement.
+	a.goAfter(ctx, func(ctx context.Context) {
+		a.recordMessage(ctx, p, polls.MessageRef{Platform: Platform, Channel: sent.ChannelID, Message: sent.ID})
+	})
 	return rest, true
+}
+
+// recordMessage records a poll's message (retrying while the store is
+// unreachable) and re-renders it if that took long enough for votes to
+// land meanwhile.
+func (a *Adapter) recordMessage(ctx context.Context, p *polls.Poll, ref polls.MessageRef) {
+	retried, err := a.engine.SetMessage(ctx, p.Key(), ref)
+	if err != nil {
+		a.log.Error("recording the poll message failed; it will not be re-rendered", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		return
+	}
+	if retried {
+		a.touch([]polls.Key{p.Key()})
+	}
 }
 
 // replyAnswer answers with the first reply and sends the others as

@@ -52,7 +52,11 @@ func (a *Adapter) public(ctx context.Context, t target, r bot.Reply, m message, 
 		return
 	}
 	if resp.Opened != nil && r.Poll != nil && r.Poll.Key == resp.Opened.Key() {
-		if err := a.eng.SetMessage(ctx, r.Poll.Key, pollsMessageRef(channel, ts)); err != nil {
+		retried, err := a.eng.SetMessage(ctx, r.Poll.Key, pollsMessageRef(channel, ts))
+		if retried && err == nil {
+			a.co.Touch(r.Poll.Key) // votes may have landed while it was unrecorded
+		}
+		if err != nil {
 			a.log.Error("slack: recording the poll message failed; it will not be re-rendered", "poll", r.Poll.Key.String(), "err", err)
 		}
 	}

@@ -19,6 +19,12 @@ type clientConfig struct {
 
 // NewClient returns a client for the Redis named by rawURL (see the package
 // documentation for the forms). It does not connect.
+//
+// The client honours context deadlines on reads and writes
+// (ContextTimeoutEnabled), whatever the URL says: without that, go-redis
+// waits out its own 5 s read timeout on a Redis that stopped answering,
+// and a click could not be answered within the 3 s Slack and Discord give
+// (see bot.AnswerWithin), nor /readyz within its 2 s.
 func NewClient(rawURL string) (redis.UniversalClient, error) {
 	c, err := parseURL(rawURL)
 	if err != nil {
@@ -26,10 +32,13 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 	}
 	switch {
 	case c.cluster != nil:
+		c.cluster.ContextTimeoutEnabled = true
 		return redis.NewClusterClient(c.cluster), nil
 	case c.failover != nil:
+		c.failover.ContextTimeoutEnabled = true
 		return redis.NewFailoverClient(c.failover), nil
 	}
+	c.single.ContextTimeoutEnabled = true
 	return redis.NewClient(c.single), nil
 }
 
