@@ -62,10 +62,19 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 
 // Run ticks at once and then every interval until ctx is done.
 func (s *Scheduler) Run(ctx context.Context) error {
+	// A tick under way when ctx ends may finish, for up to TickDrain: a
+	// tick that has closed a poll must get to post its announcement, for
+	// no other tick will (the poll is closed, so no replica's scheduler
+	// sees it due again). Cancelling it with ctx lost that announcement on
+	// every SIGTERM that came while it was being posted.
+	tickCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(TickDrain, cancel) })
+	defer stop()
 	t := time.NewTicker(s.interval)
 	defer t.Stop()
 	for {
-		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+		if _, err := s.Tick(tickCtx); err != nil && ctx.Err() == nil {
 			s.log.Warn("deadline check failed; will retry", "err", err)
 		}
 		select {
@@ -75,3 +84,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// TickDrain bounds how long Run lets a deadline check under way go on
+// after its context ends.
+const TickDrain = 10 * time.Second

@@ -161,3 +161,42 @@ func TestSchedulerSurvivesRestart(t *testing.T) {
 		t.Error("not announced")
 	}
 }
+
+// TestSchedulerStopLetsAnnouncementFinish: stopping Run while a tick is
+// posting an announcement does not cancel the post (the closed poll is
+// never due again, so a cancelled announcement would be lost).
+func TestSchedulerStopLetsAnnouncementFinish(t *testing.T) {
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "pollbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
+	e := bot.New(polls.NewService(st, polls.WithClock(clock.Now)), bot.Config{})
+	req := bot.Request{Platform: "slack", Tenant: "slack:T1", User: "U1"}
+	if r := e.Handle(context.Background(), req, bot.Open{Title: "T", Themes: []string{"A", "B"},
+		Opts: bot.OpenOptions{Closes: bot.Deadline{In: time.Hour}}}); r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	clock.Advance(time.Hour + time.Minute)
+
+	started, done := make(chan struct{}), make(chan error, 1)
+	ann := bot.AnnouncerFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) {
+		close(started)
+		select {
+		case <-time.After(300 * time.Millisecond): // a slow chat.postMessage
+			done <- nil
+		case <-ctx.Done():
+			done <- ctx.Err()
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { _ = bot.NewScheduler(e, ann, time.Hour).Run(ctx); close(stopped) }()
+	<-started
+	cancel() // SIGTERM while the announcement is being posted
+	if err := <-done; err != nil {
+		t.Errorf("the announcement under way was cancelled by the stop: %v", err)
+	}
+	<-stopped
+}

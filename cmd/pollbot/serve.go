@@ -62,12 +62,17 @@ func runServe(ctx context.Context, args []string, e env) error {
 	sched := bot.NewScheduler(a.engine, router{adapters: adapters, log: a.log}, tick)
 
 	// The adapters and the scheduler stop only after the HTTP server has
-	// drained, so work deferred by the last requests is delivered.
+	// drained, so work deferred by the last requests is delivered; the
+	// adapters only after the scheduler, so the poll messages of its last
+	// announcements are re-rendered (the adapters' coalescers render what is
+	// pending when they stop).
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
-	var wg sync.WaitGroup
+	schedCtx, stopSched := context.WithCancel(runCtx)
+	defer stopSched()
+	var wg, schedWG sync.WaitGroup
 	errc := make(chan error, 1+len(adapters))
-	wg.Go(func() { _ = sched.Run(runCtx) })
+	schedWG.Go(func() { _ = sched.Run(schedCtx) })
 	for _, ad := range adapters {
 		wg.Go(func() {
 			if err := ad.Run(runCtx); err != nil {
@@ -86,6 +91,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
 	_ = srv.Shutdown(shutdownCtx)
+	stopSched()
+	schedWG.Wait()
 	cancel()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
