@@ -66,18 +66,20 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 // acknowledged again but not acted on.
 func (a *Adapter) envelope(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
 	req := *evt.Request
+	// The handling is bounded so that the acknowledgement, which must not
+	// share its deadline, goes out within Slack's 3 s.
+	hctx, cancel := bot.AnswerContext(ctx)
+	defer cancel()
 	// Slack re-sends an unacknowledged envelope, possibly on another
 	// connection, which may belong to another replica.
-	ctx, cancel := bot.AnswerContext(ctx)
-	defer cancel()
-	ctx = withRetry(ctx, req.RetryAttempt > 0)
+	hctx = withRetry(hctx, req.RetryAttempt > 0)
 	first := a.first
 	if evt.Type == socketmode.EventTypeInteractive {
 		// Clicks are deduplicated across replicas by the store's toggle
 		// itself (see interaction); this process's memory is enough here.
 		first = func(_ context.Context, key string) bool { return a.seen.First(key, a.now()) }
 	}
-	if !first(ctx, "env:"+req.EnvelopeID) {
+	if !first(hctx, "env:"+req.EnvelopeID) {
 		a.ack(ctx, smc, req, nil)
 		return
 	}
@@ -85,13 +87,13 @@ func (a *Adapter) envelope(ctx context.Context, smc *socketmode.Client, evt sock
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		if sc, ok := evt.Data.(slack.SlashCommand); ok {
-			if m := a.command(ctx, sc); m != nil {
+			if m := a.command(hctx, sc); m != nil {
 				payload = m
 			}
 		}
 	case socketmode.EventTypeInteractive:
 		if cb, ok := evt.Data.(slack.InteractionCallback); ok {
-			payload = a.interaction(ctx, cb)
+			payload = a.interaction(hctx, cb)
 		}
 	}
 	a.ack(ctx, smc, req, payload)
