@@ -46,7 +46,7 @@ var ErrBadAction = fmt.Errorf("unknown control")
 func ParseAction(id string) (Action, error) {
 	rest, ok := strings.CutPrefix(id, actionPrefix)
 	if !ok || len(id) > 100 {
-		return Action{}, fmt.Errorf("%w %q", ErrBadAction, truncate(id, 40))
+		return Action{}, fmt.Errorf("%w %q", ErrBadAction, Clip(id, 40))
 	}
 	parts := strings.Split(rest, ":")
 	switch {
@@ -61,12 +61,13 @@ func ParseAction(id string) (Action, error) {
 	case parts[0] == string(ActGroup) && len(parts) == 2 && parts[1] != "":
 		return Action{Kind: ActGroup, Group: polls.Group(parts[1])}, nil
 	}
-	return Action{}, fmt.Errorf("%w %q", ErrBadAction, truncate(id, 40))
+	return Action{}, fmt.Errorf("%w %q", ErrBadAction, Clip(id, 40))
 }
 
-// truncate shortens s to at most n runes, marking the cut. It reads no
-// further than the cut, whatever the length of s.
-func truncate(s string, n int) string {
+// Clip shortens s to at most n runes, marking the cut with an ellipsis.
+// It reads no further than the cut, so clipping a huge string costs
+// nothing. The adapters use it to fit platform limits.
+func Clip(s string, n int) string {
 	count, cut := 0, 0
 	for i := range s {
 		if count == n-1 {

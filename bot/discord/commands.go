@@ -28,7 +28,7 @@ func commands(groups *polls.Groups) []*discordgo.ApplicationCommand {
 			if i == maxSelectOpts {
 				break
 			}
-			o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: clip(g.Label, 100), Value: string(g.ID)})
+			o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(g.Label, 100), Value: string(g.ID)})
 		}
 		return o
 	}

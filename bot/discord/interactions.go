@@ -338,7 +338,7 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 		if typed != "" && !strings.Contains(strings.ToLower(p.ID+" "+p.Title), typed) {
 			continue
 		}
-		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: clip(p.ID+" · "+p.Title, 100), Value: p.ID})
+		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(p.ID+" · "+p.Title, 100), Value: p.ID})
 	}
 	return answer{resp: autocomplete(choices)}
 }

@@ -80,7 +80,7 @@ func message(r bot.Reply) msg {
 	} else if budget := maxEmbedTotal - embedsSize(m.embeds); budget >= maxContent {
 		m.embeds = append(textEmbeds(text, budget, maxEmbeds-len(m.embeds)), m.embeds...)
 	} else {
-		m.content = clip(text, maxContent)
+		m.content = bot.Clip(text, maxContent)
 	}
 	if len(m.embeds) > maxEmbeds {
 		m.embeds = m.embeds[:maxEmbeds]
@@ -126,7 +126,7 @@ func textEmbeds(text string, budget, n int) []*discordgo.MessageEmbed {
 		budget = n * maxEmbedDesc
 	}
 	if utf8.RuneCountInString(text) > budget {
-		text = clip(text, budget-utf8.RuneCountInString(shortened)) + shortened
+		text = bot.Clip(text, budget-utf8.RuneCountInString(shortened)) + shortened
 	}
 	var out []*discordgo.MessageEmbed
 	for _, chunk := range splitLines(text, maxEmbedDesc) {
@@ -182,22 +182,6 @@ func splitLines(s string, n int) []string {
 	return out
 }
 
-// clip shortens s to n runes, marking the cut with an ellipsis. It reads
-// no further than the cut.
-func clip(s string, n int) string {
-	count, cut := 0, 0
-	for i := range s {
-		if count == n-1 {
-			cut = i
-		}
-		if count == n {
-			return s[:cut] + "…"
-		}
-		count++
-	}
-	return s
-}
-
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`, "#", `\#`, "[", `\[`, "]", `\]`, "<", `\<`, "@", "@\u200b")
 
 // escape keeps facilitator-written labels from being read as Markdown or
@@ -207,7 +191,7 @@ func escape(s string) string { return mdEscaper.Replace(s) }
 // pollMessage is the poll as an embed and its vote controls.
 func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	e := &discordgo.MessageEmbed{
-		Title: clip(v.Title, maxEmbedTitle),
+		Title: bot.Clip(v.Title, maxEmbedTitle),
 		Color: embedColorOther,
 	}
 	switch v.Status {
@@ -231,18 +215,18 @@ func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.Messag
 	if v.HiddenNote != "" {
 		d.WriteString("\n_" + v.HiddenNote + "_\n")
 	}
-	e.Description = clip(strings.TrimRight(d.String(), "\n"), maxEmbedDesc)
+	e.Description = bot.Clip(strings.TrimRight(d.String(), "\n"), maxEmbedDesc)
 	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
-		Name:  clip(fmt.Sprintf("Ballots: %d", v.Ballots), maxFieldName),
-		Value: clip(nonEmpty(v.ParticipationText), maxFieldValue),
+		Name:  bot.Clip(fmt.Sprintf("Ballots: %d", v.Ballots), maxFieldName),
+		Value: bot.Clip(nonEmpty(v.ParticipationText), maxFieldValue),
 	})
 	if len(v.Summary) > 0 {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
 			Name:  "Summary",
-			Value: clip(escape(strings.Join(v.Summary, "\n")), maxFieldValue),
+			Value: bot.Clip(escape(strings.Join(v.Summary, "\n")), maxFieldValue),
 		})
 	}
-	e.Footer = &discordgo.MessageEmbedFooter{Text: clip(v.Footer, maxFooter)}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(v.Footer, maxFooter)}
 	return []*discordgo.MessageEmbed{e}, pollComponents(v)
 }
 
@@ -264,7 +248,7 @@ func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
 	var buttons []discordgo.MessageComponent
 	if v.Kind == polls.Ranked || len(v.Controls)+1 <= maxRows*maxPerRow {
 		for _, c := range v.Controls {
-			buttons = append(buttons, discordgo.Button{Label: clip(c.Label, maxButtonLabel), Style: discordgo.PrimaryButton, CustomID: c.ID})
+			buttons = append(buttons, discordgo.Button{Label: bot.Clip(c.Label, maxButtonLabel), Style: discordgo.PrimaryButton, CustomID: c.ID})
 		}
 		buttons = append(buttons, unvote)
 		return rows(buttons)
@@ -272,7 +256,7 @@ func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
 	sel := discordgo.SelectMenu{
 		MenuType:    discordgo.StringSelectMenu,
 		CustomID:    idSelect + v.ID,
-		Placeholder: clip(v.KindText, 150),
+		Placeholder: bot.Clip(v.KindText, 150),
 		MinValues:   intPtr(1),
 		MaxValues:   1,
 	}
@@ -284,7 +268,7 @@ func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
 			break
 		}
 		sel.Options = append(sel.Options, discordgo.SelectMenuOption{
-			Label: clip(fmt.Sprintf("%d. %s", t.Number, t.Label), maxOptionLabel),
+			Label: bot.Clip(fmt.Sprintf("%d. %s", t.Number, t.Label), maxOptionLabel),
 			Value: strconv.Itoa(t.Number),
 		})
 	}
@@ -307,12 +291,12 @@ func rows(cs []discordgo.MessageComponent) []discordgo.MessageComponent {
 func intPtr(n int) *int { return &n }
 
 func pickerComponents(p *bot.GroupPicker) []discordgo.MessageComponent {
-	sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: idPickGroup, Placeholder: clip(p.Prompt, 150), MinValues: intPtr(1), MaxValues: 1}
+	sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: idPickGroup, Placeholder: bot.Clip(p.Prompt, 150), MinValues: intPtr(1), MaxValues: 1}
 	for i, o := range p.Options {
 		if i == maxSelectOpts {
 			break
 		}
-		sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: clip(o.Label, maxOptionLabel), Value: o.ID})
+		sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: bot.Clip(o.Label, maxOptionLabel), Value: o.ID})
 	}
 	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}}}
 }
@@ -330,13 +314,13 @@ func rankModal(p *polls.Poll) *discordgo.InteractionResponse {
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
 			CustomID: idRankModal + p.ID,
-			Title:    clip("Rank: "+p.Title, maxModalTitle),
+			Title:    bot.Clip("Rank: "+p.Title, maxModalTitle),
 			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 				discordgo.TextInput{
 					CustomID:    rankInputID,
 					Label:       "Theme numbers, most wanted first",
 					Style:       discordgo.TextInputShort,
-					Placeholder: clip(strings.TrimSuffix(list.String(), "; "), 100),
+					Placeholder: bot.Clip(strings.TrimSuffix(list.String(), "; "), 100),
 					Value:       strings.Join(nums, " "),
 					Required:    true,
 					MaxLength:   200,
@@ -351,17 +335,17 @@ func rankModal(p *polls.Poll) *discordgo.InteractionResponse {
 // footer. Whatever would pass the 6000-character total is cut with a
 // pointer to the attached chart and /poll export.
 func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
-	e := &discordgo.MessageEmbed{Title: clip(v.Title, maxEmbedTitle), Color: embedColorDone}
+	e := &discordgo.MessageEmbed{Title: bot.Clip(v.Title, maxEmbedTitle), Color: embedColorDone}
 	desc := v.Subtitle + "\n\n" + escape(strings.Join(v.Summary, "\n"))
-	e.Description = clip(desc, 1500)
+	e.Description = bot.Clip(desc, 1500)
 	footer := strings.Join(append(append([]string{}, v.Notes...), v.Legend), "\n")
-	e.Footer = &discordgo.MessageEmbedFooter{Text: clip(footer, 1000)}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(footer, 1000)}
 	budget := maxEmbedTotal - utf8.RuneCountInString(e.Title) - utf8.RuneCountInString(e.Description) - utf8.RuneCountInString(e.Footer.Text) - 100
 	for i, t := range v.Themes {
 		if i == maxEmbedFields-1 && len(v.Themes) > maxEmbedFields {
 			break
 		}
-		name := clip(fmt.Sprintf("#%d %s — %s", t.Rank, t.Label, t.Badge), maxFieldName)
+		name := bot.Clip(fmt.Sprintf("#%d %s — %s", t.Rank, t.Label, t.Badge), maxFieldName)
 		var b strings.Builder
 		b.WriteString(t.Numbers + "\n")
 		for _, g := range t.Groups {
@@ -371,7 +355,7 @@ func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
 			}
 			fmt.Fprintf(&b, "%s `%s` %s %s %s%s\n", g.Emoji, g.Bar, g.Percent, g.Count, g.Label, note)
 		}
-		value := clip(strings.TrimRight(b.String(), "\n"), maxFieldValue)
+		value := bot.Clip(strings.TrimRight(b.String(), "\n"), maxFieldValue)
 		cost := utf8.RuneCountInString(name) + utf8.RuneCountInString(value)
 		if cost > budget {
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
@@ -394,5 +378,5 @@ func listEmbeds(v *bot.ListView) []*discordgo.MessageEmbed {
 	if v.Empty != "" {
 		lines = append(lines, v.Empty)
 	}
-	return []*discordgo.MessageEmbed{{Title: clip(v.Title, maxEmbedTitle), Description: clip(strings.Join(lines, "\n"), maxEmbedDesc)}}
+	return []*discordgo.MessageEmbed{{Title: bot.Clip(v.Title, maxEmbedTitle), Description: bot.Clip(strings.Join(lines, "\n"), maxEmbedDesc)}}
 }

@@ -145,7 +145,7 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 	}
 	action, err := bot.ParseAction(id)
 	if err != nil {
-		a.log.Info("slack: ignoring a control pollbot did not make", "action_id", clip(act.ActionID, 60))
+		a.log.Info("slack: ignoring a control pollbot did not make", "action_id", bot.Clip(act.ActionID, 60))
 		return
 	}
 	channel := cb.Channel.ID
@@ -210,7 +210,7 @@ func (a *Adapter) rankSubmission(ctx context.Context, cb slack.InteractionCallba
 		// Keep the modal open with the engine's explanation beside the
 		// first position, so the voter can fix their ranking.
 		msg := strings.ReplaceAll(resp.Replies[0].Text, "\n", " ")
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{fmt.Sprintf("%s1", rankBlockPrefix): clip(msg, 1000)})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{fmt.Sprintf("%s1", rankBlockPrefix): bot.Clip(msg, 1000)})
 	}
 	a.background(ctx, func(ctx context.Context) {
 		a.deliver(ctx, target{channel: channel, user: cb.User.ID}, resp)

@@ -33,22 +33,6 @@ func escapeMrkdwn(s string) string {
 
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// clip shortens s to at most n runes, marking the cut. It reads no further
-// than the cut, so clipping a huge string costs nothing.
-func clip(s string, n int) string {
-	count, cut := 0, 0
-	for i := range s {
-		if count == n-1 {
-			cut = i
-		}
-		if count == n {
-			return s[:cut] + "…"
-		}
-		count++
-	}
-	return s
-}
-
 func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 }
@@ -70,7 +54,7 @@ func plainSections(lines []string, sep string) []slack.Block {
 		}
 	}
 	for _, l := range lines {
-		l = clip(l, maxSectionText)
+		l = bot.Clip(l, maxSectionText)
 		if cur.Len() > 0 && utf8.RuneCountInString(cur.String())+len(sep)+utf8.RuneCountInString(l) > maxSectionText {
 			flush()
 		}
@@ -94,7 +78,7 @@ type message struct {
 func fallback(r bot.Reply) string {
 	s := strings.TrimSpace(bot.RenderText(bot.Reply{Text: r.Text, Poll: r.Poll, Report: r.Report, List: r.List, Picker: r.Picker}))
 	first, _, _ := strings.Cut(s, "\n")
-	return escapeMrkdwn(clip(strings.TrimPrefix(first, "┌ "), 300))
+	return escapeMrkdwn(bot.Clip(strings.TrimPrefix(first, "┌ "), 300))
 }
 
 // renderReply lays out one engine reply as Block Kit.
@@ -136,8 +120,8 @@ func fit(blocks []slack.Block) []slack.Block {
 // degrades to a text list of themes and a select menu.
 func pollBlocks(v *bot.PollView) []slack.Block {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(emojiText(clip(v.Title, maxHeaderText))),
-		slack.NewContextBlock("", emojiText(clip(v.KindText, maxSectionText)), emojiText(clip(v.StatusText, maxSectionText))),
+		slack.NewHeaderBlock(emojiText(bot.Clip(v.Title, maxHeaderText))),
+		slack.NewContextBlock("", emojiText(bot.Clip(v.KindText, maxSectionText)), emojiText(bot.Clip(v.StatusText, maxSectionText))),
 	}
 	voteByTheme := map[int]bot.Control{}
 	var rank []bot.Control
@@ -171,10 +155,10 @@ func pollBlocks(v *bot.PollView) []slack.Block {
 			var opts []*slack.OptionBlockObject
 			for _, c := range v.Controls {
 				if len(opts) < maxSelectOptions {
-					opts = append(opts, slack.NewOptionBlockObject(c.ID, plain(clip(c.Label, maxOptionText)), nil))
+					opts = append(opts, slack.NewOptionBlockObject(c.ID, plain(bot.Clip(c.Label, maxOptionText)), nil))
 				}
 			}
-			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(clip(voteButtonText(v)+" …", maxOptionText)), selectActionID(v.ID), opts...)
+			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(bot.Clip(voteButtonText(v)+" …", maxOptionText)), selectActionID(v.ID), opts...)
 			blocks = append(blocks, slack.NewActionBlock("", sel))
 		}
 	}
@@ -194,8 +178,8 @@ func pollBlocks(v *bot.PollView) []slack.Block {
 		blocks = append(blocks, plainSections(v.Summary, "\n")...)
 	}
 	blocks = append(blocks,
-		slack.NewContextBlock("", emojiText(clip(fmt.Sprintf("Ballots: %d · %s", v.Ballots, v.ParticipationText), maxSectionText))),
-		slack.NewContextBlock("", emojiText(clip(v.Footer, maxSectionText))),
+		slack.NewContextBlock("", emojiText(bot.Clip(fmt.Sprintf("Ballots: %d · %s", v.Ballots, v.ParticipationText), maxSectionText))),
+		slack.NewContextBlock("", emojiText(bot.Clip(v.Footer, maxSectionText))),
 	)
 	return blocks
 }
@@ -226,13 +210,13 @@ func button(c bot.Control, text string) *slack.ButtonBlockElement {
 	if text == "" {
 		text = c.Label
 	}
-	return slack.NewButtonBlockElement(c.ID, c.ID, emojiText(clip(text, maxButtonText)))
+	return slack.NewButtonBlockElement(c.ID, c.ID, emojiText(bot.Clip(text, maxButtonText)))
 }
 
 func reportBlocks(v *bot.ReportView) []slack.Block {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(emojiText(clip(v.Title, maxHeaderText))),
-		slack.NewContextBlock("", emojiText(clip(v.Subtitle, maxSectionText))),
+		slack.NewHeaderBlock(emojiText(bot.Clip(v.Title, maxHeaderText))),
+		slack.NewContextBlock("", emojiText(bot.Clip(v.Subtitle, maxSectionText))),
 	}
 	blocks = append(blocks, plainSections(v.Summary, "\n")...)
 	blocks = append(blocks, slack.NewDividerBlock())
@@ -256,7 +240,7 @@ func reportBlocks(v *bot.ReportView) []slack.Block {
 	if len(v.Notes) > 0 {
 		blocks = append(blocks, plainSections(v.Notes, "\n")...)
 	}
-	blocks = append(blocks, slack.NewContextBlock("", emojiText(clip(v.Legend, maxSectionText))))
+	blocks = append(blocks, slack.NewContextBlock("", emojiText(bot.Clip(v.Legend, maxSectionText))))
 	return blocks
 }
 
@@ -297,9 +281,9 @@ const (
 func rankModal(v *bot.PollView, channel string) slack.ModalViewRequest {
 	var opts []*slack.OptionBlockObject
 	for _, t := range v.Themes {
-		opts = append(opts, slack.NewOptionBlockObject(fmt.Sprint(t.Number), plain(clip(fmt.Sprintf("%d. %s", t.Number, t.Label), maxOptionText)), nil))
+		opts = append(opts, slack.NewOptionBlockObject(fmt.Sprint(t.Number), plain(bot.Clip(fmt.Sprintf("%d. %s", t.Number, t.Label), maxOptionText)), nil))
 	}
-	blocks := []slack.Block{slack.NewSectionBlock(emojiText(clip(v.Title+"\n"+v.KindText, maxSectionText)), nil, nil)}
+	blocks := []slack.Block{slack.NewSectionBlock(emojiText(bot.Clip(v.Title+"\n"+v.KindText, maxSectionText)), nil, nil)}
 	for i := range v.Themes {
 		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a theme"), rankActionID, opts...)
 		in := slack.NewInputBlock(fmt.Sprintf("%s%d", rankBlockPrefix, i+1), plain(ordinal(i+1)), nil, sel)
@@ -308,7 +292,7 @@ func rankModal(v *bot.PollView, channel string) slack.ModalViewRequest {
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
-		Title:           plain(clip("Rank poll "+v.ID, maxModalTitle)),
+		Title:           plain(bot.Clip("Rank poll "+v.ID, maxModalTitle)),
 		Submit:          plain("Submit ranking"),
 		Close:           plain("Cancel"),
 		CallbackID:      rankCallbackPrefix + v.ID,
