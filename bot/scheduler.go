@@ -24,7 +24,15 @@ func (f AnnouncerFunc) Announce(ctx context.Context, p *polls.Poll, r Response) 
 // Scheduler closes polls whose deadline has passed. It reads the store's
 // deadline index, so it survives restarts and closes polls that fell due
 // while no process ran. Any number of replicas may run one: the store's
-// Close picks exactly one winner per poll, and only the winner announces.
+// close picks exactly one winner per poll, and only the winner announces.
+//
+// A poll closed at its deadline owes its announcement until the scheduler
+// that announced it says so (polls.Service.AnnouncementDone). Should that
+// scheduler's process die in between, the poll comes due again when the
+// announcement's lease runs out (polls.WithAnnounceLease), and the next
+// tick of any replica announces it: at least once, and more than once only
+// if an announcement outlasts the lease or its completion cannot be
+// recorded.
 type Scheduler struct {
 	engine   *Engine
 	announce Announcer
@@ -42,7 +50,8 @@ func NewScheduler(e *Engine, a Announcer, interval time.Duration) *Scheduler {
 }
 
 // Tick closes every due poll (in batches) and announces those this call
-// closed. It returns how many it closed.
+// closed, and those whose owed announcement it took over from a process
+// that died before making it. It returns how many it announced.
 func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 	closed := 0
 	for {
@@ -52,6 +61,9 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 			s.log.Info("poll closed at deadline", "tenant", p.Tenant, "poll", p.ID)
 			if s.announce != nil {
 				s.announce.Announce(ctx, p, s.engine.ClosedAnnouncement(ctx, p))
+			}
+			if derr := s.engine.svc.AnnouncementDone(ctx, p.Key()); derr != nil {
+				s.log.Warn("could not record a poll's announcement as made; it will be announced again", "tenant", p.Tenant, "poll", p.ID, "err", derr)
 			}
 		}
 		if err != nil || len(won) < s.batch {
@@ -63,10 +75,10 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 // Run ticks at once and then every interval until ctx is done.
 func (s *Scheduler) Run(ctx context.Context) error {
 	// A tick under way when ctx ends may finish, for up to TickDrain: a
-	// tick that has closed a poll must get to post its announcement, for
-	// no other tick will (the poll is closed, so no replica's scheduler
-	// sees it due again). Cancelling it with ctx lost that announcement on
-	// every SIGTERM that came while it was being posted.
+	// tick that has closed a poll gets to post its announcement and record
+	// it made. Cancelling it with ctx would leave the announcement to
+	// another tick only after its lease ran out (late), or post it twice
+	// when the post went through but recording it did not.
 	tickCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(TickDrain, cancel) })

@@ -200,3 +200,87 @@ func TestSchedulerStopLetsAnnouncementFinish(t *testing.T) {
 	}
 	<-stopped
 }
+
+// TestSchedulerAnnouncesAfterCrash: a replica closes a due poll and dies
+// before announcing it (CloseDue ran; Announce and AnnouncementDone never
+// did). Another replica's scheduler leaves the poll alone while the
+// announcement's lease runs, announces it once the lease has passed, and
+// not again on later ticks. On the embedded store (one process after the
+// other, as after a restart) and on Redis (two replicas at once).
+func TestSchedulerAnnouncesAfterCrash(t *testing.T) {
+	const lease = 30 * time.Second
+	run := func(t *testing.T, newStore func() polls.Store) {
+		ctx := context.Background()
+		clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
+		svc := func() *polls.Service {
+			return polls.NewService(newStore(), polls.WithClock(clock.Now), polls.WithAnnounceLease(lease))
+		}
+		crashed := bot.New(svc(), bot.Config{})
+		r := crashed.Handle(ctx, bot.Request{Platform: "slack", Tenant: "slack:T1", User: "U1"},
+			bot.Open{Title: "T", Themes: []string{"A", "B"}, Opts: bot.OpenOptions{Closes: bot.Deadline{In: time.Hour}}})
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		k := r.Opened.Key()
+		clock.Advance(time.Hour + time.Second)
+		won, err := crashed.Service().CloseDue(ctx, 100)
+		if err != nil || len(won) != 1 || won[0].Key() != k {
+			t.Fatalf("the crashing replica's CloseDue = %v, %v; want the poll", won, err)
+		}
+
+		var ann announcements
+		other := bot.New(svc(), bot.Config{})
+		sched := bot.NewScheduler(other, &ann, time.Second)
+		tick := func(when string, want int) {
+			t.Helper()
+			n, err := sched.Tick(ctx)
+			if err != nil || n != want || ann.count(k) != want {
+				t.Fatalf("tick %s: %d announced (%v), poll announced %d times in all; want %d", when, n, err, ann.count(k), want)
+			}
+		}
+		tick("at once", 0)
+		clock.Advance(lease - 2*time.Second)
+		tick("before the lease ran out", 0)
+		clock.Advance(2 * time.Second)
+		tick("when the lease ran out", 1)
+		if n, err := sched.Tick(ctx); n != 0 || err != nil || ann.count(k) != 1 {
+			t.Fatalf("tick again: %d announced (%v), poll announced %d times in all; want once", n, err, ann.count(k))
+		}
+		clock.Advance(2 * lease)
+		if n, err := sched.Tick(ctx); n != 0 || err != nil || ann.count(k) != 1 {
+			t.Fatalf("tick after another lease: %d announced (%v), poll announced %d times in all; want once", n, err, ann.count(k))
+		}
+		p, err := other.Service().Poll(ctx, k.Tenant, k.ID)
+		if err != nil || p.Status != polls.StatusClosed || !p.ClosedAt.Equal(p.ClosesAt) {
+			t.Fatalf("%+v %v; want it closed at its deadline", p, err)
+		}
+	}
+	t.Run("bolt", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "pollbot.db")
+		var last polls.Store
+		run(t, func() polls.Store {
+			// One process at a time: the crashed one's file is released.
+			if last != nil {
+				last.Close()
+			}
+			st, err := boltstore.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			last = st
+			return st
+		})
+	})
+	t.Run("redis", func(t *testing.T) {
+		srv := redistest.StartServer(t)
+		run(t, func() polls.Store {
+			st, err := redisstore.Open(context.Background(), srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		})
+	})
+}

@@ -22,6 +22,7 @@ type Service struct {
 	groups  *Groups
 	pseudo  []byte
 	holdTTL time.Duration
+	lease   time.Duration
 	open    openPolls
 }
 
@@ -52,6 +53,22 @@ func WithPollCache(ttl time.Duration) Option { return func(s *Service) { s.open.
 // (default 15 minutes).
 func WithHoldTTL(d time.Duration) Option { return func(s *Service) { s.holdTTL = d } }
 
+// WithAnnounceLease sets how long the replica that closes a poll at its
+// deadline (or takes over its announcement) has to announce it before
+// another replica's CloseDue takes the announcement over (default
+// DefaultAnnounceLease). It should be well longer than a slow announcement:
+// one that outlasts it may be posted twice.
+func WithAnnounceLease(d time.Duration) Option {
+	return func(s *Service) {
+		if d > 0 {
+			s.lease = d
+		}
+	}
+}
+
+// DefaultAnnounceLease is the default of WithAnnounceLease.
+const DefaultAnnounceLease = 30 * time.Second
+
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
 	s := &Service{
@@ -60,6 +77,7 @@ func NewService(store Store, opts ...Option) *Service {
 		newID:   NewID,
 		groups:  MustGroups(DefaultGroups),
 		holdTTL: 15 * time.Minute,
+		lease:   DefaultAnnounceLease,
 		open:    openPolls{ttl: 5 * time.Second},
 	}
 	for _, o := range opts {
@@ -609,11 +627,16 @@ func (s *Service) Ballots(ctx context.Context, tenant, id string, fn func(Ballot
 }
 
 // CloseDue closes polls whose deadline has passed by the service clock,
-// at most limit of them, and returns those this call closed. Polls another
-// replica closed first are skipped: each due poll is returned by exactly
-// one caller.
+// at most limit of them, and returns those whose announcement this call
+// now owes: the polls it closed, and polls closed earlier whose
+// announcement's lease ran out (the replica that closed one died before
+// AnnouncementDone). Each is returned by exactly one caller, leased to it
+// for the announce lease (WithAnnounceLease); the caller announces it and
+// then calls AnnouncementDone. Polls another replica closed first, or
+// whose announcement another replica holds, are skipped.
 func (s *Service) CloseDue(ctx context.Context, limit int) ([]*Poll, error) {
 	now := s.now().UTC()
+	lease := now.Add(s.lease)
 	keys, err := s.store.DueDeadlines(ctx, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due deadlines: %w", err)
@@ -629,19 +652,31 @@ func (s *Service) CloseDue(ctx context.Context, limit int) ([]*Poll, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if p.Status == StatusOpen && (p.ClosesAt.IsZero() || p.ClosesAt.After(now)) {
+		var ok bool
+		switch {
+		case p.Status == StatusOpen && (p.ClosesAt.IsZero() || p.ClosesAt.After(now)):
 			// A stale index entry (the deadline moved and the index update
 			// was lost, say to a crash): repair it rather than close early.
 			if err := s.store.SetDeadline(ctx, k.Tenant, k.ID, p.ClosesAt); err != nil {
 				errs = append(errs, fmt.Errorf("repair deadline of %s: %w", k, err))
 			}
 			continue
-		}
-		s.open.drop(k)
-		ok, err := s.store.ClosePoll(ctx, k.Tenant, k.ID, StatusClosed, p.ClosesAt)
-		if err != nil && !errors.Is(err, ErrCancelled) {
-			errs = append(errs, fmt.Errorf("close %s: %w", k, err))
-			continue
+		case p.Status == StatusOpen:
+			s.open.drop(k)
+			ok, err = s.store.CloseAtDeadline(ctx, k.Tenant, k.ID, p.ClosesAt, lease)
+			if err != nil && !errors.Is(err, ErrCancelled) {
+				errs = append(errs, fmt.Errorf("close %s: %w", k, err))
+				continue
+			}
+		default:
+			// Closed (or cancelled since): an owed announcement whose lease
+			// ran out is taken over. Otherwise the store brings the index
+			// in line with the poll (a stale entry, or a lease not yet out).
+			ok, err = s.store.ClaimAnnouncement(ctx, k.Tenant, k.ID, now, lease)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("claim announcement of %s: %w", k, err))
+				continue
+			}
 		}
 		if ok {
 			if p, err = s.store.Poll(ctx, k.Tenant, k.ID); err != nil {
@@ -652,4 +687,10 @@ func (s *Service) CloseDue(ctx context.Context, limit int) ([]*Poll, error) {
 		}
 	}
 	return won, errors.Join(errs...)
+}
+
+// AnnouncementDone records that the announcement of a poll CloseDue
+// returned was made, so that no replica makes it again.
+func (s *Service) AnnouncementDone(ctx context.Context, k Key) error {
+	return s.store.AnnouncementDone(ctx, k.Tenant, k.ID)
 }

@@ -39,11 +39,33 @@ type PollStore interface {
 	// ClosePoll moves a poll to closed (from open) or cancelled (from open or
 	// closed) at the given time, and drops it from the deadline index. It
 	// reports whether this call made the change: of several racing
-	// callers, exactly one gets true.
+	// callers, exactly one gets true. A change clears any announcement the
+	// poll owed (see CloseAtDeadline): a cancelled poll needs none, and a
+	// poll closed by hand is announced by the request that closed it.
 	ClosePoll(ctx context.Context, tenant, id string, to Status, at time.Time) (bool, error)
+	// CloseAtDeadline is ClosePoll(to closed, at) for the deadline
+	// scheduler: the same checks and the same single winner among racing
+	// callers, and in the same atomic step the winner's close marks the
+	// poll as owing the announcement of its close, leased to the winner
+	// until leaseUntil. A poll owing an announcement stays in the deadline
+	// index with the lease as its time, so that DueDeadlines returns it
+	// again once the lease has passed, should the winner die before
+	// AnnouncementDone.
+	CloseAtDeadline(ctx context.Context, tenant, id string, at, leaseUntil time.Time) (changed bool, err error)
+	// ClaimAnnouncement takes over an owed announcement whose lease has
+	// run out: if the poll is closed, owes its announcement and the lease
+	// is at or before now, it sets the lease to leaseUntil (and the
+	// poll's time in the deadline index with it) and reports true; of
+	// several racing callers exactly one gets true. Otherwise it changes
+	// nothing and reports false.
+	ClaimAnnouncement(ctx context.Context, tenant, id string, now, leaseUntil time.Time) (bool, error)
+	// AnnouncementDone records that the poll's owed announcement was made:
+	// the poll owes none any more and leaves the deadline index. A poll
+	// that owes none is left as it is; an unknown poll gives ErrNotFound.
+	AnnouncementDone(ctx context.Context, tenant, id string) error
 	// Reopen moves a closed poll back to open with a new deadline (zero:
-	// none). It reports whether this call made the change; a cancelled
-	// poll gives ErrCancelled.
+	// none), clearing any announcement it owed. It reports whether this
+	// call made the change; a cancelled poll gives ErrCancelled.
 	Reopen(ctx context.Context, tenant, id string, closesAt time.Time) (bool, error)
 	// SetDeadline changes an open poll's deadline (zero: none); ErrNotOpen
 	// otherwise.
@@ -51,8 +73,10 @@ type PollStore interface {
 	// SetMessage records (or replaces, per platform and channel) a chat
 	// message showing the poll.
 	SetMessage(ctx context.Context, tenant, id string, ref MessageRef) error
-	// DueDeadlines returns up to limit open polls whose deadline is at or
-	// before the given time, earliest first.
+	// DueDeadlines returns up to limit entries of the deadline index at or
+	// before the given time, earliest first: open polls whose deadline
+	// has come, and closed polls whose owed announcement's lease has run
+	// out (see CloseAtDeadline).
 	DueDeadlines(ctx context.Context, before time.Time, limit int) ([]Key, error)
 }
 

@@ -153,6 +153,9 @@ type appOption struct {
 	clock        func() time.Time
 	facilitators []string
 	ids          func() string
+	// announceLease, when set, is the service's announce lease (serve's
+	// -announce-retry).
+	announceLease time.Duration
 }
 
 // openApp reads the configuration, opens the store and wires the engine.
@@ -195,6 +198,9 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	}
 	if o.ids != nil {
 		opts = append(opts, polls.WithIDs(o.ids))
+	}
+	if o.announceLease > 0 {
+		opts = append(opts, polls.WithAnnounceLease(o.announceLease))
 	}
 	svc := polls.NewService(svcStore, opts...)
 	eng := bot.New(svc, bc, engOpts...)

@@ -20,6 +20,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 	fs.StringVar(&addr, "http-addr", envOr(e, "POLLBOT_HTTP_ADDR", ":8080"), "HTTP listen `address` (env POLLBOT_HTTP_ADDR)")
 	var tick time.Duration
 	fs.DurationVar(&tick, "deadline-interval", 5*time.Second, "how often to close polls whose deadline passed")
+	var retry time.Duration
+	fs.DurationVar(&retry, "announce-retry", polls.DefaultAnnounceLease, "how long a poll closed at its deadline may go unannounced (its process died\nwhile announcing it) before any pollbot announces it; longer than a slow\nannouncement, which is otherwise posted twice")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -32,7 +34,11 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	m := metrics.New(buildVersion(), log)
-	a, err := fs.cfg.openApp(ctx, e, appOption{metrics: m})
+	if retry <= 0 {
+		fmt.Fprintln(fs.Output(), "pollbot serve: -announce-retry must be positive")
+		return errUsage
+	}
+	a, err := fs.cfg.openApp(ctx, e, appOption{metrics: m, announceLease: retry})
 	if err != nil {
 		return err
 	}

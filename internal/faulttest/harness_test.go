@@ -54,6 +54,9 @@ type harness struct {
 
 	// slackAPIURL overrides the sink's Slack Web API URL (a holding proxy).
 	slackAPIURL string
+	// serveArgs are more flags for every `pollbot serve` the scenario
+	// starts (and restarts).
+	serveArgs []string
 
 	mu      sync.Mutex
 	slacks  map[*serveProc]*loadgen.Slack
@@ -113,7 +116,7 @@ func (h *harness) env(redisURL string) []string {
 // serve starts a pollbot on redisURL with a fast deadline scheduler.
 func (h *harness) serve(name, redisURL string) *serveProc {
 	h.t.Helper()
-	p := startServe(h.t, name, h.env(redisURL), "-deadline-interval", "100ms")
+	p := startServe(h.t, name, h.env(redisURL), append([]string{"-deadline-interval", "100ms"}, h.serveArgs...)...)
 	// Made now, on the test's goroutine (they fail the test on an error),
 	// and taken from the cache by the load's goroutines.
 	h.slack(p)

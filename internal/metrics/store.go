@@ -86,6 +86,21 @@ func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Statu
 	return s.Store.ClosePoll(ctx, tenant, id, to, at)
 }
 
+func (s *Store) CloseAtDeadline(ctx context.Context, tenant, id string, at, leaseUntil time.Time) (changed bool, err error) {
+	defer func(t time.Time) { s.done("close_at_deadline", t, err) }(time.Now())
+	return s.Store.CloseAtDeadline(ctx, tenant, id, at, leaseUntil)
+}
+
+func (s *Store) ClaimAnnouncement(ctx context.Context, tenant, id string, now, leaseUntil time.Time) (won bool, err error) {
+	defer func(t time.Time) { s.done("claim_announcement", t, err) }(time.Now())
+	return s.Store.ClaimAnnouncement(ctx, tenant, id, now, leaseUntil)
+}
+
+func (s *Store) AnnouncementDone(ctx context.Context, tenant, id string) (err error) {
+	defer func(t time.Time) { s.done("announcement_done", t, err) }(time.Now())
+	return s.Store.AnnouncementDone(ctx, tenant, id)
+}
+
 func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Time) (changed bool, err error) {
 	defer func(t time.Time) { s.done("reopen", t, err) }(time.Now())
 	return s.Store.Reopen(ctx, tenant, id, closesAt)

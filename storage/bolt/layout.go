@@ -27,6 +27,7 @@ var (
 	bktOps       = []byte("ops")
 	keyPoll      = []byte("poll")
 	keyRules     = []byte("rules")
+	keyAnnounce  = []byte("announce")
 )
 
 // errCorrupt marks data the store wrote but cannot read back.
@@ -231,19 +232,54 @@ func parseDeadlineKey(key []byte) (ms int64, k polls.Key, err error) {
 	return ms, polls.Key{Tenant: rest[:i], ID: rest[i+1:]}, nil
 }
 
-// setDeadlineIndex moves p's entry in the deadline index from old to p's
-// current deadline; only open polls with a deadline are indexed.
-func setDeadlineIndex(tx *bolt.Tx, old time.Time, p *polls.Poll) error {
+// indexTime is a poll's time in the deadline index, zero for no entry: the
+// deadline of an open poll, or the lease of the announcement a closed poll
+// owes.
+func indexTime(p *polls.Poll, lease time.Time) time.Time {
+	switch p.Status {
+	case polls.StatusOpen:
+		return p.ClosesAt
+	case polls.StatusClosed:
+		return lease
+	}
+	return time.Time{}
+}
+
+// setDeadlineIndex moves a poll's entry in the deadline index from old to
+// now (zero: no entry).
+func setDeadlineIndex(tx *bolt.Tx, k polls.Key, old, now time.Time) error {
 	idx := tx.Bucket(bktDeadlines)
 	if !old.IsZero() {
-		if err := idx.Delete(deadlineKey(old, p.Key())); err != nil {
+		if err := idx.Delete(deadlineKey(old, k)); err != nil {
 			return err
 		}
 	}
-	if p.Status == polls.StatusOpen && !p.ClosesAt.IsZero() {
-		return idx.Put(deadlineKey(p.ClosesAt, p.Key()), nil)
+	if !now.IsZero() {
+		return idx.Put(deadlineKey(now, k), nil)
 	}
 	return nil
+}
+
+// getLease returns the lease of the announcement the poll owes (its
+// announce key: unix ms, 8 bytes big-endian); zero if it owes none.
+func getLease(pb *bolt.Bucket) (time.Time, error) {
+	v := pb.Get(keyAnnounce)
+	if v == nil {
+		return time.Time{}, nil
+	}
+	if len(v) != 8 {
+		return time.Time{}, fmt.Errorf("%w: announcement lease %x", errCorrupt, v)
+	}
+	return time.UnixMilli(int64(binary.BigEndian.Uint64(v))).UTC(), nil
+}
+
+// putLease stores the lease of the poll's owed announcement, or deletes it
+// (zero).
+func putLease(pb *bolt.Bucket, lease time.Time) error {
+	if lease.IsZero() {
+		return pb.Delete(keyAnnounce)
+	}
+	return pb.Put(keyAnnounce, binary.BigEndian.AppendUint64(nil, uint64(lease.UnixMilli())))
 }
 
 // addTally adds (sign +1) or removes (sign -1) a ballot's contribution to

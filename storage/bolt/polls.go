@@ -47,7 +47,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *polls.Poll) (err error) {
 		if err := putPoll(pb, &rec); err != nil {
 			return err
 		}
-		return setDeadlineIndex(tx, time.Time{}, &rec)
+		return setDeadlineIndex(tx, rec.Key(), time.Time{}, indexTime(&rec, time.Time{}))
 	})
 }
 
@@ -86,31 +86,42 @@ func (s *Store) Polls(ctx context.Context, tenant string) (out []*polls.Poll, er
 	return out, err
 }
 
-// modify runs change on the poll inside one write transaction and, if it
-// reports a change, stores the poll, moves its deadline index entry and
-// logs the event change returns.
-func (s *Store) modify(ctx context.Context, tenant, id string, change func(p *polls.Poll) (*event, error)) (changed bool, err error) {
+// modify runs change on the poll and on the lease of the announcement it
+// owes (zero: none) inside one write transaction and, if change returns an
+// event, stores both, moves the poll's deadline index entry and logs the
+// event, unless its name is empty (a change of the owed announcement
+// alone, which the log does not record).
+func (s *Store) modify(ctx context.Context, tenant, id string, change func(p *polls.Poll, lease *time.Time) (*event, error)) (changed bool, err error) {
 	err = s.update(ctx, func(tx *bolt.Tx) error {
 		changed = false
 		pb, p, err := loadPoll(tx, tenant, id)
 		if err != nil {
 			return err
 		}
-		old := time.Time{}
-		if p.Status == polls.StatusOpen {
-			old = p.ClosesAt
+		lease, err := getLease(pb)
+		if err != nil {
+			return err
 		}
-		e, err := change(p)
+		old := indexTime(p, lease)
+		e, err := change(p, &lease)
 		if err != nil || e == nil {
 			return err
 		}
-		if err := putPoll(pb, p); err != nil {
+		if e.Event != "" {
+			if err := putPoll(pb, p); err != nil {
+				return err
+			}
+		}
+		if err := putLease(pb, lease); err != nil {
 			return err
 		}
-		if err := setDeadlineIndex(tx, old, p); err != nil {
+		if err := setDeadlineIndex(tx, p.Key(), old, indexTime(p, lease)); err != nil {
 			return err
 		}
 		changed = true
+		if e.Event == "" {
+			return nil
+		}
 		return logEvent(pb, *e)
 	})
 	return changed, err
@@ -119,13 +130,29 @@ func (s *Store) modify(ctx context.Context, tenant, id string, change func(p *po
 // ClosePoll moves an open poll to closed, or an open or closed one to
 // cancelled, and drops it from the deadline index. Closing a cancelled poll
 // gives ErrCancelled; repeating a change that is already made reports false.
+// A change clears any owed announcement.
 func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Status, at time.Time) (changed bool, err error) {
 	defer wrap(&err, "%s poll %s/%s", to, tenant, id)
 	if to != polls.StatusClosed && to != polls.StatusCancelled {
 		return false, fmt.Errorf("cannot close a poll to status %q", to)
 	}
+	return s.closeAs(ctx, tenant, id, to, at, time.Time{})
+}
+
+// CloseAtDeadline closes an open poll as ClosePoll does and, in the same
+// transaction, records its announcement as owed, leased until leaseUntil;
+// the deadline index keeps the poll at the lease.
+func (s *Store) CloseAtDeadline(ctx context.Context, tenant, id string, at, leaseUntil time.Time) (changed bool, err error) {
+	defer wrap(&err, "close poll %s/%s at its deadline", tenant, id)
+	if leaseUntil.IsZero() {
+		return false, errors.New("close at deadline without a lease")
+	}
+	return s.closeAs(ctx, tenant, id, polls.StatusClosed, at, stamp(leaseUntil))
+}
+
+func (s *Store) closeAs(ctx context.Context, tenant, id string, to polls.Status, at, leaseUntil time.Time) (bool, error) {
 	at = stamp(at)
-	return s.modify(ctx, tenant, id, func(p *polls.Poll) (*event, error) {
+	return s.modify(ctx, tenant, id, func(p *polls.Poll, lease *time.Time) (*event, error) {
 		switch {
 		case p.Status == to:
 			return nil, nil
@@ -133,19 +160,52 @@ func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Statu
 			return nil, polls.ErrCancelled
 		}
 		p.Status, p.ClosedAt = to, at
+		*lease = time.Time{}
 		name := "close"
 		if to == polls.StatusCancelled {
 			name = "cancel"
+		} else {
+			*lease = leaseUntil
 		}
 		return &event{Event: name, Status: to, At: at}, nil
 	})
 }
 
-// Reopen moves a closed poll back to open with a new deadline (zero: none).
+// ClaimAnnouncement takes over a closed poll's owed announcement whose
+// lease is at or before now, leasing it until leaseUntil.
+func (s *Store) ClaimAnnouncement(ctx context.Context, tenant, id string, now, leaseUntil time.Time) (won bool, err error) {
+	defer wrap(&err, "claim announcement of %s/%s", tenant, id)
+	if leaseUntil.IsZero() {
+		return false, errors.New("claim an announcement without a lease")
+	}
+	return s.modify(ctx, tenant, id, func(p *polls.Poll, lease *time.Time) (*event, error) {
+		if p.Status != polls.StatusClosed || lease.IsZero() || lease.After(now) {
+			return nil, nil
+		}
+		*lease = stamp(leaseUntil)
+		return &event{}, nil
+	})
+}
+
+// AnnouncementDone clears the poll's owed announcement, if any.
+func (s *Store) AnnouncementDone(ctx context.Context, tenant, id string) (err error) {
+	defer wrap(&err, "announcement of %s/%s done", tenant, id)
+	_, err = s.modify(ctx, tenant, id, func(p *polls.Poll, lease *time.Time) (*event, error) {
+		if lease.IsZero() {
+			return nil, nil
+		}
+		*lease = time.Time{}
+		return &event{}, nil
+	})
+	return err
+}
+
+// Reopen moves a closed poll back to open with a new deadline (zero: none),
+// clearing any owed announcement.
 func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Time) (changed bool, err error) {
 	defer wrap(&err, "reopen poll %s/%s", tenant, id)
 	closesAt = stamp(closesAt)
-	return s.modify(ctx, tenant, id, func(p *polls.Poll) (*event, error) {
+	return s.modify(ctx, tenant, id, func(p *polls.Poll, lease *time.Time) (*event, error) {
 		switch p.Status {
 		case polls.StatusOpen:
 			return nil, nil
@@ -153,6 +213,7 @@ func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Tim
 			return nil, polls.ErrCancelled
 		}
 		p.Status, p.ClosesAt, p.ClosedAt = polls.StatusOpen, closesAt, time.Time{}
+		*lease = time.Time{}
 		return &event{Event: "reopen", Status: p.Status, ClosesAt: closesAt, At: stamp(s.now())}, nil
 	})
 }
@@ -162,7 +223,7 @@ func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Tim
 func (s *Store) SetDeadline(ctx context.Context, tenant, id string, closesAt time.Time) (err error) {
 	defer wrap(&err, "set deadline of %s/%s", tenant, id)
 	closesAt = stamp(closesAt)
-	_, err = s.modify(ctx, tenant, id, func(p *polls.Poll) (*event, error) {
+	_, err = s.modify(ctx, tenant, id, func(p *polls.Poll, _ *time.Time) (*event, error) {
 		if p.Status != polls.StatusOpen {
 			return nil, polls.ErrNotOpen
 		}
@@ -194,7 +255,8 @@ func (s *Store) SetMessage(ctx context.Context, tenant, id string, ref polls.Mes
 }
 
 // DueDeadlines returns up to limit (no limit if limit <= 0) open polls
-// whose deadline is at or before the given time, earliest first.
+// whose deadline, and closed polls whose owed announcement's lease, is at
+// or before the given time, earliest first.
 func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (out []polls.Key, err error) {
 	defer wrap(&err, "due deadlines")
 	end := before.UnixMilli()

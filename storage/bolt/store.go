@@ -8,18 +8,21 @@
 //
 //	tenants/<tenant>/polls/<id>/poll        the poll (JSON polls.Poll)
 //	tenants/<tenant>/polls/<id>/rules       what a vote checks of it (binary; see rules)
+//	tenants/<tenant>/polls/<id>/announce    lease of the announcement it owes, unix ms (8 bytes, big-endian; see CloseAtDeadline)
 //	tenants/<tenant>/polls/<id>/ballots/    voter -> ballot (JSON polls.Ballot)
 //	tenants/<tenant>/polls/<id>/tally/      "<theme>|<group>", "n|<group>" -> decimal count
 //	tenants/<tenant>/polls/<id>/log/        sequence (8 bytes, big-endian) -> event (JSON)
 //	tenants/<tenant>/polls/<id>/ops/        sha256(toggle op)[:16] -> expiry ms (8 bytes, big-endian)
 //	tenants/<tenant>/groups/                user -> membership (JSON)
 //	tenants/<tenant>/held/<holder>/         poll -> held vote and its expiry (JSON)
-//	deadlines/                              closes-at ms (8 bytes, see deadlineKey) + "<tenant>/<id>" -> ""
+//	deadlines/                              closes-at or lease ms (8 bytes, see deadlineKey) + "<tenant>/<id>" -> ""
 //
 // The tally uses the field names of polls.TallyField, the same flat form the
 // Redis store keeps, and is read back with polls.ParseTally. The deadline
-// index holds open polls with a deadline only, so DueDeadlines is a cursor
-// scan from the start that stops at the first later key.
+// index holds open polls with a deadline (at the deadline) and closed polls
+// that owe the announcement of their close (at its lease) only, so
+// DueDeadlines is a cursor scan from the start that stops at the first
+// later key.
 //
 // Writes go through bbolt's Batch: concurrent writers (many voters clicking
 // at once) share one commit and so one fsync, while each operation still

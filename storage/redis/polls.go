@@ -16,6 +16,9 @@ import (
 // scripts read kind, themes, max_choices, status and closes_ms (unix ms,
 // the deadline index's unit, compared with the server clock); Go reads the
 // state back from status, closes_at, closed_at (RFC 3339) and messages.
+// announce_ms, present only while a poll closed at its deadline owes the
+// announcement of its close, is the lease of that announcement (unix ms,
+// see CloseAtDeadline); it is not part of polls.Poll.
 const (
 	fDef        = "def"
 	fKind       = "kind"
@@ -26,6 +29,7 @@ const (
 	fClosesAt   = "closes_at"
 	fClosedAt   = "closed_at"
 	fMessages   = "messages"
+	fAnnounceMS = "announce_ms"
 )
 
 // CreatePoll stores a new poll, then indexes it for its tenant and its
@@ -49,7 +53,7 @@ func (s *Store) CreatePoll(ctx context.Context, p *polls.Poll) (err error) {
 	if err != nil {
 		return err
 	}
-	return s.syncDeadline(ctx, p.Tenant, p.ID, statusOr(p.Status) == polls.StatusOpen, deadlineScore(p.ClosesAt, statusOr(p.Status)))
+	return s.syncDeadline(ctx, p.Tenant, p.ID, &indexEntry{open: statusOr(p.Status) == polls.StatusOpen, score: deadlineScore(p.ClosesAt, statusOr(p.Status))})
 }
 
 func statusOr(st polls.Status) polls.Status {
@@ -199,17 +203,80 @@ func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Statu
 	if to != polls.StatusClosed && to != polls.StatusCancelled {
 		return false, fmt.Errorf("close to status %q: %w", to, polls.ErrInvalidOption)
 	}
+	return s.closeAs(ctx, tenant, id, to, at, -1)
+}
+
+// CloseAtDeadline closes a poll as ClosePoll does and, in the same script,
+// marks its announcement owed (announce_ms) with the lease; the deadline
+// index then keeps the poll at the lease.
+func (s *Store) CloseAtDeadline(ctx context.Context, tenant, id string, at, leaseUntil time.Time) (changed bool, err error) {
+	defer wrap(&err, "close at deadline", tenant, id)
+	return s.closeAs(ctx, tenant, id, polls.StatusClosed, at, leaseUntil.UnixMilli())
+}
+
+// closeAs runs closeScript with a lease (-1: none) and syncs the index: to
+// what the script implies when it made the change, else to what it reads.
+func (s *Store) closeAs(ctx context.Context, tenant, id string, to polls.Status, at time.Time, lease int64) (bool, error) {
 	at = stamp(at)
+	leaseArg := ""
+	if lease >= 0 {
+		leaseArg = itoa(lease)
+	}
 	k := s.keys(tenant, id)
-	n, err := closeScript.Run(ctx, s.rdb, []string{k.poll, k.log}, string(to), formatTime(at), s.logMax).Int()
+	n, err := closeScript.Run(ctx, s.rdb, []string{k.poll, k.log}, string(to), formatTime(at), s.logMax, leaseArg).Int()
 	err = mapErr(err)
 	if err != nil && !isScriptErr(err) {
 		return false, err
 	}
-	if serr := s.syncDeadline(ctx, tenant, id, false, -1); serr != nil && err == nil {
+	want := unknownEntry
+	if n == 1 {
+		want = &indexEntry{open: false, score: lease}
+	}
+	if serr := s.syncDeadline(ctx, tenant, id, want); serr != nil && err == nil {
 		err = serr
 	}
 	return n == 1, err
+}
+
+// ClaimAnnouncement takes over an owed announcement whose lease has run
+// out. The index is synced whatever the outcome, which also repairs an
+// entry a lost sync left behind.
+func (s *Store) ClaimAnnouncement(ctx context.Context, tenant, id string, now, leaseUntil time.Time) (won bool, err error) {
+	defer wrap(&err, "claim announcement", tenant, id)
+	lease := leaseUntil.UnixMilli()
+	n, err := claimScript.Run(ctx, s.rdb, []string{s.keys(tenant, id).poll}, itoa(now.UnixMilli()), itoa(lease)).Int()
+	err = mapErr(err)
+	if err != nil && !isScriptErr(err) {
+		return false, err
+	}
+	want := unknownEntry
+	if n == 1 {
+		want = &indexEntry{open: false, score: lease}
+	}
+	if serr := s.syncDeadline(ctx, tenant, id, want); serr != nil && err == nil {
+		err = serr
+	}
+	return n == 1, err
+}
+
+// AnnouncementDone clears a poll's owed announcement and syncs the index.
+func (s *Store) AnnouncementDone(ctx context.Context, tenant, id string) (err error) {
+	defer wrap(&err, "announcement done", tenant, id)
+	n, err := announcedScript.Run(ctx, s.rdb, []string{s.keys(tenant, id).poll}).Int()
+	err = mapErr(err)
+	if err != nil && !isScriptErr(err) {
+		return err
+	}
+	// Only a closed poll owes an announcement, so one that owed it is now
+	// closed and owes nothing: out of both indexes.
+	want := unknownEntry
+	if n == 1 {
+		want = &indexEntry{open: false, score: -1}
+	}
+	if serr := s.syncDeadline(ctx, tenant, id, want); serr != nil && err == nil {
+		err = serr
+	}
+	return err
 }
 
 // Reopen reopens a closed poll with a new deadline.
@@ -224,7 +291,7 @@ func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Tim
 	if n == 0 {
 		return false, nil
 	}
-	return true, s.syncDeadline(ctx, tenant, id, true, deadlineScore(closesAt, polls.StatusOpen))
+	return true, s.syncDeadline(ctx, tenant, id, &indexEntry{open: true, score: deadlineScore(closesAt, polls.StatusOpen)})
 }
 
 // SetDeadline changes an open poll's deadline.
@@ -235,58 +302,99 @@ func (s *Store) SetDeadline(ctx context.Context, tenant, id string, closesAt tim
 	if err := setDeadlineScript.Run(ctx, s.rdb, []string{k.poll}, closesMS(closesAt), formatTime(closesAt)).Err(); err != nil {
 		return mapErr(err)
 	}
-	return s.syncDeadline(ctx, tenant, id, true, deadlineScore(closesAt, polls.StatusOpen))
+	return s.syncDeadline(ctx, tenant, id, &indexEntry{open: true, score: deadlineScore(closesAt, polls.StatusOpen)})
 }
+
+// indexEntry is what the deadline index and the open-poll index hold of a
+// poll: whether it is open, and its deadline index score (unix ms; -1 for
+// no entry).
+type indexEntry struct {
+	open  bool
+	score int64
+}
+
+// unknownEntry tells syncDeadline that the caller does not know what the
+// poll's entries should be: it reads the poll before it writes anything.
+var unknownEntry *indexEntry
 
 // syncDeadline makes the deadline index and the open-poll index agree with
 // the poll, which is in another slot and so cannot be updated in the same
-// script. It writes the entries the caller's script implies (open or not;
-// deadline score, -1 for none), then re-reads the poll and writes again
-// until what it read is what it last wrote. That converges when callers
-// race: whoever writes last has read the poll after every script that
-// changed it.
-func (s *Store) syncDeadline(ctx context.Context, tenant, id string, open bool, score int64) error {
+// script. It writes the entries the caller's script implies (want), then
+// re-reads the poll and writes again until what it read is what it last
+// wrote. That converges when callers race: whoever writes last has read
+// the poll after every script that changed it. A caller whose script
+// changed nothing passes unknownEntry, and the first write is then of what
+// it read: it never removes, even for a moment, the entry of a poll that
+// still needs one (the entry of an owed announcement is its only record
+// for the scheduler, should this process die now).
+//
+// A poll is in the deadline index iff it is open with a deadline (score:
+// the deadline) or closed owing its announcement (score: the lease,
+// announce_ms).
+func (s *Store) syncDeadline(ctx context.Context, tenant, id string, want *indexEntry) error {
 	member := deadlineMember(tenant, id)
 	k := s.keys(tenant, id)
 	for range 10 {
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			if score < 0 {
-				p.ZRem(ctx, s.deadlinesKey(), member)
-			} else {
-				p.ZAdd(ctx, s.deadlinesKey(), redis.Z{Score: float64(score), Member: member})
-			}
-			if open {
-				p.SAdd(ctx, s.openKey(), member)
-			} else {
-				p.SRem(ctx, s.openKey(), member)
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("deadline index: %w", err)
-		}
-		f, err := s.rdb.HMGet(ctx, k.poll, fStatus, fClosesMS).Result()
-		if err != nil {
-			return fmt.Errorf("deadline index: %w", err)
-		}
-		nowOpen, nowScore := false, int64(-1)
-		if st, _ := f[0].(string); st == string(polls.StatusOpen) {
-			nowOpen = true
-			if ms, _ := f[1].(string); ms != "" {
-				if nowScore, err = strconv.ParseInt(ms, 10, 64); err != nil {
-					return fmt.Errorf("deadline index: poll closes_ms %q: %w", ms, err)
+		if want != nil {
+			_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				if want.score < 0 {
+					p.ZRem(ctx, s.deadlinesKey(), member)
+				} else {
+					p.ZAdd(ctx, s.deadlinesKey(), redis.Z{Score: float64(want.score), Member: member})
 				}
+				if want.open {
+					p.SAdd(ctx, s.openKey(), member)
+				} else {
+					p.SRem(ctx, s.openKey(), member)
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("deadline index: %w", err)
 			}
 		}
-		if nowOpen == open && nowScore == score {
+		f, err := s.rdb.HMGet(ctx, k.poll, fStatus, fClosesMS, fAnnounceMS).Result()
+		if err != nil {
+			return fmt.Errorf("deadline index: %w", err)
+		}
+		got, err := entryOf(f)
+		if err != nil {
+			return fmt.Errorf("deadline index: %w", err)
+		}
+		if want != nil && *want == got {
 			return nil
 		}
-		open, score = nowOpen, nowScore
+		want = &got
 	}
 	// Only a poll changing for ten rounds in a row gets here; the deadline
 	// entry it leaves is repaired by polls.Service.CloseDue, the open-poll
 	// entry by the poll's next change.
 	return nil
+}
+
+// entryOf returns the index entries of a poll from its status, closes_ms
+// and announce_ms fields (nil for a missing field or poll).
+func entryOf(f []any) (indexEntry, error) {
+	ms := func(i int, name string) (int64, error) {
+		v, _ := f[i].(string)
+		if v == "" {
+			return -1, nil
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return -1, fmt.Errorf("poll %s %q: %w", name, v, err)
+		}
+		return n, nil
+	}
+	switch st, _ := f[0].(string); st {
+	case string(polls.StatusOpen):
+		score, err := ms(1, fClosesMS)
+		return indexEntry{open: true, score: score}, err
+	case string(polls.StatusClosed):
+		score, err := ms(2, fAnnounceMS)
+		return indexEntry{score: score}, err
+	}
+	return indexEntry{score: -1}, nil
 }
 
 // OpenPolls counts the open polls of every tenant (polls.OpenCounter), from
@@ -303,8 +411,9 @@ func (s *Store) SetMessage(ctx context.Context, tenant, id string, ref polls.Mes
 	return mapErr(err)
 }
 
-// DueDeadlines returns polls whose deadline is at or before the given time,
-// earliest first; limit <= 0 means no limit.
+// DueDeadlines returns polls whose deadline, or owed announcement's lease,
+// is at or before the given time, earliest first; limit <= 0 means no
+// limit.
 func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (out []polls.Key, err error) {
 	defer wrap(&err, "due deadlines", "*", "*")
 	by := &redis.ZRangeBy{Min: "-inf", Max: itoa(before.UnixMilli())}

@@ -219,9 +219,12 @@ return 1
 
 // closeScript moves a poll to closed (from open) or cancelled (from open or
 // closed); 1 if this call changed it. Closing a cancelled poll is refused.
+// A change clears any owed announcement (announce_ms), except that a close
+// given a lease (the deadline scheduler's, CloseAtDeadline) sets it to the
+// lease in the same step.
 //
 // KEYS: poll, log
-// ARGV: closed|cancelled, time (RFC 3339), log max
+// ARGV: closed|cancelled, time (RFC 3339), log max, lease ms ("" for none)
 var closeScript = redis.NewScript(`
 local f = redis.call('HMGET', KEYS[1], 'status', 'closed_at')
 local st = f[1]
@@ -230,18 +233,48 @@ if st == ARGV[1] then return 0 end
 if ARGV[1] == 'closed' then
   if st ~= 'open' then return redis.error_reply('POLLBOT_CANCELLED poll is cancelled') end
   redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[2])
+  if ARGV[4] and ARGV[4] ~= '' then
+    redis.call('HSET', KEYS[1], 'announce_ms', ARGV[4])
+  else
+    redis.call('HDEL', KEYS[1], 'announce_ms')
+  end
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'event', 'close', 'at', ARGV[2])
   return 1
 end
 redis.call('HSET', KEYS[1], 'status', 'cancelled')
+redis.call('HDEL', KEYS[1], 'announce_ms')
 -- A closed poll keeps the time it stopped taking ballots.
 if not f[2] or f[2] == '' then redis.call('HSET', KEYS[1], 'closed_at', ARGV[2]) end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'event', 'cancel', 'at', ARGV[2])
 return 1
 `)
 
+// claimScript takes over a closed poll's owed announcement whose lease
+// (announce_ms) is at or before the given time; 1 if this call did.
+//
+// KEYS: poll
+// ARGV: now ms, new lease ms
+var claimScript = redis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'status', 'announce_ms')
+if not f[1] then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
+if f[1] ~= 'closed' or not f[2] or f[2] == '' then return 0 end
+if tonumber(f[2]) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'announce_ms', ARGV[2])
+return 1
+`)
+
+// announcedScript clears a poll's owed announcement; 1 if it owed one.
+//
+// KEYS: poll
+var announcedScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('POLLBOT_NOT_FOUND no such poll')
+end
+return redis.call('HDEL', KEYS[1], 'announce_ms')
+`)
+
 // reopenScript moves a closed poll back to open with a new deadline; 1 if
-// this call changed it.
+// this call changed it. A reopened poll owes no announcement.
 //
 // KEYS: poll, log
 // ARGV: closes_ms ("" for none), closes_at (RFC 3339 or ""), log max
@@ -251,6 +284,7 @@ if not st then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
 if st == 'cancelled' then return redis.error_reply('POLLBOT_CANCELLED poll is cancelled') end
 if st == 'open' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'open', 'closed_at', '', 'closes_ms', ARGV[1], 'closes_at', ARGV[2])
+redis.call('HDEL', KEYS[1], 'announce_ms')
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'event', 'reopen', 'closes_at', ARGV[2])
 return 1
 `)

@@ -365,6 +365,84 @@ func testCloseDueRace(t *testing.T, e *env) {
 	}
 }
 
+// testCloseDueLease: a poll CloseDue returned whose announcement is never
+// recorded as done (its replica died announcing it) is returned again, by
+// exactly one of two racing replicas, once the announce lease has passed
+// and not before; after AnnouncementDone no replica returns it again.
+func testCloseDueLease(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	era := time.Date(1989, 1, 1, 0, 0, 0, 0, time.UTC).
+		Add(time.Duration(rand.Int64N(360*24*3600*1000)) * time.Millisecond)
+	clk := &clock{t: era}
+	const lease = 10 * time.Second
+	ids := sequentialIDs("L")
+	a := polls.NewService(s, polls.WithClock(clk.now), polls.WithIDs(ids), polls.WithAnnounceLease(lease))
+	b := polls.NewService(s, polls.WithClock(clk.now), polls.WithIDs(ids), polls.WithAnnounceLease(lease))
+	p, err := a.Open(ctx, polls.OpenRequest{Tenant: tn, Title: "Due", Themes: themes(2), Creator: "U-FAC", ClosesAt: era.Add(time.Minute)})
+	must(t, "Open", err)
+	cancelAtEnd(t, s, p.Key())
+
+	mine := func(won []*polls.Poll) int {
+		n := 0
+		for _, w := range won {
+			if w.Key() == p.Key() {
+				n++
+				if w.Status != polls.StatusClosed {
+					t.Fatalf("CloseDue returned %s %s, want it closed", w.ID, w.Status)
+				}
+			}
+		}
+		return n
+	}
+	closeDue := func(op string, svc *polls.Service) int {
+		t.Helper()
+		won, err := svc.CloseDue(ctx, 100_000)
+		must(t, op, err)
+		return mine(won)
+	}
+	both := func(op string) int {
+		t.Helper()
+		var wonA, wonB []*polls.Poll
+		var errA, errB error
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		wg.Go(func() { <-start; wonA, errA = a.CloseDue(ctx, 100_000) })
+		wg.Go(func() { <-start; wonB, errB = b.CloseDue(ctx, 100_000) })
+		close(start)
+		wg.Wait()
+		must(t, op+" (replica a)", errA)
+		must(t, op+" (replica b)", errB)
+		return mine(wonA) + mine(wonB)
+	}
+
+	clk.set(era.Add(time.Minute))
+	if n := closeDue("CloseDue at the deadline", a); n != 1 {
+		t.Fatalf("CloseDue at the deadline returned the poll %d times, want once", n)
+	}
+	// Replica a "dies" announcing: no AnnouncementDone.
+	clk.set(era.Add(time.Minute + lease - time.Millisecond))
+	if n := both("CloseDue before the lease"); n != 0 {
+		t.Fatalf("CloseDue before the lease returned the poll %d times, want never", n)
+	}
+	clk.set(era.Add(time.Minute + lease))
+	if n := both("CloseDue at the lease"); n != 1 {
+		t.Fatalf("two racing CloseDue at the lease returned the poll %d times, want once", n)
+	}
+	if n := both("CloseDue again at the lease"); n != 0 {
+		t.Fatalf("CloseDue again at the lease returned the poll %d times, want never", n)
+	}
+	must(t, "AnnouncementDone", b.AnnouncementDone(ctx, p.Key()))
+	clk.set(era.Add(time.Hour))
+	if n := both("CloseDue after AnnouncementDone"); n != 0 {
+		t.Fatalf("CloseDue after AnnouncementDone returned the poll %d times, want never", n)
+	}
+	got := mustStatus(t, s, p.Key(), polls.StatusClosed)
+	if d := timeDiff(got.ClosedAt, p.ClosesAt); d != "" {
+		t.Fatalf("ClosedAt %s (its deadline)", d)
+	}
+}
+
 // countingStore counts poll reads, to show the vote path reuses them.
 type countingStore struct {
 	polls.Store

@@ -95,6 +95,13 @@ func Run(t *testing.T, h Harness) {
 			{"Past", testPastDeadline},
 			{"Index", testDeadlineIndex},
 		}},
+		{"Announcements", []subtest{
+			{"CloseAtDeadline", testCloseAtDeadline},
+			{"Claim", testClaimAnnouncement},
+			{"Done", testAnnouncementDone},
+			{"Cleared", testAnnouncementCleared},
+			{"Persistence", testAnnouncementPersistence},
+		}},
 		{"Groups", []subtest{
 			{"Membership", testMembership},
 			{"Held", testHeld},
@@ -107,6 +114,7 @@ func Run(t *testing.T, h Harness) {
 			{"EndToEnd", testServiceEndToEnd},
 			{"Anonymous", testAnonymous},
 			{"CloseDueRace", testCloseDueRace},
+			{"CloseDueLease", testCloseDueLease},
 			{"CacheReplicas", testServiceCacheReplicas},
 			{"Redelivery", testServiceRedelivery},
 		}},
