@@ -125,7 +125,13 @@ func checkThemes(t *testing.T, s string) {
 		}
 		quoted[i] = quote(l)
 	}
-	again, err := ParseThemes(strings.Join(quoted, " "))
+	joined := strings.Join(quoted, " ")
+	if len(joined) > maxTextBytes {
+		// Quoting added bytes past the length limit, which refuses it
+		// before reading: there is nothing to compare.
+		return
+	}
+	again, err := ParseThemes(joined)
 	if err != nil || !reflect.DeepEqual(again, labels) {
 		t.Fatalf("ParseThemes(%q) = %q, but quoted back: %q, %v", s, labels, again, err)
 	}
