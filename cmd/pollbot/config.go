@@ -149,7 +149,9 @@ func (a *app) Close() error { return a.store.Close() }
 
 type appOption struct {
 	// metrics, when set, measures the store and the engine.
-	metrics      *metrics.Metrics
+	metrics *metrics.Metrics
+	// log, when set, is the logger the caller already made from the config.
+	log          *slog.Logger
 	clock        func() time.Time
 	facilitators []string
 	ids          func() string
@@ -160,9 +162,12 @@ type appOption struct {
 
 // openApp reads the configuration, opens the store and wires the engine.
 func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
-	log, err := c.logger(e.err)
-	if err != nil {
-		return nil, err
+	var err error
+	log := o.log
+	if log == nil {
+		if log, err = c.logger(e.err); err != nil {
+			return nil, err
+		}
 	}
 	var bc bot.Config
 	if c.ConfigPath != "" {

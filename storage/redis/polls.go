@@ -224,18 +224,26 @@ func (s *Store) closeAs(ctx context.Context, tenant, id string, to polls.Status,
 	}
 	k := s.keys(tenant, id)
 	n, err := closeScript.Run(ctx, s.rdb, []string{k.poll, k.log}, string(to), formatTime(at), s.logMax, leaseArg).Int()
+	return s.syncClosed(ctx, tenant, id, n == 1, lease, err)
+}
+
+// syncClosed finishes a script that may have closed a poll or taken over
+// its announcement (won), with lease (-1: none): a refusal the script
+// returned still syncs the index, to what the script implies when it won,
+// else to what it reads; a failure to run it does not.
+func (s *Store) syncClosed(ctx context.Context, tenant, id string, won bool, lease int64, err error) (bool, error) {
 	err = mapErr(err)
 	if err != nil && !isScriptErr(err) {
 		return false, err
 	}
 	want := unknownEntry
-	if n == 1 {
+	if won {
 		want = &indexEntry{open: false, score: lease}
 	}
 	if serr := s.syncDeadline(ctx, tenant, id, want); serr != nil && err == nil {
 		err = serr
 	}
-	return n == 1, err
+	return won, err
 }
 
 // ClaimAnnouncement takes over an owed announcement whose lease has run
@@ -245,18 +253,7 @@ func (s *Store) ClaimAnnouncement(ctx context.Context, tenant, id string, now, l
 	defer wrap(&err, "claim announcement", tenant, id)
 	lease := leaseUntil.UnixMilli()
 	n, err := claimScript.Run(ctx, s.rdb, []string{s.keys(tenant, id).poll}, itoa(now.UnixMilli()), itoa(lease)).Int()
-	err = mapErr(err)
-	if err != nil && !isScriptErr(err) {
-		return false, err
-	}
-	want := unknownEntry
-	if n == 1 {
-		want = &indexEntry{open: false, score: lease}
-	}
-	if serr := s.syncDeadline(ctx, tenant, id, want); serr != nil && err == nil {
-		err = serr
-	}
-	return n == 1, err
+	return s.syncClosed(ctx, tenant, id, n == 1, lease, err)
 }
 
 // AnnouncementDone clears a poll's owed announcement and syncs the index.
