@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/pollbot/pollbot/internal/metrics"
@@ -58,27 +57,49 @@ var defaultHTTPLimits = httpLimits{
 	MaxInFlight:    256,
 }
 
-// httpLimitFlags are the flags register adds; each is also read from the
-// environment, as POLLBOT_ and its name in capitals with underscores
-// (-http-read-timeout: POLLBOT_HTTP_READ_TIMEOUT).
-var httpLimitFlags = []string{
-	"http-read-header-timeout", "http-read-timeout", "http-write-timeout", "http-idle-timeout",
-	"http-max-header-bytes", "http-max-in-flight",
+// limitSetting is one of httpLimits as a flag, with the environment
+// variable of the same name it is also read from; d or n points at the
+// value.
+type limitSetting struct {
+	flag, env, usage string
+	d                *time.Duration
+	n                *int
 }
 
-func httpLimitEnv(flagName string) string {
-	return "POLLBOT_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+func (l *httpLimits) settings() []limitSetting {
+	return []limitSetting{
+		{flag: "http-read-header-timeout", env: "POLLBOT_HTTP_READ_HEADER_TIMEOUT", d: &l.ReadHeaderTimeout,
+			usage: "how long a client may take to send a request's headers"},
+		{flag: "http-read-timeout", env: "POLLBOT_HTTP_READ_TIMEOUT", d: &l.ReadTimeout,
+			usage: "how long a client may take to send a whole request, body included"},
+		{flag: "http-write-timeout", env: "POLLBOT_HTTP_WRITE_TIMEOUT", d: &l.WriteTimeout,
+			usage: "how long the answer to a request may take, from the end of its headers"},
+		{flag: "http-idle-timeout", env: "POLLBOT_HTTP_IDLE_TIMEOUT", d: &l.IdleTimeout,
+			usage: "how long a kept-alive connection may wait for its next request"},
+		{flag: "http-max-header-bytes", env: "POLLBOT_HTTP_MAX_HEADER_BYTES", n: &l.MaxHeaderBytes,
+			usage: "most `bytes` of headers a request may send"},
+		{flag: "http-max-in-flight", env: "POLLBOT_HTTP_MAX_IN_FLIGHT", n: &l.MaxInFlight,
+			usage: "most `requests` served at once; more are answered 503 (health checks exempt)"},
+	}
+}
+
+func (s limitSetting) kind() string {
+	if s.d != nil {
+		return "duration (such as 10s)"
+	}
+	return "whole number"
 }
 
 // register adds the limits' flags to fs, with l's values as defaults.
 func (l *httpLimits) register(fs *flagSet) {
-	usage := func(name, what string) string { return what + " (env " + httpLimitEnv(name) + ")" }
-	fs.DurationVar(&l.ReadHeaderTimeout, "http-read-header-timeout", l.ReadHeaderTimeout, usage("http-read-header-timeout", "how long a client may take to send a request's headers"))
-	fs.DurationVar(&l.ReadTimeout, "http-read-timeout", l.ReadTimeout, usage("http-read-timeout", "how long a client may take to send a whole request, body included"))
-	fs.DurationVar(&l.WriteTimeout, "http-write-timeout", l.WriteTimeout, usage("http-write-timeout", "how long the answer to a request may take, from the end of its headers"))
-	fs.DurationVar(&l.IdleTimeout, "http-idle-timeout", l.IdleTimeout, usage("http-idle-timeout", "how long a kept-alive connection may wait for its next request"))
-	fs.IntVar(&l.MaxHeaderBytes, "http-max-header-bytes", l.MaxHeaderBytes, usage("http-max-header-bytes", "most `bytes` of headers a request may send"))
-	fs.IntVar(&l.MaxInFlight, "http-max-in-flight", l.MaxInFlight, usage("http-max-in-flight", "most `requests` served at once; more are answered 503 (health checks exempt)"))
+	for _, s := range l.settings() {
+		usage := s.usage + " (env " + s.env + ")"
+		if s.d != nil {
+			fs.DurationVar(s.d, s.flag, *s.d, usage)
+		} else {
+			fs.IntVar(s.n, s.flag, *s.n, usage)
+		}
+	}
 }
 
 // fromEnv sets the limits not given as flags from the environment (so a
@@ -87,36 +108,20 @@ func (l *httpLimits) register(fs *flagSet) {
 func (l *httpLimits) fromEnv(fs *flagSet, e env) error {
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for _, name := range httpLimitFlags {
-		key := httpLimitEnv(name)
-		if v := e.getenv(key); v != "" && !given[name] {
-			if err := fs.Set(name, v); err != nil {
-				return fmt.Errorf("%s: %q is not a %s", key, v, limitKind(name))
+	for _, s := range l.settings() {
+		if v := e.getenv(s.env); v != "" && !given[s.flag] {
+			if err := fs.Set(s.flag, v); err != nil {
+				return fmt.Errorf("%s: %q is not a %s", s.env, v, s.kind())
 			}
 		}
 	}
-	// A zero would turn a limit off, reopening what it closes.
-	positive := map[string]bool{
-		"http-read-header-timeout": l.ReadHeaderTimeout > 0,
-		"http-read-timeout":        l.ReadTimeout > 0,
-		"http-write-timeout":       l.WriteTimeout > 0,
-		"http-idle-timeout":        l.IdleTimeout > 0,
-		"http-max-header-bytes":    l.MaxHeaderBytes > 0,
-		"http-max-in-flight":       l.MaxInFlight > 0,
-	}
-	for _, name := range httpLimitFlags {
-		if !positive[name] {
-			return fmt.Errorf("-%s (%s): %s is not a positive %s", name, httpLimitEnv(name), fs.Lookup(name).Value, limitKind(name))
+	for _, s := range l.settings() {
+		// A zero would turn a limit off, reopening what it closes.
+		if (s.d != nil && *s.d <= 0) || (s.n != nil && *s.n <= 0) {
+			return fmt.Errorf("-%s (%s): %s is not a positive %s", s.flag, s.env, fs.Lookup(s.flag).Value, s.kind())
 		}
 	}
 	return nil
-}
-
-func limitKind(name string) string {
-	if strings.HasSuffix(name, "-timeout") {
-		return "duration (such as 10s)"
-	}
-	return "whole number"
 }
 
 // newHTTPServer is serve's server for mux: the limits, the in-flight bound
