@@ -129,7 +129,6 @@ func (l *httpLimits) fromEnv(fs *flagSet, e env) error {
 // the bound (see inFlightBound).
 func newHTTPServer(l httpLimits, mux *http.ServeMux, m *metrics.Metrics) *http.Server {
 	var h http.Handler = &inFlightBound{
-		next:   mux,
 		mux:    mux,
 		slots:  make(chan struct{}, l.MaxInFlight),
 		exempt: map[string]bool{"/healthz": true, "/readyz": true},
@@ -160,29 +159,28 @@ func newHTTPServer(l httpLimits, mux *http.ServeMux, m *metrics.Metrics) *http.S
 // fine restarted (dropping the requests it was serving), a readiness probe
 // failing takes every replica under the same flood out of the load
 // balancer at once. They read no body and answer within 2 s, so they
-// cannot hold memory or a connection for long.
+// cannot hold memory or a connection for long; being unbounded, they are
+// for the cluster, and the public proxy passes only the chat platforms'
+// paths.
 type inFlightBound struct {
-	next   http.Handler
+	mux    *http.ServeMux
 	slots  chan struct{}
 	exempt map[string]bool
-	// mux, when set, names the route of a refused request for the metrics
-	// (the mux names it when it serves one).
-	mux *http.ServeMux
 }
 
 func (b *inFlightBound) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if b.exempt[r.URL.Path] {
-		b.next.ServeHTTP(w, r)
+		b.mux.ServeHTTP(w, r)
 		return
 	}
 	select {
 	case b.slots <- struct{}{}:
 		defer func() { <-b.slots }()
-		b.next.ServeHTTP(w, r)
+		b.mux.ServeHTTP(w, r)
 	default:
-		if b.mux != nil {
-			_, r.Pattern = b.mux.Handler(r)
-		}
+		// The metrics count the refusal under the route it was meant for,
+		// which the mux would have named had it served the request.
+		_, r.Pattern = b.mux.Handler(r)
 		w.Header().Set("Retry-After", "1")
 		// The body is not read: closing the connection spares the server
 		// draining it, which a slow sender would make wait.
