@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,44 +16,64 @@ const MaxBody = 1 << 20
 // declared (Content-Length) or found to be larger is answered 413 with a
 // message naming the limit, having read at most limit+1 bytes of it; an
 // unreadable one is answered 400. ok is false when an answer was written.
+//
+// The memory it takes follows the bytes that arrived, never the length a
+// request declares: the body is unsigned until it has been read, and a
+// client that declares the limit and then sends a few bytes, slowly, on
+// hundreds of connections, must not make the server hold the limit for
+// each of them.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte, ok bool) {
 	if r.ContentLength > limit {
 		tooLarge(w, limit)
 		return nil, false
 	}
-	// A body of known length takes one allocation (plus a byte, to see its
-	// end); one of unknown length grows by doubling, but never past
-	// limit+1, so that refusing it allocates about twice the limit.
-	size := int64(4096)
-	if r.ContentLength >= 0 {
-		size = r.ContentLength + 1
+	body, err := readUpTo(r.Body, limit)
+	switch {
+	case errors.Is(err, errTooLarge):
+		tooLarge(w, limit)
+		return nil, false
+	case err != nil:
+		http.Error(w, "unreadable request body", http.StatusBadRequest)
+		return nil, false
 	}
-	buf := make([]byte, 0, min(size, limit+1))
+	return body, true
+}
+
+// firstRead is the buffer a body is first read into: Slack's and Discord's
+// payloads fit in it.
+const firstRead = 4 << 10
+
+var errTooLarge = errors.New("body larger than the limit")
+
+// readUpTo reads r to its end into a buffer that starts at firstRead bytes
+// and doubles as it fills, up to limit+1 bytes (the extra byte tells a body
+// of exactly limit bytes from a larger one), so that reading n bytes takes
+// about 2n bytes of allocations whatever the body claims to be. A body over
+// limit is errTooLarge, having read limit+1 bytes of it.
+func readUpTo(r io.Reader, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(firstRead, limit+1))
 	for {
 		if len(buf) == cap(buf) {
 			if int64(len(buf)) > limit {
-				tooLarge(w, limit)
-				return nil, false
+				return nil, errTooLarge
 			}
 			grown := make([]byte, len(buf), min(2*int64(cap(buf)), limit+1))
 			copy(grown, buf)
 			buf = grown
 		}
-		n, err := r.Body.Read(buf[len(buf):cap(buf)])
+		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			http.Error(w, "unreadable request body", http.StatusBadRequest)
-			return nil, false
+			return nil, err
 		}
 	}
 	if int64(len(buf)) > limit {
-		tooLarge(w, limit)
-		return nil, false
+		return nil, errTooLarge
 	}
-	return buf, true
+	return buf, nil
 }
 
 func tooLarge(w http.ResponseWriter, limit int64) {

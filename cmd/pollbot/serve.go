@@ -22,7 +22,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 	fs.DurationVar(&tick, "deadline-interval", 5*time.Second, "how often to close polls whose deadline passed")
 	var retry time.Duration
 	fs.DurationVar(&retry, "announce-retry", polls.DefaultAnnounceLease, "how long a poll closed at its deadline may go unannounced (its process died\nwhile announcing it) before any pollbot announces it; longer than a slow\nannouncement, which is otherwise posted twice")
+	limits := defaultHTTPLimits
+	limits.register(fs)
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if err := limits.fromEnv(fs, e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -64,7 +69,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return fmt.Errorf("POLLBOT_HTTP_ADDR %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: m.Instrument(mux), ReadHeaderTimeout: 5 * time.Second}
+	srv := newHTTPServer(limits, mux, m)
 	sched := bot.NewScheduler(a.engine, router{adapters: adapters, log: a.log}, tick)
 
 	// The adapters and the scheduler stop only after the HTTP server has
