@@ -102,8 +102,8 @@ func TestBadCommandText(t *testing.T) {
 			}
 		})
 	}
-	if ps, _ := svc.List(ctx, "slack:T1", ""); len(ps) != 0 {
-		t.Errorf("bad input opened %d polls", len(ps))
+	if ps, _ := svc.List(ctx, "slack:T1", polls.PollQuery{}); len(ps.Polls) != 0 {
+		t.Errorf("bad input opened %d polls", len(ps.Polls))
 	}
 
 	// What is not bad input: right-to-left text, marks, joined emoji,

@@ -62,8 +62,14 @@ type (
 		Preset string
 		Opts   OpenOptions
 	}
-	// List: /poll list [open|closed|all]; Status "" means open.
-	List struct{ Status string }
+	// List: /poll list [open|closed|cancelled|all] [--all] [--page N];
+	// Status "" means open. All lists every channel's polls
+	// (facilitators); Page counts from 1 (0 means 1).
+	List struct {
+		Status string
+		All    bool
+		Page   int
+	}
 	// Vote: /poll vote ID THEME... (a theme by 1-based number or label)
 	Vote struct {
 		Poll   string

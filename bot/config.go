@@ -32,6 +32,35 @@ type Config struct {
 	Presets []PresetDef `yaml:"presets"`
 	// Defaults apply to polls opened without the corresponding flag.
 	Defaults Defaults `yaml:"defaults"`
+	// Limits bound what one workspace or person can make pollbot keep.
+	Limits Limits `yaml:"limits"`
+}
+
+// Limits are the caps on opening polls. Zero means the default
+// (polls.DefaultLimits); a negative number means no cap.
+type Limits struct {
+	// OpenPolls is the most polls a workspace (Slack team, Discord
+	// server) may have open at once.
+	OpenPolls int `yaml:"open_polls"`
+	// OpensPerHour is the most polls one person may open in an hour.
+	OpensPerHour int `yaml:"opens_per_hour"`
+}
+
+// PollLimits returns the limits the poll service enforces.
+func (c Config) PollLimits() polls.Limits {
+	pick := func(v, def int) int {
+		switch {
+		case v < 0:
+			return 0
+		case v == 0:
+			return def
+		}
+		return v
+	}
+	return polls.Limits{
+		OpenPolls:    pick(c.Limits.OpenPolls, polls.DefaultLimits.OpenPolls),
+		OpensPerHour: pick(c.Limits.OpensPerHour, polls.DefaultLimits.OpensPerHour),
+	}
 }
 
 // RoleMapping maps one platform role to a group.
@@ -155,7 +184,7 @@ func ParseFacilitators(s string) ([]string, error) {
 func (c Config) validate() error {
 	if len(c.Groups) > 0 {
 		if _, err := polls.NewGroups(c.Groups); err != nil {
-			return fmt.Errorf("groups: %w", err)
+			return fmt.Errorf("groups: %s", Describe(err))
 		}
 	}
 	groups := c.groups()
@@ -180,12 +209,12 @@ func (c Config) validate() error {
 		}
 		pl.Normalize()
 		if err := pl.Validate(); err != nil {
-			return fmt.Errorf("preset %s: %w", p.Name, err)
+			return fmt.Errorf("preset %s: %s", p.Name, Describe(err))
 		}
 	}
 	if c.Defaults.Kind != "" {
 		if _, err := polls.ParseKind(string(c.Defaults.Kind)); err != nil {
-			return fmt.Errorf("defaults: %w", err)
+			return fmt.Errorf("defaults: %s", Describe(err))
 		}
 	}
 	if c.Defaults.Closes != "" {

@@ -25,9 +25,14 @@ type Request struct {
 	// Roles are the user's platform roles as principals, e.g.
 	// "discord-role:Moderators", "discord-role:1234", "slack-usergroup:S1".
 	Roles []string
-	// Delivery identifies the platform's delivery of a click (Slack's
-	// action timestamp and id, a Discord interaction id), so that a click
-	// delivered twice, to any replica, toggles a vote once.
+	// DirectMessage is set when the request comes from a direct message
+	// with the bot rather than a channel.
+	DirectMessage bool
+	// Delivery identifies the platform's delivery of the request (a
+	// signed request's signature, an interaction id, a Socket Mode
+	// trigger or action id), so that a request delivered or replayed
+	// twice, to any replica, acts once: the engine records it in the
+	// store (see Engine.Handle).
 	Delivery string
 }
 
@@ -74,6 +79,11 @@ type Response struct {
 	// Err is the error the replies report, for logs and metrics; nil on
 	// success. Users never see Err's text for internal errors.
 	Err error
+	// Duplicate is set when the request's delivery was acted on before
+	// (a platform's redelivery, or a replay of a captured request): the
+	// engine did nothing, and the adapter acknowledges without a word, so
+	// that a replay learns nothing either.
+	Duplicate bool
 }
 
 // ChartFunc renders a report as a PNG.
@@ -90,8 +100,8 @@ type Engine struct {
 	chart  ChartFunc
 	// metrics receives vote outcomes and command latencies.
 	metrics Metrics
-	// recording bounds the background records of FirstDelivery.
-	recording chan struct{}
+	// charts caches rendered charts by tally version.
+	charts chartCache
 }
 
 // EngineOption configures an Engine.
@@ -112,8 +122,7 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 		facil:  map[string]bool{},
 		log:    slog.New(slog.DiscardHandler),
 
-		metrics:   discardMetrics{},
-		recording: make(chan struct{}, 64),
+		metrics: discardMetrics{},
 	}
 	for _, f := range cfg.Facilitators {
 		e.facil[f] = true
@@ -123,9 +132,6 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 	}
 	return e
 }
-
-// Service returns the engine's poll service.
-func (e *Engine) Service() *polls.Service { return e.svc }
 
 // Groups returns the configured stakeholder groups.
 func (e *Engine) Groups() *polls.Groups { return e.groups }
@@ -179,6 +185,9 @@ func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) (resp Res
 		name = cmd.Name()
 	}
 	defer e.timeCommand(req, name)(&resp)
+	if !isVote(cmd) && !e.first(ctx, req) {
+		return Response{Duplicate: true}
+	}
 	switch c := cmd.(type) {
 	case Help:
 		resp = ephemeral(HelpText(c.Topic))
@@ -220,9 +229,12 @@ func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) (resp Res
 // Act runs a click on a control.
 func (e *Engine) Act(ctx context.Context, req Request, a Action) (resp Response) {
 	defer e.timeCommand(req, "click:"+string(a.Kind))(&resp)
+	if a.Kind != ActVote && !e.first(ctx, req) {
+		return Response{Duplicate: true}
+	}
 	switch a.Kind {
 	case ActVote:
-		res, err := e.svc.Toggle(ctx, req.voter(e.RoleGroup(req)), a.Poll, a.Theme)
+		res, err := e.svc.Click(ctx, req.voter(e.RoleGroup(req)), a.Poll, a.Theme)
 		e.countVote(req, res, err)
 		if err != nil {
 			return e.failPoll(req, "vote", a.Poll, err)
@@ -291,7 +303,7 @@ func (e *Engine) SetMessage(ctx context.Context, k polls.Key, ref polls.MessageR
 // ClosedAnnouncement is the public message for a poll the deadline
 // scheduler closed.
 func (e *Engine) ClosedAnnouncement(ctx context.Context, p *polls.Poll) Response {
-	t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
+	t, err := e.svc.TallyOf(ctx, p)
 	if err != nil {
 		return e.fail(Request{Tenant: p.Tenant}, "announce", err)
 	}
@@ -333,7 +345,7 @@ func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 			text += "\nUsage: " + ue.Usage
 		}
 	case errors.As(err, &de):
-		text = sentence(de.Error())
+		text = sentence(domainText(de, e.groups))
 	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNoPreset), errors.Is(err, ErrBadAction):
 		text = sentence(err.Error())
 	case errors.Is(err, polls.ErrNoBallot):
@@ -366,6 +378,7 @@ var usageErrs = []error{
 	polls.ErrEmptyTheme, polls.ErrThemeTooLong, polls.ErrDuplicateTheme, polls.ErrUnknownKind,
 	polls.ErrRankedTooFew, polls.ErrInvalidOption, polls.ErrUnknownTheme, polls.ErrNoChoices,
 	polls.ErrTooManyChoices, polls.ErrRepeatedChoice, polls.ErrUnknownGroup, polls.ErrInvalidDeadline,
+	polls.ErrVotingNotByClick,
 }
 
 func (e *Engine) annotate(resp *Response, name string) {
@@ -448,48 +461,6 @@ func (e *Engine) preset(ctx context.Context, req Request, c Preset) Response {
 	return e.open(ctx, req, title, def.Themes, opts)
 }
 
-func (e *Engine) list(ctx context.Context, req Request, c List) Response {
-	status := polls.StatusOpen
-	switch c.Status {
-	case "closed":
-		status = polls.StatusClosed
-	case "all":
-		status = ""
-	}
-	ps, err := e.svc.List(ctx, req.Tenant, status)
-	if err != nil {
-		return e.fail(req, "list", err)
-	}
-	const max = 20
-	v := &ListView{Title: "Polls"}
-	if status != "" {
-		v.Title = strings.ToUpper(string(status[:1])) + string(status[1:]) + " polls"
-	}
-	now := e.svc.Now()
-	for i, p := range ps {
-		if i == max {
-			v.Lines = append(v.Lines, fmt.Sprintf("… and %d more; /poll list all shows every status.", len(ps)-max))
-			break
-		}
-		t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
-		if err != nil {
-			return e.fail(req, "list", err)
-		}
-		line := fmt.Sprintf("%s · %s · %s · %s", p.ID, p.Title, p.Status, plural(t.Total(), "ballot"))
-		if p.Status == polls.StatusOpen && !p.ClosesAt.IsZero() {
-			line += " · closes " + when(p.ClosesAt, now)
-		}
-		v.Lines = append(v.Lines, line)
-	}
-	if len(ps) == 0 {
-		v.Empty = "No polls here yet. Open one with /poll open \"Title\" \"Theme one\" \"Theme two\"."
-		if status != "" {
-			v.Empty = fmt.Sprintf("No %s polls. /poll list all shows every poll.", status)
-		}
-	}
-	return Response{Replies: []Reply{{Visibility: Ephemeral, List: v}}}
-}
-
 func (e *Engine) vote(ctx context.Context, req Request, c Vote) Response {
 	res, err := e.castText(ctx, req, c)
 	e.countVote(req, res, err)
@@ -501,7 +472,7 @@ func (e *Engine) vote(ctx context.Context, req Request, c Vote) Response {
 
 // castText casts a typed vote: themes by label or number.
 func (e *Engine) castText(ctx context.Context, req Request, c Vote) (polls.CastResult, error) {
-	p, err := e.svc.Poll(ctx, req.Tenant, c.Poll)
+	p, err := e.poll(ctx, req, c.Poll)
 	if err != nil {
 		return polls.CastResult{}, err
 	}
@@ -519,6 +490,9 @@ func (e *Engine) castText(ctx context.Context, req Request, c Vote) (polls.CastR
 // castResponse confirms a vote to the voter, or asks for their group.
 func (e *Engine) castResponse(res polls.CastResult) Response {
 	p := res.Poll
+	if res.Repeated {
+		return Response{Duplicate: true}
+	}
 	if res.Held {
 		return Response{Replies: []Reply{e.pickerReply(fmt.Sprintf(
 			"Before your vote in poll %s counts, pick your stakeholder group. Your vote is kept and counted as soon as you pick.", p.ID))}}
@@ -563,20 +537,25 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 }
 
 func (e *Engine) unvote(ctx context.Context, req Request, c Unvote) Response {
-	p, err := e.svc.Poll(ctx, req.Tenant, c.Poll)
+	p, err := e.poll(ctx, req, c.Poll)
 	if err != nil {
 		return e.failPoll(req, "unvote", c.Poll, err)
 	}
-	had, err := e.svc.Retract(ctx, req.voter(""), p.ID)
+	r, err := e.svc.Retract(ctx, req.voter(""), p.ID)
 	if err != nil {
 		return e.failPoll(req, "unvote", p.ID, err)
 	}
-	if !had {
-		return ephemeral(fmt.Sprintf("You had no ballot in poll %s.", p.ID))
+	switch {
+	case r.Repeated:
+		return Response{Duplicate: true}
+	case r.Had:
+		resp := ephemeral(fmt.Sprintf("Your ballot in poll %s was removed.", p.ID))
+		resp.Updated = []polls.Key{p.Key()}
+		return resp
+	case r.Held > 0:
+		return ephemeral(fmt.Sprintf("Your vote in poll %s, kept until you picked a stakeholder group, was withdrawn; nothing will be counted.", p.ID))
 	}
-	resp := ephemeral(fmt.Sprintf("Your ballot in poll %s was removed.", p.ID))
-	resp.Updated = []polls.Key{p.Key()}
-	return resp
+	return ephemeral(fmt.Sprintf("You had no ballot in poll %s.", p.ID))
 }
 
 var sourceText = map[polls.GroupSource]string{
@@ -664,21 +643,35 @@ func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
 	}
 	e.countHeld(req, outcomes)
 	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", user, e.groups.Info(g).Label), nil)
-	if len(outcomes) > 0 {
-		for _, o := range outcomes {
-			if o.Err != nil {
-				resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s could not be counted: %s", o.PollID, sentence(o.Err.Error()))
-				continue
-			}
+	// A facilitator learns what became of the votes held for the user,
+	// but never which anonymous poll one was in: that would tie the user
+	// to a vote the poll promises to keep apart from them.
+	anonCounted, anonFailed := false, false
+	for _, o := range outcomes {
+		switch {
+		case o.Anonymous && o.Err != nil:
+			anonFailed = true
+		case o.Anonymous:
+			anonCounted = true
+			resp.Updated = append(resp.Updated, o.Result.Poll.Key())
+		case o.Err != nil:
+			resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s could not be counted: %s", o.PollID, sentence(e.errText(o.Err)))
+		default:
 			resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s is now counted.", o.PollID)
 			resp.Updated = append(resp.Updated, o.Result.Poll.Key())
 		}
+	}
+	if anonCounted {
+		resp.Replies[0].Text += "\nVotes they cast in anonymous polls while they had no group are now counted."
+	}
+	if anonFailed {
+		resp.Replies[0].Text += "\nA vote they cast in an anonymous poll while they had no group could not be counted; they can vote again."
 	}
 	return resp
 }
 
 func (e *Engine) managed(ctx context.Context, req Request, id, verb string) (*polls.Poll, *Response) {
-	p, err := e.svc.Poll(ctx, req.Tenant, id)
+	p, err := e.poll(ctx, req, id)
 	if err != nil {
 		r := e.failPoll(req, verb, id, err)
 		return nil, &r
@@ -712,7 +705,7 @@ func (e *Engine) finish(ctx context.Context, req Request, id string, to polls.St
 		return ephemeral(fmt.Sprintf("Poll %s is already %s.", p.ID, p.Status))
 	}
 	e.log.Info("poll "+string(to), "tenant", p.Tenant, "poll", p.ID)
-	t, err := e.svc.Store().Tally(ctx, p.Tenant, p.ID)
+	t, err := e.svc.TallyOf(ctx, p)
 	if err != nil {
 		return e.failPoll(req, verb, p.ID, err)
 	}
@@ -763,7 +756,14 @@ func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
 // visibleReport loads a poll's report if the requester may see it; peeking
 // facilitators get it privately.
 func (e *Engine) visibleReport(ctx context.Context, req Request, id, op string) (*polls.Poll, *polls.Report, Visibility, *Response) {
-	p, r, err := e.svc.Report(ctx, req.Tenant, id)
+	p, err := e.poll(ctx, req, id)
+	var r *polls.Report
+	if err == nil {
+		var t polls.Tally
+		if t, err = e.svc.TallyOf(ctx, p); err == nil {
+			r, err = e.svc.ReportOf(ctx, p, t)
+		}
+	}
 	if err != nil {
 		resp := e.failPoll(req, op, id, err)
 		return nil, nil, 0, &resp
@@ -783,6 +783,16 @@ func (e *Engine) report(ctx context.Context, req Request, c Report) Response {
 	if denied != nil {
 		return *denied
 	}
+	if vis == Public {
+		// A public report is a chart and a long message in the channel:
+		// a few a minute per poll is plenty, and more is noise or abuse.
+		ok, err := e.svc.Allow(ctx, p.Tenant, "report:"+p.ID, reportsPerMinute, time.Minute)
+		if err != nil {
+			e.log.Warn("report rate limit unavailable; reporting anyway", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		} else if !ok {
+			return ephemeral(fmt.Sprintf("The report of poll %s was posted %d times in the last minute; scroll up to see it, or ask again in a minute.", p.ID, reportsPerMinute))
+		}
+	}
 	resp := e.ReportResponse(p, r)
 	if vis == Ephemeral {
 		resp.Replies[0].Visibility = Ephemeral
@@ -796,11 +806,15 @@ func (e *Engine) report(ctx context.Context, req Request, c Report) Response {
 func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
 	reply := Reply{Visibility: Public, Report: e.ReportView(p, r)}
 	if e.chart != nil {
-		var buf bytes.Buffer
-		if err := e.chart(&buf, r, e.groups); err != nil {
+		png, err := e.charts.get(p, r, func() ([]byte, error) {
+			var buf bytes.Buffer
+			err := e.chart(&buf, r, e.groups)
+			return buf.Bytes(), err
+		})
+		if err != nil {
 			e.log.Error("chart failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
 		} else {
-			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: "Consensus chart: " + p.Title, MIME: "image/png", Data: buf.Bytes()})
+			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: "Consensus chart: " + p.Title, MIME: "image/png", Data: png})
 		}
 	}
 	return Response{Replies: []Reply{reply}}

@@ -101,7 +101,7 @@ func TestVoteOutcome(t *testing.T) {
 	}{
 		{nil, bot.OutcomeCast},
 		{fmt.Errorf("cast: %w", polls.ErrPastDeadline), "past_deadline"},
-		{&polls.Error{Kind: polls.ErrTooManyChoices, Detail: "at most 2"}, "too_many_choices"},
+		{&polls.Error{Kind: polls.ErrTooManyChoices, Code: polls.CodeMaxChoices}, "too_many_choices"},
 		{context.DeadlineExceeded, "timeout"},
 		{errors.New("dial tcp: connection refused"), "store_error"},
 	} {

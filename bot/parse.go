@@ -116,7 +116,7 @@ func canonicalWords(cmd Command) int {
 	case Preset:
 		return 2 + options(c.Opts)
 	case List:
-		return 1 + optional(c.Status != "" && c.Status != "open")
+		return 1 + optional(c.Status != "" && c.Status != "open") + optional(c.All) + 2*optional(c.Page > 1)
 	case Vote:
 		return 2 + len(c.Themes)
 	case Group:
@@ -334,12 +334,15 @@ func isOption(word string) bool {
 
 func (t token) isOption() bool { return !t.quoted && isOption(t.text) }
 
-// optionSpec is one --option of open and preset.
+// optionSpec is one --option.
 type optionSpec struct {
 	name  string // canonical, as in the grammar: "hide-results"
 	value bool   // takes a value
 	// hint is the "needs ..." part of a missing-value problem.
 	hint string
+	// list marks the options of list; the others are those of open and
+	// preset.
+	list bool
 }
 
 // options are the options in canonical order (String writes them so).
@@ -351,6 +354,8 @@ var options = []optionSpec{
 	{name: "quorum", value: true, hint: "a whole number of ballots"},
 	{name: "threshold", value: true, hint: "a number like 0.6 or 60%"},
 	{name: "max-choices", value: true, hint: "a whole number"},
+	{name: "all", list: true},
+	{name: "page", value: true, hint: "a page number", list: true},
 }
 
 // optionKey folds the spellings of an option name together: --hide-results,
@@ -510,14 +515,17 @@ func parseTokens(toks []token) (Command, error) {
 	if optProblem != "" {
 		return nil, errorFor(c.name, optProblem)
 	}
+	for _, o := range opts {
+		if o.spec.list != (c.name == "list") || !c.options && c.name != "list" {
+			return nil, errorFor(c.name, fmt.Sprintf("--%s does not apply to %s", o.spec.name, c.name))
+		}
+	}
 	var oo OpenOptions
 	if c.options {
 		var problem string
 		if oo, problem = parseOptions(opts); problem != "" {
 			return nil, errorFor(c.name, problem)
 		}
-	} else if len(opts) > 0 {
-		return nil, errorFor(c.name, fmt.Sprintf("--%s does not apply to %s", opts[0].spec.name, c.name))
 	}
 	cmd, problem := c.parse(args[1:])
 	if problem != "" {
@@ -529,6 +537,20 @@ func parseTokens(toks []token) (Command, error) {
 		return cmd, nil
 	case Preset:
 		cmd.Opts = oo
+		return cmd, nil
+	case List:
+		for _, o := range opts {
+			switch o.spec.name {
+			case "all":
+				cmd.All = true
+			case "page":
+				n, ok := parseWhole(o.value)
+				if !o.hasValue || !ok || n < 1 || n > maxPage {
+					return nil, errorFor(c.name, fmt.Sprintf("--page needs a page number from 1 to %d, not %q", maxPage, excerpt(o.value, 20)))
+				}
+				cmd.Page = n
+			}
+		}
 		return cmd, nil
 	}
 	return cmd, nil
@@ -809,6 +831,10 @@ func parsePreset(args []token) (Command, string) {
 	return Preset{Preset: args[0].text}, ""
 }
 
+// maxPage bounds --page: a list of more pages than this is not read page
+// by page.
+const maxPage = 10000
+
 func parseList(args []token) (Command, string) {
 	switch len(args) {
 	case 0:
@@ -816,12 +842,14 @@ func parseList(args []token) (Command, string) {
 	case 1:
 		s := strings.ToLower(args[0].text)
 		switch s {
-		case "open", "closed", "all":
+		case "open", "closed", "cancelled", "all":
 			return List{Status: s}, ""
+		case "canceled":
+			return List{Status: "cancelled"}, ""
 		}
-		return nil, fmt.Sprintf("list shows open, closed or all polls, not %q", excerpt(args[0].text, 40))
+		return nil, fmt.Sprintf("list shows open, closed, cancelled or all polls, not %q", excerpt(args[0].text, 40))
 	}
-	return nil, extra("list", args[1], "takes one of open, closed or all")
+	return nil, extra("list", args[1], "takes one of open, closed, cancelled or all")
 }
 
 // pollID validates and normalizes a poll id as typed: "k7qx", "#K7QX" and
@@ -1299,10 +1327,17 @@ func (c Open) String() string {
 func (c Preset) String() string { return "preset " + quoteIfNeeded(c.Preset) + c.Opts.String() }
 
 func (c List) String() string {
-	if c.Status == "" || c.Status == "open" {
-		return "list"
+	s := "list"
+	if c.Status != "" && c.Status != "open" {
+		s += " " + quoteIfNeeded(c.Status)
 	}
-	return "list " + quoteIfNeeded(c.Status)
+	if c.All {
+		s += " --all"
+	}
+	if c.Page > 1 {
+		s += " --page " + strconv.Itoa(c.Page)
+	}
+	return s
 }
 
 func (c Vote) String() string {

@@ -118,7 +118,7 @@ func TestSchedulerTwoReplicasOneRedis(t *testing.T) {
 		if n := ann.count(k); n != 1 {
 			t.Errorf("%s announced %d times, want once", k, n)
 		}
-		p, err := engines[0].Service().Poll(ctx, k.Tenant, k.ID)
+		p, err := engines[0].Poll(ctx, k)
 		if err != nil || p.Status != polls.StatusClosed || !p.ClosedAt.Equal(p.ClosesAt) {
 			t.Errorf("%s: %+v %v; want closed at its deadline", k, p, err)
 		}
@@ -215,7 +215,8 @@ func TestSchedulerAnnouncesAfterCrash(t *testing.T) {
 		svc := func() *polls.Service {
 			return polls.NewService(newStore(), polls.WithClock(clock.Now), polls.WithAnnounceLease(lease))
 		}
-		crashed := bot.New(svc(), bot.Config{})
+		crashedSvc := svc()
+		crashed := bot.New(crashedSvc, bot.Config{})
 		r := crashed.Handle(ctx, bot.Request{Platform: "slack", Tenant: "slack:T1", User: "U1"},
 			bot.Open{Title: "T", Themes: []string{"A", "B"}, Opts: bot.OpenOptions{Closes: bot.Deadline{In: time.Hour}}})
 		if r.Err != nil {
@@ -223,7 +224,7 @@ func TestSchedulerAnnouncesAfterCrash(t *testing.T) {
 		}
 		k := r.Opened.Key()
 		clock.Advance(time.Hour + time.Second)
-		won, err := crashed.Service().CloseDue(ctx, 100)
+		won, err := crashedSvc.CloseDue(ctx, 100)
 		if err != nil || len(won) != 1 || won[0].Key() != k {
 			t.Fatalf("the crashing replica's CloseDue = %v, %v; want the poll", won, err)
 		}
@@ -250,7 +251,7 @@ func TestSchedulerAnnouncesAfterCrash(t *testing.T) {
 		if n, err := sched.Tick(ctx); n != 0 || err != nil || ann.count(k) != 1 {
 			t.Fatalf("tick after another lease: %d announced (%v), poll announced %d times in all; want once", n, err, ann.count(k))
 		}
-		p, err := other.Service().Poll(ctx, k.Tenant, k.ID)
+		p, err := other.Poll(ctx, k)
 		if err != nil || p.Status != polls.StatusClosed || !p.ClosedAt.Equal(p.ClosesAt) {
 			t.Fatalf("%+v %v; want it closed at its deadline", p, err)
 		}

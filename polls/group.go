@@ -38,15 +38,15 @@ type Groups struct {
 // slug.
 func NewGroups(list []GroupInfo) (*Groups, error) {
 	if len(list) == 0 {
-		return nil, errorf(ErrInvalidOption, "the group list is empty")
+		return nil, fail(ErrInvalidOption, CodeGroupsEmpty, nil)
 	}
 	gs := &Groups{byID: make(map[Group]int, len(list))}
 	for _, g := range list {
 		if !validSlug(string(g.ID)) {
-			return nil, errorf(ErrInvalidOption, "group id %q: use 1 to 40 characters from a-z, 0-9 and '-'", g.ID)
+			return nil, fail(ErrInvalidOption, CodeGroupID, Params{"Group": g.ID})
 		}
 		if _, dup := gs.byID[g.ID]; dup {
-			return nil, errorf(ErrInvalidOption, "group %q is listed twice", g.ID)
+			return nil, fail(ErrInvalidOption, CodeGroupTwice, Params{"Group": g.ID})
 		}
 		if g.Label == "" {
 			g.Label = string(g.ID)
@@ -99,7 +99,7 @@ func (gs *Groups) Known(g Group) bool { _, ok := gs.byID[g]; return ok }
 func (gs *Groups) Lookup(s string) (Group, error) {
 	key := normalizeGroupInput(s)
 	if key == "" {
-		return "", errorf(ErrUnknownGroup, "no group given; choose one of %s", gs.names())
+		return "", fail(ErrUnknownGroup, CodeNoGroupGiven, Params{"Groups": gs.ids()})
 	}
 	var matches []Group
 	for _, g := range gs.list {
@@ -114,7 +114,7 @@ func (gs *Groups) Lookup(s string) (Group, error) {
 	if len(matches) == 1 {
 		return matches[0], nil
 	}
-	return "", errorf(ErrUnknownGroup, "unknown group %s; choose one of %s", brief(s), gs.names())
+	return "", fail(ErrUnknownGroup, CodeUnknownGroup, Params{"Typed": brief(s), "Groups": gs.ids()})
 }
 
 func normalizeGroupInput(s string) string {
@@ -123,12 +123,12 @@ func normalizeGroupInput(s string) string {
 	return s
 }
 
-func (gs *Groups) names() string {
-	ids := make([]string, len(gs.list))
+func (gs *Groups) ids() []Group {
+	ids := make([]Group, len(gs.list))
 	for i, g := range gs.list {
-		ids[i] = string(g.ID)
+		ids[i] = g.ID
 	}
-	return strings.Join(ids, ", ")
+	return ids
 }
 
 // order returns the position of g for sorting: configured groups first in

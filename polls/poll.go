@@ -1,7 +1,6 @@
 package polls
 
 import (
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -20,24 +19,6 @@ const (
 	DefaultQuorum    = 3
 	DefaultThreshold = 0.5
 )
-
-// Kind is how ballots are cast in a poll.
-type Kind string
-
-const (
-	Approval Kind = "approval" // choose every theme you support
-	Single   Kind = "single"   // choose one theme
-	Ranked   Kind = "ranked"   // order themes; counted with Borda points
-)
-
-// ParseKind accepts the kind names of the command grammar.
-func ParseKind(s string) (Kind, error) {
-	switch k := Kind(strings.ToLower(strings.TrimSpace(s))); k {
-	case Approval, Single, Ranked:
-		return k, nil
-	}
-	return "", errorf(ErrUnknownKind, "unknown poll kind %s; use approval, single or ranked", brief(s))
-}
 
 // Status is where a poll is in its life.
 type Status string
@@ -94,6 +75,12 @@ type Poll struct {
 	OpenedAt time.Time    `json:"opened_at"`
 	ClosesAt time.Time    `json:"closes_at,omitzero"` // zero: no deadline
 	ClosedAt time.Time    `json:"closed_at,omitzero"`
+	// KeyFP is the fingerprint of the pseudonym key an anonymous poll was
+	// opened under (see KeyFingerprint): a process with no key or another
+	// key refuses to vote in it or export its ballots, rather than hash
+	// voters under the wrong key. Empty for other polls, and for
+	// anonymous polls opened before pseudonyms were per poll.
+	KeyFP string `json:"key_fp,omitempty"`
 	Options
 }
 
@@ -158,73 +145,83 @@ func cleanLabel(s string) string {
 // Validate checks a normalized poll definition.
 func (p *Poll) Validate() error {
 	if p.Title == "" {
-		return errorf(ErrEmptyTitle, "the poll needs a title")
+		return fail(ErrEmptyTitle, CodeEmptyTitle, nil)
 	}
 	if n := utf8.RuneCountInString(p.Title); n > MaxTitleRunes {
-		return errorf(ErrTitleTooLong, "the title is %d characters; at most %d", n, MaxTitleRunes)
+		return fail(ErrTitleTooLong, CodeTitleTooLong, Params{"Runes": n, "Max": MaxTitleRunes})
 	}
 	if !utf8.ValidString(p.Title) {
-		return errorf(ErrEmptyTitle, "the title is not valid text (UTF-8)")
+		return fail(ErrEmptyTitle, CodeTitleNotUTF8, nil)
 	}
-	if problem := unshowable(p.Title); problem != "" {
-		return errorf(ErrEmptyTitle, "the title %s; remove it", problem)
+	if code, r := unshowable(p.Title, titleCodes); code != "" {
+		return fail(ErrEmptyTitle, code, Params{"Rune": r})
 	}
-	switch p.Kind {
-	case Approval, Single, Ranked:
-	default:
-		return errorf(ErrUnknownKind, "unknown poll kind %q; use approval, single or ranked", p.Kind)
+	if !p.Kind.Known() {
+		return fail(ErrUnknownKind, CodeUnknownKind, Params{"Typed": brief(string(p.Kind)), "Kinds": Kinds()})
 	}
 	switch {
 	case len(p.Themes) == 0:
-		return errorf(ErrNoThemes, "the poll needs at least one theme")
+		return fail(ErrNoThemes, CodeNoThemes, nil)
 	case len(p.Themes) > MaxThemes:
-		return errorf(ErrTooManyThemes, "%d themes given; at most %d", len(p.Themes), MaxThemes)
-	case p.Kind == Ranked && len(p.Themes) < 2:
-		return errorf(ErrRankedTooFew, "a ranked poll needs at least 2 themes")
+		return fail(ErrTooManyThemes, CodeTooManyThemes, Params{"Given": len(p.Themes), "Max": MaxThemes})
+	case len(p.Themes) < p.Kind.MinThemes():
+		return fail(ErrRankedTooFew, CodeTooFewThemes, Params{"Kind": p.Kind, "Min": p.Kind.MinThemes()})
 	}
 	seen := make(map[string]int, len(p.Themes))
 	for i, t := range p.Themes {
 		n := utf8.RuneCountInString(t.Label)
 		switch {
 		case t.Label == "":
-			return errorf(ErrEmptyTheme, "theme %d is empty", i+1)
+			return fail(ErrEmptyTheme, CodeThemeEmpty, Params{"Number": i + 1})
 		case !utf8.ValidString(t.Label):
-			return errorf(ErrEmptyTheme, "theme %d is not valid text (UTF-8)", i+1)
+			return fail(ErrEmptyTheme, CodeThemeNotUTF8, Params{"Number": i + 1})
 		case n > MaxThemeRunes:
-			return errorf(ErrThemeTooLong, "theme %d is %d characters; at most %d", i+1, n, MaxThemeRunes)
+			return fail(ErrThemeTooLong, CodeThemeTooLong, Params{"Number": i + 1, "Runes": n, "Max": MaxThemeRunes})
 		}
-		if problem := unshowable(t.Label); problem != "" {
-			return errorf(ErrEmptyTheme, "theme %d %s; remove it", i+1, problem)
+		if code, r := unshowable(t.Label, themeCodes); code != "" {
+			return fail(ErrEmptyTheme, code, Params{"Number": i + 1, "Rune": r})
 		}
 		key := foldLabel(t.Label)
 		if j, dup := seen[key]; dup {
-			return errorf(ErrDuplicateTheme, "themes %d and %d are both %q", j+1, i+1, t.Label)
+			return fail(ErrDuplicateTheme, CodeDuplicateTheme, Params{"First": j + 1, "Second": i + 1, "Label": Label(t.Label)})
 		}
 		seen[key] = i
 	}
-	if p.Quorum < 1 || p.Quorum > 1_000_000 {
-		return errorf(ErrInvalidOption, "quorum must be a whole number from 1 to 1000000, not %d", p.Quorum)
+	if p.Quorum < 1 || p.Quorum > MaxQuorum {
+		return fail(ErrInvalidOption, CodeQuorumRange, Params{"Given": p.Quorum, "Max": MaxQuorum})
 	}
 	if !(p.Threshold > 0 && p.Threshold <= 1) {
-		return errorf(ErrInvalidOption, "threshold must be more than 0 and at most 1, not %g", p.Threshold)
+		return fail(ErrInvalidOption, CodeThresholdRange, Params{"Given": p.Threshold})
 	}
 	if p.MaxChoices < 0 || p.MaxChoices > len(p.Themes) {
-		return errorf(ErrInvalidOption, "max choices must be from 0 (any) to %d (the number of themes), not %d", len(p.Themes), p.MaxChoices)
+		return fail(ErrInvalidOption, CodeMaxChoicesRange, Params{"Max": len(p.Themes), "Given": p.MaxChoices})
 	}
-	if p.MaxChoices > 0 && p.Kind == Single {
-		return errorf(ErrInvalidOption, "max choices applies to approval and ranked polls, not single-choice ones")
+	if p.MaxChoices > 0 && !p.Kind.AllowsMaxChoices() {
+		return fail(ErrInvalidOption, CodeMaxChoicesKind, Params{"Kind": p.Kind})
 	}
 	if p.Results != ResultsLive && p.Results != ResultsHidden {
-		return errorf(ErrInvalidOption, "results must be live or hidden, not %q", p.Results)
+		return fail(ErrInvalidOption, CodeResultsValue, Params{"Typed": brief(string(p.Results))})
 	}
 	return nil
 }
 
+// MaxQuorum bounds a poll's quorum option.
+const MaxQuorum = 1_000_000
+
 func foldLabel(s string) string { return strings.ToLower(cleanLabel(s)) }
 
-// unshowable says why valid UTF-8 text cannot be a title or label, or ""
-// when it can. Titles and labels are shown in chat, in terminals (pollbot
-// shell, report, list) and in exports, so they may not carry:
+// showCodes are the error codes unshowable reports, for titles or labels.
+type showCodes struct{ control, direction, replacement, marker Code }
+
+var (
+	titleCodes = showCodes{CodeTitleControl, CodeTitleDirection, CodeTitleReplacement, CodeTitleMarker}
+	themeCodes = showCodes{CodeThemeControl, CodeThemeDirection, CodeThemeReplacement, CodeThemeMarker}
+)
+
+// unshowable says why valid UTF-8 text cannot be a title or label (an
+// error code and the rune at fault), or "" when it can. Titles and labels
+// are shown in chat, in terminals (pollbot shell, report, list) and in
+// exports, so they may not carry:
 //   - control characters (NUL, ESC, DEL, ...): invisible in chat, and
 //     escape sequences in a terminal; white space is folded before this;
 //   - explicit text-direction controls (U+202A..U+202E, U+2066..U+2069),
@@ -232,19 +229,24 @@ func foldLabel(s string) string { return strings.ToLower(cleanLabel(s)) }
 //     "Trojan Source" trick) and can reorder the rest of a line;
 //   - U+FFFD, the replacement character that a decoder puts where the
 //     bytes were not valid UTF-8 (JSON payloads arrive so; the text
-//     grammar refuses such bytes outright).
-func unshowable(s string) string {
+//     grammar refuses such bytes outright);
+//   - U+E000 and U+E001, the private-use characters the bot uses to mark
+//     text people wrote inside its own messages, so that adapters can
+//     escape it for their platform: a label must not be able to forge one.
+func unshowable(s string, codes showCodes) (Code, rune) {
 	for _, r := range s {
 		switch {
 		case r == utf8.RuneError:
-			return "contains U+FFFD (�), the mark of text that was not valid UTF-8 on its way here"
+			return codes.replacement, r
 		case unicode.Is(unicode.Cc, r):
-			return fmt.Sprintf("contains a control character (U+%04X), which chat cannot show", r)
+			return codes.control, r
 		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-			return fmt.Sprintf("contains a text-direction control (U+%04X), which can make it display differently from what it says", r)
+			return codes.direction, r
+		case r == '\ue000' || r == '\ue001':
+			return codes.marker, r
 		}
 	}
-	return ""
+	return "", 0
 }
 
 // ThemeIndex finds a theme by its 1-based number ("3") or label (case and
@@ -263,7 +265,7 @@ func (p *Poll) ThemeIndex(s string) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, errorf(ErrUnknownTheme, "poll %s has no theme %s; use a theme number from 1 to %d or its label", p.ID, brief(s), len(p.Themes))
+	return 0, fail(ErrUnknownTheme, CodeThemeLabel, Params{"Poll": p.ID, "Typed": brief(s), "Max": len(p.Themes)})
 }
 
 func parseSmallInt(s string) (int, bool) {

@@ -57,8 +57,8 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want %v", err, tt.want)
 			}
 			var e *Error
-			if !errors.As(err, &e) || e.Detail == "" {
-				t.Errorf("error %v carries no detail", err)
+			if !errors.As(err, &e) || e.Code == "" {
+				t.Errorf("error %v carries no code", err)
 			}
 		})
 	}
@@ -140,12 +140,13 @@ func TestGroupsLookup(t *testing.T) {
 }
 
 func TestPseudonym(t *testing.T) {
-	a := Pseudonym([]byte("k"), "slack:T1", "U1")
-	if a != Pseudonym([]byte("k"), "slack:T1", "U1") {
+	a := Pseudonym([]byte("k"), "slack:T1", "P1", "U1")
+	if a != Pseudonym([]byte("k"), "slack:T1", "P1", "U1") {
 		t.Fatal("not deterministic")
 	}
 	for _, other := range []string{
-		Pseudonym([]byte("k2"), "slack:T1", "U1"), Pseudonym([]byte("k"), "slack:T2", "U1"), Pseudonym([]byte("k"), "slack:T1", "U2"),
+		Pseudonym([]byte("k2"), "slack:T1", "P1", "U1"), Pseudonym([]byte("k"), "slack:T2", "P1", "U1"),
+		Pseudonym([]byte("k"), "slack:T1", "P1", "U2"), Pseudonym([]byte("k"), "slack:T1", "P2", "U1"),
 	} {
 		if other == a {
 			t.Errorf("collision: %s", a)

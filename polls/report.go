@@ -31,9 +31,15 @@ type Report struct {
 	Groups    []GroupTurnout `json:"groups"`
 	// UnderRepresented lists the groups with ballots but fewer than quorum;
 	// Absent the configured groups with no ballot at all.
-	UnderRepresented []Group       `json:"under_represented"`
-	Absent           []Group       `json:"absent"`
-	Themes           []ThemeResult `json:"themes"`
+	UnderRepresented []Group `json:"under_represented"`
+	Absent           []Group `json:"absent"`
+	// Held counts votes still waiting for their voter to pick a group:
+	// never in the tally, never silently dropped.
+	Held int64 `json:"held"`
+	// Version is the version of the tally the report was computed from
+	// (see Tally.Version); zero when it is not known.
+	Version int64         `json:"-"`
+	Themes  []ThemeResult `json:"themes"`
 }
 
 // ReportPoll is the poll as a report shows it.

@@ -2,10 +2,7 @@ package polls
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,9 +17,10 @@ type Service struct {
 	now     func() time.Time
 	newID   func() string
 	groups  *Groups
-	pseudo  []byte
+	keys    keyring
 	holdTTL time.Duration
 	lease   time.Duration
+	limits  Limits
 	open    openPolls
 }
 
@@ -40,8 +38,10 @@ func WithIDs(next func() string) Option { return func(s *Service) { s.newID = ne
 func WithGroups(g *Groups) Option { return func(s *Service) { s.groups = g } }
 
 // WithPseudonymKey sets the secret that pseudonymises voters in anonymous
-// polls. Without it anonymous polls cannot be opened.
-func WithPseudonymKey(key []byte) Option { return func(s *Service) { s.pseudo = key } }
+// polls (at least MinPseudonymKey bytes: check it with
+// CheckPseudonymKey first). Without it anonymous polls can be neither
+// opened nor voted in.
+func WithPseudonymKey(key []byte) Option { return func(s *Service) { s.keys = newKeyring(key) } }
 
 // WithPollCache sets how long the vote path may reuse an open poll it read
 // (default 5s; 0 turns the cache off). The store still checks status and
@@ -66,8 +66,28 @@ func WithAnnounceLease(d time.Duration) Option {
 	}
 }
 
+// WithLimits sets the limits on opening polls (default: none; a
+// deployment passes DefaultLimits or its configuration's).
+func WithLimits(l Limits) Option { return func(s *Service) { s.limits = l } }
+
+// Limits bound what one tenant or person can make pollbot keep. Zero
+// fields mean no limit.
+type Limits struct {
+	// OpenPolls is the most polls a tenant may have open at once.
+	OpenPolls int
+	// OpensPerHour is the most polls one person may open in an hour.
+	OpensPerHour int
+}
+
+// DefaultLimits are generous for any working group and small enough that
+// one member cannot fill a store.
+var DefaultLimits = Limits{OpenPolls: 200, OpensPerHour: 20}
+
 // DefaultAnnounceLease is the default of WithAnnounceLease.
 const DefaultAnnounceLease = 30 * time.Second
+
+// MaxAhead is the furthest ahead a deadline may be.
+const MaxAhead = 366 * 24 * time.Hour
 
 // NewService returns a Service over store.
 func NewService(store Store, opts ...Option) *Service {
@@ -92,8 +112,8 @@ func (s *Service) Groups() *Groups { return s.groups }
 // Now returns the service clock's time.
 func (s *Service) Now() time.Time { return s.now() }
 
-// Store returns the underlying store.
-func (s *Service) Store() Store { return s.store }
+// stamp is the service clock's time as stores keep times.
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // idAlphabet has no 0/O, 1/I/L: ids are read aloud and typed.
 const idAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -142,13 +162,14 @@ type OpenRequest struct {
 	Options
 }
 
-// Open validates and stores a new open poll.
+// Open validates and stores a new open poll, within the tenant's and the
+// creator's limits (ErrLimit).
 func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 	if len(req.Themes) > MaxThemes {
 		// Refused before thousands of labels are copied and normalised.
-		return nil, errorf(ErrTooManyThemes, "%d themes given; at most %d", len(req.Themes), MaxThemes)
+		return nil, fail(ErrTooManyThemes, CodeTooManyThemes, Params{"Given": len(req.Themes), "Max": MaxThemes})
 	}
-	now := s.now().UTC().Truncate(time.Millisecond)
+	now := s.stamp()
 	p := &Poll{
 		Tenant:   req.Tenant,
 		Title:    req.Title,
@@ -157,11 +178,8 @@ func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 		Creator:  req.Creator,
 		Channel:  req.Channel,
 		OpenedAt: now,
-		ClosesAt: req.ClosesAt.UTC().Truncate(time.Millisecond),
+		ClosesAt: stampTime(req.ClosesAt),
 		Options:  req.Options,
-	}
-	if req.ClosesAt.IsZero() {
-		p.ClosesAt = time.Time{}
 	}
 	for _, t := range req.Themes {
 		p.Themes = append(p.Themes, Theme{Label: t})
@@ -170,11 +188,17 @@ func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	if p.Anonymous && len(s.pseudo) == 0 {
-		return nil, errorf(ErrNoPseudonymKey, "anonymous polls need POLLBOT_PSEUDONYM_KEY to be set")
+	if p.Anonymous {
+		if !s.keys.ok() {
+			return nil, fail(ErrNoPseudonymKey, CodeNoPseudonymKey, nil)
+		}
+		p.KeyFP = s.keys.fp
 	}
-	if !p.ClosesAt.IsZero() && !p.ClosesAt.After(now) {
-		return nil, errorf(ErrInvalidDeadline, "the deadline %s is not in the future", p.ClosesAt.Format(time.RFC3339))
+	if err := s.checkDeadline(p.ClosesAt, now); err != nil {
+		return nil, err
+	}
+	if err := s.checkOpenLimits(ctx, p); err != nil {
+		return nil, err
 	}
 	for range 20 {
 		p.ID = s.newID()
@@ -190,311 +214,73 @@ func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 	return nil, fmt.Errorf("open poll: no free poll id after 20 tries: %w", ErrExists)
 }
 
-// Poll returns a poll by id (case-insensitive).
-func (s *Service) Poll(ctx context.Context, tenant, id string) (*Poll, error) {
-	id = NormalizeID(id)
-	if id == "" {
-		return nil, errorf(ErrNotFound, "no poll id given")
-	}
-	if !plausibleID(id) {
-		// Never a store lookup (or an echo) for a pasted paragraph.
-		return nil, errorf(ErrNotFound, "%s is not a poll id (ids look like K7QX)", brief(id))
-	}
-	p, err := s.store.Poll(ctx, tenant, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, errorf(ErrNotFound, "there is no poll %s here", id)
-	}
-	return p, err
-}
-
-// List returns a tenant's polls with the given status ("" for all), newest
-// first.
-func (s *Service) List(ctx context.Context, tenant string, status Status) ([]*Poll, error) {
-	all, err := s.store.Polls(ctx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Poll, 0, len(all))
-	for i := len(all) - 1; i >= 0; i-- {
-		if status == "" || all[i].Status == status {
-			out = append(out, all[i])
-		}
-	}
-	return out, nil
-}
-
-// Voter is who is voting: the tenant, the platform user id, and the group
-// their platform roles map to (empty if none).
-type Voter struct {
-	Tenant    string
-	User      string
-	RoleGroup Group
-	// Delivery, when not empty, identifies the chat delivery that carries
-	// this vote (a click's action id and timestamp, an interaction id). A
-	// toggle delivered twice, to any replica, is then applied once (see
-	// Store.Toggle's op).
-	Delivery string
-}
-
-// CastResult is the outcome of a vote.
-type CastResult struct {
-	Poll     *Poll
-	Ballot   Ballot  // the voter's ballot now; no choices if it was removed
-	Previous *Ballot // the ballot it replaced, if any
-	// Held is true when the voter has no group yet: the vote is kept and
-	// applied when they pick one (SetGroup). Ballot is then empty.
-	Held bool
-}
-
-// Pseudonym returns the voter key of user in anonymous polls:
-// HMAC-SHA256(key, tenant|user), truncated to 96 bits, hex.
-func Pseudonym(key []byte, tenant, user string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(tenant + "|" + user))
-	return "anon-" + hex.EncodeToString(m.Sum(nil)[:12])
-}
-
-func (s *Service) voterKey(p *Poll, user string) string {
-	if p.Anonymous {
-		return Pseudonym(s.pseudo, p.Tenant, user)
-	}
-	return user
-}
-
-// holder is the key held votes are kept under: never a raw user id when a
-// pseudonym key is configured, since a held vote may be for an anonymous
-// poll.
-func (s *Service) holder(tenant, user string) string {
-	if len(s.pseudo) > 0 {
-		return Pseudonym(s.pseudo, tenant, user)
-	}
-	return user
-}
-
-// openPoll returns a poll that is open by the service's clock, for the
-// vote path: from the cache when it can (see openPolls), else from the
-// store.
-func (s *Service) openPoll(ctx context.Context, tenant, id string) (*Poll, error) {
-	k := Key{Tenant: tenant, ID: NormalizeID(id)}
-	now := s.now()
-	if p := s.open.get(k, now); p != nil && s.checkOpen(p) == nil {
-		return p, nil
-	}
-	p, err := s.Poll(ctx, tenant, id)
-	if err != nil {
-		s.open.drop(k)
-		return nil, err
-	}
-	if err := s.checkOpen(p); err != nil {
-		s.open.drop(k)
-		return nil, err
-	}
-	s.open.put(p, now)
-	return p, nil
-}
-
-func (s *Service) checkOpen(p *Poll) error {
+// checkDeadline refuses a deadline that is not in the future or is more
+// than MaxAhead ahead; zero (none) passes.
+func (s *Service) checkDeadline(closes, now time.Time) error {
 	switch {
-	case p.Status == StatusCancelled:
-		return errorf(ErrCancelled, "poll %s was cancelled", p.ID)
-	case p.Status == StatusClosed:
-		return errorf(ErrClosed, "poll %s is closed", p.ID)
-	case p.DeadlinePassed(s.now()):
-		return errorf(ErrPastDeadline, "poll %s closed at %s", p.ID, p.ClosesAt.Format("2006-01-02 15:04 MST"))
+	case closes.IsZero():
+		return nil
+	case !closes.After(now):
+		return fail(ErrInvalidDeadline, CodeDeadlinePast, Params{"Deadline": closes})
+	case closes.After(now.Add(MaxAhead)):
+		return fail(ErrInvalidDeadline, CodeDeadlineTooFar, Params{"Deadline": closes, "Days": int(MaxAhead / (24 * time.Hour))})
 	}
 	return nil
 }
 
-// storeErr adds the poll id to a bare sentinel from the store.
-func storeErr(p *Poll, err error) error {
-	var e *Error
-	if err == nil || errors.As(err, &e) {
-		return err
-	}
-	switch {
-	case errors.Is(err, ErrCancelled):
-		return errorf(ErrCancelled, "poll %s was cancelled", p.ID)
-	case errors.Is(err, ErrClosed):
-		return errorf(ErrClosed, "poll %s is closed", p.ID)
-	case errors.Is(err, ErrPastDeadline):
-		return errorf(ErrPastDeadline, "poll %s is past its deadline", p.ID)
-	case errors.Is(err, ErrTooManyChoices):
-		return errorf(ErrTooManyChoices, "poll %s allows at most %d choices; remove one first", p.ID, p.MaxChoices)
-	case errors.Is(err, ErrNotFound):
-		return errorf(ErrNotFound, "there is no poll %s here", p.ID)
-	}
-	return err
-}
-
-// Resolve returns the voter's group by precedence: facilitator assignment,
-// platform role mapping, self-declaration. ok is false if they have none.
-func (s *Service) Resolve(ctx context.Context, v Voter) (g Group, src GroupSource, ok bool, err error) {
-	m, err := s.store.Membership(ctx, v.Tenant, v.User)
-	if err != nil {
-		return "", "", false, err
-	}
-	switch {
-	case m.Source == SourceAssigned && m.Group != "":
-		return m.Group, SourceAssigned, true, nil
-	case v.RoleGroup != "" && s.groups.Known(v.RoleGroup):
-		return v.RoleGroup, SourceRole, true, nil
-	case m.Group != "":
-		return m.Group, m.Source, true, nil
-	}
-	return "", "", false, nil
-}
-
-// Cast replaces the voter's ballot with choices (0-based theme indexes).
-// A voter without a group gets a held vote (CastResult.Held).
-func (s *Service) Cast(ctx context.Context, v Voter, pollID string, choices []int) (CastResult, error) {
-	p, err := s.openPoll(ctx, v.Tenant, pollID)
-	if err != nil {
-		return CastResult{}, err
-	}
-	choices, err = CheckBallot(p, choices)
-	if err != nil {
-		return CastResult{Poll: p}, err
-	}
-	return s.apply(ctx, p, v, HeldVote{Poll: p.ID, Choices: choices})
-}
-
-// Toggle adds a theme to the voter's approval ballot or removes it. In a
-// single-choice poll it casts that theme. Ranked polls are voted with Cast.
-func (s *Service) Toggle(ctx context.Context, v Voter, pollID string, theme int) (CastResult, error) {
-	p, err := s.openPoll(ctx, v.Tenant, pollID)
-	if err != nil {
-		return CastResult{}, err
-	}
-	if _, err := CheckBallot(p, []int{theme}); err != nil {
-		return CastResult{Poll: p}, err
-	}
-	switch p.Kind {
-	case Single:
-		return s.apply(ctx, p, v, HeldVote{Poll: p.ID, Choices: []int{theme}})
-	case Ranked:
-		return CastResult{Poll: p}, errorf(ErrInvalidOption, "poll %s is ranked: vote with the themes in your order of preference", p.ID)
-	}
-	return s.apply(ctx, p, v, HeldVote{Poll: p.ID, Toggle: true, Theme: theme, Op: s.opKey(p, v)})
-}
-
-// opKey is the store's name for a toggle's delivery. In an anonymous poll
-// it is keyed like the voter, since a delivery id contains the user id.
-func (s *Service) opKey(p *Poll, v Voter) string {
-	if v.Delivery == "" || !p.Anonymous {
-		return v.Delivery
-	}
-	return Pseudonym(s.pseudo, p.Tenant, "op|"+v.Delivery)
-}
-
-func (s *Service) apply(ctx context.Context, p *Poll, v Voter, hv HeldVote) (CastResult, error) {
-	g, _, ok, err := s.Resolve(ctx, v)
-	if err != nil {
-		return CastResult{Poll: p}, err
-	}
-	now := s.now().UTC().Truncate(time.Millisecond)
-	if !ok {
-		hv.At = now
-		if err := s.store.Hold(ctx, v.Tenant, s.holder(v.Tenant, v.User), hv, s.holdTTL); err != nil {
-			return CastResult{Poll: p}, fmt.Errorf("hold vote: %w", err)
-		}
-		return CastResult{Poll: p, Held: true}, nil
-	}
-	b := Ballot{Voter: s.voterKey(p, v.User), Group: g, Choices: hv.Choices, CastAt: now}
-	if hv.Toggle {
-		nb, err := s.store.Toggle(ctx, p.Tenant, p.ID, b, hv.Theme, hv.Op)
+// checkOpenLimits enforces Limits before a poll is stored. The count of
+// open polls is read before the poll is created, so replicas opening
+// polls at the same moment may pass the limit by a few: it bounds what a
+// tenant can make the store keep, it is not an exact quota.
+func (s *Service) checkOpenLimits(ctx context.Context, p *Poll) error {
+	if max := s.limits.OpenPolls; max > 0 {
+		n, err := s.store.CountOpen(ctx, p.Tenant)
 		if err != nil {
-			return CastResult{Poll: p}, storeErr(p, err)
+			return fmt.Errorf("count open polls: %w", err)
 		}
-		return CastResult{Poll: p, Ballot: nb}, nil
-	}
-	prev, err := s.store.Cast(ctx, p.Tenant, p.ID, b)
-	if err != nil {
-		return CastResult{Poll: p}, storeErr(p, err)
-	}
-	return CastResult{Poll: p, Ballot: b, Previous: prev}, nil
-}
-
-// Retract removes the voter's ballot. It reports whether there was one.
-func (s *Service) Retract(ctx context.Context, v Voter, pollID string) (bool, error) {
-	p, err := s.openPoll(ctx, v.Tenant, pollID)
-	if err != nil {
-		return false, err
-	}
-	ok, err := s.store.Retract(ctx, p.Tenant, p.ID, s.voterKey(p, v.User))
-	return ok, storeErr(p, err)
-}
-
-// MyBallot returns the voter's ballot in a poll, or ErrNoBallot.
-func (s *Service) MyBallot(ctx context.Context, v Voter, pollID string) (*Poll, Ballot, error) {
-	p, err := s.Poll(ctx, v.Tenant, pollID)
-	if err != nil {
-		return nil, Ballot{}, err
-	}
-	b, err := s.store.Ballot(ctx, p.Tenant, p.ID, s.voterKey(p, v.User))
-	return p, b, err
-}
-
-// HeldOutcome is what became of a held vote once its voter had a group.
-type HeldOutcome struct {
-	PollID string
-	Result CastResult
-	Err    error
-}
-
-// SetGroup records the voter's self-declared group and applies any votes
-// held for them. A group assigned by a facilitator cannot be overridden
-// (ErrGroupAssigned).
-func (s *Service) SetGroup(ctx context.Context, v Voter, group string) (Group, []HeldOutcome, error) {
-	g, err := s.groups.Lookup(group)
-	if err != nil {
-		return "", nil, err
-	}
-	m, err := s.store.Membership(ctx, v.Tenant, v.User)
-	if err != nil {
-		return "", nil, err
-	}
-	if m.Source == SourceAssigned && m.Group != g {
-		return m.Group, nil, errorf(ErrGroupAssigned, "a facilitator assigned you to %s; ask one to change it", s.groups.Info(m.Group).Label)
-	}
-	if m.Source != SourceAssigned {
-		if err := s.store.SetMembership(ctx, v.Tenant, v.User, Membership{Group: g, Source: SourceDeclared}); err != nil {
-			return "", nil, err
+		if n >= max {
+			return fail(ErrLimit, CodeOpenPollsLimit, Params{"Max": max})
 		}
 	}
-	out, err := s.applyHeld(ctx, v)
-	return g, out, err
-}
-
-// Assign sets a user's group as a facilitator, overriding role mappings and
-// self-declarations, and applies their held votes.
-func (s *Service) Assign(ctx context.Context, tenant, user, group string) (Group, []HeldOutcome, error) {
-	g, err := s.groups.Lookup(group)
-	if err != nil {
-		return "", nil, err
-	}
-	if err := s.store.SetMembership(ctx, tenant, user, Membership{Group: g, Source: SourceAssigned}); err != nil {
-		return "", nil, err
-	}
-	out, err := s.applyHeld(ctx, Voter{Tenant: tenant, User: user})
-	return g, out, err
-}
-
-func (s *Service) applyHeld(ctx context.Context, v Voter) ([]HeldOutcome, error) {
-	held, err := s.store.TakeHeld(ctx, v.Tenant, s.holder(v.Tenant, v.User))
-	if err != nil {
-		return nil, fmt.Errorf("take held votes: %w", err)
-	}
-	var out []HeldOutcome
-	for _, hv := range held {
-		o := HeldOutcome{PollID: hv.Poll}
-		p, err := s.openPoll(ctx, v.Tenant, hv.Poll)
-		if err == nil {
-			o.Result, err = s.apply(ctx, p, v, hv)
+	if max := s.limits.OpensPerHour; max > 0 {
+		ok, err := s.store.Allow(ctx, p.Tenant, "opens:"+s.keys.hash("opener|"+p.Tenant+"|"+p.Creator), max, time.Hour)
+		if err != nil {
+			return fmt.Errorf("count polls opened: %w", err)
 		}
-		o.Err = err
-		out = append(out, o)
+		if !ok {
+			return fail(ErrLimit, CodeOpensPerHour, Params{"Max": max})
+		}
 	}
-	return out, nil
+	return nil
+}
+
+func stampTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+// Poll returns a poll by id (case-insensitive).
+func (s *Service) Poll(ctx context.Context, tenant, id string) (*Poll, error) {
+	id = NormalizeID(id)
+	if id == "" {
+		return nil, fail(ErrNotFound, CodeNoPollID, nil)
+	}
+	if !plausibleID(id) {
+		// Never a store lookup (or an echo) for a pasted paragraph.
+		return nil, fail(ErrNotFound, CodeNotPollID, Params{"Typed": brief(id)})
+	}
+	p, err := s.store.Poll(ctx, tenant, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, fail(ErrNotFound, CodePollNotFound, Params{"Poll": id})
+	}
+	return p, err
+}
+
+// List returns one page of a tenant's polls, newest first.
+func (s *Service) List(ctx context.Context, tenant string, q PollQuery) (PollPage, error) {
+	return s.store.Polls(ctx, tenant, q)
 }
 
 // Close closes an open poll. changed is false if it was already closed.
@@ -514,10 +300,10 @@ func (s *Service) finish(ctx context.Context, tenant, id string, to Status) (boo
 		return false, nil, err
 	}
 	if p.Status == StatusCancelled {
-		return false, p, errorf(ErrCancelled, "poll %s was already cancelled", p.ID)
+		return false, p, fail(ErrCancelled, CodeAlreadyCancelled, Params{"Poll": p.ID})
 	}
 	s.open.drop(p.Key())
-	changed, err := s.store.ClosePoll(ctx, tenant, p.ID, to, s.now().UTC().Truncate(time.Millisecond))
+	changed, err := s.store.ClosePoll(ctx, tenant, p.ID, to, s.stamp())
 	if err != nil {
 		return false, p, storeErr(p, err)
 	}
@@ -533,13 +319,17 @@ func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration
 	}
 	switch p.Status {
 	case StatusCancelled:
-		return false, p, errorf(ErrCancelled, "poll %s was cancelled and cannot be reopened", p.ID)
+		return false, p, fail(ErrCancelled, CodeCancelledNoReopen, Params{"Poll": p.ID})
 	case StatusOpen:
 		return false, p, nil
 	}
 	var closes time.Time
+	now := s.stamp()
 	if d > 0 {
-		closes = s.now().UTC().Add(d).Truncate(time.Millisecond)
+		closes = now.Add(d)
+	}
+	if err := s.checkDeadline(closes, now); err != nil {
+		return false, p, err
 	}
 	s.open.drop(p.Key())
 	changed, err := s.store.Reopen(ctx, tenant, p.ID, closes)
@@ -551,24 +341,27 @@ func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration
 }
 
 // Extend pushes an open poll's deadline back by d (from now if it has none
-// or it has passed).
+// or it has passed), to at most MaxAhead from now.
 func (s *Service) Extend(ctx context.Context, tenant, id string, d time.Duration) (*Poll, error) {
 	if d <= 0 {
-		return nil, errorf(ErrInvalidDeadline, "extend by a positive duration such as 24h")
+		return nil, fail(ErrInvalidDeadline, CodeExtendPositive, nil)
 	}
 	p, err := s.Poll(ctx, tenant, id)
 	if err != nil {
 		return nil, err
 	}
 	if p.Status != StatusOpen {
-		return p, errorf(ErrNotOpen, "poll %s is %s; reopen it instead", p.ID, p.Status)
+		return p, fail(ErrNotOpen, CodeNotOpenExtend, Params{"Poll": p.ID, "Status": p.Status})
 	}
-	now := s.now().UTC()
+	now := s.stamp()
 	base := p.ClosesAt
 	if base.IsZero() || base.Before(now) {
 		base = now
 	}
 	closes := base.Add(d).Truncate(time.Millisecond)
+	if err := s.checkDeadline(closes, now); err != nil {
+		return p, err
+	}
 	s.open.drop(p.Key())
 	if err := s.store.SetDeadline(ctx, tenant, p.ID, closes); err != nil {
 		return p, storeErr(p, err)
@@ -582,7 +375,6 @@ func (s *Service) SetMessage(ctx context.Context, tenant, id string, ref Message
 	return s.store.SetMessage(ctx, tenant, NormalizeID(id), ref)
 }
 
-// Tally returns a poll and its tally.
 // TallyAfterVote is Tally for showing a poll right after a vote the store
 // accepted: the poll comes from the open-poll cache the vote used (its
 // status was checked in the vote's own atomic step), so only the tally is
@@ -598,6 +390,7 @@ func (s *Service) TallyAfterVote(ctx context.Context, tenant, id string) (*Poll,
 	return p, t, err
 }
 
+// Tally returns a poll and its tally.
 func (s *Service) Tally(ctx context.Context, tenant, id string) (*Poll, Tally, error) {
 	p, err := s.Poll(ctx, tenant, id)
 	if err != nil {
@@ -607,23 +400,69 @@ func (s *Service) Tally(ctx context.Context, tenant, id string) (*Poll, Tally, e
 	return p, t, err
 }
 
-// Report computes a poll's consensus report from its tally.
+// TallyOf returns the tally of a poll the caller has already read.
+func (s *Service) TallyOf(ctx context.Context, p *Poll) (Tally, error) {
+	return s.store.Tally(ctx, p.Tenant, p.ID)
+}
+
+// Report computes a poll's consensus report from its tally, with the
+// number of votes still held for a group pick.
 func (s *Service) Report(ctx context.Context, tenant, id string) (*Poll, *Report, error) {
 	p, t, err := s.Tally(ctx, tenant, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	return p, ComputeReport(p, t, s.groups), nil
+	r, err := s.ReportOf(ctx, p, t)
+	return p, r, err
+}
+
+// ReportOf computes the report of a poll and tally the caller has read.
+func (s *Service) ReportOf(ctx context.Context, p *Poll, t Tally) (*Report, error) {
+	r := ComputeReport(p, t, s.groups)
+	held, err := s.store.HeldCount(ctx, p.Tenant, p.ID)
+	if err != nil {
+		return nil, fmt.Errorf("count held votes: %w", err)
+	}
+	r.Held, r.Version = int64(held), t.Version
+	return r, nil
 }
 
 // Ballots streams a poll's ballots to fn. In anonymous polls voters are
-// pseudonyms; stores never hold their user ids.
+// pseudonyms (stores never hold their user ids) and cast times are cut to
+// the hour, so that times cannot tie a ballot to a person's click; such
+// a poll's ballots are only read by a process holding its key (see
+// CheckKey).
 func (s *Service) Ballots(ctx context.Context, tenant, id string, fn func(Ballot) error) (*Poll, error) {
 	p, err := s.Poll(ctx, tenant, id)
 	if err != nil {
 		return nil, err
 	}
-	return p, s.store.Ballots(ctx, tenant, p.ID, fn)
+	if err := s.CheckKey(p); err != nil {
+		return p, err
+	}
+	return p, s.store.Ballots(ctx, tenant, p.ID, func(b Ballot) error {
+		if p.Anonymous {
+			b.CastAt = b.CastAt.UTC().Truncate(time.Hour)
+		}
+		return fn(b)
+	})
+}
+
+// Allow counts one event against a per-tenant limit (see
+// RecordStore.Allow); key names what is limited, e.g. "report:K7QX".
+func (s *Service) Allow(ctx context.Context, tenant, key string, limit int, window time.Duration) (bool, error) {
+	return s.store.Allow(ctx, tenant, key, limit, window)
+}
+
+// FirstDelivery records the delivery of a request that is not a vote (a
+// vote records its own in the vote's atomic step) and reports whether no
+// replica sharing the store applied it before. An empty delivery is
+// always first.
+func (s *Service) FirstDelivery(ctx context.Context, tenant, delivery string) (bool, error) {
+	if delivery == "" {
+		return true, nil
+	}
+	return s.store.RecordDelivery(ctx, tenant, s.keys.delivery(delivery))
 }
 
 // CloseDue closes polls whose deadline has passed by the service clock,
@@ -663,7 +502,7 @@ func (s *Service) CloseDue(ctx context.Context, limit int) ([]*Poll, error) {
 			continue
 		case p.Status == StatusOpen:
 			s.open.drop(k)
-			ok, err = s.store.CloseAtDeadline(ctx, k.Tenant, k.ID, p.ClosesAt, lease)
+			ok, err = s.store.CloseAtDeadline(ctx, k.Tenant, k.ID, now, lease)
 			if err != nil && !errors.Is(err, ErrCancelled) {
 				errs = append(errs, fmt.Errorf("close %s: %w", k, err))
 				continue
@@ -693,4 +532,27 @@ func (s *Service) CloseDue(ctx context.Context, limit int) ([]*Poll, error) {
 // returned was made, so that no replica makes it again.
 func (s *Service) AnnouncementDone(ctx context.Context, k Key) error {
 	return s.store.AnnouncementDone(ctx, k.Tenant, k.ID)
+}
+
+// storeErr adds the poll to a bare sentinel from the store.
+func storeErr(p *Poll, err error) error {
+	var e *Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case errors.Is(err, ErrCancelled):
+		return fail(ErrCancelled, CodePollCancelled, Params{"Poll": p.ID})
+	case errors.Is(err, ErrClosed):
+		return fail(ErrClosed, CodePollClosed, Params{"Poll": p.ID})
+	case errors.Is(err, ErrPastDeadline):
+		return fail(ErrPastDeadline, CodePastDeadline, Params{"Poll": p.ID})
+	case errors.Is(err, ErrTooManyChoices):
+		return fail(ErrTooManyChoices, CodeMaxChoicesToggle, Params{"Poll": p.ID, "Max": p.maxChoices()})
+	case errors.Is(err, ErrNotFound):
+		return fail(ErrNotFound, CodePollNotFound, Params{"Poll": p.ID})
+	case errors.Is(err, ErrNotOpen):
+		return fail(ErrNotOpen, CodeNotOpenExtend, Params{"Poll": p.ID, "Status": StatusClosed})
+	}
+	return err
 }

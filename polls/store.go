@@ -6,10 +6,16 @@ import (
 	"time"
 )
 
-// Store persists polls, ballots and groups. Every method is atomic on its
-// own: a store never needs a read-modify-write of a whole poll by its caller.
-// Implementations: storage/bolt (embedded) and storage/redis; the shared
-// behavioural suite is storage/storetest.
+// Store persists polls, ballots, groups and the records that keep requests
+// applied once. Every method is atomic on its own: a store never needs a
+// read-modify-write of a whole poll by its caller. Implementations:
+// storage/bolt (embedded) and storage/redis; the shared behavioural suite
+// is storage/storetest. docs/ARCHITECTURE.md describes the contract as a
+// whole.
+//
+// A store knows no poll kind. What a ballot adds to the tally is computed
+// here, in the domain (see [Ballot.Points] and [Kind]), and the store only
+// keeps ballots and the tally in step with those numbers.
 //
 // Tenants and poll ids are opaque strings to a store; tenants never contain
 // '}' and ids are short upper-case tokens.
@@ -24,18 +30,25 @@ type Store interface {
 	PollStore
 	BallotStore
 	GroupStore
+	RecordStore
 	io.Closer
 }
 
-// PollStore keeps poll definitions, their status and the deadline index.
+// PollStore keeps poll definitions, their status and the indexes that list
+// them and close them at their deadline.
 type PollStore interface {
-	// CreatePoll stores a new open poll, indexes it for its tenant and, when
-	// it has a deadline, in the deadline index. ErrExists if the id is taken.
+	// CreatePoll stores a new open poll and indexes it for its tenant,
+	// its channel, its status and, when it has a deadline, in the
+	// deadline index. ErrExists if the id is taken.
 	CreatePoll(ctx context.Context, p *Poll) error
 	// Poll returns a poll, or ErrNotFound.
 	Poll(ctx context.Context, tenant, id string) (*Poll, error)
-	// Polls returns a tenant's polls, oldest first.
-	Polls(ctx context.Context, tenant string) ([]*Poll, error)
+	// Polls returns one page of a tenant's polls, newest first, as the
+	// query selects them (see PollQuery). It reads an index: its cost
+	// grows with the page, not with the number of polls.
+	Polls(ctx context.Context, tenant string, q PollQuery) (PollPage, error)
+	// CountOpen returns how many of the tenant's polls are open.
+	CountOpen(ctx context.Context, tenant string) (int, error)
 	// ClosePoll moves a poll to closed (from open) or cancelled (from open or
 	// closed) at the given time, and drops it from the deadline index. It
 	// reports whether this call made the change: of several racing
@@ -43,15 +56,17 @@ type PollStore interface {
 	// poll owed (see CloseAtDeadline): a cancelled poll needs none, and a
 	// poll closed by hand is announced by the request that closed it.
 	ClosePoll(ctx context.Context, tenant, id string, to Status, at time.Time) (bool, error)
-	// CloseAtDeadline is ClosePoll(to closed, at) for the deadline
-	// scheduler: the same checks and the same single winner among racing
-	// callers, and in the same atomic step the winner's close marks the
-	// poll as owing the announcement of its close, leased to the winner
-	// until leaseUntil. A poll owing an announcement stays in the deadline
-	// index with the lease as its time, so that DueDeadlines returns it
-	// again once the lease has passed, should the winner die before
-	// AnnouncementDone.
-	CloseAtDeadline(ctx context.Context, tenant, id string, at, leaseUntil time.Time) (changed bool, err error)
+	// CloseAtDeadline closes an open poll whose deadline is at or before
+	// now, for the deadline scheduler. The deadline is checked in the same
+	// atomic step as the close, so a deadline moved later by an extension
+	// that landed first keeps the poll open (false). Racing callers get
+	// the same single winner as ClosePoll, and the winner's close marks
+	// the poll as owing the announcement of its close, leased to the
+	// winner until leaseUntil. A poll owing an announcement stays in the
+	// deadline index with the lease as its time, so that DueDeadlines
+	// returns it again once the lease has passed, should the winner die
+	// before AnnouncementDone. The poll's close time is its deadline.
+	CloseAtDeadline(ctx context.Context, tenant, id string, now, leaseUntil time.Time) (changed bool, err error)
 	// ClaimAnnouncement takes over an owed announcement whose lease has
 	// run out: if the poll is closed, owes its announcement and the lease
 	// is at or before now, it sets the lease to leaseUntil (and the
@@ -76,34 +91,77 @@ type PollStore interface {
 	// DueDeadlines returns up to limit entries of the deadline index at or
 	// before the given time, earliest first: open polls whose deadline
 	// has come, and closed polls whose owed announcement's lease has run
-	// out (see CloseAtDeadline).
+	// out (see CloseAtDeadline). Entries of polls that no longer exist
+	// are removed from the index, never returned, so they cannot hold up
+	// the polls behind them.
 	DueDeadlines(ctx context.Context, before time.Time, limit int) ([]Key, error)
 }
 
-// BallotStore keeps ballots and the tally in step with them.
+// PollQuery selects a page of a tenant's polls.
+type PollQuery struct {
+	// Channel, when not empty, keeps the polls opened in that channel.
+	Channel string
+	// Status, when not empty, keeps the polls with that status.
+	Status Status
+	// Offset skips the newest Offset polls the query selects.
+	Offset int
+	// Limit is the most polls returned (at most MaxPageSize; 0 means
+	// DefaultPageSize).
+	Limit int
+}
+
+// Page sizes of PollQuery.
+const (
+	DefaultPageSize = 20
+	MaxPageSize     = 100
+)
+
+// PageSize is the number of polls q asks for.
+func (q PollQuery) PageSize() int {
+	switch {
+	case q.Limit <= 0:
+		return DefaultPageSize
+	case q.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return q.Limit
+}
+
+// PollPage is one page of polls.
+type PollPage struct {
+	Polls []*Poll
+	// Total is the number of polls the query selects, on every page.
+	Total int
+}
+
+// BallotStore keeps ballots and the tally in step with them. The three
+// vote operations (Cast, Toggle, Retract) each check, in the same atomic
+// step that changes anything, that the poll is open (ErrClosed,
+// ErrCancelled) and that its deadline has not passed by the store's clock
+// (ErrPastDeadline); each moves the tally from the voter's previous ballot
+// to the new one, adds one to the tally's version, and appends an event
+// with the tally's change to the poll's audit log.
+//
+// delivery, when not empty, names the request that carries the vote (see
+// RecordStore): if the store recorded it for this poll within DeliveryTTL,
+// the operation changes nothing and reports Repeated with the voter's
+// current ballot; otherwise it is recorded in the same atomic step. A
+// refused operation does not record its delivery.
 type BallotStore interface {
-	// Cast stores b as its voter's ballot, replacing any previous one, and
-	// updates the tally, in one atomic step that first checks the poll is
-	// open (ErrClosed, ErrCancelled) and its deadline has not passed by the
-	// store's clock (ErrPastDeadline). It returns the replaced ballot, if
-	// any. Choices must already be valid (see CheckBallot).
-	Cast(ctx context.Context, tenant, id string, b Ballot) (prev *Ballot, err error)
-	// Toggle adds the theme to the voter's approval ballot or removes it,
-	// atomically, with the same checks as Cast plus the poll's max choices
-	// (ErrTooManyChoices). The ballot takes b's group and cast time. A
-	// ballot whose last theme is removed is deleted. Polls of other kinds
-	// give ErrInvalidOption. It returns the resulting ballot (no choices:
-	// deleted).
-	//
-	// op, when not empty, names this toggle (a chat platform's delivery of
-	// one click): a second Toggle of the poll with the same op within
-	// OpTTL changes nothing and returns the voter's current ballot, so a
-	// redelivered click, or a client's retry after a lost reply, is
-	// applied once. The check is part of the same atomic step.
-	Toggle(ctx context.Context, tenant, id string, b Ballot, theme int, op string) (Ballot, error)
-	// Retract deletes the voter's ballot (open polls before their deadline
-	// only) and reports whether there was one.
-	Retract(ctx context.Context, tenant, id, voter string) (bool, error)
+	// Cast stores b as its voter's ballot, replacing any previous one.
+	// b.Points must be parallel to b.Choices; the store does not check
+	// choices against the poll.
+	Cast(ctx context.Context, tenant, id string, b Ballot, delivery string) (VoteResult, error)
+	// Toggle flips one choice in the voter's ballot: it removes f.Choice
+	// if the ballot has it, else adds it with f.Points, keeping choices
+	// in ascending order; a ballot with more than f.Max choices (when
+	// f.Max > 0) is refused with ErrTooManyChoices. The ballot takes b's
+	// voter, group and cast time (a ballot cast in another group moves,
+	// whole, to b's). A ballot whose last choice goes is deleted.
+	Toggle(ctx context.Context, tenant, id string, b Ballot, f Flip, delivery string) (VoteResult, error)
+	// Retract deletes the voter's ballot. Retracting when there is none
+	// changes nothing (and records the delivery).
+	Retract(ctx context.Context, tenant, id, voter string, at time.Time, delivery string) (VoteResult, error)
 	// Ballot returns the voter's ballot, or ErrNoBallot.
 	Ballot(ctx context.Context, tenant, id, voter string) (Ballot, error)
 	// Ballots calls fn for every ballot of the poll, in no set order,
@@ -113,9 +171,30 @@ type BallotStore interface {
 	Tally(ctx context.Context, tenant, id string) (Tally, error)
 }
 
-// OpTTL is how long a store remembers a toggle's op: longer than any
-// platform redelivers a click or a client retries one.
-const OpTTL = 15 * time.Minute
+// Flip is what Toggle changes: one choice and the points it adds.
+type Flip struct {
+	Choice int
+	Points int64
+	// Max is the most choices a ballot may have; 0 means any.
+	Max int
+}
+
+// VoteResult is what a vote operation did.
+type VoteResult struct {
+	// Prev is the voter's ballot before the operation, Ballot after it;
+	// nil where there is none.
+	Prev, Ballot *Ballot
+	// Repeated is true when the operation's delivery was applied before:
+	// nothing changed, and Ballot is the voter's ballot now.
+	Repeated bool
+	// Version is the tally's version after the operation.
+	Version int64
+}
+
+// DeliveryTTL is how long a store remembers a request's delivery: longer
+// than the 5 minutes either platform's signature is accepted for, and
+// than any platform redelivers a request or a client retries one.
+const DeliveryTTL = 15 * time.Minute
 
 // GroupStore keeps tenant-wide stakeholder groups and votes held while a
 // voter picks a group.
@@ -125,12 +204,33 @@ type GroupStore interface {
 	Membership(ctx context.Context, tenant, user string) (Membership, error)
 	// SetMembership stores the user's group.
 	SetMembership(ctx context.Context, tenant, user string, m Membership) error
-	// Hold keeps a vote for the holder key (one per poll; a newer one for
-	// the same poll replaces it) for ttl.
+	// Hold keeps a vote for the holder key for ttl. Votes accumulate, each
+	// with its own expiry; holding again a vote with the same non-empty
+	// Delivery replaces it rather than adding another.
 	Hold(ctx context.Context, tenant, holder string, v HeldVote, ttl time.Duration) error
-	// TakeHeld removes and returns the holder's unexpired held votes. Each
-	// vote expires on its own: a newer hold does not extend an older one.
+	// TakeHeld removes and returns the holder's unexpired held votes,
+	// oldest first.
 	TakeHeld(ctx context.Context, tenant, holder string) ([]HeldVote, error)
+	// DropHeld removes the holder's held votes in one poll and returns how
+	// many unexpired ones there were.
+	DropHeld(ctx context.Context, tenant, holder, poll string) (int, error)
+	// HeldCount returns how many unexpired votes are held in a poll.
+	HeldCount(ctx context.Context, tenant, poll string) (int, error)
+}
+
+// RecordStore keeps short-lived records: the deliveries of requests that
+// are not votes (votes record theirs in their own atomic step, see
+// BallotStore), and the counters of rate limits.
+type RecordStore interface {
+	// RecordDelivery records a request's delivery key in the tenant for
+	// DeliveryTTL and reports whether it was new: of several racing
+	// callers with one key, exactly one gets true.
+	RecordDelivery(ctx context.Context, tenant, key string) (first bool, err error)
+	// Allow counts one event against the limit of key in the tenant: it
+	// reports true while at most limit events were counted in the current
+	// window (windows are fixed, of the given length, starting with the
+	// first event), false beyond.
+	Allow(ctx context.Context, tenant, key string, limit int, window time.Duration) (bool, error)
 }
 
 // Pinger is implemented by stores that can report reachability (/readyz).

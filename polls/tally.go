@@ -12,6 +12,10 @@ import (
 type Tally struct {
 	Ballots map[Group]int64   // n_g
 	Points  map[Group][]int64 // per theme index; len = number of themes
+	// Version counts the changes made to the tally: every vote that
+	// changed a ballot adds one. Two reads of a poll's tally with the
+	// same version have the same counts.
+	Version int64
 }
 
 // NewTally returns an empty tally.
@@ -30,8 +34,14 @@ func (t *Tally) Add(p *Poll, b Ballot, sign int64) {
 		pts = make([]int64, len(p.Themes))
 		t.Points[b.Group] = pts
 	}
-	for _, tp := range Points(p.Kind, len(p.Themes), b.Choices) {
-		pts[tp.Theme] += sign * tp.Points
+	points := b.Points
+	if len(points) != len(b.Choices) {
+		points = Points(p.Kind, len(p.Themes), b.Choices)
+	}
+	for i, c := range b.Choices {
+		if c >= 0 && c < len(pts) {
+			pts[c] += sign * points[i]
+		}
 	}
 	if t.Ballots[b.Group] == 0 {
 		delete(t.Ballots, b.Group)
@@ -55,17 +65,18 @@ func (t Tally) Support(p *Poll, g Group, theme int) float64 {
 	if theme >= len(pts) {
 		return 0
 	}
-	if p.Kind == Ranked {
-		return float64(pts[theme]) / float64(len(p.Themes)-1)
-	}
-	return float64(pts[theme])
+	return float64(pts[theme]) / float64(p.scale())
 }
 
 // Field names of a tally kept as a flat string map (the Redis hash form):
-// "<theme>|<group>" for points and "n|<group>" for ballots, theme 0-based.
+// "<theme>|<group>" for points and "n|<group>" for ballots, theme 0-based,
+// and "v" for the version.
 
 // TallyField returns the flat-map field for a theme's points in a group.
 func TallyField(theme int, g Group) string { return strconv.Itoa(theme) + "|" + string(g) }
+
+// TallyVersionField is the flat-map field of the tally's version.
+const TallyVersionField = "v"
 
 // TallyBallotsField returns the flat-map field for a group's ballot count.
 func TallyBallotsField(g Group) string { return "n|" + string(g) }
@@ -77,6 +88,10 @@ func ParseTally(themes int, fields map[string]string) (Tally, error) {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return Tally{}, fmt.Errorf("tally field %q: %w", k, err)
+		}
+		if k == TallyVersionField {
+			t.Version = n
+			continue
 		}
 		head, g, ok := strings.Cut(k, "|")
 		if !ok {

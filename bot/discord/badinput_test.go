@@ -48,10 +48,11 @@ func (c *endless) Read(p []byte) (int, error) {
 // noPolls fails if the guild has any poll.
 func noPolls(t *testing.T, h *harness) {
 	t.Helper()
-	ps, err := h.engine.Service().List(context.Background(), "discord:"+testGuild, "")
+	page, err := h.svc.List(context.Background(), "discord:"+testGuild, polls.PollQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ps := page.Polls
 	if len(ps) != 0 {
 		t.Errorf("bad input stored %d polls (first: %q)", len(ps), ps[0].Title)
 	}

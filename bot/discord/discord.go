@@ -45,7 +45,8 @@ type Adapter struct {
 	gatewayURL string
 	coalescer  *bot.Coalescer
 	roles      *roleCache
-	seen       *bot.Seen
+	// followUps bounds the follow-up work running at once (see goAfter).
+	followUps chan struct{}
 
 	// follow-ups run after the interaction was answered; Run waits for
 	// them so none is cut off at shutdown.
@@ -102,7 +103,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	a := &Adapter{engine: e, cfg: cfg, log: o.log, now: o.now, gatewayURL: o.gatewayURL, seen: bot.NewSeen(15*time.Minute, 100_000)}
+	a := &Adapter{engine: e, cfg: cfg, log: o.log, now: o.now, gatewayURL: o.gatewayURL, followUps: make(chan struct{}, maxFollowUps)}
 	if cfg.PublicKey != "" {
 		k, err := publicKey(cfg.PublicKey)
 		if err != nil {
@@ -235,7 +236,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.engine.Service().Poll(ctx, k.Tenant, k.ID)
+	p, err := a.engine.Poll(ctx, k)
 	if err != nil {
 		return err
 	}
@@ -258,7 +259,13 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	return nil
 }
 
-// goAfter runs follow-up work after an interaction was answered.
+// maxFollowUps bounds the follow-up work running at once: under a burst
+// of interactions the follow-ups queue (each waits for a slot for at most
+// its own timeout) instead of each holding a connection and memory.
+const maxFollowUps = 64
+
+// goAfter runs follow-up work after an interaction was answered, in the
+// bounded pool.
 func (a *Adapter) goAfter(ctx context.Context, f func(ctx context.Context)) {
 	if f == nil {
 		return
@@ -268,6 +275,13 @@ func (a *Adapter) goAfter(ctx context.Context, f func(ctx context.Context)) {
 		// longer than a minute has failed anyway.
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
+		select {
+		case a.followUps <- struct{}{}:
+		case <-ctx.Done():
+			a.log.Warn("discord follow-up dropped after waiting its whole timeout for a slot")
+			return
+		}
+		defer func() { <-a.followUps }()
 		f(ctx)
 	}
 	a.tasks.Go(run)

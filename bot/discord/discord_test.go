@@ -72,7 +72,7 @@ func mustContain(t testing.TB, what, got string, wants ...string) {
 
 func tally(t testing.TB, h *harness, id string) polls.Tally {
 	t.Helper()
-	_, tl, err := h.engine.Service().Tally(context.Background(), "discord:"+testGuild, id)
+	_, tl, err := h.svc.Tally(context.Background(), "discord:"+testGuild, id)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,7 @@ type harness struct {
 	fake    *fakeDiscord
 	adapter *Adapter
 	engine  *bot.Engine
+	svc     *polls.Service
 	clock   *clock
 	srv     *httptest.Server // HTTP mode: serves /discord/interactions
 	priv    ed25519.PrivateKey
@@ -91,6 +92,9 @@ type harnessOpts struct {
 	store   polls.Store
 	guildID string
 	adapter []Option
+	// priv, when set, is the application's signing key (HTTP mode): two
+	// harnesses with one key are two replicas of one application.
+	priv ed25519.PrivateKey
 }
 
 func boltStore(t testing.TB, c *clock) polls.Store {
@@ -145,11 +149,14 @@ func newHarness(t testing.TB, c *clock, o harnessOpts) *harness {
 		return chart.PNG(w, r, g)
 	}))
 	cfg := Config{BotToken: testToken, AppID: testApp, GuildID: o.guildID, APIURL: fake.APIURL()}
-	h := &harness{fake: fake, engine: eng, clock: c}
+	h := &harness{fake: fake, engine: eng, svc: svc, clock: c}
 	if o.http {
 		pub, priv, err := ed25519.GenerateKey(nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if o.priv != nil {
+			pub, priv = o.priv.Public().(ed25519.PublicKey), o.priv
 		}
 		cfg.PublicKey, h.priv = hex.EncodeToString(pub), priv
 	}

@@ -124,10 +124,6 @@ func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer 
 	if in.Type == discordgo.InteractionPing {
 		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong}}
 	}
-	if !a.seen.First(in.ID, a.now()) {
-		// A redelivery: acknowledge without acting again.
-		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}}
-	}
 	req, ok := a.request(ctx, in)
 	if !ok {
 		if in.Type == discordgo.InteractionApplicationCommandAutocomplete {
@@ -135,8 +131,9 @@ func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer 
 		}
 		return ephemeralAnswer("pollbot runs polls in servers, where every participant has a stakeholder group; it does not work in direct messages. Use /poll in a server channel.")
 	}
-	// The store applies a toggle of one interaction once, whichever
-	// replica a redelivery reaches.
+	// The engine acts on one interaction once, whichever replica a
+	// redelivery or a replay of it reaches: it records the interaction's
+	// id in the store (a vote in the vote's own atomic step).
 	req.Delivery = Platform + ":" + in.ID
 	switch in.Type {
 	case discordgo.InteractionApplicationCommand:
@@ -193,7 +190,7 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 			// A deferred answer's visibility is fixed when it is sent, and
 			// the first follow-up takes it: a report that will be refused
 			// or shown only to a facilitator is deferred privately.
-			if p, err := a.engine.Service().Poll(ctx, req.Tenant, c.Poll); err != nil || !p.ResultsVisible() {
+			if p, err := a.engine.ScopedPoll(ctx, req, c.Poll); err != nil || !p.ResultsVisible() {
 				flags = discordgo.MessageFlagsEphemeral
 			}
 		}
@@ -201,12 +198,19 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 			resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource, Data: &discordgo.InteractionResponseData{Flags: flags}},
 			after: func(ctx context.Context) {
 				resp := a.engine.Handle(ctx, req, cmd)
+				if resp.Duplicate {
+					a.sendFollowUp(ctx, in, message(bot.Reply{Visibility: bot.Ephemeral, Text: duplicateText}))
+					return
+				}
 				a.followUp(ctx, in, resp.Replies)
 				a.touch(resp.Updated)
 			},
 		}
 	}
 	resp := a.engine.Handle(ctx, req, cmd)
+	if resp.Duplicate {
+		return ephemeralAnswer(duplicateText)
+	}
 	a.touch(resp.Updated)
 	replies := resp.Replies
 	if resp.Opened == nil {
@@ -324,20 +328,15 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 			typed, _ = o.Value.(string)
 		}
 	}
-	typed = strings.ToLower(strings.TrimSpace(typed))
-	ps, err := a.engine.Service().List(ctx, req.Tenant, polls.StatusOpen)
+	// The channel's open polls only: a poll of another channel is not
+	// offered to someone who may not see it.
+	ps, err := a.engine.OpenPolls(ctx, req, typed, maxSelectOpts)
 	if err != nil {
 		a.log.Warn("autocomplete: listing polls failed", "tenant", req.Tenant, "err", err)
 		return answer{resp: autocomplete(nil)}
 	}
 	var choices []*discordgo.ApplicationCommandOptionChoice
 	for _, p := range ps {
-		if len(choices) == maxSelectOpts {
-			break
-		}
-		if typed != "" && !strings.Contains(strings.ToLower(p.ID+" "+p.Title), typed) {
-			continue
-		}
 		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(p.ID+" · "+p.Title, 100), Value: p.ID})
 	}
 	return answer{resp: autocomplete(choices)}
@@ -364,6 +363,9 @@ func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordg
 			return a.engineError(ctx, req, in)
 		}
 		resp := a.engine.Act(ctx, req, act)
+		if resp.Duplicate {
+			return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}}
+		}
 		a.touch(resp.Updated)
 		// Replace the picker with the outcome, so it cannot be used twice.
 		m := message(joinReplies(resp.Replies))
@@ -383,7 +385,7 @@ func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordg
 		return a.engineError(ctx, req, in)
 	}
 	if act.Kind == bot.ActRank {
-		p, err := a.engine.Service().Poll(ctx, req.Tenant, act.Poll)
+		p, err := a.engine.Poll(ctx, polls.Key{Tenant: req.Tenant, ID: polls.NormalizeID(act.Poll)})
 		if err != nil || p.Status != polls.StatusOpen {
 			// The engine words why (unknown, closed): let it answer.
 			return a.replyAnswer(in, a.engine.Act(ctx, req, act).Replies)
@@ -431,6 +433,11 @@ func (a *Adapter) onModal(ctx context.Context, req bot.Request, in *discordgo.In
 // group picker; a refused vote (closed poll, ...) gets the reason,
 // privately, and nothing changes.
 func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo.Interaction, resp bot.Response) answer {
+	if resp.Duplicate {
+		// Acted on before (a redelivery, or a replay): acknowledge
+		// without a word, and without showing anyone's ballot.
+		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}}
+	}
 	held := false
 	for _, r := range resp.Replies {
 		held = held || r.Picker != nil
@@ -472,3 +479,7 @@ func joinReplies(rs []bot.Reply) bot.Reply {
 	}
 	return bot.Reply{Visibility: bot.Ephemeral, Text: strings.Join(texts, "\n")}
 }
+
+// duplicateText answers a command that was acted on before: a redelivery
+// of it, or a replay of a captured request.
+const duplicateText = "This request was already handled."

@@ -47,7 +47,6 @@ type Adapter struct {
 
 	coOpts []bot.CoalescerOption
 	co     *bot.Coalescer
-	seen   *bot.Seen
 	groups *userGroups
 
 	taskTimeout time.Duration
@@ -82,12 +81,6 @@ func WithUserGroupTTL(d time.Duration) Option {
 	return func(a *Adapter) { a.groups = newUserGroups(d) }
 }
 
-// WithDedupe sets how long and how many delivery keys are remembered to
-// drop Slack's retries (default 10 minutes, 100 000 keys).
-func WithDedupe(ttl time.Duration, size int) Option {
-	return func(a *Adapter) { a.seen = bot.NewSeen(ttl, size) }
-}
-
 // New returns an adapter. It does no I/O: Run connects Socket Mode, Mount
 // serves HTTP mode.
 func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
@@ -106,7 +99,6 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 		client:      &http.Client{Timeout: 15 * time.Second, Transport: newTransport()},
 		log:         slog.New(slog.DiscardHandler),
 		now:         time.Now,
-		seen:        bot.NewSeen(10*time.Minute, 100_000),
 		groups:      newUserGroups(5 * time.Minute),
 		taskTimeout: 30 * time.Second,
 		taskSlots:   make(chan struct{}, maxDeferred),
@@ -208,7 +200,9 @@ func (a *Adapter) request(ctx context.Context, team, user, channel string) bot.R
 		Tenant:   Platform + ":" + team,
 		User:     user,
 		Channel:  channel,
-		Roles:    a.groups.roles(ctx, a.api, a.now(), team, user, a.log),
+		// Slack's direct-message conversations have ids starting with D.
+		DirectMessage: strings.HasPrefix(channel, "D"),
+		Roles:         a.groups.roles(ctx, a.api, a.now(), team, user, a.log),
 	}
 }
 
@@ -218,7 +212,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	if !strings.HasPrefix(k.Tenant, Platform+":") {
 		return nil
 	}
-	p, err := a.eng.Service().Poll(ctx, k.Tenant, k.ID)
+	p, err := a.eng.Poll(ctx, k)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // nothingStored fails if any poll, ballot or message exists in the tenant.
 func (e *env) nothingStored(t *testing.T) {
 	t.Helper()
-	ps, err := e.svc.List(context.Background(), tenant, "")
+	page, err := e.svc.List(context.Background(), tenant, polls.PollQuery{})
+	ps := page.Polls
 	if err != nil {
 		t.Fatal(err)
 	}

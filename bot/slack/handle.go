@@ -34,11 +34,9 @@ func slow(c bot.Command) bool {
 // acknowledge with (nil for an empty acknowledgement); everything else is
 // delivered after the acknowledgement.
 func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *commandAck {
-	if !a.first(ctx, commandKey(sc)) {
-		return nil
-	}
 	text := commandText(sc.Text)
 	req := a.request(ctx, sc.TeamID, sc.UserID, sc.ChannelID)
+	req.Delivery = delivery(ctx, commandKey(sc))
 	t := target{channel: sc.ChannelID, user: sc.UserID, responseURL: sc.ResponseURL}
 	cmd, err := bot.Parse(text)
 	if err == nil && slow(cmd) {
@@ -50,6 +48,9 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *commandAc
 		resp = a.eng.HandleText(ctx, req, text)
 	} else {
 		resp = a.eng.Handle(ctx, req, cmd)
+	}
+	if resp.Duplicate {
+		return nil
 	}
 	// The first private reply without files rides on the acknowledgement:
 	// the sender sees it at once and it costs no Web API call.
@@ -93,26 +94,23 @@ func (a *Adapter) interaction(ctx context.Context, cb slack.InteractionCallback)
 		// Slack's and must not cost thousands of store writes.
 		acts := cb.ActionCallback.BlockActions
 		acts = acts[:min(len(acts), maxActionElements)]
-		for _, act := range acts {
-			// A repeated click is caught here when it reaches this
-			// process again, and by the store's toggle when it reaches
-			// another replica (bot.Request.Delivery): no extra round
-			// trip on the vote path.
+		for i, act := range acts {
+			// A repeated click, whichever replica it reaches, is applied
+			// once: the store records the delivery in the vote's own
+			// atomic step.
 			key := actionKey(cb, act)
-			if key != "" && !a.seen.First(key, a.now()) {
-				continue
+			d := delivery(ctx, key)
+			if key == "" && i > 0 && d != "" {
+				d += fmt.Sprintf("#%d", i) // one signed request, several actions
 			}
-			a.blockAction(ctx, cb, act, key)
+			a.blockAction(ctx, cb, act, d)
 		}
 		return nil
 	case slack.InteractionTypeViewSubmission:
 		if !strings.HasPrefix(cb.View.CallbackID, rankCallbackPrefix) {
 			return nil
 		}
-		if !a.first(ctx, viewKey(cb)) {
-			return nil
-		}
-		return a.rankSubmission(ctx, cb)
+		return a.rankSubmission(ctx, cb, delivery(ctx, viewKey(cb)))
 	}
 	return nil
 }
@@ -129,8 +127,7 @@ func actionKey(cb slack.InteractionCallback, act *slack.BlockAction) string {
 }
 
 // viewKey identifies one submission of a modal. A ranking replaces the
-// voter's ballot, so applying it twice is harmless; the key only saves the
-// second confirmation.
+// voter's ballot; a replay must still not revert a newer one.
 func viewKey(cb slack.InteractionCallback) string {
 	if cb.TriggerID == "" {
 		return ""
@@ -153,9 +150,7 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 		channel = cb.Container.ChannelID
 	}
 	req := a.request(ctx, cb.Team.ID, cb.User.ID, channel)
-	if delivery != "" {
-		req.Delivery = Platform + ":" + delivery
-	}
+	req.Delivery = delivery
 	t := target{channel: channel, user: cb.User.ID, responseURL: cb.ResponseURL, replace: cb.Container.IsEphemeral}
 	if action.Kind == bot.ActRank {
 		// The trigger id is valid for 3 s; open the modal right away.
@@ -163,6 +158,9 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 		return
 	}
 	resp := a.eng.Act(ctx, req, action)
+	if resp.Duplicate {
+		return
+	}
 	a.background(ctx, func(ctx context.Context) { a.deliver(ctx, t, resp) })
 }
 
@@ -181,7 +179,7 @@ func (a *Adapter) openRankModal(ctx context.Context, req bot.Request, t target, 
 
 // rankSubmission turns the ranking modal into a vote: the selected themes
 // in the order of the rank positions.
-func (a *Adapter) rankSubmission(ctx context.Context, cb slack.InteractionCallback) any {
+func (a *Adapter) rankSubmission(ctx context.Context, cb slack.InteractionCallback, delivery string) any {
 	poll := strings.TrimPrefix(cb.View.CallbackID, rankCallbackPrefix)
 	type pick struct{ pos, theme int }
 	var picks []pick
@@ -205,7 +203,11 @@ func (a *Adapter) rankSubmission(ctx context.Context, cb slack.InteractionCallba
 	}
 	channel := cb.View.PrivateMetadata
 	req := a.request(ctx, cb.Team.ID, cb.User.ID, channel)
+	req.Delivery = delivery
 	resp := a.eng.Handle(ctx, req, vote)
+	if resp.Duplicate {
+		return nil
+	}
 	if resp.Err != nil && len(resp.Replies) > 0 && len(picks) > 0 {
 		// Keep the modal open with the engine's explanation beside the
 		// first position, so the voter can fix their ranking.
@@ -218,24 +220,29 @@ func (a *Adapter) rankSubmission(ctx context.Context, cb slack.InteractionCallba
 	return nil
 }
 
-type retryKey struct{}
+type signatureKey struct{}
 
-// withRetry marks ctx as carrying a delivery Slack says it is repeating.
-func withRetry(ctx context.Context, retry bool) context.Context {
-	if !retry {
+// withSignature carries an HTTP-mode request's signature to delivery.
+func withSignature(ctx context.Context, sig string) context.Context {
+	if sig == "" {
 		return ctx
 	}
-	return context.WithValue(ctx, retryKey{}, true)
+	return context.WithValue(ctx, signatureKey{}, sig)
 }
 
-// first reports whether a delivery key is new: to this process (a cheap
-// in-memory check that catches most repeats), and then to every replica
-// sharing the store (bot.Engine.FirstDelivery), which waits for the store
-// only when Slack marked the delivery as a retry.
-func (a *Adapter) first(ctx context.Context, key string) bool {
-	if !a.seen.First(key, a.now()) {
-		return false
+// delivery names a request for the engine's at-most-once check (see
+// bot.Request.Delivery): its own key from the payload (a slash command's
+// or a modal's trigger id, a click's action timestamp and id), which a
+// Slack retry or a replay of the captured request repeats, or else the
+// request's signature, which a replay repeats too. Either is covered by
+// the signature, so nothing unsigned can choose it. Socket Mode requests,
+// which carry no signature, always have payload keys.
+func delivery(ctx context.Context, key string) string {
+	if key != "" {
+		return Platform + ":" + key
 	}
-	retry, _ := ctx.Value(retryKey{}).(bool)
-	return a.eng.FirstDelivery(ctx, Platform+":"+key, retry)
+	if sig, _ := ctx.Value(signatureKey{}).(string); sig != "" {
+		return Platform + ":sig:" + sig
+	}
+	return ""
 }

@@ -59,11 +59,11 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 				r.PostForm = form
 			}
 		}
-		// Slack marks a redelivery; it may reach another replica than
-		// the first attempt did (see Adapter.first).
+		// The signature names this request for the engine's
+		// at-most-once check when its payload names none (see delivery).
 		ctx, cancel := bot.AnswerContext(r.Context())
 		defer cancel()
-		r = r.WithContext(withRetry(ctx, r.Header.Get("X-Slack-Retry-Num") != ""))
+		r = r.WithContext(withSignature(ctx, r.Header.Get("X-Slack-Signature")))
 		next(w, r, body)
 	})
 }

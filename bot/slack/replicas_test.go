@@ -32,7 +32,8 @@ func TestRetryToAnotherReplica(t *testing.T) {
 	}
 	a, b := newEnv(t, false, open()), newEnv(t, false, open())
 	a.command("UFAC", `open "Theme for 2027" "DNSSEC" "Privacy"`)
-	ps, err := a.svc.List(ctx, tenant, polls.StatusOpen)
+	page, err := a.svc.List(ctx, tenant, polls.PollQuery{Status: polls.StatusOpen})
+	ps := page.Polls
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("polls: %v %v", ps, err)
 	}

@@ -292,7 +292,8 @@ func (e *env) votes(id string) []float64 {
 
 func (e *env) onlyPoll() *polls.Poll {
 	e.t.Helper()
-	ps, err := e.svc.List(context.Background(), tenant, "")
+	page, err := e.svc.List(context.Background(), tenant, polls.PollQuery{})
+	ps := page.Polls
 	if err != nil || len(ps) != 1 {
 		e.t.Fatalf("want one poll, got %d (%v)", len(ps), err)
 	}
@@ -630,8 +631,8 @@ func TestRejected(t *testing.T) {
 	}
 	// Nothing is deferred for a rejected request, so checking at once is
 	// enough.
-	if ps, _ := e.svc.List(context.Background(), tenant, ""); len(ps) != 0 {
-		t.Errorf("a rejected request opened %d polls", len(ps))
+	if ps, _ := e.svc.List(context.Background(), tenant, polls.PollQuery{}); len(ps.Polls) != 0 {
+		t.Errorf("a rejected request opened %d polls", len(ps.Polls))
 	}
 	if n := len(e.fake.Calls("chat.postMessage")) + len(e.fake.Calls("response")); n != 0 {
 		t.Errorf("a rejected request caused %d messages", n)

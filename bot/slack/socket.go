@@ -62,27 +62,15 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 }
 
 // envelope acknowledges one Socket Mode envelope with the same payload
-// HTTP mode would answer with. A re-sent envelope (same envelope_id) is
-// acknowledged again but not acted on.
+// HTTP mode would answer with. A re-sent envelope (same envelope_id, same
+// payload) is acknowledged again but not acted on: the engine records each
+// request's delivery in the store (see delivery).
 func (a *Adapter) envelope(ctx context.Context, smc *socketmode.Client, evt socketmode.Event) {
 	req := *evt.Request
 	// The handling is bounded so that the acknowledgement, which must not
 	// share its deadline, goes out within Slack's 3 s.
 	hctx, cancel := bot.AnswerContext(ctx)
 	defer cancel()
-	// Slack re-sends an unacknowledged envelope, possibly on another
-	// connection, which may belong to another replica.
-	hctx = withRetry(hctx, req.RetryAttempt > 0)
-	first := a.first
-	if evt.Type == socketmode.EventTypeInteractive {
-		// Clicks are deduplicated across replicas by the store's toggle
-		// itself (see interaction); this process's memory is enough here.
-		first = func(_ context.Context, key string) bool { return a.seen.First(key, a.now()) }
-	}
-	if !first(hctx, "env:"+req.EnvelopeID) {
-		a.ack(ctx, smc, req, nil)
-		return
-	}
 	var payload any
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:

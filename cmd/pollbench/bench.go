@@ -353,9 +353,13 @@ func benchPlatform(ctx context.Context, cfg *config, p loadgen.Platform, target 
 // checkTally compares the poll's tally in Redis with the one the
 // acknowledged clicks imply. Toggles commute, so whatever order concurrent
 // clicks were applied in, a voter supports a theme exactly when they
-// clicked it an odd number of times.
+// clicked it an odd number of times; and every click changed the tally
+// once, so its version is the number of clicks.
 func checkTally(ctx context.Context, redisURL, tenant, poll string, cfg *config, clicks []atomic.Int32) error {
 	want := map[string]int64{}
+	for i := range clicks {
+		want["v"] += int64(clicks[i].Load())
+	}
 	for u := range cfg.Users {
 		g := groups[u%len(groups)]
 		voted := false

@@ -74,7 +74,7 @@ func ceiling(ctx context.Context, cfg *config, bin, redisURL, tenant, poll strin
 	defer st.Close()
 	c := st.Client()
 
-	src, _, err := st.ToggleArgs(tenant, poll, polls.Ballot{Voter: "x"}, 0, "")
+	src, _, err := st.ToggleArgs(tenant, poll, polls.Ballot{Voter: "x"}, polls.Flip{Choice: 0, Points: 1}, "")
 	if err != nil {
 		return err
 	}
@@ -85,16 +85,16 @@ func ceiling(ctx context.Context, cfg *config, bin, redisURL, tenant, poll strin
 	// apply a redelivery once) is unique in pollbot; three numbers make the
 	// benchmark's ops collide too rarely to matter (about 1 in 10^9 with
 	// the default -users).
-	keys, argv, err := st.ToggleArgs(tenant, benchPoll, polls.Ballot{Voter: "v__rand_int__", Group: polls.Group(groups[2]), CastAt: time.Now()}, 0, "op")
+	keys, argv, err := st.ToggleArgs(tenant, benchPoll, polls.Ballot{Voter: "v__rand_int__", Group: polls.Group(groups[2]), CastAt: time.Now()}, polls.Flip{Choice: 0, Points: 1}, "op")
 	if err != nil {
 		return err
 	}
 	if len(keys) == 5 {
-		i := strings.LastIndex(keys[4], ":op:")
+		i := strings.LastIndex(keys[4], ":d:")
 		if i < 0 {
-			return fmt.Errorf("unexpected op key %q", keys[4])
+			return fmt.Errorf("unexpected delivery key %q", keys[4])
 		}
-		keys[4] = keys[4][:i] + ":op:__rand_int____rand_int____rand_int__"
+		keys[4] = keys[4][:i] + ":d:__rand_int____rand_int____rand_int__"
 	}
 	hsetKey := "pollbench:{" + tenant + "/" + benchPoll + "}:hset"
 	cleanup := func() {

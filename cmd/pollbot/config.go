@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -27,9 +29,12 @@ type config struct {
 	Facilitators string
 	ConfigPath   string
 	PseudonymKey string
-	Tenant       string
-	LogLevel     string
-	LogFormat    string
+	// PseudonymKeyFile names a file holding the key instead (a mounted
+	// secret); surrounding white space is not part of the key.
+	PseudonymKeyFile string
+	Tenant           string
+	LogLevel         string
+	LogFormat        string
 }
 
 type flagSet struct {
@@ -52,7 +57,10 @@ func newFlags(name, args string, e env, summary string) *flagSet {
 	fs.StringVar(&fs.cfg.Data, "data", get("POLLBOT_DATA", boltstore.DefaultPath), "embedded store `file` (env POLLBOT_DATA)")
 	fs.StringVar(&fs.cfg.ConfigPath, "config", get("POLLBOT_CONFIG", ""), "YAML `file` with groups, presets, role mappings, defaults (env POLLBOT_CONFIG)")
 	fs.StringVar(&fs.cfg.Facilitators, "facilitators", get("POLLBOT_FACILITATORS", ""), "comma `list` of facilitators: slack:U123, discord:456, discord-role:Moderators (env POLLBOT_FACILITATORS)")
-	fs.StringVar(&fs.cfg.PseudonymKey, "pseudonym-key", get("POLLBOT_PSEUDONYM_KEY", ""), "`secret` for anonymous polls; prefer the env POLLBOT_PSEUDONYM_KEY")
+	// The pseudonym key is a secret: from the environment or a file, never
+	// a flag, which would show in the process list.
+	fs.cfg.PseudonymKey = get("POLLBOT_PSEUDONYM_KEY", "")
+	fs.cfg.PseudonymKeyFile = get("POLLBOT_PSEUDONYM_KEY_FILE", "")
 	// Only the server logs routine events by default; the other commands
 	// talk to a person, whose output logs would clutter.
 	defLevel := "warn"
@@ -140,6 +148,7 @@ func (c config) openStore(ctx context.Context) (store, error) {
 // app is a wired engine over an open store.
 type app struct {
 	store  store
+	svc    *polls.Service
 	engine *bot.Engine
 	cfg    bot.Config
 	log    *slog.Logger
@@ -194,9 +203,14 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 		o.metrics.CountOpenPolls(svcStore.(polls.OpenCounter))
 		engOpts = append(engOpts, bot.WithMetrics(o.metrics))
 	}
-	opts := []polls.Option{polls.WithGroups(bc.GroupList())}
-	if c.PseudonymKey != "" {
-		opts = append(opts, polls.WithPseudonymKey([]byte(c.PseudonymKey)))
+	opts := []polls.Option{polls.WithGroups(bc.GroupList()), polls.WithLimits(bc.PollLimits())}
+	key, err := c.pseudonymKey()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if key != nil {
+		opts = append(opts, polls.WithPseudonymKey(key))
 	}
 	if o.clock != nil {
 		opts = append(opts, polls.WithClock(o.clock))
@@ -209,7 +223,7 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	}
 	svc := polls.NewService(svcStore, opts...)
 	eng := bot.New(svc, bc, engOpts...)
-	return &app{store: st, engine: eng, cfg: bc, log: log}, nil
+	return &app{store: st, svc: svc, engine: eng, cfg: bc, log: log}, nil
 }
 
 func oneArg(fs *flagSet, what string) (string, error) {
@@ -219,4 +233,29 @@ func oneArg(fs *flagSet, what string) (string, error) {
 		return "", errUsage
 	}
 	return fs.Arg(0), nil
+}
+
+// pseudonymKey reads the pseudonym key from POLLBOT_PSEUDONYM_KEY or the
+// file POLLBOT_PSEUDONYM_KEY_FILE names (nil when neither is set), and
+// refuses one too short to keep voters anonymous.
+func (c config) pseudonymKey() ([]byte, error) {
+	var key []byte
+	switch {
+	case c.PseudonymKey != "" && c.PseudonymKeyFile != "":
+		return nil, errors.New("set POLLBOT_PSEUDONYM_KEY or POLLBOT_PSEUDONYM_KEY_FILE, not both")
+	case c.PseudonymKey != "":
+		key = []byte(c.PseudonymKey)
+	case c.PseudonymKeyFile != "":
+		data, err := os.ReadFile(c.PseudonymKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("POLLBOT_PSEUDONYM_KEY_FILE: %w", err)
+		}
+		key = bytes.TrimSpace(data)
+	default:
+		return nil, nil
+	}
+	if err := polls.CheckPseudonymKey(key); err != nil {
+		return nil, fmt.Errorf("POLLBOT_PSEUDONYM_KEY: %w; generate one with: openssl rand -base64 48", err)
+	}
+	return key, nil
 }

@@ -191,7 +191,7 @@ func (d *demo) run(ctx context.Context, dir string) error {
 	d.say("→ The facilitator closes the poll.\n")
 	// The report is printed from its view (the chart is drawn once, for
 	// chart.png) and then written out.
-	p, rep, err := d.engine.Service().Report(ctx, demoTenant, p.ID)
+	p, rep, err := d.svc.Report(ctx, demoTenant, p.ID)
 	if err != nil {
 		return err
 	}
@@ -200,7 +200,7 @@ func (d *demo) run(ctx context.Context, dir string) error {
 }
 
 func (d *demo) write(ctx context.Context, dir string, p *polls.Poll, rep *polls.Report) error {
-	svc := d.engine.Service()
+	svc := d.svc
 	id := p.ID
 	files := []struct {
 		name  string

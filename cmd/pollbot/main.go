@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pollbot/pollbot/bot"
 	"io"
 	"os"
 	"os/signal"
@@ -82,7 +83,7 @@ func run(ctx context.Context, args []string, e env) int {
 			case errors.Is(err, errUsage):
 				return 2
 			}
-			fmt.Fprintf(e.err, "pollbot %s: %v\n", c.name, err)
+			fmt.Fprintf(e.err, "pollbot %s: %s\n", c.name, bot.Describe(err))
 			return 1
 		}
 	}

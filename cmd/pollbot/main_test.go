@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -203,3 +204,44 @@ func TestFlagsAfterArguments(t *testing.T) {
 		t.Errorf("two ids: exit %d %s", code, stderr)
 	}
 }
+
+// TestPseudonymKey: the key comes from the environment or a file, never a
+// flag; one shorter than 32 bytes is refused at start-up with a hint; an
+// anonymous poll opened under one key is refused under another.
+func TestPseudonymKey(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "pollbot.db")
+	good := "a pseudonym key that is long enough for HMAC"
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte(good+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	shell := func(environ map[string]string, input string) (int, string, string) {
+		environ["POLLBOT_DATA"] = data
+		return runCmd(t, environ, input, "shell")
+	}
+	code, _, stderr := shell(map[string]string{"POLLBOT_PSEUDONYM_KEY": "too short"}, "/quit\n")
+	if code == 0 || !strings.Contains(stderr, "needs at least 32") || !strings.Contains(stderr, "openssl rand") {
+		t.Errorf("a short key: exit %d, %q", code, stderr)
+	}
+	if code, _, stderr := runCmd(t, nil, "", "shell", "-pseudonym-key", good); code != 2 || !strings.Contains(stderr, "pseudonym-key") {
+		t.Errorf("the key as a flag: exit %d, %q; want a usage error", code, stderr)
+	}
+	code, out, stderr := shell(map[string]string{"POLLBOT_PSEUDONYM_KEY_FILE": keyFile}, `/poll open "Secret" "A" "B" --anonymous`+"\n/quit\n")
+	if code != 0 || !strings.Contains(out, "is open") {
+		t.Fatalf("opening an anonymous poll with the key from a file: exit %d\n%s\n%s", code, out, stderr)
+	}
+	id := regexpID.FindString(out)
+	other := "another pseudonym key, long enough for HMAC"
+	code, out, _ = shell(map[string]string{"POLLBOT_PSEUDONYM_KEY": other}, "/as ana academia\n/poll vote "+id+" 1\n/quit\n")
+	if code != 0 || !strings.Contains(out, "opened under another pseudonym key") {
+		t.Errorf("a vote under another key: %q", out)
+	}
+	code, out, _ = shell(map[string]string{}, "/as ana academia\n/poll vote "+id+" 1\n/quit\n")
+	if code != 0 || !strings.Contains(out, "has no pseudonym key") {
+		t.Errorf("a vote with no key: %q", out)
+	}
+}
+
+// regexpID finds the first poll id a shell transcript names.
+var regexpID = regexp.MustCompile(`\b[2-9A-HJ-NP-Z]{4}\b`)

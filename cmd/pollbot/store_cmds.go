@@ -60,9 +60,17 @@ func runList(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
-	ps, err := a.engine.Service().List(ctx, fs.cfg.Tenant, st)
-	if err != nil {
-		return err
+	var ps []*polls.Poll
+	for q := (polls.PollQuery{Status: st, Limit: polls.MaxPageSize}); ; {
+		page, err := a.svc.List(ctx, fs.cfg.Tenant, q)
+		if err != nil {
+			return err
+		}
+		ps = append(ps, page.Polls...)
+		q.Offset += len(page.Polls)
+		if len(page.Polls) == 0 || q.Offset >= page.Total {
+			break
+		}
 	}
 	out := make([]pollJSON, 0, len(ps))
 	for _, p := range ps {
@@ -113,7 +121,7 @@ func runReport(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
-	p, r, err := a.engine.Service().Report(ctx, fs.cfg.Tenant, id)
+	p, r, err := a.svc.Report(ctx, fs.cfg.Tenant, id)
 	if err != nil {
 		return err
 	}
@@ -151,7 +159,7 @@ func runExport(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
-	svc := a.engine.Service()
+	svc := a.svc
 	w := bufio.NewWriterSize(e.out, 64*1024)
 	if *ballots {
 		p, err := svc.Poll(ctx, fs.cfg.Tenant, id)

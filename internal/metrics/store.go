@@ -5,14 +5,13 @@ import (
 	"errors"
 	"time"
 
-	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/polls"
 )
 
 // Store is a polls.Store that times every operation of the store it wraps
 // (pollbot_store_duration_seconds) and counts the failures that are not the
 // domain's answers (pollbot_store_errors_total). It passes Ping and
-// OpenPolls through; see WrapStore for RecordDelivery.
+// OpenPolls through.
 type Store struct {
 	polls.Store
 	m *Metrics
@@ -22,25 +21,10 @@ var (
 	_ polls.Store       = (*Store)(nil)
 	_ polls.Pinger      = (*Store)(nil)
 	_ polls.OpenCounter = (*Store)(nil)
-	_ bot.DeliveryStore = deliveryStore{}
 )
 
-// WrapStore returns s measured by m: a *Store, which also implements
-// bot.DeliveryStore when s does, so the engine sees the same abilities
-// through the wrapper as without it.
-func (m *Metrics) WrapStore(s polls.Store) polls.Store {
-	w := &Store{Store: s, m: m}
-	if ds, ok := s.(bot.DeliveryStore); ok {
-		return deliveryStore{w, ds}
-	}
-	return w
-}
-
-// deliveryStore is a *Store over a store that records deliveries.
-type deliveryStore struct {
-	*Store
-	ds bot.DeliveryStore
-}
+// WrapStore returns s measured by m.
+func (m *Metrics) WrapStore(s polls.Store) *Store { return &Store{Store: s, m: m} }
 
 // Unwrap returns the wrapped store.
 func (s *Store) Unwrap() polls.Store { return s.Store }
@@ -49,7 +33,7 @@ func (s *Store) Unwrap() polls.Store { return s.Store }
 // store working.
 var domainErrs = []error{
 	polls.ErrNotFound, polls.ErrExists, polls.ErrClosed, polls.ErrCancelled, polls.ErrPastDeadline,
-	polls.ErrNotOpen, polls.ErrNotClosed, polls.ErrNoBallot, polls.ErrTooManyChoices,
+	polls.ErrNotOpen, polls.ErrNoBallot, polls.ErrTooManyChoices,
 	polls.ErrInvalidOption, polls.ErrUnknownTheme,
 }
 
@@ -76,9 +60,14 @@ func (s *Store) Poll(ctx context.Context, tenant, id string) (p *polls.Poll, err
 	return s.Store.Poll(ctx, tenant, id)
 }
 
-func (s *Store) Polls(ctx context.Context, tenant string) (out []*polls.Poll, err error) {
+func (s *Store) Polls(ctx context.Context, tenant string, q polls.PollQuery) (page polls.PollPage, err error) {
 	defer func(t time.Time) { s.done("polls", t, err) }(time.Now())
-	return s.Store.Polls(ctx, tenant)
+	return s.Store.Polls(ctx, tenant, q)
+}
+
+func (s *Store) CountOpen(ctx context.Context, tenant string) (n int, err error) {
+	defer func(t time.Time) { s.done("count_open", t, err) }(time.Now())
+	return s.Store.CountOpen(ctx, tenant)
 }
 
 func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Status, at time.Time) (changed bool, err error) {
@@ -121,19 +110,19 @@ func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (
 	return s.Store.DueDeadlines(ctx, before, limit)
 }
 
-func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot) (prev *polls.Ballot, err error) {
+func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot, delivery string) (r polls.VoteResult, err error) {
 	defer func(t time.Time) { s.done("cast", t, err) }(time.Now())
-	return s.Store.Cast(ctx, tenant, id, b)
+	return s.Store.Cast(ctx, tenant, id, b, delivery)
 }
 
-func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int, op string) (nb polls.Ballot, err error) {
+func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, f polls.Flip, delivery string) (r polls.VoteResult, err error) {
 	defer func(t time.Time) { s.done("toggle", t, err) }(time.Now())
-	return s.Store.Toggle(ctx, tenant, id, b, theme, op)
+	return s.Store.Toggle(ctx, tenant, id, b, f, delivery)
 }
 
-func (s *Store) Retract(ctx context.Context, tenant, id, voter string) (had bool, err error) {
+func (s *Store) Retract(ctx context.Context, tenant, id, voter string, at time.Time, delivery string) (r polls.VoteResult, err error) {
 	defer func(t time.Time) { s.done("retract", t, err) }(time.Now())
-	return s.Store.Retract(ctx, tenant, id, voter)
+	return s.Store.Retract(ctx, tenant, id, voter, at, delivery)
 }
 
 func (s *Store) Ballot(ctx context.Context, tenant, id, voter string) (b polls.Ballot, err error) {
@@ -171,6 +160,26 @@ func (s *Store) TakeHeld(ctx context.Context, tenant, holder string) (out []poll
 	return s.Store.TakeHeld(ctx, tenant, holder)
 }
 
+func (s *Store) DropHeld(ctx context.Context, tenant, holder, poll string) (n int, err error) {
+	defer func(t time.Time) { s.done("drop_held", t, err) }(time.Now())
+	return s.Store.DropHeld(ctx, tenant, holder, poll)
+}
+
+func (s *Store) HeldCount(ctx context.Context, tenant, poll string) (n int, err error) {
+	defer func(t time.Time) { s.done("held_count", t, err) }(time.Now())
+	return s.Store.HeldCount(ctx, tenant, poll)
+}
+
+func (s *Store) RecordDelivery(ctx context.Context, tenant, key string) (first bool, err error) {
+	defer func(t time.Time) { s.done("record_delivery", t, err) }(time.Now())
+	return s.Store.RecordDelivery(ctx, tenant, key)
+}
+
+func (s *Store) Allow(ctx context.Context, tenant, key string, limit int, window time.Duration) (ok bool, err error) {
+	defer func(t time.Time) { s.done("allow", t, err) }(time.Now())
+	return s.Store.Allow(ctx, tenant, key, limit, window)
+}
+
 // Ping passes through to the wrapped store; one that cannot ping is
 // always reachable (an open embedded file).
 func (s *Store) Ping(ctx context.Context) (err error) {
@@ -190,10 +199,4 @@ func (s *Store) OpenPolls(ctx context.Context) (n int64, err error) {
 	}
 	defer func(t time.Time) { s.done("open_polls", t, err) }(time.Now())
 	return oc.OpenPolls(ctx)
-}
-
-// RecordDelivery passes through to the wrapped store.
-func (s deliveryStore) RecordDelivery(ctx context.Context, key string, ttl time.Duration) (first bool, err error) {
-	defer func(t time.Time) { s.done("record_delivery", t, err) }(time.Now())
-	return s.ds.RecordDelivery(ctx, key, ttl)
 }

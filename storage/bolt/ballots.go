@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/pollbot/pollbot/polls"
+	"github.com/pollbot/pollbot/storage/internal/record"
 )
 
 func checkVoter(voter string) error {
@@ -26,151 +25,110 @@ func checkVoter(voter string) error {
 // Cast stores b as its voter's ballot and moves the tally, in one
 // transaction that first checks the poll is open and before its deadline
 // by the store's clock.
-func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot) (prev *polls.Ballot, err error) {
+func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot, delivery string) (r polls.VoteResult, err error) {
 	defer wrap(&err, "cast in %s/%s", tenant, id)
 	if err := checkVoter(b.Voter); err != nil {
-		return nil, err
+		return r, err
 	}
-	b.Choices = slices.Clone(b.Choices)
-	b.CastAt = stamp(b.CastAt)
-	err = s.update(ctx, func(tx *bolt.Tx) error {
-		prev = nil
-		pb, r, err := loadRules(tx, tenant, id)
-		if err != nil {
-			return err
-		}
-		if err := r.checkVotable(s.now()); err != nil {
-			return err
-		}
-		if err := r.checkChoices(b.Choices); err != nil {
-			return err
-		}
-		old, err := getBallot(pb, b.Voter)
-		if err != nil {
-			return err
-		}
-		if old != nil {
-			if err := addTally(pb, r, *old, -1); err != nil {
-				return err
-			}
-		}
-		if err := putBallot(pb, b); err != nil {
-			return err
-		}
-		if err := addTally(pb, r, b, +1); err != nil {
-			return err
-		}
-		prev = old
-		return logEvent(pb, event{Event: "cast", Voter: b.Voter, Group: b.Group, Choices: b.Choices, At: b.CastAt})
-	})
-	return prev, err
+	if len(b.Choices) == 0 || len(b.Points) != len(b.Choices) {
+		return r, fmt.Errorf("%w: %d choices, %d points", polls.ErrNoChoices, len(b.Choices), len(b.Points))
+	}
+	b.Choices, b.Points, b.CastAt = slices.Clone(b.Choices), slices.Clone(b.Points), stamp(b.CastAt)
+	return s.vote(ctx, tenant, id, b.Voter, delivery, "c", func(*polls.Ballot) (*polls.Ballot, error) { return &b, nil })
 }
 
-// Toggle adds theme to the voter's ballot or removes it, as one
-// transaction with Cast's checks plus the poll's max choices. The ballot
-// takes b's group and cast time. Ranked ballots gain the theme as their
-// last preference. An op already applied within polls.OpTTL changes
-// nothing and returns the current ballot.
-func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int, op string) (out polls.Ballot, err error) {
-	defer wrap(&err, "toggle theme %d in %s/%s", theme, tenant, id)
+// Toggle flips one choice of the voter's ballot, in one transaction with
+// Cast's checks.
+func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, f polls.Flip, delivery string) (r polls.VoteResult, err error) {
+	defer wrap(&err, "toggle choice %d in %s/%s", f.Choice, tenant, id)
 	if err := checkVoter(b.Voter); err != nil {
-		return polls.Ballot{}, err
+		return r, err
 	}
-	err = s.update(ctx, func(tx *bolt.Tx) error {
-		out = polls.Ballot{}
-		pb, r, err := loadRules(tx, tenant, id)
-		if err != nil {
-			return err
-		}
-		if op != "" {
-			if dup, err := seenOp(pb, op, s.now()); err != nil || dup {
-				if err == nil {
-					out, err = currentBallot(pb, b.Voter)
-				}
-				return err
-			}
-		}
-		if err := r.checkVotable(s.now()); err != nil {
-			return err
-		}
-		if r.kind != polls.Approval {
-			return fmt.Errorf("%w: only approval ballots are toggled", polls.ErrInvalidOption)
-		}
-		if err := r.checkChoices([]int{theme}); err != nil {
-			return err
-		}
-		old, err := getBallot(pb, b.Voter)
-		if err != nil {
-			return err
-		}
-		var choices []int
-		if old != nil {
-			choices = slices.Clone(old.Choices)
-		}
-		if i := slices.Index(choices, theme); i >= 0 {
-			choices = slices.Delete(choices, i, i+1)
-		} else {
-			choices = append(choices, theme)
-			slices.Sort(choices)
-			if r.maxChoices > 0 && len(choices) > r.maxChoices {
-				return polls.ErrTooManyChoices
-			}
-		}
-		nb := polls.Ballot{Voter: b.Voter, Group: b.Group, Choices: choices, CastAt: stamp(b.CastAt)}
-		if old != nil {
-			if err := addTally(pb, r, *old, -1); err != nil {
-				return err
-			}
-		}
-		if len(choices) == 0 {
-			if err := pb.Bucket(bktBallots).Delete([]byte(b.Voter)); err != nil {
-				return err
-			}
-			out = polls.Ballot{Voter: b.Voter, Group: b.Group, CastAt: nb.CastAt}
-			return logEvent(pb, event{Event: "retract", Voter: b.Voter, Group: old.Group, At: nb.CastAt})
-		}
-		if err := putBallot(pb, nb); err != nil {
-			return err
-		}
-		if err := addTally(pb, r, nb, +1); err != nil {
-			return err
-		}
-		out = nb
-		return logEvent(pb, event{Event: "cast", Voter: nb.Voter, Group: nb.Group, Choices: nb.Choices, At: nb.CastAt})
+	if f.Choice < 0 {
+		return r, polls.ErrUnknownTheme
+	}
+	b.CastAt = stamp(b.CastAt)
+	return s.vote(ctx, tenant, id, b.Voter, delivery, "t", func(old *polls.Ballot) (*polls.Ballot, error) {
+		return record.Toggle(old, b, f)
 	})
-	return out, err
 }
 
-// Retract deletes the voter's ballot while the poll takes votes and
-// reports whether there was one. Like a cast, a retraction after the
-// deadline would change a result that is already due, so it gives
-// ErrPastDeadline.
-func (s *Store) Retract(ctx context.Context, tenant, id, voter string) (had bool, err error) {
+// Retract deletes the voter's ballot while the poll takes votes. Like a
+// cast, a retraction after the deadline would change a result that is
+// already due, so it gives ErrPastDeadline.
+func (s *Store) Retract(ctx context.Context, tenant, id, voter string, at time.Time, delivery string) (r polls.VoteResult, err error) {
 	defer wrap(&err, "retract in %s/%s", tenant, id)
+	if err := checkVoter(voter); err != nil {
+		return r, err
+	}
+	return s.vote(ctx, tenant, id, voter, delivery, "r", func(*polls.Ballot) (*polls.Ballot, error) { return nil, nil })
+}
+
+// vote is the one transaction every vote operation is: the delivery check,
+// the poll's status and deadline, the new ballot computed from the old by
+// change (nil: none), the tally moved by the difference, the log event and
+// the delivery record.
+func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode string, change func(old *polls.Ballot) (*polls.Ballot, error)) (r polls.VoteResult, err error) {
 	err = s.update(ctx, func(tx *bolt.Tx) error {
-		had = false
-		pb, r, err := loadRules(tx, tenant, id)
+		r = polls.VoteResult{}
+		pb, rl, err := loadRules(tx, tenant, id)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		if err := r.checkVotable(now); err != nil {
+		if delivery != "" {
+			seen, err := seenDelivery(pb, delivery, now)
+			if err != nil {
+				return err
+			}
+			if seen {
+				cur, err := getBallot(pb, voter)
+				r = polls.VoteResult{Ballot: cur, Repeated: true, Version: tallyVersion(pb)}
+				return err
+			}
+		}
+		if err := rl.checkVotable(now); err != nil {
 			return err
 		}
 		old, err := getBallot(pb, voter)
-		if err != nil || old == nil {
+		if err != nil {
 			return err
 		}
-		if err := pb.Bucket(bktBallots).Delete([]byte(voter)); err != nil {
+		nb, err := change(old)
+		if err != nil {
 			return err
 		}
-		if err := addTally(pb, r, *old, -1); err != nil {
-			return err
+		r.Prev, r.Ballot, r.Version = old, nb, tallyVersion(pb)
+		if old != nil || nb != nil {
+			if nb != nil {
+				err = putBallot(pb, *nb)
+			} else {
+				err = pb.Bucket(bktBallots).Delete([]byte(voter))
+			}
+			if err != nil {
+				return err
+			}
+			d := record.Move(old, nb)
+			if r.Version, err = applyDelta(pb, d); err != nil {
+				return err
+			}
+			e := event{E: mode, U: voter, D: d.String(), T: stamp(now).UnixMilli()}
+			switch {
+			case nb != nil:
+				e.G, e.T = string(nb.Group), nb.CastAt.UnixMilli()
+			case old != nil:
+				e.G = string(old.Group)
+			}
+			if err := logEvent(pb, e, s.logMax); err != nil {
+				return err
+			}
 		}
-		had = true
-		return logEvent(pb, event{Event: "retract", Voter: voter, Group: old.Group, At: stamp(now)})
+		if delivery != "" {
+			return recordDelivery(pb, delivery, now)
+		}
+		return nil
 	})
-	return had, err
+	return r, err
 }
 
 // Ballot returns the voter's ballot, or ErrNoBallot.
@@ -220,9 +178,9 @@ func (s *Store) Ballots(ctx context.Context, tenant, id string, fn func(polls.Ba
 				}
 			}
 			for ; k != nil && len(chunk) < s.chunk; k, v = c.Next() {
-				var b polls.Ballot
-				if err := json.Unmarshal(v, &b); err != nil {
-					return fmt.Errorf("%w: ballot: %v", errCorrupt, err)
+				b, err := record.Decode(string(k), string(v))
+				if err != nil {
+					return fmt.Errorf("%w: %v", errCorrupt, err)
 				}
 				chunk = append(chunk, b)
 				after = bytes.Clone(k)
@@ -247,73 +205,53 @@ func (s *Store) Ballots(ctx context.Context, tenant, id string, fn func(polls.Ba
 func (s *Store) Tally(ctx context.Context, tenant, id string) (t polls.Tally, err error) {
 	defer wrap(&err, "tally of %s/%s", tenant, id)
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		pb, r, err := loadRules(tx, tenant, id)
+		_, p, err := loadPoll(tx, tenant, id)
 		if err != nil {
 			return err
 		}
 		fields := map[string]string{}
-		err = pb.Bucket(bktTally).ForEach(func(k, v []byte) error {
+		err = pollBucket(tx, tenant, id).Bucket(bktTally).ForEach(func(k, v []byte) error {
 			fields[string(k)] = string(v)
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		t, err = polls.ParseTally(r.themes, fields)
+		t, err = polls.ParseTally(len(p.Themes), fields)
 		return err
 	})
 	return t, err
 }
 
-// currentBallot is the voter's ballot, or one with no choices.
-func currentBallot(pb *bolt.Bucket, voter string) (polls.Ballot, error) {
-	b, err := getBallot(pb, voter)
-	if err != nil || b == nil {
-		return polls.Ballot{Voter: voter}, err
-	}
-	return *b, nil
+// deliveryKey is where a delivery is kept: the store is given keyed hashes
+// already, but hashing again bounds the key's size whatever a caller
+// passes.
+func deliveryKey(delivery string) []byte {
+	sum := sha256.Sum256([]byte(delivery))
+	return sum[:16]
 }
 
-// seenOp reports whether a toggle's op was applied in the poll within
-// polls.OpTTL, and records it if not. Ops are kept hashed (an op may hold
-// a user id) with their expiry. Every 64th record sweeps up to 512 entries
-// from a random place (the new op's hash) for expired ones, which keeps
-// the expired share of the bucket near an eighth at any rate of clicks.
-func seenOp(pb *bolt.Bucket, op string, now time.Time) (bool, error) {
+// seenDelivery reports whether the delivery was recorded in the poll's
+// ops bucket within polls.DeliveryTTL.
+func seenDelivery(pb *bolt.Bucket, delivery string, now time.Time) (bool, error) {
+	ops := pb.Bucket(bktOps)
+	if ops == nil {
+		return false, nil
+	}
+	_, ok := alive(ops.Get(deliveryKey(delivery)), now)
+	return ok, nil
+}
+
+// recordDelivery records a delivery in the poll's ops bucket for
+// polls.DeliveryTTL, sweeping expired ones now and then.
+func recordDelivery(pb *bolt.Bucket, delivery string, now time.Time) error {
 	ops, err := pb.CreateBucketIfNotExists(bktOps)
 	if err != nil {
-		return false, err
+		return err
 	}
-	sum := sha256.Sum256([]byte(op))
-	key := sum[:16]
-	nowMS := now.UnixMilli()
-	if v := ops.Get(key); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > nowMS {
-		return true, nil
+	key := deliveryKey(delivery)
+	if err := ops.Put(key, expiring(now.Add(polls.DeliveryTTL), nil)); err != nil {
+		return err
 	}
-	var exp [8]byte
-	binary.BigEndian.PutUint64(exp[:], uint64(now.Add(polls.OpTTL).UnixMilli()))
-	if err := ops.Put(key, exp[:]); err != nil {
-		return false, err
-	}
-	if n, err := ops.NextSequence(); err != nil || n%64 != 0 {
-		return false, err
-	}
-	c := ops.Cursor()
-	k, v := c.Seek(key)
-	for range 512 {
-		if k == nil {
-			if k, v = c.First(); k == nil {
-				break
-			}
-		}
-		if len(v) == 8 && int64(binary.BigEndian.Uint64(v)) <= nowMS {
-			if err := c.Delete(); err != nil {
-				return false, err
-			}
-			k, v = c.Seek(k) // after Delete, Seek finds the next key
-			continue
-		}
-		k, v = c.Next()
-	}
-	return false, nil
+	return sweep(ops, key, now)
 }

@@ -51,9 +51,10 @@ func BenchmarkCast(b *testing.B) {
 						Voter:   fmt.Sprintf("U%08d", i),
 						Group:   groups[i%int64(len(groups))].ID,
 						Choices: []int{int(i % 5)},
+						Points:  []int64{1},
 						CastAt:  time.Now(),
 					}
-					if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot); err != nil {
+					if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot, ""); err != nil {
 						b.Error(err)
 						return
 					}

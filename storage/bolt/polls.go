@@ -1,7 +1,7 @@
 package boltstore
 
 import (
-	"cmp"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -47,6 +47,9 @@ func (s *Store) CreatePoll(ctx context.Context, p *polls.Poll) (err error) {
 		if err := putPoll(pb, &rec); err != nil {
 			return err
 		}
+		if err := setIndexes(tx, &rec, "", rec.Status); err != nil {
+			return err
+		}
 		return setDeadlineIndex(tx, rec.Key(), time.Time{}, indexTime(&rec, time.Time{}))
 	})
 }
@@ -61,29 +64,63 @@ func (s *Store) Poll(ctx context.Context, tenant, id string) (p *polls.Poll, err
 	return p, err
 }
 
-// Polls returns the tenant's polls by open time, oldest first (ties by id,
-// as in the Redis store's sorted set).
-func (s *Store) Polls(ctx context.Context, tenant string) (out []*polls.Poll, err error) {
+// Polls returns a page of the tenant's polls, newest first, from the
+// listing index the query selects.
+func (s *Store) Polls(ctx context.Context, tenant string, q polls.PollQuery) (page polls.PollPage, err error) {
 	defer wrap(&err, "polls of %s", tenant)
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		out = nil
+		page = polls.PollPage{}
+		ib, err := tenantBucket(tx, tenant, bktIndex, false)
+		if ib == nil || err != nil {
+			return err
+		}
+		b := ib.Bucket([]byte(queryIndex(q)))
+		if b == nil {
+			return nil
+		}
+		page.Total = b.Stats().KeyN
 		ps, err := tenantBucket(tx, tenant, bktPolls, false)
 		if ps == nil || err != nil {
 			return err
 		}
-		return ps.ForEachBucket(func(id []byte) error {
-			p, err := decodePoll(ps.Bucket(id).Get(keyPoll))
-			if err != nil {
-				return fmt.Errorf("%s: %w", id, err)
+		c := b.Cursor()
+		k, _ := c.Last()
+		for i := 0; i < max(q.Offset, 0) && k != nil; i++ {
+			k, _ = c.Prev()
+		}
+		for ; k != nil && len(page.Polls) < q.PageSize(); k, _ = c.Prev() {
+			if len(k) < 8 {
+				return fmt.Errorf("%w: index key %q", errCorrupt, k)
 			}
-			out = append(out, p)
-			return nil
-		})
+			pb := ps.Bucket(k[8:])
+			if pb == nil {
+				continue // cannot happen: entries go with their polls
+			}
+			p, err := decodePoll(pb.Get(keyPoll))
+			if err != nil {
+				return fmt.Errorf("%s: %w", k[8:], err)
+			}
+			page.Polls = append(page.Polls, p)
+		}
+		return nil
 	})
-	slices.SortFunc(out, func(a, b *polls.Poll) int {
-		return cmp.Or(a.OpenedAt.Compare(b.OpenedAt), cmp.Compare(a.ID, b.ID))
+	return page, err
+}
+
+// CountOpen returns how many of the tenant's polls are open.
+func (s *Store) CountOpen(ctx context.Context, tenant string) (n int, err error) {
+	defer wrap(&err, "count open polls of %s", tenant)
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		ib, err := tenantBucket(tx, tenant, bktIndex, false)
+		if ib == nil || err != nil {
+			return err
+		}
+		if b := ib.Bucket([]byte("status:" + string(polls.StatusOpen))); b != nil {
+			n = b.Stats().KeyN
+		}
+		return nil
 	})
-	return out, err
+	return n, err
 }
 
 // modify runs change on the poll and on the lease of the announcement it
@@ -102,12 +139,12 @@ func (s *Store) modify(ctx context.Context, tenant, id string, change func(p *po
 		if err != nil {
 			return err
 		}
-		old := indexTime(p, lease)
+		old, oldStatus := indexTime(p, lease), p.Status
 		e, err := change(p, &lease)
 		if err != nil || e == nil {
 			return err
 		}
-		if e.Event != "" {
+		if e.E != "" {
 			if err := putPoll(pb, p); err != nil {
 				return err
 			}
@@ -118,11 +155,14 @@ func (s *Store) modify(ctx context.Context, tenant, id string, change func(p *po
 		if err := setDeadlineIndex(tx, p.Key(), old, indexTime(p, lease)); err != nil {
 			return err
 		}
+		if err := setIndexes(tx, p, oldStatus, p.Status); err != nil {
+			return err
+		}
 		changed = true
-		if e.Event == "" {
+		if e.E == "" {
 			return nil
 		}
-		return logEvent(pb, *e)
+		return logEvent(pb, *e, s.logMax)
 	})
 	return changed, err
 }
@@ -136,21 +176,35 @@ func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Statu
 	if to != polls.StatusClosed && to != polls.StatusCancelled {
 		return false, fmt.Errorf("cannot close a poll to status %q", to)
 	}
-	return s.closeAs(ctx, tenant, id, to, at, time.Time{})
+	return s.closeAs(ctx, tenant, id, to, at)
 }
 
-// CloseAtDeadline closes an open poll as ClosePoll does and, in the same
-// transaction, records its announcement as owed, leased until leaseUntil;
-// the deadline index keeps the poll at the lease.
-func (s *Store) CloseAtDeadline(ctx context.Context, tenant, id string, at, leaseUntil time.Time) (changed bool, err error) {
+// CloseAtDeadline closes an open poll whose deadline is at or before now
+// and, in the same transaction, records its
+// announcement as owed, leased until leaseUntil; the deadline index keeps
+// the poll at the lease. A deadline moved later in the meantime keeps the
+// poll open. The poll's close time is its deadline.
+func (s *Store) CloseAtDeadline(ctx context.Context, tenant, id string, now, leaseUntil time.Time) (changed bool, err error) {
 	defer wrap(&err, "close poll %s/%s at its deadline", tenant, id)
 	if leaseUntil.IsZero() {
 		return false, errors.New("close at deadline without a lease")
 	}
-	return s.closeAs(ctx, tenant, id, polls.StatusClosed, at, stamp(leaseUntil))
+	return s.modify(ctx, tenant, id, func(p *polls.Poll, lease *time.Time) (*event, error) {
+		switch {
+		case p.Status == polls.StatusClosed:
+			return nil, nil
+		case p.Status == polls.StatusCancelled:
+			return nil, polls.ErrCancelled
+		case p.ClosesAt.IsZero() || p.ClosesAt.After(now):
+			return nil, nil
+		}
+		p.Status, p.ClosedAt = polls.StatusClosed, p.ClosesAt
+		*lease = stamp(leaseUntil)
+		return &event{E: "close", T: p.ClosedAt.UnixMilli()}, nil
+	})
 }
 
-func (s *Store) closeAs(ctx context.Context, tenant, id string, to polls.Status, at, leaseUntil time.Time) (bool, error) {
+func (s *Store) closeAs(ctx context.Context, tenant, id string, to polls.Status, at time.Time) (bool, error) {
 	at = stamp(at)
 	return s.modify(ctx, tenant, id, func(p *polls.Poll, lease *time.Time) (*event, error) {
 		switch {
@@ -159,15 +213,17 @@ func (s *Store) closeAs(ctx context.Context, tenant, id string, to polls.Status,
 		case p.Status == polls.StatusCancelled:
 			return nil, polls.ErrCancelled
 		}
-		p.Status, p.ClosedAt = to, at
+		if to == polls.StatusClosed || p.ClosedAt.IsZero() {
+			// A closed poll keeps the time it stopped taking ballots.
+			p.ClosedAt = at
+		}
+		p.Status = to
 		*lease = time.Time{}
 		name := "close"
 		if to == polls.StatusCancelled {
 			name = "cancel"
-		} else {
-			*lease = leaseUntil
 		}
-		return &event{Event: name, Status: to, At: at}, nil
+		return &event{E: name, T: at.UnixMilli()}, nil
 	})
 }
 
@@ -214,7 +270,7 @@ func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Tim
 		}
 		p.Status, p.ClosesAt, p.ClosedAt = polls.StatusOpen, closesAt, time.Time{}
 		*lease = time.Time{}
-		return &event{Event: "reopen", Status: p.Status, ClosesAt: closesAt, At: stamp(s.now())}, nil
+		return &event{E: "reopen", C: msOrZero(closesAt), T: stamp(s.now()).UnixMilli()}, nil
 	})
 }
 
@@ -228,7 +284,7 @@ func (s *Store) SetDeadline(ctx context.Context, tenant, id string, closesAt tim
 			return nil, polls.ErrNotOpen
 		}
 		p.ClosesAt = closesAt
-		return &event{Event: "deadline", ClosesAt: closesAt, At: stamp(s.now())}, nil
+		return &event{E: "deadline", C: msOrZero(closesAt), T: stamp(s.now()).UnixMilli()}, nil
 	})
 	return err
 }
@@ -256,12 +312,14 @@ func (s *Store) SetMessage(ctx context.Context, tenant, id string, ref polls.Mes
 
 // DueDeadlines returns up to limit (no limit if limit <= 0) open polls
 // whose deadline, and closed polls whose owed announcement's lease, is at
-// or before the given time, earliest first.
+// or before the given time, earliest first. Entries of polls that no
+// longer exist are deleted on the way.
 func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (out []polls.Key, err error) {
 	defer wrap(&err, "due deadlines")
 	end := before.UnixMilli()
+	var stale [][]byte
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		out = nil
+		out, stale = nil, nil
 		c := tx.Bucket(bktDeadlines).Cursor()
 		for k, _ := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, _ = c.Next() {
 			ms, key, err := parseDeadlineKey(k)
@@ -271,11 +329,40 @@ func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (
 			if ms > end {
 				break
 			}
+			if pollBucket(tx, key.Tenant, key.ID) == nil {
+				stale = append(stale, bytes.Clone(k))
+				continue
+			}
 			out = append(out, key)
 		}
 		return nil
 	})
+	if err != nil || len(stale) == 0 {
+		return out, err
+	}
+	err = s.update(ctx, func(tx *bolt.Tx) error {
+		idx := tx.Bucket(bktDeadlines)
+		for _, k := range stale {
+			_, key, err := parseDeadlineKey(k)
+			if err != nil {
+				return err
+			}
+			if pollBucket(tx, key.Tenant, key.ID) == nil {
+				if err := idx.Delete(k); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 	return out, err
+}
+
+func msOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // OpenPolls counts the open polls of every tenant (polls.OpenCounter). It

@@ -6,23 +6,31 @@
 // polls.Store contract asks for (a cast checks the poll, replaces the ballot
 // and moves the tally in one step) without any lock of its own:
 //
-//	tenants/<tenant>/polls/<id>/poll        the poll (JSON polls.Poll)
-//	tenants/<tenant>/polls/<id>/rules       what a vote checks of it (binary; see rules)
-//	tenants/<tenant>/polls/<id>/announce    lease of the announcement it owes, unix ms (8 bytes, big-endian; see CloseAtDeadline)
-//	tenants/<tenant>/polls/<id>/ballots/    voter -> ballot (JSON polls.Ballot)
-//	tenants/<tenant>/polls/<id>/tally/      "<theme>|<group>", "n|<group>" -> decimal count
-//	tenants/<tenant>/polls/<id>/log/        sequence (8 bytes, big-endian) -> event (JSON)
-//	tenants/<tenant>/polls/<id>/ops/        sha256(toggle op)[:16] -> expiry ms (8 bytes, big-endian)
-//	tenants/<tenant>/groups/                user -> membership (JSON)
-//	tenants/<tenant>/held/<holder>/         poll -> held vote and its expiry (JSON)
+//	meta/schema                             layout version ("2"; see migrate)
+//	tenants/<t>/polls/<id>/poll             the poll (JSON polls.Poll)
+//	tenants/<t>/polls/<id>/rules            what a vote checks of it (binary; see rules)
+//	tenants/<t>/polls/<id>/announce         lease of the announcement it owes, unix ms (8 bytes, big-endian; see CloseAtDeadline)
+//	tenants/<t>/polls/<id>/ballots/         voter -> ballot record (storage/internal/record)
+//	tenants/<t>/polls/<id>/tally/           "<theme>|<group>", "n|<group>", "v" -> decimal count
+//	tenants/<t>/polls/<id>/log/             sequence (8 bytes, big-endian) -> event (JSON; see event)
+//	tenants/<t>/polls/<id>/ops/             hash of a vote's delivery -> expiry (see expiring)
+//	tenants/<t>/index/<name>/               opened-at ms + id -> "" (listing indexes; see setIndexes)
+//	tenants/<t>/groups/                     user -> membership (JSON)
+//	tenants/<t>/hold/<holder>/              "<poll>|<slot>" -> held vote (expiring JSON)
+//	tenants/<t>/deliveries/                 hash of a request's delivery -> expiry
+//	tenants/<t>/rates/                      hash of a limit's key -> window end and count
 //	deadlines/                              closes-at or lease ms (8 bytes, see deadlineKey) + "<tenant>/<id>" -> ""
+//
+// The store knows no poll kind: ballots carry the points they add to the
+// tally (polls.Ballot.Points), and a vote moves the tally by the
+// difference between the old ballot and the new (record.Move).
 //
 // The tally uses the field names of polls.TallyField, the same flat form the
 // Redis store keeps, and is read back with polls.ParseTally. The deadline
 // index holds open polls with a deadline (at the deadline) and closed polls
 // that owe the announcement of their close (at its lease) only, so
 // DueDeadlines is a cursor scan from the start that stops at the first
-// later key.
+// later key. A poll's audit log keeps its last DefaultLogMax events.
 //
 // Writes go through bbolt's Batch: concurrent writers (many voters clicking
 // at once) share one commit and so one fsync, while each operation still
@@ -38,6 +46,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -74,6 +83,8 @@ type Store struct {
 	unbatched bool
 	// chunk is how many ballots Ballots reads per read transaction.
 	chunk int
+	// logMax bounds each poll's audit log (see logEvent).
+	logMax int64
 }
 
 // Option configures Open.
@@ -83,7 +94,18 @@ type config struct {
 	now        func() time.Time
 	timeout    time.Duration
 	batchDelay time.Duration
+	logMax     int64
+	mustExist  bool
 }
+
+// WithLogMax sets how many events each poll's audit log keeps (default
+// DefaultLogMax; 0 or less: the default).
+func WithLogMax(n int64) Option { return func(c *config) { c.logMax = n } }
+
+// MustExist makes Open refuse to create the file (the error wraps
+// fs.ErrNotExist): a command that only reads (list, report, export)
+// must not leave an empty store behind a mistyped path.
+func MustExist() Option { return func(c *config) { c.mustExist = true } }
 
 // WithClock sets the clock that decides whether a poll's deadline has passed
 // and when held votes expire (default time.Now).
@@ -103,12 +125,20 @@ func WithBatchDelay(d time.Duration) Option { return func(c *config) { c.batchDe
 
 // Open opens (creating if needed) the store file at path.
 func Open(path string, opts ...Option) (*Store, error) {
-	c := config{now: time.Now, timeout: DefaultTimeout, batchDelay: 2 * time.Millisecond}
+	c := config{now: time.Now, timeout: DefaultTimeout, batchDelay: 2 * time.Millisecond, logMax: DefaultLogMax}
 	for _, o := range opts {
 		o(&c)
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
+	}
+	if c.logMax <= 0 {
+		c.logMax = DefaultLogMax
+	}
+	if c.mustExist {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      c.timeout,
@@ -123,19 +153,12 @@ func Open(path string, opts ...Option) (*Store, error) {
 	if c.batchDelay >= 0 {
 		db.MaxBatchDelay = c.batchDelay
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bktTenants, bktDeadlines} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	s := &Store{db: db, path: path, now: c.now, chunk: 1000, logMax: c.logMax}
+	if err := db.Update(s.migrate); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, now: c.now, chunk: 1000}, nil
+	return s, nil
 }
 
 // Path returns the file the store was opened on.

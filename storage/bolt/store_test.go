@@ -45,7 +45,32 @@ func TestConformance(t *testing.T) {
 			t.Cleanup(func() { s2.Close() })
 			return s2
 		},
+		Dump: func(t *testing.T, ps polls.Store) map[string]string { return dump(t, ps.(*Store)) },
 	})
+}
+
+// dump returns every value of the file by its bucket path and key.
+func dump(t *testing.T, s *Store) map[string]string {
+	out := map[string]string{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var walk func(path string, b *bolt.Bucket) error
+		walk = func(path string, b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				p := path + "/" + string(k)
+				if v == nil {
+					out[p] = ""
+					return walk(p, b.Bucket(k))
+				}
+				out[p] = string(v)
+				return nil
+			})
+		}
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error { return walk("/"+string(name), b) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // holderEnv names the file a helper process (this test binary, re-run)
@@ -114,26 +139,27 @@ func TestOpenInUse(t *testing.T) {
 }
 
 // TestAuditLog: every change to votes and status is logged in order, with
-// the voter key and group.
+// the voter key, group and the tally's change.
 func TestAuditLog(t *testing.T) {
 	s := openTemp(t)
 	ctx := t.Context()
 	p := testPoll("local", "LOGS")
 	must(t, s.CreatePoll(ctx, p))
 	at := time.Now().UTC().Truncate(time.Millisecond)
-	b := polls.Ballot{Voter: "U1", Group: "government", Choices: []int{0}, CastAt: at}
-	_, err := s.Cast(ctx, "local", p.ID, b)
+	b := polls.Ballot{Voter: "U1", Group: "government", Choices: []int{0}, Points: []int64{1}, CastAt: at}
+	_, err := s.Cast(ctx, "local", p.ID, b, "")
 	must(t, err)
-	b.Group, b.Choices = "academia", []int{0, 1}
-	_, err = s.Cast(ctx, "local", p.ID, b)
+	b.Group, b.Choices, b.Points = "academia", []int{0, 1}, []int64{1, 1}
+	_, err = s.Cast(ctx, "local", p.ID, b, "")
 	must(t, err)
-	_, err = s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: "U2", Group: "government", CastAt: at}, 1, "")
+	u2 := polls.Ballot{Voter: "U2", Group: "government", CastAt: at}
+	_, err = s.Toggle(ctx, "local", p.ID, u2, polls.Flip{Choice: 1, Points: 1}, "")
 	must(t, err)
-	_, err = s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: "U2", Group: "government", CastAt: at}, 1, "")
+	_, err = s.Toggle(ctx, "local", p.ID, u2, polls.Flip{Choice: 1, Points: 1}, "")
 	must(t, err)
-	_, err = s.Retract(ctx, "local", p.ID, "U1")
+	_, err = s.Retract(ctx, "local", p.ID, "U1", at, "")
 	must(t, err)
-	_, err = s.Retract(ctx, "local", p.ID, "U1") // nothing to retract: not logged
+	_, err = s.Retract(ctx, "local", p.ID, "U1", at, "") // nothing to retract: not logged
 	must(t, err)
 	must(t, s.SetDeadline(ctx, "local", p.ID, at.Add(time.Hour)))
 	_, err = s.ClosePoll(ctx, "local", p.ID, polls.StatusClosed, at)
@@ -152,24 +178,44 @@ func TestAuditLog(t *testing.T) {
 			if err := json.Unmarshal(v, &e); err != nil {
 				return err
 			}
-			got = append(got, fmt.Sprintf("%s %s %s %v", e.Event, e.Voter, e.Group, e.Choices))
+			got = append(got, strings.TrimSpace(fmt.Sprintf("%s %s %s %s", e.E, e.U, e.G, e.D)))
 			return nil
 		})
 	})
 	must(t, err)
 	want := []string{
-		"cast U1 government [0]",
-		"cast U1 academia [0 1]",
-		"cast U2 government [1]",
-		"retract U2 government []",
-		"retract U1 academia []",
-		"deadline   []",
-		"close   []",
-		"reopen   []",
-		"cancel   []",
+		"c U1 government n|government:1,0|government:1",
+		"c U1 academia n|government:-1,0|government:-1,n|academia:1,0|academia:1,1|academia:1",
+		"t U2 government n|government:1,1|government:1",
+		"t U2 government n|government:-1,1|government:-1",
+		"r U1 academia n|academia:-1,0|academia:-1,1|academia:-1",
+		"deadline",
+		"close",
+		"reopen",
+		"cancel",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("audit log:\n\t%s\nwant:\n\t%s", strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
+	}
+}
+
+// TestAuditLogBound: a poll's log keeps about its last logMax events.
+func TestAuditLogBound(t *testing.T) {
+	s := openTemp(t, WithLogMax(300))
+	ctx := t.Context()
+	p := testPoll("local", "BNDS")
+	must(t, s.CreatePoll(ctx, p))
+	for i := range 2000 {
+		_, err := s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: fmt.Sprintf("U%d", i%7), Group: "academia"}, polls.Flip{Choice: i % 2, Points: 1}, "")
+		must(t, err)
+	}
+	var n int
+	must(t, s.db.View(func(tx *bolt.Tx) error {
+		n = pollBucket(tx, "local", p.ID).Bucket(bktLog).Stats().KeyN
+		return nil
+	}))
+	if n < 300 || n > 300+256 {
+		t.Fatalf("log of 2000 events bounded at 300 keeps %d", n)
 	}
 }
 
@@ -186,21 +232,22 @@ func TestClock(t *testing.T) {
 	p := testPoll("local", "CLCK")
 	p.ClosesAt = clock().Add(time.Minute)
 	must(t, s.CreatePoll(ctx, p))
-	_, err := s.Cast(ctx, "local", p.ID, polls.Ballot{Voter: "U1", Group: "academia", Choices: []int{1}, CastAt: clock()})
+	_, err := s.Cast(ctx, "local", p.ID, polls.Ballot{Voter: "U1", Group: "academia", Choices: []int{1}, Points: []int64{1}, CastAt: clock()}, "")
 	must(t, err)
 
 	must(t, s.Hold(ctx, "local", "h1", polls.HeldVote{Poll: "AAAA", Choices: []int{0}}, time.Minute))
 	advance(time.Minute)
-	_, err = s.Cast(ctx, "local", p.ID, polls.Ballot{Voter: "U2", Group: "academia", Choices: []int{1}, CastAt: clock()})
+	_, err = s.Cast(ctx, "local", p.ID, polls.Ballot{Voter: "U2", Group: "academia", Choices: []int{1}, Points: []int64{1}, CastAt: clock()}, "")
 	if !errors.Is(err, polls.ErrPastDeadline) {
 		t.Fatalf("Cast at the deadline by the store's clock: %v, want ErrPastDeadline", err)
 	}
 	must(t, s.Hold(ctx, "local", "h1", polls.HeldVote{Poll: "BBBB", Choices: []int{1}}, time.Minute))
 	var keys []string
 	err = s.db.View(func(tx *bolt.Tx) error {
-		hb, _ := tenantBucket(tx, "local", bktHeld, false)
+		hb, _ := tenantBucket(tx, "local", bktHold, false)
 		return hb.Bucket([]byte("h1")).ForEach(func(k, _ []byte) error {
-			keys = append(keys, string(k))
+			poll, _, _ := strings.Cut(string(k), "|")
+			keys = append(keys, poll)
 			return nil
 		})
 	})
@@ -225,7 +272,7 @@ func TestBallotsChunks(t *testing.T) {
 	p := testPoll("local", "CHNK")
 	must(t, s.CreatePoll(ctx, p))
 	for i := range 10 {
-		_, err := s.Cast(ctx, "local", p.ID, polls.Ballot{Voter: fmt.Sprintf("U%02d", i), Group: "academia", Choices: []int{0}})
+		_, err := s.Cast(ctx, "local", p.ID, polls.Ballot{Voter: fmt.Sprintf("U%02d", i), Group: "academia", Choices: []int{0}, Points: []int64{1}}, "")
 		must(t, err)
 	}
 	seen := map[string]int{}
@@ -233,8 +280,8 @@ func TestBallotsChunks(t *testing.T) {
 		seen[b.Voter]++
 		// Replace every ballot, including ones not yet visited.
 		for i := range 10 {
-			nb := polls.Ballot{Voter: fmt.Sprintf("U%02d", i), Group: "academia", Choices: []int{1}}
-			if _, err := s.Cast(ctx, "local", p.ID, nb); err != nil {
+			nb := polls.Ballot{Voter: fmt.Sprintf("U%02d", i), Group: "academia", Choices: []int{1}, Points: []int64{1}}
+			if _, err := s.Cast(ctx, "local", p.ID, nb, ""); err != nil {
 				return err
 			}
 		}
@@ -249,49 +296,6 @@ func TestBallotsChunks(t *testing.T) {
 			t.Fatalf("Ballots saw %s %d times", v, n)
 		}
 	}
-}
-
-// TestAnonymousFile: after an anonymous vote, no bucket of the file but
-// the tenant's memberships (kept per user by design) holds the user id.
-func TestAnonymousFile(t *testing.T) {
-	s := openTemp(t)
-	ctx := t.Context()
-	svc := polls.NewService(s, polls.WithPseudonymKey([]byte("key")))
-	p, err := svc.Open(ctx, polls.OpenRequest{Tenant: "local", Title: "Secret", Themes: []string{"A", "B"},
-		Creator: "U-FAC", Options: polls.Options{Anonymous: true}})
-	must(t, err)
-	me := polls.Voter{Tenant: "local", User: "U-SECRET-42"}
-	_, err = svc.Cast(ctx, me, p.ID, []int{1}) // held: no group yet
-	must(t, err)
-	_, _, err = svc.SetGroup(ctx, me, "academia")
-	must(t, err)
-	_, err = svc.Toggle(ctx, me, p.ID, 0)
-	must(t, err)
-	_, err = svc.Retract(ctx, me, p.ID)
-	must(t, err)
-	_, err = svc.Cast(ctx, me, p.ID, []int{0})
-	must(t, err)
-
-	err = s.db.View(func(tx *bolt.Tx) error {
-		var walk func(path string, b *bolt.Bucket) error
-		walk = func(path string, b *bolt.Bucket) error {
-			return b.ForEach(func(k, v []byte) error {
-				p := path + "/" + string(k)
-				if v == nil {
-					if p == "/tenants/local/groups" {
-						return nil
-					}
-					return walk(p, b.Bucket(k))
-				}
-				if strings.Contains(string(k)+string(v), "U-SECRET") {
-					return fmt.Errorf("%s holds the user id: %s", p, v)
-				}
-				return nil
-			})
-		}
-		return tx.ForEach(func(name []byte, b *bolt.Bucket) error { return walk("/"+string(name), b) })
-	})
-	must(t, err)
 }
 
 func TestPing(t *testing.T) {
@@ -318,10 +322,11 @@ func must(t *testing.T, err error) {
 	}
 }
 
-// TestOpsExpire: toggle ops are forgotten after polls.OpTTL (a redelivery
-// that late is a new click) and swept, so the ops bucket stays near the
-// ops of the last OpTTL however many clicks a poll has seen.
-func TestOpsExpire(t *testing.T) {
+// TestDeliveriesExpire: vote deliveries are forgotten after
+// polls.DeliveryTTL (a redelivery that late is a new vote) and swept, so
+// the ops bucket stays near the deliveries of the last DeliveryTTL however
+// many clicks a poll has seen.
+func TestDeliveriesExpire(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -330,19 +335,19 @@ func TestOpsExpire(t *testing.T) {
 	ctx := t.Context()
 	p := testPoll("local", "OPSX")
 	must(t, s.CreatePoll(ctx, p))
-	toggle := func(voter, op string) polls.Ballot {
+	toggle := func(voter, op string) *polls.Ballot {
 		t.Helper()
-		b, err := s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: voter, Group: "academia", CastAt: clock()}, 0, op)
+		r, err := s.Toggle(ctx, "local", p.ID, polls.Ballot{Voter: voter, Group: "academia", CastAt: clock()}, polls.Flip{Choice: 0, Points: 1}, op)
 		must(t, err)
-		return b
+		return r.Ballot
 	}
 	toggle("U1", "op")
-	if b := toggle("U1", "op"); len(b.Choices) != 1 {
-		t.Fatalf("a repeated op toggled: %v", b.Choices)
+	if b := toggle("U1", "op"); b == nil {
+		t.Fatal("a repeated delivery toggled")
 	}
-	advance(polls.OpTTL)
-	if b := toggle("U1", "op"); len(b.Choices) != 0 {
-		t.Fatalf("an op older than OpTTL was still remembered: %v", b.Choices)
+	advance(polls.DeliveryTTL)
+	if b := toggle("U1", "op"); b != nil {
+		t.Fatalf("a delivery older than DeliveryTTL was still remembered: %v", b.Choices)
 	}
 
 	// The sweep, driven directly in one transaction per window (a
@@ -353,17 +358,52 @@ func TestOpsExpire(t *testing.T) {
 		must(t, s.db.Update(func(tx *bolt.Tx) error {
 			pb := pollBucket(tx, "local", p.ID)
 			for i := range perWindow {
-				if dup, err := seenOp(pb, fmt.Sprintf("r%d-%d", round, i), clock()); dup || err != nil {
-					return fmt.Errorf("new op seen before: %v %v", dup, err)
+				d := fmt.Sprintf("r%d-%d", round, i)
+				if seen, err := seenDelivery(pb, d, clock()); seen || err != nil {
+					return fmt.Errorf("new delivery seen before: %v %v", seen, err)
+				}
+				if err := recordDelivery(pb, d, clock()); err != nil {
+					return err
 				}
 			}
 			n = pb.Bucket(bktOps).Stats().KeyN
 			return nil
 		}))
-		advance(polls.OpTTL + time.Second)
+		advance(polls.DeliveryTTL + time.Second)
 	}
 	// Without sweeping there would be 4 windows' worth.
 	if n > perWindow*3/2 {
-		t.Errorf("%d ops kept after 4 windows of %d clicks; expired ones are not swept", n, perWindow)
+		t.Errorf("%d deliveries kept after 4 windows of %d clicks; expired ones are not swept", n, perWindow)
 	}
+}
+
+// TestDueDeadlinesDropsMissing: entries of the deadline index whose poll
+// no longer exists are removed, and do not hold up the polls behind them
+// (100 of them once stopped every later deadline).
+func TestDueDeadlinesDropsMissing(t *testing.T) {
+	s := openTemp(t)
+	ctx := t.Context()
+	era := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		for i := range 100 {
+			if err := tx.Bucket(bktDeadlines).Put(deadlineKey(era.Add(time.Duration(i)*time.Millisecond), polls.Key{Tenant: "gone", ID: fmt.Sprintf("G%03d", i)}), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	p := testPoll("local", "LIVE")
+	p.ClosesAt = era.Add(time.Second)
+	must(t, s.CreatePoll(ctx, p))
+	keys, err := s.DueDeadlines(ctx, era.Add(time.Hour), 100)
+	must(t, err)
+	if len(keys) != 1 || keys[0] != p.Key() {
+		t.Fatalf("DueDeadlines = %v, want only %s", keys, p.Key())
+	}
+	must(t, s.db.View(func(tx *bolt.Tx) error {
+		if n := tx.Bucket(bktDeadlines).Stats().KeyN; n != 1 {
+			return fmt.Errorf("%d deadline entries left, want 1", n)
+		}
+		return nil
+	}))
 }

@@ -2,162 +2,119 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pollbot/pollbot/polls"
+	"github.com/pollbot/pollbot/storage/internal/record"
 	"github.com/redis/go-redis/v9"
 )
 
 // Cast stores b as its voter's ballot in one script: it checks the poll is
 // open and before its deadline by the server clock, replaces the previous
 // ballot and moves the tally from the old ballot to the new one.
-func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot) (prev *polls.Ballot, err error) {
+func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot, delivery string) (r polls.VoteResult, err error) {
 	defer wrap(&err, "cast", tenant, id)
 	if b.Voter == "" {
-		return nil, errNoVoter
+		return r, errNoVoter
 	}
-	if len(b.Choices) == 0 {
-		return nil, polls.ErrNoChoices
+	if len(b.Choices) == 0 || len(b.Points) != len(b.Choices) {
+		return r, fmt.Errorf("%w: %d choices, %d points", polls.ErrNoChoices, len(b.Choices), len(b.Points))
 	}
 	b.CastAt = stamp(b.CastAt)
-	csv, err := choicesCSV(b.Choices)
+	rec, err := record.Encode(b)
 	if err != nil {
-		return nil, err
+		return r, err
 	}
-	data, err := json.Marshal(b)
-	if err != nil {
-		return nil, err
-	}
-	k := s.keys(tenant, id)
-	args := make([]any, 0, 6+len(b.Choices))
-	args = append(args, b.Voter, string(b.Group), data, csv, formatTime(b.CastAt), s.logMax)
-	for _, c := range b.Choices {
-		args = append(args, c)
-	}
-	old, err := castScript.Run(ctx, s.rdb, []string{k.poll, k.ballots, k.tally, k.log}, args...).Text()
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	if old == "" {
-		return nil, nil
-	}
-	var p polls.Ballot
-	if err := json.Unmarshal([]byte(old), &p); err != nil {
-		return nil, fmt.Errorf("decode previous ballot: %w", err)
-	}
-	return &p, nil
+	// The record's last two fields are the script's choices and points.
+	parts := strings.SplitN(rec, "|", 4)
+	return s.vote(ctx, tenant, id, b.Voter, delivery, "c", string(b.Group), b.CastAt, parts[2], parts[3])
 }
 
 // errNoVoter guards against a caller's bug: a ballot must say whose it is.
 var errNoVoter = errors.New("ballot without a voter")
 
-func choicesCSV(choices []int) (string, error) {
-	var sb strings.Builder
-	for i, c := range choices {
-		if c < 0 {
-			return "", fmt.Errorf("choice %d: %w", c, polls.ErrUnknownTheme)
-		}
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		sb.WriteString(strconv.Itoa(c))
-	}
-	return sb.String(), nil
-}
-
-// Toggle adds theme to the voter's approval ballot or removes it, in one
-// script with the same checks as Cast plus the poll's max choices.
-func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, theme int, op string) (nb polls.Ballot, err error) {
+// Toggle flips one choice of the voter's ballot in one script, with the
+// same checks as Cast.
+func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, f polls.Flip, delivery string) (r polls.VoteResult, err error) {
 	defer wrap(&err, "toggle", tenant, id)
 	if b.Voter == "" {
-		return polls.Ballot{}, errNoVoter
+		return r, errNoVoter
+	}
+	if f.Choice < 0 {
+		return r, fmt.Errorf("choice %d: %w", f.Choice, polls.ErrUnknownTheme)
 	}
 	b.CastAt = stamp(b.CastAt)
-	if theme < 0 {
-		return polls.Ballot{}, fmt.Errorf("theme %d: %w", theme, polls.ErrUnknownTheme)
-	}
-	head, tail, err := ballotJSONParts(b)
-	if err != nil {
-		return polls.Ballot{}, err
-	}
-	k := s.keys(tenant, id)
-	keys := []string{k.poll, k.ballots, k.tally, k.log}
-	args := []any{b.Voter, string(b.Group), theme, head, tail, formatTime(b.CastAt), s.logMax}
-	if op != "" {
-		keys = append(keys, s.opKey(tenant, id, op))
-		args = append(args, polls.OpTTL.Milliseconds())
-	}
-	out, err := toggleScript.Run(ctx, s.rdb, keys, args...).Text()
-	if err != nil {
-		return polls.Ballot{}, mapErr(err)
-	}
-	if rest, dup := strings.CutPrefix(out, "="); dup {
-		// Applied before: the voter's ballot as it is now.
-		if rest == "" {
-			return polls.Ballot{Voter: b.Voter}, nil
-		}
-		if err := json.Unmarshal([]byte(rest), &nb); err != nil {
-			return polls.Ballot{}, fmt.Errorf("decode ballot: %w", err)
-		}
-		return nb, nil
-	}
-	if out == "" {
-		return polls.Ballot{Voter: b.Voter, Group: b.Group, CastAt: b.CastAt}, nil
-	}
-	if err := json.Unmarshal([]byte(out), &nb); err != nil {
-		return polls.Ballot{}, fmt.Errorf("decode toggled ballot: %w", err)
-	}
-	return nb, nil
-}
-
-// ballotJSONParts returns json.Marshal(b) split around the value of
-// "choices", for the toggle script to put the new choices in between.
-func ballotJSONParts(b polls.Ballot) (head, tail string, err error) {
-	b.Choices = []int{}
-	data, err := json.Marshal(b)
-	if err != nil {
-		return "", "", err
-	}
-	// Strings in the JSON escape their quotes, so this marker only occurs
-	// as the field itself.
-	const marker = `"choices":[]`
-	i := strings.Index(string(data), marker)
-	if i < 0 {
-		return "", "", errors.New("ballot JSON has no choices field")
-	}
-	i += len(marker) - len("[]")
-	return string(data[:i]), string(data[i+len("[]"):]), nil
+	return s.vote(ctx, tenant, id, b.Voter, delivery, "t", string(b.Group), b.CastAt,
+		strconv.Itoa(f.Choice), strconv.FormatInt(f.Points, 10), strconv.Itoa(max(f.Max, 0)))
 }
 
 // Retract deletes the voter's ballot and takes it out of the tally.
-func (s *Store) Retract(ctx context.Context, tenant, id, voter string) (ok bool, err error) {
+func (s *Store) Retract(ctx context.Context, tenant, id, voter string, at time.Time, delivery string) (r polls.VoteResult, err error) {
 	defer wrap(&err, "retract", tenant, id)
-	k := s.keys(tenant, id)
-	n, err := retractScript.Run(ctx, s.rdb, []string{k.poll, k.ballots, k.tally, k.log}, voter, s.logMax).Int()
-	if err != nil {
-		return false, mapErr(err)
+	if voter == "" {
+		return r, errNoVoter
 	}
-	return n == 1, nil
+	return s.vote(ctx, tenant, id, voter, delivery, "r", "", stamp(at))
+}
+
+// vote runs voteScript and reads its reply.
+func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, group string, at time.Time, more ...any) (polls.VoteResult, error) {
+	k := s.keys(tenant, id)
+	keys := []string{k.poll, k.ballots, k.tally, k.log}
+	if delivery != "" {
+		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery))
+	}
+	token := newToken()
+	args := append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token}, more...)
+	reply, err := voteScript.Run(ctx, s.rdb, keys, args...).StringSlice()
+	if err != nil {
+		return polls.VoteResult{}, mapErr(err)
+	}
+	if len(reply) < 3 {
+		return polls.VoteResult{}, fmt.Errorf("vote script replied %d values", len(reply))
+	}
+	var r polls.VoteResult
+	if r.Version, err = strconv.ParseInt(reply[2], 10, 64); err != nil {
+		return r, fmt.Errorf("tally version %q: %w", reply[2], err)
+	}
+	decode := func(rec string) (*polls.Ballot, error) {
+		if rec == "" {
+			return nil, nil
+		}
+		b, err := record.Decode(voter, rec)
+		return &b, err
+	}
+	if reply[0] == "=" {
+		// Recorded before: by another request (a repeat), or by this very
+		// call, whose reply was lost and which the client sent again.
+		r.Repeated = len(reply) < 4 || reply[3] != token
+		r.Ballot, err = decode(reply[1])
+		return r, err
+	}
+	if r.Prev, err = decode(reply[0]); err != nil {
+		return r, err
+	}
+	r.Ballot, err = decode(reply[1])
+	return r, err
 }
 
 // Ballot returns the voter's ballot.
 func (s *Store) Ballot(ctx context.Context, tenant, id, voter string) (b polls.Ballot, err error) {
 	defer wrap(&err, "ballot", tenant, id)
-	data, err := s.rdb.HGet(ctx, s.keys(tenant, id).ballots, voter).Bytes()
+	rec, err := s.rdb.HGet(ctx, s.keys(tenant, id).ballots, voter).Result()
 	if errors.Is(err, redis.Nil) {
 		return polls.Ballot{}, polls.ErrNoBallot
 	}
 	if err != nil {
 		return polls.Ballot{}, err
 	}
-	if err := json.Unmarshal(data, &b); err != nil {
-		return polls.Ballot{}, fmt.Errorf("decode ballot: %w", err)
-	}
-	return b, nil
+	return record.Decode(voter, rec)
 }
 
 // scanCount is the HSCAN batch size hint.
@@ -182,9 +139,9 @@ func (s *Store) Ballots(ctx context.Context, tenant, id string, fn func(polls.Ba
 				continue
 			}
 			seen[kv[i]] = struct{}{}
-			var b polls.Ballot
-			if err := json.Unmarshal([]byte(kv[i+1]), &b); err != nil {
-				return fmt.Errorf("decode ballot of %q: %w", kv[i], err)
+			b, err := record.Decode(kv[i], kv[i+1])
+			if err != nil {
+				return fmt.Errorf("ballot of %q: %w", kv[i], err)
 			}
 			if err := fn(b); err != nil {
 				return err
@@ -220,4 +177,12 @@ func (s *Store) Tally(ctx context.Context, tenant, id string) (t polls.Tally, er
 		return polls.Tally{}, fmt.Errorf("poll theme count: %w", err)
 	}
 	return polls.ParseTally(n, fields.Val())
+}
+
+// newToken is a random token naming one store call, so that a client's
+// retry of it is told apart from another request (see voteScript).
+func newToken() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -15,26 +15,23 @@ import (
 // (SCRIPT LOAD; on a cluster, into the node the client picks) and returns
 // its SHA1 for EVALSHA.
 func (s *Store) LoadToggleScript(ctx context.Context) (sha string, err error) {
-	return toggleScript.Load(ctx, s.rdb).Result()
+	return voteScript.Load(ctx, s.rdb).Result()
 }
 
-// ToggleArgs returns the KEYS and ARGV that Toggle(ctx, tenant, id, b,
-// theme, op) passes to the toggle script, with this store's key prefix and
+// ToggleArgs returns the KEYS and ARGV that Toggle(ctx, tenant, id, b, f,
+// delivery) passes to the vote script, with this store's key prefix and
 // audit log bound: EVALSHA <sha> <len(keys)> <keys...> <argv...> is that
-// toggle. With an op, the last key is the op's key (in the poll's slot)
-// and the last argument its lifetime in milliseconds.
-func (s *Store) ToggleArgs(tenant, id string, b polls.Ballot, theme int, op string) (keys, argv []string, err error) {
+// toggle. With a delivery, the last key is the delivery's key (in the
+// poll's slot).
+func (s *Store) ToggleArgs(tenant, id string, b polls.Ballot, f polls.Flip, delivery string) (keys, argv []string, err error) {
 	b.CastAt = stamp(b.CastAt)
-	head, tail, err := ballotJSONParts(b)
-	if err != nil {
-		return nil, nil, err
-	}
 	k := s.keys(tenant, id)
 	keys = []string{k.poll, k.ballots, k.tally, k.log}
-	argv = []string{b.Voter, string(b.Group), strconv.Itoa(theme), head, tail, formatTime(b.CastAt), strconv.FormatInt(s.logMax, 10)}
-	if op != "" {
-		keys = append(keys, s.opKey(tenant, id, op))
-		argv = append(argv, strconv.FormatInt(polls.OpTTL.Milliseconds(), 10))
+	if delivery != "" {
+		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery))
 	}
+	argv = []string{"t", b.Voter, string(b.Group), strconv.FormatInt(b.CastAt.UnixMilli(), 10),
+		strconv.FormatInt(s.logMax, 10), strconv.FormatInt(polls.DeliveryTTL.Milliseconds(), 10), newToken(),
+		strconv.Itoa(f.Choice), strconv.FormatInt(f.Points, 10), strconv.Itoa(f.Max)}
 	return keys, argv, nil
 }

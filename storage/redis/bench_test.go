@@ -66,7 +66,7 @@ func (c caster) cast(ctx context.Context, i int64) error {
 		Choices: []int{min(a, z), max(a, z)},
 		CastAt:  time.Now(),
 	}
-	_, err := c.s.Cast(ctx, c.p.Tenant, c.p.ID, bl)
+	_, err := c.s.Cast(ctx, c.p.Tenant, c.p.ID, bl, "")
 	return err
 }
 

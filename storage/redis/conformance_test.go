@@ -1,6 +1,9 @@
 package redisstore
 
 import (
+	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/pollbot/pollbot/internal/redistest"
@@ -25,7 +28,56 @@ func harness(url string) storetest.Harness {
 	return storetest.Harness{
 		New:    open,
 		Reopen: func(t *testing.T, _ polls.Store) polls.Store { return open(t) },
+		Dump:   func(t *testing.T, s polls.Store) map[string]string { return dump(t, s.(*Store)) },
 	}
+}
+
+// dump returns every key under the store's prefix, on every master, with
+// its value as text: the key alone, and for hashes, sets, sorted sets and
+// streams one entry per field or member.
+func dump(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	ctx := t.Context()
+	out := map[string]string{}
+	var mu sync.Mutex
+	put := func(k, v string) { mu.Lock(); out[k] = v; mu.Unlock() }
+	err := s.forEachKey(ctx, globEscape(s.prefix)+"*", func(ctx context.Context, key string) error {
+		typ, err := s.rdb.Type(ctx, key).Result()
+		if err != nil {
+			return err
+		}
+		put(key, "")
+		switch typ {
+		case "string":
+			v, _ := s.rdb.Get(ctx, key).Result()
+			put(key, v)
+		case "hash":
+			h, _ := s.rdb.HGetAll(ctx, key).Result()
+			for f, v := range h {
+				put(key+"/"+f, v)
+			}
+		case "set":
+			m, _ := s.rdb.SMembers(ctx, key).Result()
+			for _, v := range m {
+				put(key+"/"+v, "")
+			}
+		case "zset":
+			m, _ := s.rdb.ZRange(ctx, key, 0, -1).Result()
+			for _, v := range m {
+				put(key+"/"+v, "")
+			}
+		case "stream":
+			es, _ := s.rdb.XRange(ctx, key, "-", "+").Result()
+			for _, e := range es {
+				put(key+"/"+e.ID, fmt.Sprint(e.Values))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func TestConformance(t *testing.T) {

@@ -34,7 +34,7 @@ func BenchmarkHundredThousandBallots(b *testing.B) {
 				a, z := int(i%10), int((i+3)%10)
 				bl := polls.Ballot{Voter: "U" + strconv.FormatInt(i, 10), Group: benchGroups[i%int64(len(benchGroups))],
 					Choices: []int{min(a, z), max(a, z)}, CastAt: time.Now()}
-				if _, err := s.Cast(ctx, p.Tenant, p.ID, bl); err != nil {
+				if _, err := s.Cast(ctx, p.Tenant, p.ID, bl, ""); err != nil {
 					b.Error(err)
 					return
 				}

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,8 +41,7 @@ func (s *Store) SetMembership(ctx context.Context, tenant, user string, m polls.
 	return s.rdb.HSet(ctx, s.groupsKey(tenant), user, data).Err()
 }
 
-// Hold keeps a vote for the holder for ttl. Each held vote expires on its
-// own; the holder's key lives as long as its longest-lived vote.
+// Hold keeps a vote for the holder for ttl, beside the others it has.
 func (s *Store) Hold(ctx context.Context, tenant, holder string, v polls.HeldVote, ttl time.Duration) (err error) {
 	defer wrap(&err, "hold vote", tenant, "")
 	ms := ttl.Milliseconds()
@@ -52,17 +53,40 @@ func (s *Store) Hold(ctx context.Context, tenant, holder string, v polls.HeldVot
 	if err != nil {
 		return err
 	}
-	return holdScript.Run(ctx, s.rdb, []string{s.heldKey(tenant, holder)}, v.Poll, data, ms).Err()
+	slot := "d" + v.Delivery
+	if v.Delivery == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		slot = "r" + hex.EncodeToString(b[:])
+	}
+	keys := []string{s.holdKey(tenant, holder), s.heldIndexKey(tenant)}
+	return holdScript.Run(ctx, s.rdb, keys, v.Poll+"|"+slot, data, ms, holder).Err()
 }
 
 // TakeHeld removes the holder's held votes and returns the unexpired ones,
 // oldest first.
 func (s *Store) TakeHeld(ctx context.Context, tenant, holder string) (out []polls.HeldVote, err error) {
 	defer wrap(&err, "take held votes", tenant, "")
-	raw, err := takeHeldScript.Run(ctx, s.rdb, []string{s.heldKey(tenant, holder)}).StringSlice()
+	return s.takeHeld(ctx, tenant, holder, "")
+}
+
+// DropHeld removes the holder's held votes in one poll.
+func (s *Store) DropHeld(ctx context.Context, tenant, holder, poll string) (n int, err error) {
+	defer wrap(&err, "drop held votes", tenant, poll)
+	if poll == "" {
+		return 0, errors.New("drop held votes of no poll")
+	}
+	out, err := s.takeHeld(ctx, tenant, holder, poll)
+	return len(out), err
+}
+
+func (s *Store) takeHeld(ctx context.Context, tenant, holder, poll string) ([]polls.HeldVote, error) {
+	keys := []string{s.holdKey(tenant, holder), s.heldIndexKey(tenant)}
+	raw, err := takeHeldScript.Run(ctx, s.rdb, keys, holder, poll).StringSlice()
 	if err != nil {
 		return nil, err
 	}
+	out := make([]polls.HeldVote, 0, len(raw))
 	for _, r := range raw {
 		var v polls.HeldVote
 		if err := json.Unmarshal([]byte(r), &v); err != nil {
@@ -70,23 +94,39 @@ func (s *Store) TakeHeld(ctx context.Context, tenant, holder string) (out []poll
 		}
 		out = append(out, v)
 	}
-	sortHeld(out)
+	slices.SortStableFunc(out, func(a, b polls.HeldVote) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Poll, b.Poll))
+	})
 	return out, nil
 }
 
-func sortHeld(vs []polls.HeldVote) {
-	slices.SortFunc(vs, func(a, b polls.HeldVote) int {
-		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Poll, b.Poll))
-	})
+// HeldCount counts the unexpired votes held in a poll.
+func (s *Store) HeldCount(ctx context.Context, tenant, poll string) (n int, err error) {
+	defer wrap(&err, "count held votes", tenant, poll)
+	return heldCountScript.Run(ctx, s.rdb, []string{s.heldIndexKey(tenant)}, poll).Int()
 }
 
-// RecordDelivery records a chat platform's delivery key for ttl and
-// reports whether it was new (bot.DeliveryStore): replicas sharing this
-// Redis then apply a redelivered click once, whichever receives it.
-func (s *Store) RecordDelivery(ctx context.Context, key string, ttl time.Duration) (first bool, err error) {
-	first, err = s.rdb.SetNX(ctx, s.prefix+"delivery:"+key, 1, ttl).Result()
-	if err != nil {
-		return false, fmt.Errorf("record delivery: %w", err)
+// RecordDelivery records a request's delivery key for polls.DeliveryTTL
+// and reports whether it was new: replicas sharing this Redis then apply
+// a request once, whichever receives it.
+func (s *Store) RecordDelivery(ctx context.Context, tenant, key string) (first bool, err error) {
+	defer wrap(&err, "record delivery", tenant, "")
+	token := newToken()
+	found, err := recordScript.Run(ctx, s.rdb, []string{s.tenantKey(tenant, "dlv:"+deliveryName(key))}, token, polls.DeliveryTTL.Milliseconds()).Text()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return true, nil
+	case err != nil:
+		return false, err
 	}
-	return first, nil
+	// Recorded before, by another request or by this very call whose
+	// reply was lost and which the client sent again.
+	return found == token, nil
+}
+
+// Allow counts an event against key's limit in fixed windows.
+func (s *Store) Allow(ctx context.Context, tenant, key string, limit int, window time.Duration) (ok bool, err error) {
+	defer wrap(&err, "rate limit", tenant, "")
+	n, err := allowScript.Run(ctx, s.rdb, []string{s.tenantKey(tenant, "rate:"+deliveryName(key))}, max(window.Milliseconds(), 1)).Int64()
+	return n <= int64(limit), err
 }

@@ -13,17 +13,19 @@ import (
 )
 
 // Poll hash fields besides "def" (the poll's JSON without its state). The
-// scripts read kind, themes, max_choices, status and closes_ms (unix ms,
-// the deadline index's unit, compared with the server clock); Go reads the
-// state back from status, closes_at, closed_at (RFC 3339) and messages.
-// announce_ms, present only while a poll closed at its deadline owes the
-// announcement of its close, is the lease of that announcement (unix ms,
-// see CloseAtDeadline); it is not part of polls.Poll.
+// scripts read status and closes_ms (unix ms, the deadline index's unit,
+// compared with the server clock); Tally reads themes; the index sync
+// reads opened_ms and channel; Go reads the state back from status,
+// closes_at, closed_at (RFC 3339) and messages. announce_ms, present only
+// while a poll closed at its deadline owes the announcement of its close,
+// is the lease of that announcement (unix ms, see CloseAtDeadline); it is
+// not part of polls.Poll. Polls stored by schema 1 also have kind and
+// max_choices, which nothing reads any more.
 const (
 	fDef        = "def"
-	fKind       = "kind"
 	fThemes     = "themes"
-	fMaxChoices = "max_choices"
+	fOpenedMS   = "opened_ms"
+	fChannel    = "channel"
 	fStatus     = "status"
 	fClosesMS   = "closes_ms"
 	fClosesAt   = "closes_at"
@@ -47,13 +49,22 @@ func (s *Store) CreatePoll(ctx context.Context, p *polls.Poll) (err error) {
 	if err := mapErr(createScript.Run(ctx, s.rdb, []string{k.poll}, fields...).Err()); err != nil {
 		return err
 	}
-	// The tenant index is in the tenant's slot, not the poll's. Should this
-	// fail, the poll exists but is not listed; Poll still finds it.
-	err = s.rdb.ZAdd(ctx, s.pollsKey(p.Tenant), redis.Z{Score: float64(p.OpenedAt.UnixMilli()), Member: p.ID}).Err()
+	// The tenant's indexes are in the tenant's slot, not the poll's.
+	// Should this fail, the poll exists but is not listed; Poll still
+	// finds it, and its next change lists it.
+	z := redis.Z{Score: float64(p.OpenedAt.UnixMilli()), Member: p.ID}
+	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		pipe.ZAdd(ctx, s.pollsKey(p.Tenant), z)
+		pipe.ZAdd(ctx, s.channelKey(p.Tenant, p.Channel), z)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	return s.syncDeadline(ctx, p.Tenant, p.ID, &indexEntry{open: statusOr(p.Status) == polls.StatusOpen, score: deadlineScore(p.ClosesAt, statusOr(p.Status))})
+	st := statusOr(p.Status)
+	return s.syncIndexes(ctx, p.Tenant, p.ID, &indexEntry{
+		status: st, score: deadlineScore(p.ClosesAt, st), opened: p.OpenedAt.UnixMilli(), channel: p.Channel,
+	})
 }
 
 func statusOr(st polls.Status) polls.Status {
@@ -72,9 +83,9 @@ func pollFields(p *polls.Poll) ([]any, error) {
 	}
 	fields := []any{
 		fDef, defJSON,
-		fKind, string(p.Kind),
 		fThemes, len(p.Themes),
-		fMaxChoices, p.MaxChoices,
+		fOpenedMS, p.OpenedAt.UnixMilli(),
+		fChannel, p.Channel,
 		fStatus, string(statusOr(p.Status)),
 		fClosesMS, closesMS(p.ClosesAt),
 		fClosesAt, formatTime(p.ClosesAt),
@@ -155,44 +166,54 @@ func decodePoll(h map[string]string) (*polls.Poll, error) {
 	return &p, nil
 }
 
-// pollBatch bounds one pipeline of Polls, so a tenant with many polls does
-// not hold every reply in one buffer.
-const pollBatch = 256
-
-// Polls returns a tenant's polls by open time. It reads the tenant index,
-// then the polls in pipelines (which a cluster client splits by slot).
-func (s *Store) Polls(ctx context.Context, tenant string) (out []*polls.Poll, err error) {
+// Polls returns a page of a tenant's polls, newest first, from the index
+// the query selects: one sorted-set range and one pipeline of the page's
+// polls, whatever the tenant's number of polls.
+func (s *Store) Polls(ctx context.Context, tenant string, q polls.PollQuery) (page polls.PollPage, err error) {
 	defer wrap(&err, "polls", tenant, "*")
-	ids, err := s.rdb.ZRange(ctx, s.pollsKey(tenant), 0, -1).Result()
+	key := s.queryKey(tenant, q)
+	start := int64(max(q.Offset, 0))
+	var ids *redis.StringSliceCmd
+	var total *redis.IntCmd
+	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		ids = pipe.ZRevRange(ctx, key, start, start+int64(q.PageSize())-1)
+		total = pipe.ZCard(ctx, key)
+		return nil
+	})
 	if err != nil {
-		return nil, err
+		return page, err
 	}
-	out = make([]*polls.Poll, 0, len(ids))
-	for len(ids) > 0 {
-		batch := ids[:min(pollBatch, len(ids))]
-		ids = ids[len(batch):]
-		cmds := make([]*redis.MapStringStringCmd, len(batch))
-		_, err := s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
-			for i, id := range batch {
-				cmds[i] = pipe.HGetAll(ctx, s.keys(tenant, id).poll)
-			}
-			return nil
-		})
+	page.Total = int(total.Val())
+	cmds := make([]*redis.MapStringStringCmd, len(ids.Val()))
+	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, id := range ids.Val() {
+			cmds[i] = pipe.HGetAll(ctx, s.keys(tenant, id).poll)
+		}
+		return nil
+	})
+	if err != nil {
+		return page, err
+	}
+	for i, c := range cmds {
+		p, err := decodePoll(c.Val())
+		if errors.Is(err, polls.ErrNotFound) {
+			// An index entry whose poll is gone: drop it.
+			s.rdb.ZRem(ctx, key, ids.Val()[i])
+			continue
+		}
 		if err != nil {
-			return nil, err
+			return page, err
 		}
-		for _, c := range cmds {
-			p, err := decodePoll(c.Val())
-			if errors.Is(err, polls.ErrNotFound) {
-				continue // an index entry whose poll is gone
-			}
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, p)
-		}
+		page.Polls = append(page.Polls, p)
 	}
-	return out, nil
+	return page, nil
+}
+
+// CountOpen returns how many of the tenant's polls are open.
+func (s *Store) CountOpen(ctx context.Context, tenant string) (n int, err error) {
+	defer wrap(&err, "count open polls", tenant, "*")
+	c, err := s.rdb.ZCard(ctx, s.statusKey(tenant, polls.StatusOpen)).Result()
+	return int(c), err
 }
 
 // ClosePoll closes or cancels a poll. The script decides who wins; the deadline
@@ -206,12 +227,12 @@ func (s *Store) ClosePoll(ctx context.Context, tenant, id string, to polls.Statu
 	return s.closeAs(ctx, tenant, id, to, at, -1)
 }
 
-// CloseAtDeadline closes a poll as ClosePoll does and, in the same script,
-// marks its announcement owed (announce_ms) with the lease; the deadline
-// index then keeps the poll at the lease.
-func (s *Store) CloseAtDeadline(ctx context.Context, tenant, id string, at, leaseUntil time.Time) (changed bool, err error) {
+// CloseAtDeadline closes an open poll whose deadline is at or before now
+// and, in the same script, marks its announcement owed (announce_ms) with
+// the lease; the deadline index then keeps the poll at the lease.
+func (s *Store) CloseAtDeadline(ctx context.Context, tenant, id string, now, leaseUntil time.Time) (changed bool, err error) {
 	defer wrap(&err, "close at deadline", tenant, id)
-	return s.closeAs(ctx, tenant, id, polls.StatusClosed, at, leaseUntil.UnixMilli())
+	return s.closeAs(ctx, tenant, id, polls.StatusClosed, now, leaseUntil.UnixMilli())
 }
 
 // closeAs runs closeScript with a lease (-1: none) and syncs the index: to
@@ -223,24 +244,22 @@ func (s *Store) closeAs(ctx context.Context, tenant, id string, to polls.Status,
 		leaseArg = itoa(lease)
 	}
 	k := s.keys(tenant, id)
-	n, err := closeScript.Run(ctx, s.rdb, []string{k.poll, k.log}, string(to), formatTime(at), s.logMax, leaseArg).Int()
-	return s.syncClosed(ctx, tenant, id, n == 1, lease, err)
+	n, err := closeScript.Run(ctx, s.rdb, []string{k.poll, k.log}, string(to), formatTime(at), s.logMax, leaseArg, at.UnixMilli(), at.UnixMilli()).Int()
+	return s.syncClosed(ctx, tenant, id, n == 1, to, lease, err)
 }
 
 // syncClosed finishes a script that may have closed a poll or taken over
 // its announcement (won), with lease (-1: none): a refusal the script
 // returned still syncs the index, to what the script implies when it won,
 // else to what it reads; a failure to run it does not.
-func (s *Store) syncClosed(ctx context.Context, tenant, id string, won bool, lease int64, err error) (bool, error) {
+func (s *Store) syncClosed(ctx context.Context, tenant, id string, won bool, to polls.Status, lease int64, err error) (bool, error) {
 	err = mapErr(err)
 	if err != nil && !isScriptErr(err) {
 		return false, err
 	}
-	want := unknownEntry
-	if won {
-		want = &indexEntry{open: false, score: lease}
-	}
-	if serr := s.syncDeadline(ctx, tenant, id, want); serr != nil && err == nil {
+	// Even a win is re-read: the index entry needs the poll's open time
+	// and channel.
+	if serr := s.syncIndexes(ctx, tenant, id, unknownEntry); serr != nil && err == nil {
 		err = serr
 	}
 	return won, err
@@ -253,7 +272,7 @@ func (s *Store) ClaimAnnouncement(ctx context.Context, tenant, id string, now, l
 	defer wrap(&err, "claim announcement", tenant, id)
 	lease := leaseUntil.UnixMilli()
 	n, err := claimScript.Run(ctx, s.rdb, []string{s.keys(tenant, id).poll}, itoa(now.UnixMilli()), itoa(lease)).Int()
-	return s.syncClosed(ctx, tenant, id, n == 1, lease, err)
+	return s.syncClosed(ctx, tenant, id, n == 1, polls.StatusClosed, lease, err)
 }
 
 // AnnouncementDone clears a poll's owed announcement and syncs the index.
@@ -264,13 +283,8 @@ func (s *Store) AnnouncementDone(ctx context.Context, tenant, id string) (err er
 	if err != nil && !isScriptErr(err) {
 		return err
 	}
-	// Only a closed poll owes an announcement, so one that owed it is now
-	// closed and owes nothing: out of both indexes.
-	want := unknownEntry
-	if n == 1 {
-		want = &indexEntry{open: false, score: -1}
-	}
-	if serr := s.syncDeadline(ctx, tenant, id, want); serr != nil && err == nil {
+	_ = n
+	if serr := s.syncIndexes(ctx, tenant, id, unknownEntry); serr != nil && err == nil {
 		err = serr
 	}
 	return err
@@ -281,14 +295,14 @@ func (s *Store) Reopen(ctx context.Context, tenant, id string, closesAt time.Tim
 	defer wrap(&err, "reopen", tenant, id)
 	closesAt = stamp(closesAt)
 	k := s.keys(tenant, id)
-	n, err := reopenScript.Run(ctx, s.rdb, []string{k.poll, k.log}, closesMS(closesAt), formatTime(closesAt), s.logMax).Int()
+	n, err := reopenScript.Run(ctx, s.rdb, []string{k.poll, k.log}, closesMS(closesAt), formatTime(closesAt), s.logMax, time.Now().UnixMilli()).Int()
 	if err != nil {
 		return false, mapErr(err)
 	}
 	if n == 0 {
 		return false, nil
 	}
-	return true, s.syncDeadline(ctx, tenant, id, &indexEntry{open: true, score: deadlineScore(closesAt, polls.StatusOpen)})
+	return true, s.syncIndexes(ctx, tenant, id, unknownEntry)
 }
 
 // SetDeadline changes an open poll's deadline.
@@ -296,39 +310,47 @@ func (s *Store) SetDeadline(ctx context.Context, tenant, id string, closesAt tim
 	defer wrap(&err, "set deadline", tenant, id)
 	closesAt = stamp(closesAt)
 	k := s.keys(tenant, id)
-	if err := setDeadlineScript.Run(ctx, s.rdb, []string{k.poll}, closesMS(closesAt), formatTime(closesAt)).Err(); err != nil {
+	if err := setDeadlineScript.Run(ctx, s.rdb, []string{k.poll, k.log}, closesMS(closesAt), formatTime(closesAt), s.logMax, time.Now().UnixMilli()).Err(); err != nil {
 		return mapErr(err)
 	}
-	return s.syncDeadline(ctx, tenant, id, &indexEntry{open: true, score: deadlineScore(closesAt, polls.StatusOpen)})
+	return s.syncIndexes(ctx, tenant, id, unknownEntry)
 }
 
-// indexEntry is what the deadline index and the open-poll index hold of a
-// poll: whether it is open, and its deadline index score (unix ms; -1 for
-// no entry).
+// indexEntry is what the indexes outside the poll's slot hold of a poll:
+// its status (the open-poll set, the tenant's status indexes), its
+// deadline index score (unix ms; -1 for no entry), and what places it in
+// the listing indexes, its open time and channel.
 type indexEntry struct {
-	open  bool
-	score int64
+	status  polls.Status // "" for a poll that does not exist
+	score   int64
+	opened  int64
+	channel string
 }
 
-// unknownEntry tells syncDeadline that the caller does not know what the
+// unknownEntry tells syncIndexes that the caller does not know what the
 // poll's entries should be: it reads the poll before it writes anything.
 var unknownEntry *indexEntry
 
-// syncDeadline makes the deadline index and the open-poll index agree with
-// the poll, which is in another slot and so cannot be updated in the same
-// script. It writes the entries the caller's script implies (want), then
-// re-reads the poll and writes again until what it read is what it last
-// wrote. That converges when callers race: whoever writes last has read
-// the poll after every script that changed it. A caller whose script
-// changed nothing passes unknownEntry, and the first write is then of what
-// it read: it never removes, even for a moment, the entry of a poll that
-// still needs one (the entry of an owed announcement is its only record
-// for the scheduler, should this process die now).
+// statuses are every poll status, for the status indexes.
+var statuses = []polls.Status{polls.StatusOpen, polls.StatusClosed, polls.StatusCancelled}
+
+// syncIndexes makes the deadline index, the open-poll set and the
+// tenant's status indexes agree with the poll, which is in another slot
+// and so cannot be updated in the same script. It writes the entries the
+// caller's script implies (want), then re-reads the poll and writes again
+// until what it read is what it last wrote. That converges when callers
+// race: whoever writes last has read the poll after every script that
+// changed it. A caller whose script changed nothing, or who does not know
+// the poll's open time and channel, passes unknownEntry, and the first
+// write is then of what it read: it never removes, even for a moment, the
+// entry of a poll that still needs one (the entry of an owed announcement
+// is its only record for the scheduler, should this process die now).
 //
 // A poll is in the deadline index iff it is open with a deadline (score:
 // the deadline) or closed owing its announcement (score: the lease,
-// announce_ms).
-func (s *Store) syncDeadline(ctx context.Context, tenant, id string, want *indexEntry) error {
+// announce_ms); in the open-poll set iff it is open; in exactly the
+// status indexes of its status.
+func (s *Store) syncIndexes(ctx context.Context, tenant, id string, want *indexEntry) error {
 	member := deadlineMember(tenant, id)
 	k := s.keys(tenant, id)
 	for range 10 {
@@ -339,24 +361,34 @@ func (s *Store) syncDeadline(ctx context.Context, tenant, id string, want *index
 				} else {
 					p.ZAdd(ctx, s.deadlinesKey(), redis.Z{Score: float64(want.score), Member: member})
 				}
-				if want.open {
+				if want.status == polls.StatusOpen {
 					p.SAdd(ctx, s.openKey(), member)
 				} else {
 					p.SRem(ctx, s.openKey(), member)
 				}
+				for _, st := range statuses {
+					if st == want.status {
+						z := redis.Z{Score: float64(want.opened), Member: id}
+						p.ZAdd(ctx, s.statusKey(tenant, st), z)
+						p.ZAdd(ctx, s.chStatusKey(tenant, want.channel, st), z)
+					} else {
+						p.ZRem(ctx, s.statusKey(tenant, st), id)
+						p.ZRem(ctx, s.chStatusKey(tenant, want.channel, st), id)
+					}
+				}
 				return nil
 			})
 			if err != nil {
-				return fmt.Errorf("deadline index: %w", err)
+				return fmt.Errorf("poll indexes: %w", err)
 			}
 		}
-		f, err := s.rdb.HMGet(ctx, k.poll, fStatus, fClosesMS, fAnnounceMS).Result()
+		f, err := s.rdb.HMGet(ctx, k.poll, fStatus, fClosesMS, fAnnounceMS, fOpenedMS, fChannel).Result()
 		if err != nil {
-			return fmt.Errorf("deadline index: %w", err)
+			return fmt.Errorf("poll indexes: %w", err)
 		}
 		got, err := entryOf(f)
 		if err != nil {
-			return fmt.Errorf("deadline index: %w", err)
+			return fmt.Errorf("poll indexes: %w", err)
 		}
 		if want != nil && *want == got {
 			return nil
@@ -364,13 +396,14 @@ func (s *Store) syncDeadline(ctx context.Context, tenant, id string, want *index
 		want = &got
 	}
 	// Only a poll changing for ten rounds in a row gets here; the deadline
-	// entry it leaves is repaired by polls.Service.CloseDue, the open-poll
-	// entry by the poll's next change.
+	// entry it leaves is repaired by polls.Service.CloseDue, the others by
+	// the poll's next change.
 	return nil
 }
 
-// entryOf returns the index entries of a poll from its status, closes_ms
-// and announce_ms fields (nil for a missing field or poll).
+// entryOf returns the index entries of a poll from its status, closes_ms,
+// announce_ms, opened_ms and channel fields (nil for a missing field or
+// poll).
 func entryOf(f []any) (indexEntry, error) {
 	ms := func(i int, name string) (int64, error) {
 		v, _ := f[i].(string)
@@ -383,15 +416,20 @@ func entryOf(f []any) (indexEntry, error) {
 		}
 		return n, nil
 	}
-	switch st, _ := f[0].(string); st {
-	case string(polls.StatusOpen):
-		score, err := ms(1, fClosesMS)
-		return indexEntry{open: true, score: score}, err
-	case string(polls.StatusClosed):
-		score, err := ms(2, fAnnounceMS)
-		return indexEntry{score: score}, err
+	st, _ := f[0].(string)
+	channel, _ := f[4].(string)
+	opened, err := ms(3, fOpenedMS)
+	if err != nil {
+		return indexEntry{}, err
 	}
-	return indexEntry{score: -1}, nil
+	e := indexEntry{status: polls.Status(st), score: -1, opened: opened, channel: channel}
+	switch e.status {
+	case polls.StatusOpen:
+		e.score, err = ms(1, fClosesMS)
+	case polls.StatusClosed:
+		e.score, err = ms(2, fAnnounceMS)
+	}
+	return e, err
 }
 
 // OpenPolls counts the open polls of every tenant (polls.OpenCounter), from
@@ -410,20 +448,49 @@ func (s *Store) SetMessage(ctx context.Context, tenant, id string, ref polls.Mes
 
 // DueDeadlines returns polls whose deadline, or owed announcement's lease,
 // is at or before the given time, earliest first; limit <= 0 means no
-// limit.
+// limit. Entries of polls that no longer exist are removed as they are
+// met, and the next ones read in their place.
 func (s *Store) DueDeadlines(ctx context.Context, before time.Time, limit int) (out []polls.Key, err error) {
 	defer wrap(&err, "due deadlines", "*", "*")
-	by := &redis.ZRangeBy{Min: "-inf", Max: itoa(before.UnixMilli())}
-	if limit > 0 {
-		by.Count = int64(limit)
-	}
-	members, err := s.rdb.ZRangeByScore(ctx, s.deadlinesKey(), by).Result()
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range members {
-		if k, ok := parseDeadlineMember(m); ok {
-			out = append(out, k)
+	for range 100 {
+		by := &redis.ZRangeBy{Min: "-inf", Max: itoa(before.UnixMilli())}
+		if limit > 0 {
+			by.Count = int64(limit - len(out))
+			by.Offset = int64(len(out))
+		}
+		members, err := s.rdb.ZRangeByScore(ctx, s.deadlinesKey(), by).Result()
+		if err != nil {
+			return out, err
+		}
+		keys := make([]polls.Key, len(members))
+		exists := make([]*redis.IntCmd, len(members))
+		_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+			for i, m := range members {
+				keys[i], _ = parseDeadlineMember(m)
+				exists[i] = pipe.Exists(ctx, s.keys(keys[i].Tenant, keys[i].ID).poll)
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+		removed := 0
+		for i, k := range keys {
+			if k.ID != "" && exists[i].Val() == 1 {
+				out = append(out, k)
+				continue
+			}
+			// The entry of a poll that is gone (or an entry that names
+			// none) would come due at every look and hold up the polls
+			// behind it.
+			if err := s.rdb.ZRem(ctx, s.deadlinesKey(), members[i]).Err(); err != nil {
+				return out, err
+			}
+			s.rdb.SRem(ctx, s.openKey(), members[i])
+			removed++
+		}
+		if removed == 0 || limit <= 0 || len(out) >= limit {
+			return out, nil
 		}
 	}
 	return out, nil

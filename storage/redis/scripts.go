@@ -2,80 +2,45 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// The scripts get every key they touch in KEYS, all in one poll's slot.
-// They report refusals as error replies "POLLBOT_<CODE> text" (see mapErr).
-// Errors are returned, never raised: how Redis words a raised error has
-// changed between versions, an error_reply has not.
+// The scripts get every key they touch in KEYS, all in one slot: a poll's
+// ({tenant/poll}) or a tenant's ({tenant}). They report refusals as error
+// replies "POLLBOT_<CODE> text" (see mapErr). Errors are returned, never
+// raised: how Redis words a raised error has changed between versions, an
+// error_reply has not.
 //
-// Ballots are stored as the JSON Go writes. A script decodes an old ballot
-// only to read its group and choices, and never re-encodes one: cjson
-// turns an empty array into {} and escapes '/', and Go should read back
-// exactly what it wrote.
+// No script knows a poll kind: a ballot record carries the points each of
+// its choices adds to the tally (storage/internal/record), computed in Go
+// by the domain, and a vote moves the tally by the difference between the
+// old record and the new one.
 
-// prelude is shared by the toggle and retract scripts.
-const prelude = `
-local function now_ms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-
--- check_open returns kind, theme count and max choices of an open poll
--- whose deadline has not passed by the server clock, or nil and an error.
-local function check_open(poll)
-  local f = redis.call('HMGET', poll, 'status', 'closes_ms', 'kind', 'themes', 'max_choices')
-  if not f[1] then return nil, 'POLLBOT_NOT_FOUND no such poll' end
-  if f[1] == 'cancelled' then return nil, 'POLLBOT_CANCELLED poll is cancelled' end
-  if f[1] ~= 'open' then return nil, 'POLLBOT_CLOSED poll is closed' end
-  if f[2] and f[2] ~= '' and now_ms() >= tonumber(f[2]) then
-    return nil, 'POLLBOT_PAST_DEADLINE poll deadline has passed'
-  end
-  return f[3], tonumber(f[4]), tonumber(f[5] or '0') or 0
-end
-
--- Tally changes are collected per field first (add), then written
--- (flush), so a replacement that keeps group and most themes touches only
--- the fields that really change. Points are polls.Points; fields are
--- polls.TallyField and TallyBallotsField; fields that fall to zero are
--- deleted, as if never written.
-local function add(delta, kind, m, group, choices, sign)
-  if type(group) ~= 'string' then group = '' end
-  local f = 'n|' .. group
-  delta[f] = (delta[f] or 0) + sign
-  if type(choices) ~= 'table' then return end
-  for i, c in ipairs(choices) do
-    local p = 1
-    if kind == 'ranked' then p = m - i end
-    f = string.format('%d|%s', c, group)
-    delta[f] = (delta[f] or 0) + sign * p
-  end
-end
-
-local function flush(tally, delta)
-  for f, d in pairs(delta) do
-    if d ~= 0 and redis.call('HINCRBY', tally, f, d) == 0 then redis.call('HDEL', tally, f) end
-  end
-end
-
-local function join(choices)
-  local s = {}
-  for i, c in ipairs(choices) do s[i] = string.format('%d', c) end
-  return table.concat(s, ',')
-end
-`
-
-// castScript stores a ballot given as Go's JSON and returns the one it
-// replaced ("" if none: a nil reply would reach go-redis as an error and
-// cost a round of error classification on every first ballot). It is the hot path, so it is written out flat
-// rather than with the prelude's helpers: every redis.call and every
-// closure costs the single-threaded server about a microsecond, and a
-// first ballot (the common case) needs only HMGET, HSETNX, the HINCRBYs
-// and XADD.
+// voteScript is every vote: a cast (mode c) replaces the voter's ballot, a
+// toggle (t) flips one choice in it, a retract (r) deletes it. In one
+// atomic step it checks the delivery, then that the poll is open and
+// before its deadline by the server clock, writes or deletes the ballot
+// record, moves the tally by the change (fields that reach zero are
+// deleted), adds one to the tally's version "v", appends the event with
+// the tally's change to the audit log, and records the delivery.
 //
-// KEYS: poll, ballots, tally, log
-// ARGV: voter, group, ballot JSON, choices "2,0,1", cast time, log max,
-// then each choice
-var castScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'status', 'closes_ms', 'kind', 'themes')
+// It returns {previous record, new record, version} ("" for none); when
+// the delivery was applied before, {"=", current record, version, the
+// token it was recorded with} and changes nothing. The token is the
+// caller's, random per call: a client that retries after losing the reply
+// finds its own token and knows the vote is its own, not a repeat.
+//
+// KEYS: poll, ballots, tally, log[, delivery]
+// ARGV: mode, voter, group, time (unix ms), log max, delivery ttl ms,
+// token, then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
+// for t: choice, points, max choices (0: any)
+var voteScript = redis.NewScript(`
+local ballots, tally = KEYS[2], KEYS[3]
+local mode, voter, group = ARGV[1], ARGV[2], ARGV[3]
+if KEYS[5] then
+  local tok = redis.call('GET', KEYS[5])
+  if tok then
+    return {'=', redis.call('HGET', ballots, voter) or '', redis.call('HGET', tally, 'v') or '0', tok}
+  end
+end
+local f = redis.call('HMGET', KEYS[1], 'status', 'closes_ms')
 if f[1] ~= 'open' then
   if not f[1] then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
   if f[1] == 'cancelled' then return redis.error_reply('POLLBOT_CANCELLED poll is cancelled') end
@@ -87,165 +52,127 @@ if f[2] and f[2] ~= '' then
     return redis.error_reply('POLLBOT_PAST_DEADLINE poll deadline has passed')
   end
 end
-local ranked, m = f[3] == 'ranked', tonumber(f[4])
-for i = 7, #ARGV do
-  if tonumber(ARGV[i]) >= m then return redis.error_reply('POLLBOT_UNKNOWN_THEME no such theme') end
+local function split(s, n)
+  local out = {}
+  if s == '' then
+    for i = 1, n do out[i] = '1' end
+    return out
+  end
+  for x in string.gmatch(s, '[^,]+') do out[#out + 1] = x end
+  return out
 end
-local voter, group, tally = ARGV[1], ARGV[2], KEYS[3]
-local old = ''
-if redis.call('HSETNX', KEYS[2], voter, ARGV[3]) == 1 then
-  redis.call('HINCRBY', tally, 'n|' .. group, 1)
-  for i = 7, #ARGV do
-    local p = 1
-    if ranked then p = m - (i - 6) end
-    if p ~= 0 then redis.call('HINCRBY', tally, ARGV[i] .. '|' .. group, p) end
-  end
-else
-  -- A replacement: net the old ballot's contribution against the new
-  -- one's, so fields both touch (same group, same theme) cost nothing.
-  old = redis.call('HGET', KEYS[2], voter)
-  redis.call('HSET', KEYS[2], voter, ARGV[3])
-  local ob = cjson.decode(old)
-  local og = ob.group
-  if type(og) ~= 'string' then og = '' end
-  local delta, order = {}, {}
-  local function bump(field, d)
-    if delta[field] == nil then delta[field] = 0; order[#order + 1] = field end
-    delta[field] = delta[field] + d
-  end
-  bump('n|' .. og, -1)
-  if type(ob.choices) == 'table' then
-    for i, c in ipairs(ob.choices) do
-      local p = 1
-      if ranked then p = m - i end
-      bump(string.format('%d|%s', c, og), -p)
-    end
-  end
-  bump('n|' .. group, 1)
-  for i = 7, #ARGV do
-    local p = 1
-    if ranked then p = m - (i - 6) end
-    bump(ARGV[i] .. '|' .. group, p)
-  end
-  for _, field in ipairs(order) do
-    local d = delta[field]
-    if d ~= 0 and redis.call('HINCRBY', tally, field, d) == 0 then redis.call('HDEL', tally, field) end
-  end
-end
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[6], '*',
-  'event', 'cast', 'voter', voter, 'group', group, 'choices', ARGV[4], 'at', ARGV[5])
-return old
-`)
-
-// toggleScript adds a theme to an approval ballot or removes it. It builds
-// the new ballot's JSON from Go-encoded pieces around the choices, so the
-// result is byte for byte what json.Marshal would write. It returns the new
-// ballot's JSON, or "" when the last theme was removed and the ballot
-// deleted.
-//
-// With a fifth key, the toggle's op: if it is there, the toggle was
-// already applied and the script returns "=" and the voter's current
-// ballot (or "=" alone) without changing anything; else it is set, for
-// ARGV[8] ms, with the change.
-//
-// KEYS: poll, ballots, tally, log[, op]
-// ARGV: voter, group, theme, JSON up to the choices, JSON after them, time, log max[, op ttl ms]
-var toggleScript = redis.NewScript(prelude + `
-if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then
-  return '=' .. (redis.call('HGET', KEYS[2], ARGV[1]) or '')
-end
-local kind, m, maxc = check_open(KEYS[1])
-if not kind then return redis.error_reply(m) end
-if kind ~= 'approval' then return redis.error_reply('POLLBOT_NOT_APPROVAL only approval ballots are toggled') end
-local theme = tonumber(ARGV[3])
-if theme < 0 or theme >= m then return redis.error_reply('POLLBOT_UNKNOWN_THEME no such theme') end
-local old = redis.call('HGET', KEYS[2], ARGV[1])
-local ob
-local choices, found = {}, false
+local old = redis.call('HGET', ballots, voter)
+local og, oc, op
 if old then
-  ob = cjson.decode(old)
-  if type(ob.choices) == 'table' then
-    for _, c in ipairs(ob.choices) do
-      if c == theme then found = true else choices[#choices + 1] = c end
+  local ms, cs, ps
+  og, ms, cs, ps = string.match(old, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)$')
+  if not og then return redis.error_reply('POLLBOT_CORRUPT ballot record') end
+  oc = split(cs, 0)
+  op = split(ps, #oc)
+end
+local nc, np
+if mode == 'c' then
+  nc = split(ARGV[8], 0)
+  np = split(ARGV[9], #nc)
+elseif mode == 't' then
+  nc, np = {}, {}
+  local found = false
+  if old then
+    for i = 1, #oc do
+      if oc[i] == ARGV[8] then found = true else nc[#nc + 1] = oc[i]; np[#np + 1] = op[i] end
     end
   end
+  if not found then
+    local c, pos = tonumber(ARGV[8]), #nc + 1
+    for i = 1, #nc do
+      if tonumber(nc[i]) > c then pos = i; break end
+    end
+    table.insert(nc, pos, ARGV[8])
+    table.insert(np, pos, ARGV[9])
+    local max = tonumber(ARGV[10])
+    if max > 0 and #nc > max then return redis.error_reply('POLLBOT_TOO_MANY_CHOICES too many choices') end
+  end
+  if #nc == 0 then nc = nil end
 end
-if not found then
-  choices[#choices + 1] = theme
-  if maxc > 0 and #choices > maxc then
-    return redis.error_reply('POLLBOT_TOO_MANY_CHOICES too many choices')
+if not old and not nc then
+  if KEYS[5] then redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6]) end
+  return {'', '', redis.call('HGET', tally, 'v') or '0'}
+end
+local delta, order = {}, {}
+local function bump(field, d)
+  if delta[field] == nil then delta[field] = 0; order[#order + 1] = field end
+  delta[field] = delta[field] + d
+end
+if old then
+  bump('n|' .. og, -1)
+  for i = 1, #oc do bump(oc[i] .. '|' .. og, -tonumber(op[i])) end
+end
+local rec, g = '', og
+if nc then
+  g = group
+  bump('n|' .. group, 1)
+  local ones = true
+  for i = 1, #nc do
+    bump(nc[i] .. '|' .. group, tonumber(np[i]))
+    if np[i] ~= '1' then ones = false end
+  end
+  local ps = ''
+  if not ones then ps = table.concat(np, ',') end
+  rec = group .. '|' .. ARGV[4] .. '|' .. table.concat(nc, ',') .. '|' .. ps
+  redis.call('HSET', ballots, voter, rec)
+else
+  redis.call('HDEL', ballots, voter)
+end
+local changes = {}
+for _, field in ipairs(order) do
+  local d = delta[field]
+  if d ~= 0 then
+    if redis.call('HINCRBY', tally, field, d) == 0 then redis.call('HDEL', tally, field) end
+    changes[#changes + 1] = field .. ':' .. string.format('%d', d)
   end
 end
-table.sort(choices)
-local delta = {}
-if ob then add(delta, kind, m, ob.group, ob.choices, -1) end
-local out = ''
-if #choices == 0 then
-  redis.call('HDEL', KEYS[2], ARGV[1])
-else
-  out = ARGV[4] .. '[' .. join(choices) .. ']' .. ARGV[5]
-  redis.call('HSET', KEYS[2], ARGV[1], out)
-  add(delta, kind, m, ARGV[2], choices, 1)
-end
-flush(KEYS[3], delta)
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*',
-  'event', 'toggle', 'voter', ARGV[1], 'group', ARGV[2], 'theme', ARGV[3], 'choices', join(choices), 'at', ARGV[6])
-if KEYS[5] then redis.call('SET', KEYS[5], '1', 'PX', ARGV[8]) end
-return out
-`)
-
-// retractScript deletes a ballot; 1 if there was one.
-//
-// KEYS: poll, ballots, tally, log
-// ARGV: voter, log max
-var retractScript = redis.NewScript(prelude + `
-local kind, m = check_open(KEYS[1])
-if not kind then return redis.error_reply(m) end
-local old = redis.call('HGET', KEYS[2], ARGV[1])
-if not old then return 0 end
-local ob = cjson.decode(old)
-local delta = {}
-add(delta, kind, m, ob.group, ob.choices, -1)
-flush(KEYS[3], delta)
-redis.call('HDEL', KEYS[2], ARGV[1])
-local group = ob.group
-if type(group) ~= 'string' then group = '' end
-local choices = ob.choices
-if type(choices) ~= 'table' then choices = {} end
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*',
-  'event', 'retract', 'voter', ARGV[1], 'group', group, 'choices', join(choices))
-return 1
+local v = redis.call('HINCRBY', tally, 'v', 1)
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
+  'e', mode, 'u', voter, 'g', g, 'd', table.concat(changes, ','), 't', ARGV[4])
+if KEYS[5] then redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6]) end
+return {old or '', rec, string.format('%d', v)}
 `)
 
 // closeScript moves a poll to closed (from open) or cancelled (from open or
 // closed); 1 if this call changed it. Closing a cancelled poll is refused.
-// A change clears any owed announcement (announce_ms), except that a close
-// given a lease (the deadline scheduler's, CloseAtDeadline) sets it to the
-// lease in the same step.
+// A change clears any owed announcement (announce_ms). With a lease
+// (ARGV[4], the deadline scheduler's CloseAtDeadline) it closes only an
+// open poll whose deadline is at or before ARGV[5] (an extension that
+// landed first keeps the poll open: 0), with the deadline as its close
+// time, and marks the announcement owed until the lease, in the same step.
 //
 // KEYS: poll, log
-// ARGV: closed|cancelled, time (RFC 3339), log max, lease ms ("" for none)
+// ARGV: closed|cancelled, time (RFC 3339), log max, lease ms ("" for none),
+// now ms, time (unix ms)
 var closeScript = redis.NewScript(`
-local f = redis.call('HMGET', KEYS[1], 'status', 'closed_at')
+local f = redis.call('HMGET', KEYS[1], 'status', 'closed_at', 'closes_ms', 'closes_at')
 local st = f[1]
 if not st then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
 if st == ARGV[1] then return 0 end
+local at, atms = ARGV[2], ARGV[6]
 if ARGV[1] == 'closed' then
   if st ~= 'open' then return redis.error_reply('POLLBOT_CANCELLED poll is cancelled') end
-  redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', ARGV[2])
-  if ARGV[4] and ARGV[4] ~= '' then
+  if ARGV[4] ~= '' then
+    if not f[3] or f[3] == '' or tonumber(f[3]) > tonumber(ARGV[5]) then return 0 end
+    at, atms = f[4], f[3]
     redis.call('HSET', KEYS[1], 'announce_ms', ARGV[4])
   else
     redis.call('HDEL', KEYS[1], 'announce_ms')
   end
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'event', 'close', 'at', ARGV[2])
+  redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', at)
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', 'close', 't', atms)
   return 1
 end
 redis.call('HSET', KEYS[1], 'status', 'cancelled')
 redis.call('HDEL', KEYS[1], 'announce_ms')
 -- A closed poll keeps the time it stopped taking ballots.
-if not f[2] or f[2] == '' then redis.call('HSET', KEYS[1], 'closed_at', ARGV[2]) end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'event', 'cancel', 'at', ARGV[2])
+if not f[2] or f[2] == '' then redis.call('HSET', KEYS[1], 'closed_at', at) end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', 'cancel', 't', atms)
 return 1
 `)
 
@@ -277,7 +204,7 @@ return redis.call('HDEL', KEYS[1], 'announce_ms')
 // this call changed it. A reopened poll owes no announcement.
 //
 // KEYS: poll, log
-// ARGV: closes_ms ("" for none), closes_at (RFC 3339 or ""), log max
+// ARGV: closes_ms ("" for none), closes_at (RFC 3339 or ""), log max, time (unix ms)
 var reopenScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
@@ -285,19 +212,20 @@ if st == 'cancelled' then return redis.error_reply('POLLBOT_CANCELLED poll is ca
 if st == 'open' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'open', 'closed_at', '', 'closes_ms', ARGV[1], 'closes_at', ARGV[2])
 redis.call('HDEL', KEYS[1], 'announce_ms')
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'event', 'reopen', 'closes_at', ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', 'reopen', 'c', ARGV[1], 't', ARGV[4])
 return 1
 `)
 
 // setDeadlineScript changes an open poll's deadline.
 //
-// KEYS: poll
-// ARGV: closes_ms ("" for none), closes_at (RFC 3339 or "")
+// KEYS: poll, log
+// ARGV: closes_ms ("" for none), closes_at (RFC 3339 or ""), log max, time (unix ms)
 var setDeadlineScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
 if st ~= 'open' then return redis.error_reply('POLLBOT_NOT_OPEN poll is not open') end
 redis.call('HSET', KEYS[1], 'closes_ms', ARGV[1], 'closes_at', ARGV[2])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', 'deadline', 'c', ARGV[1], 't', ARGV[4])
 return 1
 `)
 
@@ -340,38 +268,107 @@ redis.call('HSET', KEYS[1], 'messages', cjson.encode(list))
 return 1
 `)
 
-// holdScript keeps a vote with its own expiry (the hash holds all of a
-// holder's votes; each expires on its own, the key when the last does).
+// Held votes: a holder's votes are a hash, "<poll>|<slot>" -> the vote's
+// JSON and "x|<poll>|<slot>" -> its expiry (unix ms, server clock); the
+// tenant's held index, a sorted set, has "<poll>|<holder>|<slot>" at the
+// same expiry, so that the votes held in a poll can be counted. Both are
+// in the tenant's slot. The slot is the vote's delivery, so a redelivered
+// vote replaces itself, or a random id.
+
+// holdScript keeps a vote with its own expiry.
 //
-// KEYS: held
-// ARGV: poll, vote JSON, ttl ms
+// KEYS: holder's hash, tenant's held index
+// ARGV: "<poll>|<slot>", vote JSON, ttl ms, holder
 var holdScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local ttl = tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'exp|' .. ARGV[1], string.format('%d', now + ttl))
+local exp = string.format('%d', now + ttl)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'x|' .. ARGV[1], exp)
 if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+local poll, slot = string.match(ARGV[1], '^([^|]*)|(.*)$')
+redis.call('ZADD', KEYS[2], exp, poll .. '|' .. ARGV[4] .. '|' .. slot)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], ttl) end
 return 1
 `)
 
-// takeHeldScript deletes a holder's held votes and returns the unexpired
-// ones' JSON.
+// takeHeldScript removes a holder's held votes in one poll (ARGV[2]) or in
+// every poll (ARGV[2] == ""), and returns the unexpired ones' JSON.
 //
-// KEYS: held
+// KEYS: holder's hash, tenant's held index
+// ARGV: holder, poll or ""
 var takeHeldScript = redis.NewScript(`
 local all = redis.call('HGETALL', KEYS[1])
 if #all == 0 then return {} end
-redis.call('DEL', KEYS[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local exp = {}
 for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 4) == 'exp|' then exp[string.sub(all[i], 5)] = tonumber(all[i + 1]) end
+  if string.sub(all[i], 1, 2) == 'x|' then exp[string.sub(all[i], 3)] = tonumber(all[i + 1]) end
 end
 local out = {}
 for i = 1, #all, 2 do
   local f = all[i]
-  if string.sub(f, 1, 4) ~= 'exp|' and (not exp[f] or exp[f] > now) then out[#out + 1] = all[i + 1] end
+  if string.sub(f, 1, 2) ~= 'x|' then
+    local poll, slot = string.match(f, '^([^|]*)|(.*)$')
+    if ARGV[2] == '' or poll == ARGV[2] then
+      if not exp[f] or exp[f] > now then out[#out + 1] = all[i + 1] end
+      redis.call('HDEL', KEYS[1], f, 'x|' .. f)
+      redis.call('ZREM', KEYS[2], poll .. '|' .. ARGV[1] .. '|' .. slot)
+    end
+  end
 end
 return out
+`)
+
+// heldCountScript counts the unexpired votes held in a poll.
+//
+// KEYS: tenant's held index
+// ARGV: poll
+var heldCountScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local n, prefix = 0, ARGV[1] .. '|'
+for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if string.sub(m, 1, #prefix) == prefix then n = n + 1 end
+end
+return n
+`)
+
+// allowScript counts an event in a fixed window and returns the count.
+//
+// KEYS: the counter
+// ARGV: window ms
+var allowScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+`)
+
+// recordScript records a delivery with the caller's token unless it is
+// recorded already; it returns the token it finds (nil: it recorded this
+// one). A caller retrying after a lost reply finds its own token.
+//
+// KEYS: the delivery
+// ARGV: token, ttl ms
+var recordScript = redis.NewScript(`
+local tok = redis.call('GET', KEYS[1])
+if tok then return tok end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false
+`)
+
+// migrateBallotScript replaces a ballot's JSON (schema 1) by its record,
+// unless it changed meanwhile.
+//
+// KEYS: ballots
+// ARGV: voter, the JSON read, the record
+var migrateBallotScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  return 1
+end
+return 0
 `)

@@ -66,8 +66,8 @@ func TestSentinelFailover(t *testing.T) {
 
 	cast(ballot("d", "academia", 2))
 	cast(ballot("a", "civil-society", 1)) // replaces a ballot cast before the failover
-	if ok, err := s.Retract(ctx, p.Tenant, p.ID, "b"); err != nil || !ok {
-		t.Fatalf("Retract(b) = %v, %v", ok, err)
+	if r, err := s.Retract(ctx, p.Tenant, p.ID, "b", time.Now(), ""); err != nil || r.Prev == nil {
+		t.Fatalf("Retract(b) = %+v, %v", r, err)
 	}
 	want.Add(p, ballot("b", "government", 2), -1)
 

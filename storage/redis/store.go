@@ -7,30 +7,41 @@
 //
 // With the default prefix "pollbot:" (see WithPrefix):
 //
-//	pollbot:{<tenant>/<poll>}:poll      hash: "def" (the poll's JSON) plus the fields scripts read:
-//	                                    kind, themes, max_choices, status, closes_ms, closes_at,
-//	                                    closed_at, messages
-//	pollbot:{<tenant>/<poll>}:ballots   hash: voter -> ballot JSON (polls.Ballot)
-//	pollbot:{<tenant>/<poll>}:tally     hash: polls.TallyField / polls.TallyBallotsField -> integer
-//	pollbot:{<tenant>/<poll>}:log       stream: cast, toggle, retract, close, cancel, reopen events
-//	pollbot:{<tenant>/<poll>}:op:<hash> string: a toggle's op (polls.Store.Toggle), for polls.OpTTL
+//	pollbot:schema                      string: the layout version, "2" (see Migrate)
+//	pollbot:{<tenant>/<poll>}:poll      hash: "def" (the poll's JSON) plus the fields scripts and
+//	                                    indexes read: status, closes_ms, closes_at, closed_at,
+//	                                    opened_ms, channel, messages, announce_ms
+//	pollbot:{<tenant>/<poll>}:ballots   hash: voter -> ballot record (storage/internal/record)
+//	pollbot:{<tenant>/<poll>}:tally     hash: polls.TallyField / polls.TallyBallotsField -> integer,
+//	                                    "v" -> the tally's version
+//	pollbot:{<tenant>/<poll>}:log       stream: the audit log, at most about WithLogMax entries
+//	                                    (e: c|t|r|close|cancel|reopen|deadline, u: voter, g: group,
+//	                                    d: the tally's change, c: a new deadline, t: unix ms)
+//	pollbot:{<tenant>/<poll>}:d:<key>   string: a vote's delivery, for polls.DeliveryTTL
 //	pollbot:{<tenant>}:polls            zset: poll ids by open time (unix ms)
+//	pollbot:{<tenant>}:status:<status>  zset: the same, of one status
+//	pollbot:{<tenant>}:channel:<ch>     zset: the same, of one channel
+//	pollbot:{<tenant>}:chstatus:<status>:<ch>   zset: of one channel and status
 //	pollbot:{<tenant>}:groups           hash: user -> polls.Membership JSON
-//	pollbot:{<tenant>}:held:<holder>    hash: poll -> polls.HeldVote JSON, "exp|<poll>" -> its expiry
-//	                                    (unix ms); the key expires with its last vote
+//	pollbot:{<tenant>}:hold:<holder>    hash: held votes (see holdScript)
+//	pollbot:{<tenant>}:held             zset: held votes of every holder by expiry, to count them per poll
+//	pollbot:{<tenant>}:dlv:<key>        string: a request's delivery, for polls.DeliveryTTL
+//	pollbot:{<tenant>}:rate:<key>       string: a rate limit's count in its window
 //	pollbot:deadlines                   zset: "<tenant>/<poll>" by closes-at (unix ms)
 //	pollbot:open                        set: "<tenant>/<poll>" of every open poll (the open-polls metric)
 //
 // Every key of one poll shares the hash tag {<tenant>/<poll>}, so the Lua
-// scripts that cast, toggle, retract, close and reopen see all of a poll's
-// keys in one slot, also on Redis Cluster. Those scripts check the poll's
-// status and deadline themselves, against the server clock (TIME), so a
-// ballot is accepted or refused in the same atomic step that stores it.
+// scripts that vote, close and reopen see all of a poll's keys in one slot,
+// also on Redis Cluster. Those scripts check the poll's status and deadline
+// themselves, against the server clock (TIME), so a ballot is accepted or
+// refused in the same atomic step that stores it. No script knows a poll
+// kind (see voteScript).
 //
-// The deadline and open-poll indexes live in other slots, so it is updated after the
-// poll's script, and then re-read from the poll until the two agree (see
-// syncDeadline). A crash in between leaves an entry that
-// polls.Service.CloseDue repairs; casting never depends on the index.
+// The listing, deadline and open-poll indexes live in other slots, so they
+// are updated after the poll's script, and then re-read from the poll until
+// the two agree (see syncIndexes). A crash in between leaves an entry that
+// the next change of the poll, or polls.Service.CloseDue, repairs; voting
+// never depends on an index.
 //
 // # URLs
 //
@@ -94,13 +105,18 @@ const DefaultPrefix = "pollbot:"
 func WithPrefix(prefix string) Option { return func(s *Store) { s.prefix = prefix } }
 
 // WithLogMax sets the approximate number of entries each poll's audit
-// stream keeps (default 1,000,000; XADD MAXLEN ~).
+// stream keeps (default DefaultLogMax; XADD MAXLEN ~, so a little more).
 func WithLogMax(n int64) Option { return func(s *Store) { s.logMax = n } }
+
+// DefaultLogMax is how many events a poll's audit log keeps by default: a
+// bound of a few megabytes per poll whatever happens to it, far more than
+// any working group's poll needs.
+const DefaultLogMax = 100_000
 
 // New returns a store on client. The store owns the client from then on:
 // Close closes it.
 func New(client redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: client, prefix: DefaultPrefix, logMax: 1_000_000}
+	s := &Store{rdb: client, prefix: DefaultPrefix, logMax: DefaultLogMax}
 	for _, o := range opts {
 		o(s)
 	}
@@ -111,7 +127,8 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 }
 
 // Open connects to the Redis named by url (see the package documentation
-// for the forms) and checks that it answers.
+// for the forms), checks that it answers, and migrates its data to the
+// current layout if it holds an older one (see Migrate).
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	client, err := NewClient(url)
 	if err != nil {
@@ -121,7 +138,12 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		_ = client.Close()
 		return nil, fmt.Errorf("redis %s: %w", redactURL(url), err)
 	}
-	return New(client, opts...), nil
+	s := New(client, opts...)
+	if err := s.Migrate(ctx); err != nil {
+		_ = client.Close()
+		return nil, err
+	}
+	return s, nil
 }
 
 // Client returns the underlying client.
@@ -150,11 +172,20 @@ func (s *Store) keys(tenant, id string) pollKeys {
 	return pollKeys{poll: base + "poll", ballots: base + "ballots", tally: base + "tally", log: base + "log"}
 }
 
-// opKey is where a toggle's op is remembered, in the poll's slot. The op
-// is hashed: it may hold a user id, and it comes from a request.
-func (s *Store) opKey(tenant, id, op string) string {
-	sum := sha256.Sum256([]byte(op))
-	return s.prefix + "{" + tenant + "/" + id + "}:op:" + hex.EncodeToString(sum[:16])
+// deliveryName bounds a delivery key's size in a key name whatever a
+// caller passes (the service passes keyed hashes already).
+func deliveryName(key string) string {
+	if len(key) <= 64 {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:16])
+}
+
+// voteDeliveryKey is where a vote's delivery is remembered, in the poll's
+// slot, so that the vote script checks and records it.
+func (s *Store) voteDeliveryKey(tenant, id, key string) string {
+	return s.prefix + "{" + tenant + "/" + id + "}:d:" + deliveryName(key)
 }
 
 func (s *Store) tenantKey(tenant, suffix string) string {
@@ -163,9 +194,33 @@ func (s *Store) tenantKey(tenant, suffix string) string {
 
 func (s *Store) pollsKey(tenant string) string  { return s.tenantKey(tenant, "polls") }
 func (s *Store) groupsKey(tenant string) string { return s.tenantKey(tenant, "groups") }
-func (s *Store) heldKey(tenant, holder string) string {
-	return s.tenantKey(tenant, "held:"+holder)
+func (s *Store) holdKey(tenant, holder string) string {
+	return s.tenantKey(tenant, "hold:"+holder)
 }
+func (s *Store) heldIndexKey(tenant string) string { return s.tenantKey(tenant, "held") }
+func (s *Store) channelKey(tenant, channel string) string {
+	return s.tenantKey(tenant, "channel:"+channel)
+}
+func (s *Store) statusKey(tenant string, st polls.Status) string {
+	return s.tenantKey(tenant, "status:"+string(st))
+}
+func (s *Store) chStatusKey(tenant, channel string, st polls.Status) string {
+	return s.tenantKey(tenant, "chstatus:"+string(st)+":"+channel)
+}
+
+// queryKey is the index a PollQuery reads.
+func (s *Store) queryKey(tenant string, q polls.PollQuery) string {
+	switch {
+	case q.Channel != "" && q.Status != "":
+		return s.chStatusKey(tenant, q.Channel, q.Status)
+	case q.Channel != "":
+		return s.channelKey(tenant, q.Channel)
+	case q.Status != "":
+		return s.statusKey(tenant, q.Status)
+	}
+	return s.pollsKey(tenant)
+}
+func (s *Store) schemaKey() string    { return s.prefix + "schema" }
 func (s *Store) deadlinesKey() string { return s.prefix + "deadlines" }
 
 func (s *Store) openKey() string { return s.prefix + "open" }
@@ -193,7 +248,7 @@ var scriptErrors = map[string]error{
 	"POLLBOT_NOT_OPEN":         polls.ErrNotOpen,
 	"POLLBOT_TOO_MANY_CHOICES": polls.ErrTooManyChoices,
 	"POLLBOT_UNKNOWN_THEME":    polls.ErrUnknownTheme,
-	"POLLBOT_NOT_APPROVAL":     polls.ErrInvalidOption,
+	"POLLBOT_CORRUPT":          errCorrupt,
 }
 
 // mapErr turns a script's error reply into its polls sentinel, so callers
@@ -223,7 +278,9 @@ func isScriptErr(err error) bool {
 	return false
 }
 
-// wrap adds the operation and poll to an error.
+// errCorrupt marks data a script could not read.
+var errCorrupt = errors.New("corrupt store data")
+
 // wrap names the operation and what it was on in an error. User ids are
 // never passed as id: error text ends up in logs, and a log line must not
 // tie a voter to an anonymous poll.

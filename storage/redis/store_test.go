@@ -17,13 +17,9 @@ import (
 
 	"github.com/pollbot/pollbot/internal/redistest"
 	"github.com/pollbot/pollbot/polls"
+	"github.com/pollbot/pollbot/storage/internal/record"
 	"github.com/redis/go-redis/v9"
 )
-
-func jsonMarshal(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
-}
 
 // prefixes makes every store of a test run use its own keys, so tests can
 // share one server (or cluster) and run in parallel.
@@ -113,6 +109,7 @@ func TestStore(t *testing.T) {
 		ctx := context.Background()
 		p := newPoll("slack:T1", "K7QX", polls.Approval, 3)
 		p.ClosesAt = time.Now().Add(time.Hour)
+		p.Channel = "C1"
 		mustCreate(t, s, p)
 		mustCast(t, s, p, ballot("U1", "government", 0, 2))
 		if err := s.SetMembership(ctx, "slack:T1", "U1", polls.Membership{Group: "government", Source: polls.SourceDeclared}); err != nil {
@@ -133,9 +130,13 @@ func TestStore(t *testing.T) {
 			"pollbot:{slack:T1/K7QX}:log",
 			"pollbot:{slack:T1/K7QX}:poll",
 			"pollbot:{slack:T1/K7QX}:tally",
+			"pollbot:{slack:T1}:channel:C1",
+			"pollbot:{slack:T1}:chstatus:open:C1",
 			"pollbot:{slack:T1}:groups",
-			"pollbot:{slack:T1}:held:U2",
+			"pollbot:{slack:T1}:held",
+			"pollbot:{slack:T1}:hold:U2",
 			"pollbot:{slack:T1}:polls",
+			"pollbot:{slack:T1}:status:open",
 		}
 		if !slices.Equal(keys, want) {
 			t.Errorf("keys:\n %q\nwant\n %q", keys, want)
@@ -144,7 +145,7 @@ func TestStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantTally := map[string]string{"n|government": "1", "0|government": "1", "2|government": "1"}
+		wantTally := map[string]string{"n|government": "1", "0|government": "1", "2|government": "1", "v": "1"}
 		if !maps.Equal(tally, wantTally) {
 			t.Errorf("tally hash = %v, want %v", tally, wantTally)
 		}
@@ -159,11 +160,11 @@ func TestStore(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(entries) != 1 || entries[0].Values["event"] != "cast" || entries[0].Values["voter"] != "U1" ||
-			entries[0].Values["group"] != "government" || entries[0].Values["choices"] != "0,2" {
+		if len(entries) != 1 || entries[0].Values["e"] != "c" || entries[0].Values["u"] != "U1" ||
+			entries[0].Values["g"] != "government" || entries[0].Values["d"] != "n|government:1,0|government:1,2|government:1" {
 			t.Errorf("log = %v", entries)
 		}
-		ttl, err := s.rdb.PTTL(ctx, "pollbot:{slack:T1}:held:U2").Result()
+		ttl, err := s.rdb.PTTL(ctx, "pollbot:{slack:T1}:hold:U2").Result()
 		if err != nil || ttl <= 0 || ttl > time.Hour {
 			t.Errorf("held key TTL = %v, %v; want (0, 1h]", ttl, err)
 		}
@@ -223,7 +224,9 @@ func TestCluster(t *testing.T) {
 			}
 		}
 		var slots []int64
-		for _, key := range []string{s.pollsKey("discord:42"), s.groupsKey("discord:42"), s.heldKey("discord:42", "x")} {
+		for _, key := range []string{s.pollsKey("discord:42"), s.groupsKey("discord:42"), s.holdKey("discord:42", "x"),
+			s.heldIndexKey("discord:42"), s.statusKey("discord:42", polls.StatusOpen), s.chStatusKey("discord:42", "C1", polls.StatusClosed),
+			s.channelKey("discord:42", "C1"), s.tenantKey("discord:42", "dlv:x"), s.tenantKey("discord:42", "rate:x")} {
 			n, err := s.rdb.ClusterKeySlot(ctx, key).Result()
 			if err != nil {
 				t.Fatal(err)
@@ -259,14 +262,15 @@ func TestCluster(t *testing.T) {
 		if len(nodes) < 3 {
 			t.Fatalf("polls landed on %d masters, want 3", len(nodes))
 		}
-		got, err := s.Polls(ctx, "local")
+		got, err := s.Polls(ctx, "local", polls.PollQuery{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var gotIDs []string
-		for _, p := range got {
+		for _, p := range got.Polls {
 			gotIDs = append(gotIDs, p.ID)
 		}
+		slices.Reverse(ids)
 		if !slices.Equal(gotIDs, ids) {
 			t.Errorf("Polls = %v, want %v", gotIDs, ids)
 		}
@@ -361,16 +365,21 @@ func runFocused(t *testing.T, e env) {
 		s := e.store(t)
 		p := newPoll("local", "BADB", polls.Approval, 3)
 		mustCreate(t, s, p)
-		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("", "academia", 0)); err == nil {
+		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("", "academia", 0), ""); err == nil {
 			t.Error("Cast without a voter succeeded")
 		}
-		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("v", "academia")); !errors.Is(err, polls.ErrNoChoices) {
+		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("v", "academia"), ""); !errors.Is(err, polls.ErrNoChoices) {
 			t.Errorf("Cast without choices: %v, want ErrNoChoices", err)
 		}
-		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("v", "academia", -1)); !errors.Is(err, polls.ErrUnknownTheme) {
+		noPoints := ballot("v", "academia", 0)
+		noPoints.Points = nil
+		if _, err := s.Cast(ctx, p.Tenant, p.ID, noPoints, ""); err == nil {
+			t.Error("Cast without points succeeded")
+		}
+		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("v", "academia", -1), ""); !errors.Is(err, polls.ErrUnknownTheme) {
 			t.Errorf("Cast of theme -1: %v, want ErrUnknownTheme", err)
 		}
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("v", "academia"), -1, ""); !errors.Is(err, polls.ErrUnknownTheme) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("v", "academia"), polls.Flip{Choice: -1, Points: 1}, ""); !errors.Is(err, polls.ErrUnknownTheme) {
 			t.Errorf("Toggle of theme -1: %v, want ErrUnknownTheme", err)
 		}
 		if tally := checkTally(t, s, p); tally.Total() != 0 {
@@ -378,7 +387,7 @@ func runFocused(t *testing.T, e env) {
 		}
 	})
 
-	t.Run("PollsOldestFirst", func(t *testing.T) {
+	t.Run("PollsNewestFirst", func(t *testing.T) {
 		t.Parallel()
 		s := e.store(t)
 		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -388,18 +397,18 @@ func runFocused(t *testing.T, e env) {
 			mustCreate(t, s, p)
 		}
 		mustCreate(t, s, newPoll("other", "DDDD", polls.Single, 2))
-		got, err := s.Polls(ctx, "local")
+		got, err := s.Polls(ctx, "local", polls.PollQuery{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var ids []string
-		for _, p := range got {
+		for _, p := range got.Polls {
 			ids = append(ids, p.ID)
 		}
-		if want := []string{"CCCC", "AAAA", "BBBB"}; !slices.Equal(ids, want) {
+		if want := []string{"BBBB", "AAAA", "CCCC"}; !slices.Equal(ids, want) {
 			t.Errorf("Polls = %v, want %v", ids, want)
 		}
-		if got, err := s.Polls(ctx, "nobody"); err != nil || len(got) != 0 {
+		if got, err := s.Polls(ctx, "nobody", polls.PollQuery{}); err != nil || len(got.Polls) != 0 {
 			t.Errorf("Polls of an empty tenant = %v, %v", got, err)
 		}
 	})
@@ -428,13 +437,13 @@ func runFocused(t *testing.T, e env) {
 		if _, ok := tally.Ballots["government"]; ok {
 			t.Errorf("government still in tally: %+v", tally)
 		}
-		ok, err := s.Retract(ctx, p.Tenant, p.ID, "u2")
-		if err != nil || !ok {
-			t.Errorf("Retract = %v, %v", ok, err)
+		r, err := s.Retract(ctx, p.Tenant, p.ID, "u2", time.Now(), "")
+		if err != nil || r.Prev == nil {
+			t.Errorf("Retract = %+v, %v", r, err)
 		}
-		ok, err = s.Retract(ctx, p.Tenant, p.ID, "u2")
-		if err != nil || ok {
-			t.Errorf("second Retract = %v, %v; want false", ok, err)
+		r, err = s.Retract(ctx, p.Tenant, p.ID, "u2", time.Now(), "")
+		if err != nil || r.Prev != nil {
+			t.Errorf("second Retract = %+v, %v; want nothing retracted", r, err)
 		}
 		if _, err := s.Ballot(ctx, p.Tenant, p.ID, "u2"); !errors.Is(err, polls.ErrNoBallot) {
 			t.Errorf("Ballot after retract: %v, want ErrNoBallot", err)
@@ -449,11 +458,8 @@ func runFocused(t *testing.T, e env) {
 				t.Errorf("tally keeps a zero field %s", f)
 			}
 		}
-		if _, err := s.Cast(ctx, p.Tenant, "NONE", b); !errors.Is(err, polls.ErrNotFound) {
+		if _, err := s.Cast(ctx, p.Tenant, "NONE", b, ""); !errors.Is(err, polls.ErrNotFound) {
 			t.Errorf("Cast in a missing poll: %v, want ErrNotFound", err)
-		}
-		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("u3", "academia", 4)); !errors.Is(err, polls.ErrUnknownTheme) {
-			t.Errorf("Cast of theme 5 of 4: %v, want ErrUnknownTheme", err)
 		}
 	})
 
@@ -487,9 +493,13 @@ func runFocused(t *testing.T, e env) {
 		b := ballot(voter, "technical-community")
 		toggle := func(theme int, want ...int) {
 			t.Helper()
-			got, err := s.Toggle(ctx, p.Tenant, p.ID, b, theme, "")
+			r, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: theme, Points: 1, Max: 2}, "")
 			if err != nil {
 				t.Fatalf("Toggle(%d): %v", theme, err)
+			}
+			got := polls.Ballot{Voter: voter, Group: b.Group, CastAt: b.CastAt}
+			if r.Ballot != nil {
+				got = *r.Ballot
 			}
 			if got.Voter != voter || got.Group != b.Group || !got.CastAt.Equal(b.CastAt) || !slices.Equal(got.Choices, want) {
 				t.Fatalf("Toggle(%d) = %+v, want choices %v", theme, got, want)
@@ -505,15 +515,15 @@ func runFocused(t *testing.T, e env) {
 			if len(want) > 0 {
 				// What the script built is what Go would have written.
 				raw, _ := s.rdb.HGet(ctx, s.keys(p.Tenant, p.ID).ballots, voter).Result()
-				if js, _ := jsonMarshal(got); raw != js {
-					t.Fatalf("script wrote\n %s\nGo writes\n %s", raw, js)
+				if rec, _ := record.Encode(got); raw != rec {
+					t.Fatalf("script wrote\n %s\nGo writes\n %s", raw, rec)
 				}
 			}
 			checkTally(t, s, p)
 		}
 		toggle(3, 3)
 		toggle(1, 1, 3)
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, 0, ""); !errors.Is(err, polls.ErrTooManyChoices) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 0, Points: 1, Max: 2}, ""); !errors.Is(err, polls.ErrTooManyChoices) {
 			t.Fatalf("third theme with max 2: %v, want ErrTooManyChoices", err)
 		}
 		toggle(3, 1)
@@ -523,14 +533,6 @@ func runFocused(t *testing.T, e env) {
 		toggle(1)
 		if tally := checkTally(t, s, p); tally.Total() != 0 {
 			t.Errorf("tally after every theme was removed: %+v", tally)
-		}
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, 5, ""); !errors.Is(err, polls.ErrUnknownTheme) {
-			t.Errorf("toggle of theme 6 of 5: %v, want ErrUnknownTheme", err)
-		}
-		r := newPoll("local", "TOGR", polls.Ranked, 3)
-		mustCreate(t, s, r)
-		if _, err := s.Toggle(ctx, r.Tenant, r.ID, b, 0, ""); !errors.Is(err, polls.ErrInvalidOption) {
-			t.Errorf("toggle in a ranked poll: %v, want ErrInvalidOption", err)
 		}
 	})
 
@@ -544,7 +546,7 @@ func runFocused(t *testing.T, e env) {
 		var wg sync.WaitGroup
 		for th := range 25 {
 			wg.Go(func() {
-				if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("clicker", "academia"), th, ""); err != nil {
+				if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("clicker", "academia"), polls.Flip{Choice: th, Points: 1}, ""); err != nil {
 					t.Error(err)
 				}
 			})
@@ -569,7 +571,8 @@ func runFocused(t *testing.T, e env) {
 				for i := range 40 {
 					voter := fmt.Sprintf("v%d", (w*40+i)%700) // some voters recast
 					b := ballot(voter, groups[(w+i)%3], i%5, (i+1)%5, (i+3)%5)
-					if _, err := s.Cast(ctx, p.Tenant, p.ID, b); err != nil {
+					b.Points = polls.Points(p.Kind, len(p.Themes), b.Choices)
+					if _, err := s.Cast(ctx, p.Tenant, p.ID, b, ""); err != nil {
 						t.Error(err)
 						return
 					}
@@ -592,8 +595,8 @@ func runFocused(t *testing.T, e env) {
 		_, pipeErr = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
 			for i := range n {
 				b := ballot(fmt.Sprintf("v%04d", i), "academia", i%3)
-				js, _ := jsonMarshal(b)
-				pipe.HSet(ctx, s.keys(p.Tenant, p.ID).ballots, b.Voter, js)
+				rec, _ := record.Encode(b)
+				pipe.HSet(ctx, s.keys(p.Tenant, p.ID).ballots, b.Voter, rec)
 			}
 			return nil
 		})
@@ -672,13 +675,13 @@ func runFocused(t *testing.T, e env) {
 		if ok, err := s.ClosePoll(ctx, p.Tenant, p.ID, polls.StatusClosed, at); ok || err != nil {
 			t.Errorf("second Close = %v, %v; want false, nil", ok, err)
 		}
-		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("b", "academia", 0)); !errors.Is(err, polls.ErrClosed) {
+		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("b", "academia", 0), ""); !errors.Is(err, polls.ErrClosed) {
 			t.Errorf("Cast in a closed poll: %v, want ErrClosed", err)
 		}
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("b", "academia"), 0, ""); !errors.Is(err, polls.ErrClosed) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("b", "academia"), polls.Flip{Choice: 0, Points: 1}, ""); !errors.Is(err, polls.ErrClosed) {
 			t.Errorf("Toggle in a closed poll: %v, want ErrClosed", err)
 		}
-		if _, err := s.Retract(ctx, p.Tenant, p.ID, "a"); !errors.Is(err, polls.ErrClosed) {
+		if _, err := s.Retract(ctx, p.Tenant, p.ID, "a", time.Now(), ""); !errors.Is(err, polls.ErrClosed) {
 			t.Errorf("Retract in a closed poll: %v, want ErrClosed", err)
 		}
 		if err := s.SetDeadline(ctx, p.Tenant, p.ID, time.Now().Add(time.Hour)); !errors.Is(err, polls.ErrNotOpen) {
@@ -714,7 +717,7 @@ func runFocused(t *testing.T, e env) {
 		if _, err := s.Reopen(ctx, p.Tenant, p.ID, time.Time{}); !errors.Is(err, polls.ErrCancelled) {
 			t.Errorf("Reopen of a cancelled poll: %v, want ErrCancelled", err)
 		}
-		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("c", "academia", 0)); !errors.Is(err, polls.ErrCancelled) {
+		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("c", "academia", 0), ""); !errors.Is(err, polls.ErrCancelled) {
 			t.Errorf("Cast in a cancelled poll: %v, want ErrCancelled", err)
 		}
 		if due, _ := s.DueDeadlines(ctx, closes, 10); slices.Contains(due, p.Key()) {
@@ -724,8 +727,11 @@ func runFocused(t *testing.T, e env) {
 			func() error { _, err := s.ClosePoll(ctx, "local", "NONE", polls.StatusClosed, at); return err },
 			func() error { _, err := s.Reopen(ctx, "local", "NONE", time.Time{}); return err },
 			func() error { return s.SetDeadline(ctx, "local", "NONE", time.Time{}) },
-			func() error { _, err := s.Retract(ctx, "local", "NONE", "a"); return err },
-			func() error { _, err := s.Toggle(ctx, "local", "NONE", ballot("a", "academia"), 0, ""); return err },
+			func() error { _, err := s.Retract(ctx, "local", "NONE", "a", time.Now(), ""); return err },
+			func() error {
+				_, err := s.Toggle(ctx, "local", "NONE", ballot("a", "academia"), polls.Flip{Choice: 0, Points: 1}, "")
+				return err
+			},
 			func() error { _, err := s.Tally(ctx, "local", "NONE"); return err },
 		} {
 			if err := f(); !errors.Is(err, polls.ErrNotFound) {
@@ -749,10 +755,10 @@ func runFocused(t *testing.T, e env) {
 		future := newPoll("local", "LATE", polls.Approval, 2)
 		future.ClosesAt = time.Now().Add(time.Hour)
 		mustCreate(t, s, future)
-		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("a", "academia", 0)); !errors.Is(err, polls.ErrPastDeadline) {
+		if _, err := s.Cast(ctx, p.Tenant, p.ID, ballot("a", "academia", 0), ""); !errors.Is(err, polls.ErrPastDeadline) {
 			t.Errorf("Cast after the deadline: %v, want ErrPastDeadline", err)
 		}
-		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("a", "academia"), 0, ""); !errors.Is(err, polls.ErrPastDeadline) {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("a", "academia"), polls.Flip{Choice: 0, Points: 1}, ""); !errors.Is(err, polls.ErrPastDeadline) {
 			t.Errorf("Toggle after the deadline: %v, want ErrPastDeadline", err)
 		}
 		mustCast(t, s, future, ballot("a", "academia", 0))
@@ -831,9 +837,9 @@ func runFocused(t *testing.T, e env) {
 		t0 := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
 		held := []polls.HeldVote{
 			{Poll: "AAAA", Choices: []int{0, 2}, At: t0},
-			{Poll: "BBBB", Toggle: true, Theme: 3, At: t0.Add(time.Second)},
-			{Poll: "AAAA", Choices: []int{1}, At: t0.Add(2 * time.Second)}, // replaces the first
-			{Poll: "CCCC", Choices: []int{4}, At: t0.Add(3 * time.Second)},
+			{Poll: "BBBB", Click: true, Theme: 3, At: t0.Add(time.Second)},
+			{Poll: "AAAA", Choices: []int{1}, At: t0.Add(2 * time.Second)}, // beside the first
+			{Poll: "CCCC", Choices: []int{4}, At: t0.Add(3 * time.Second), Delivery: "dc"},
 		}
 		for _, v := range held {
 			if err := s.Hold(ctx, "local", "h1", v, time.Hour); err != nil {
@@ -841,12 +847,12 @@ func runFocused(t *testing.T, e env) {
 			}
 		}
 		// CCCC's hold has run out (as if an hour had passed for it alone).
-		s.rdb.HSet(ctx, s.heldKey("local", "h1"), "exp|CCCC", "1")
+		s.rdb.HSet(ctx, s.holdKey("local", "h1"), "x|CCCC|ddc", "1")
 		got, err := s.TakeHeld(ctx, "local", "h1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := held[1:3]; !slices.EqualFunc(got, want, sameHeld) {
+		if want := held[0:3]; !slices.EqualFunc(got, want, sameHeld) {
 			t.Errorf("TakeHeld = %+v, want %+v", got, want)
 		}
 		if got, err := s.TakeHeld(ctx, "local", "h1"); err != nil || len(got) != 0 {
@@ -917,7 +923,8 @@ func newPoll(tenant, id string, kind polls.Kind, themes int) *polls.Poll {
 }
 
 func ballot(voter string, g polls.Group, choices ...int) polls.Ballot {
-	return polls.Ballot{Voter: voter, Group: g, Choices: choices, CastAt: time.Now().UTC().Truncate(time.Millisecond)}
+	return polls.Ballot{Voter: voter, Group: g, Choices: choices, Points: polls.Points(polls.Approval, 0, choices),
+		CastAt: time.Now().UTC().Truncate(time.Millisecond)}
 }
 
 func mustCreate(t testing.TB, s *Store, p *polls.Poll) {
@@ -929,11 +936,12 @@ func mustCreate(t testing.TB, s *Store, p *polls.Poll) {
 
 func mustCast(t testing.TB, s *Store, p *polls.Poll, b polls.Ballot) *polls.Ballot {
 	t.Helper()
-	prev, err := s.Cast(context.Background(), p.Tenant, p.ID, b)
+	b.Points = polls.Points(p.Kind, len(p.Themes), b.Choices)
+	r, err := s.Cast(context.Background(), p.Tenant, p.ID, b, "")
 	if err != nil {
 		t.Fatalf("Cast(%+v): %v", b, err)
 	}
-	return prev
+	return r.Prev
 }
 
 // checkTally compares the stored tally with one recomputed from the stored
@@ -964,7 +972,7 @@ func sameBallot(a, b polls.Ballot) bool {
 }
 
 func sameHeld(a, b polls.HeldVote) bool {
-	return a.Poll == b.Poll && a.Toggle == b.Toggle && a.Theme == b.Theme &&
+	return a.Poll == b.Poll && a.Click == b.Click && a.Theme == b.Theme &&
 		slices.Equal(a.Choices, b.Choices) && a.At.Equal(b.At)
 }
 
@@ -987,17 +995,108 @@ func TestRecordDelivery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if first, err := a.RecordDelivery(ctx, "slack:act:T1:U1:1.2:x", time.Minute); !first || err != nil {
+	if first, err := a.RecordDelivery(ctx, "slack:T1", "k1"); !first || err != nil {
 		t.Fatalf("first record: %v %v", first, err)
 	}
-	if first, err := b.RecordDelivery(ctx, "slack:act:T1:U1:1.2:x", time.Minute); first || err != nil {
+	if first, err := b.RecordDelivery(ctx, "slack:T1", "k1"); first || err != nil {
 		t.Fatalf("redelivery on another client: first=%v err=%v, want false", first, err)
 	}
-	if first, err := b.RecordDelivery(ctx, "slack:act:T1:U1:1.3:x", time.Minute); !first || err != nil {
+	if first, err := b.RecordDelivery(ctx, "slack:T1", "k2"); !first || err != nil {
 		t.Fatalf("another delivery: %v %v", first, err)
 	}
-	ttl, err := a.rdb.PTTL(ctx, "pollbot:delivery:slack:act:T1:U1:1.2:x").Result()
-	if err != nil || ttl <= 0 || ttl > time.Minute {
-		t.Errorf("delivery key ttl = %v (%v), want within a minute", ttl, err)
+	// A client retrying the call after losing its reply finds its own
+	// token and is told the delivery is its own.
+	tok := "retried-call"
+	if found, err := recordScript.Run(ctx, a.rdb, []string{"pollbot:{slack:T1}:dlv:k3"}, tok, 60000).Text(); !errors.Is(err, redis.Nil) {
+		t.Fatalf("first record: %q %v", found, err)
 	}
+	if found, err := recordScript.Run(ctx, a.rdb, []string{"pollbot:{slack:T1}:dlv:k3"}, tok, 60000).Text(); err != nil || found != tok {
+		t.Fatalf("the retry: %q %v; want its own token", found, err)
+	}
+	ttl, err := a.rdb.PTTL(ctx, "pollbot:{slack:T1}:dlv:k1").Result()
+	if err != nil || ttl <= polls.DeliveryTTL-time.Minute || ttl > polls.DeliveryTTL {
+		t.Errorf("delivery key ttl = %v (%v), want about %v", ttl, err, polls.DeliveryTTL)
+	}
+}
+
+// TestDueDeadlinesDropsMissing: entries of the deadline index whose poll
+// no longer exists are removed, and do not hold up the polls behind them
+// (100 of them once stopped every later deadline).
+func TestDueDeadlinesDropsMissing(t *testing.T) {
+	s := New(env{url: redistest.StartServer(t).URL}.client(t))
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	era := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		s.rdb.ZAdd(ctx, s.deadlinesKey(), redis.Z{Score: float64(era.UnixMilli() + int64(i)), Member: fmt.Sprintf("gone/G%03d", i)})
+	}
+	p := newPoll("local", "LIVE", polls.Approval, 2)
+	p.ClosesAt = era.Add(time.Second)
+	mustCreate(t, s, p)
+	keys, err := s.DueDeadlines(ctx, era.Add(time.Hour), 100)
+	if err != nil || len(keys) != 1 || keys[0] != p.Key() {
+		t.Fatalf("DueDeadlines = %v, %v; want only %s", keys, err, p.Key())
+	}
+	if n, _ := s.rdb.ZCard(ctx, s.deadlinesKey()).Result(); n != 1 {
+		t.Fatalf("%d deadline entries left, want 1", n)
+	}
+}
+
+// TestMigrateV1: data written by schema 1 (JSON ballots, no status or
+// channel indexes, held votes one per poll) is migrated by Open: ballots
+// read back with the points their kind gave them, tallies are unchanged
+// and take new votes exactly, polls are listed by status and channel, old
+// held votes are gone, and a second Open finds nothing to do.
+func TestMigrateV1(t *testing.T) {
+	srv := redistest.StartServer(t)
+	c := env{url: srv.URL}.client(t)
+	ctx := context.Background()
+	at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	p := newPoll("slack:T1", "RANK", polls.Ranked, 3)
+	p.Channel, p.OpenedAt = "C1", at
+	def := *p
+	def.Status = ""
+	defJSON, _ := json.Marshal(&def)
+	k := "pollbot:{slack:T1/RANK}:"
+	c.HSet(ctx, k+"poll", "def", defJSON, "kind", "ranked", "themes", 3, "max_choices", 0, "status", "open", "closes_ms", "", "closes_at", "", "closed_at", "")
+	c.ZAdd(ctx, "pollbot:{slack:T1}:polls", redis.Z{Score: float64(at.UnixMilli()), Member: "RANK"})
+	c.HSet(ctx, k+"ballots", "U1", `{"voter":"U1","group":"government","choices":[2,0],"cast_at":"2026-11-01T10:00:00Z"}`)
+	c.HSet(ctx, k+"tally", "n|government", 1, "2|government", 2, "0|government", 1)
+	c.HSet(ctx, "pollbot:{slack:T1}:held:U9", "RANK", `{"poll":"RANK","choices":[1]}`)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	b, err := s.Ballot(ctx, "slack:T1", "RANK", "U1")
+	if err != nil || !slices.Equal(b.Choices, []int{2, 0}) || !slices.Equal(b.Points, []int64{2, 1}) {
+		t.Fatalf("migrated ballot = %+v, %v", b, err)
+	}
+	b.Choices, b.Points = []int{1}, []int64{2}
+	if _, err := s.Cast(ctx, "slack:T1", "RANK", b, ""); err != nil {
+		t.Fatal(err)
+	}
+	tally, err := s.Tally(ctx, "slack:T1", "RANK")
+	if err != nil || !slices.Equal(tally.Points["government"], []int64{0, 2, 0}) || tally.Ballots["government"] != 1 {
+		t.Fatalf("tally after replacing a migrated ballot = %+v, %v", tally, err)
+	}
+	page, err := s.Polls(ctx, "slack:T1", polls.PollQuery{Channel: "C1", Status: polls.StatusOpen})
+	if err != nil || len(page.Polls) != 1 {
+		t.Fatalf("migrated poll in its channel's open polls: %+v, %v", page, err)
+	}
+	if n, _ := s.rdb.Exists(ctx, "pollbot:{slack:T1}:held:U9").Result(); n != 0 {
+		t.Error("schema-1 held votes kept")
+	}
+	if v, _ := s.rdb.Get(ctx, "pollbot:schema").Result(); v != schemaVersion {
+		t.Errorf("schema = %q", v)
+	}
+	s2, err := Open(ctx, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2.Close()
 }

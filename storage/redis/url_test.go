@@ -151,20 +151,3 @@ func TestMapErr(t *testing.T) {
 		t.Errorf("mapErr(%v) = %v, want it unchanged", plain, got)
 	}
 }
-
-func TestBallotJSONParts(t *testing.T) {
-	b := polls.Ballot{
-		Voter:  `tricky "choices":[] voter/ü` + "\u2028<&>",
-		Group:  "civil-society",
-		CastAt: time.Date(2026, 3, 1, 12, 0, 0, 123e6, time.UTC),
-	}
-	head, tail, err := ballotJSONParts(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.Choices = []int{0, 4, 11}
-	want, _ := jsonMarshal(b)
-	if got := head + "[0,4,11]" + tail; got != want {
-		t.Errorf("pieces give\n %s\nwant\n %s", got, want)
-	}
-}

@@ -50,11 +50,14 @@ func dueAtDeadline(t *testing.T, s polls.Store, tn, id string, era time.Time) *p
 }
 
 // testCloseAtDeadline: of several callers closing a due poll at its
-// deadline at once (each with its own close time and lease), exactly one
-// gets true; the poll is closed at the winner's time; it stays in the
-// deadline index, at the winner's lease: not due before it, due from it
-// on. Closing it again (either way) changes nothing and keeps the entry;
-// a cancelled poll is not closed; an unknown one gives ErrNotFound.
+// deadline at once (each with its own time and lease), exactly one gets
+// true; the poll is closed at its deadline; it stays in the deadline
+// index, at the winner's lease: not due before it, due from it on.
+// Closing it again (either way) changes nothing and keeps the entry; a
+// cancelled poll is not closed; an unknown one gives ErrNotFound. A poll
+// whose deadline was moved later before the close (an extension that
+// landed first) is not closed: the deadline is checked in the close's own
+// atomic step.
 func testCloseAtDeadline(t *testing.T, e *env) {
 	s, tn := e.store(t)
 	ctx := t.Context()
@@ -67,8 +70,8 @@ func testCloseAtDeadline(t *testing.T, e *env) {
 		changed, errs := race(8, func(i int) (bool, error) { return s.CloseAtDeadline(ctx, tn, p.ID, at(i), lease(i)) })
 		w := oneWinner(t, op, changed, errs)
 		got := mustStatus(t, s, p.Key(), polls.StatusClosed)
-		if d := timeDiff(got.ClosedAt, at(w)); d != "" {
-			t.Fatalf("%s: ClosedAt %s (the winner's time)", op, d)
+		if d := timeDiff(got.ClosedAt, era); d != "" {
+			t.Fatalf("%s: ClosedAt %s (the deadline)", op, d)
 		}
 		mustDue(t, op+", before the lease", s, tn, lease(w).Add(-time.Millisecond))
 		mustDue(t, op+", at the lease", s, tn, lease(w), p.ID)
@@ -95,6 +98,19 @@ func testCloseAtDeadline(t *testing.T, e *env) {
 	mustDue(t, "after CloseAtDeadline(cancelled)", s, tn, era.Add(time.Hour))
 	_, err = s.CloseAtDeadline(ctx, tn, "ZZZZ", era, era.Add(time.Minute))
 	mustIs(t, "CloseAtDeadline(unknown poll)", err, polls.ErrNotFound)
+
+	x := dueAtDeadline(t, s, tn, "EXTD", era)
+	must(t, "SetDeadline(EXTD an hour later)", s.SetDeadline(ctx, tn, x.ID, era.Add(time.Hour)))
+	ok, err = s.CloseAtDeadline(ctx, tn, x.ID, era, era.Add(time.Minute))
+	mustChanged(t, "CloseAtDeadline(extended first)", ok, err, false)
+	mustStatus(t, s, x.Key(), polls.StatusOpen)
+	mustDue(t, "after CloseAtDeadline(extended first)", s, tn, era.Add(time.Minute))
+	mustDue(t, "after CloseAtDeadline(extended first), at the new deadline", s, tn, era.Add(time.Hour), x.ID)
+	ok, err = s.CloseAtDeadline(ctx, tn, x.ID, era.Add(time.Hour), era.Add(2*time.Hour))
+	mustChanged(t, "CloseAtDeadline(at the new deadline)", ok, err, true)
+	if got := mustStatus(t, s, x.Key(), polls.StatusClosed); timeDiff(got.ClosedAt, era.Add(time.Hour)) != "" {
+		t.Fatalf("CloseAtDeadline(at the new deadline): ClosedAt %s", timeDiff(got.ClosedAt, era.Add(time.Hour)))
+	}
 }
 
 // testClaimAnnouncement: an owed announcement cannot be claimed before its

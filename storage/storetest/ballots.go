@@ -118,7 +118,7 @@ func testStream(t *testing.T, e *env) {
 		wg.Go(func() {
 			for i := range each {
 				b := ballot(fmt.Sprintf("v%02d-%03d", w, i), allGroups[(w+i)%len(allGroups)], i%3)
-				if _, err := s.Cast(ctx, tn, p.ID, b); err != nil {
+				if _, err := s.Cast(ctx, tn, p.ID, b, ""); err != nil {
 					t.Errorf("Cast(%s): %v", b.Voter, err)
 					return
 				}
@@ -186,11 +186,11 @@ func testStream(t *testing.T, e *env) {
 func testBallotsNotFound(t *testing.T, e *env) {
 	s, tn := e.store(t)
 	ctx := t.Context()
-	_, err := s.Cast(ctx, tn, "ZZZZ", ballot("v1", gov, 0))
+	_, err := s.Cast(ctx, tn, "ZZZZ", ballot("v1", gov, 0), "")
 	mustIs(t, "Cast(unknown poll)", err, polls.ErrNotFound)
-	_, err = s.Toggle(ctx, tn, "ZZZZ", ballot("v1", gov), 0, "")
+	_, err = s.Toggle(ctx, tn, "ZZZZ", ballot("v1", gov), flip(0, 0), "")
 	mustIs(t, "Toggle(unknown poll)", err, polls.ErrNotFound)
-	_, err = s.Retract(ctx, tn, "ZZZZ", "v1")
+	_, err = retract(ctx, s, tn, "ZZZZ", "v1")
 	mustIs(t, "Retract(unknown poll)", err, polls.ErrNotFound)
 	_, err = s.Tally(ctx, tn, "ZZZZ")
 	mustIs(t, "Tally(unknown poll)", err, polls.ErrNotFound)
@@ -207,19 +207,22 @@ func testBallotsNotFound(t *testing.T, e *env) {
 func (m *model) toggle(t testing.TB, s polls.Store, b polls.Ballot, theme int, want ...int) {
 	t.Helper()
 	op := fmt.Sprintf("Toggle(%s %s theme %d)", b.Voter, b.Group, theme)
-	got, err := s.Toggle(context.Background(), m.p.Tenant, m.p.ID, b, theme, "")
+	r, err := s.Toggle(context.Background(), m.p.Tenant, m.p.ID, b, flip(theme, m.p.MaxChoices), "")
 	must(t, op, err)
 	if len(want) == 0 {
-		if len(got.Choices) != 0 {
-			t.Fatalf("%s: choices %v, want none (ballot deleted)", op, got.Choices)
+		if r.Ballot != nil {
+			t.Fatalf("%s: choices %v, want none (ballot deleted)", op, r.Ballot.Choices)
 		}
 		delete(m.ballots, b.Voter)
 		_, err := s.Ballot(context.Background(), m.p.Tenant, m.p.ID, b.Voter)
 		mustIs(t, op+": Ballot after the last theme went", err, polls.ErrNoBallot)
 		return
 	}
-	b.Choices = want
-	mustBallot(t, op, got, b)
+	b.Choices, b.Points = want, polls.Points(polls.Approval, 0, want)
+	if r.Ballot == nil {
+		t.Fatalf("%s: no ballot, want choices %v", op, want)
+	}
+	mustBallot(t, op, *r.Ballot, b)
 	m.ballots[b.Voter] = b
 }
 
@@ -239,7 +242,7 @@ func testToggleMaxChoices(t *testing.T, e *env) {
 	m.check(t, "after two toggles", s)
 	mustTally(t, "after two toggles", s, p.Key(), tallyOf(4, map[polls.Group]counts{gov: {1, []int64{1, 0, 1, 0}}}))
 
-	_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", gov), 3, "")
+	_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", gov), flip(3, 2), "")
 	mustIs(t, "Toggle(a third theme, max 2)", err, polls.ErrTooManyChoices)
 	m.check(t, "after a refused toggle", s)
 
@@ -270,28 +273,40 @@ func testToggleUnlimited(t *testing.T, e *env) {
 	m.check(t, "after six toggles", s)
 }
 
-// testToggleApprovalOnly: only approval ballots are toggled (a click on a
-// single-choice poll is a cast; ranked polls are ordered, not toggled).
-func testToggleApprovalOnly(t *testing.T, e *env) {
+// testTogglePoints: a store knows no poll kind. Toggle adds a choice with
+// the points it is given and keeps them with the ballot, whatever the
+// poll's kind, so that removing the choice or moving the ballot to another
+// group takes exactly those points back.
+func testTogglePoints(t *testing.T, e *env) {
 	s, tn := e.store(t)
-	for _, kind := range []polls.Kind{polls.Single, polls.Ranked} {
-		p := newPoll(tn, "TGK"+strings.ToUpper(string(kind[:1])), kind, themes(3)...)
+	ctx := t.Context()
+	for _, kind := range []polls.Kind{polls.Approval, polls.Single, polls.Ranked} {
+		p := newPoll(tn, "TP"+strings.ToUpper(string(kind[:2])), kind, themes(3)...)
 		create(t, s, p)
-		_, err := s.Toggle(t.Context(), tn, p.ID, ballot("v", acad), 1, "")
-		if !errors.Is(err, polls.ErrInvalidOption) {
-			t.Errorf("Toggle on a %s poll: err = %v, want ErrInvalidOption", kind, err)
+		toggle := func(b polls.Ballot, f polls.Flip, choices []int, points []int64) {
+			t.Helper()
+			r, err := s.Toggle(ctx, tn, p.ID, b, f, "")
+			op := fmt.Sprintf("%s poll: Toggle(%+v)", kind, f)
+			must(t, op, err)
+			if r.Ballot == nil || !slices.Equal(r.Ballot.Choices, choices) || !slices.Equal(r.Ballot.Points, points) {
+				t.Fatalf("%s: ballot %+v, want choices %v points %v", op, r.Ballot, choices, points)
+			}
 		}
-		if _, err := s.Ballot(t.Context(), tn, p.ID, "v"); !errors.Is(err, polls.ErrNoBallot) {
-			t.Errorf("Toggle on a %s poll stored a ballot (err %v)", kind, err)
-		}
+		toggle(ballot("v", acad), polls.Flip{Choice: 1, Points: 5}, []int{1}, []int64{5})
+		toggle(ballot("v", acad), polls.Flip{Choice: 0, Points: 2}, []int{0, 1}, []int64{2, 5})
+		mustTally(t, string(kind)+" poll: two toggles", s, p.Key(), tallyOf(3, map[polls.Group]counts{acad: {1, []int64{2, 5, 0}}}))
+		toggle(ballot("v", tech), polls.Flip{Choice: 1, Points: 5}, []int{0}, []int64{2})
+		mustTally(t, string(kind)+" poll: moved to another group", s, p.Key(), tallyOf(3, map[polls.Group]counts{tech: {1, []int64{2, 0, 0}}}))
 	}
 }
 
-// testToggleOp: a toggle named by an op is applied once. Repeating the op
-// returns the voter's current ballot and changes nothing, also after a
-// restart (another replica); another op, or the same op on another poll,
-// is a new toggle; a refused toggle does not use up its op.
-func testToggleOp(t *testing.T, e *env) {
+// testDelivery: a vote named by a delivery is applied once. Repeating the
+// delivery reports Repeated with the voter's current ballot and changes
+// nothing, also after a restart (another replica); another delivery, or
+// the same delivery on another poll, is a new vote; a refused vote does
+// not use up its delivery. Casts and retractions keep deliveries too (a
+// replayed single-choice click must not revert a newer choice).
+func testDelivery(t *testing.T, e *env) {
 	s, tn := e.store(t)
 	ctx := t.Context()
 	p := newPoll(tn, "TGOP", polls.Approval, themes(3)...)
@@ -299,30 +314,78 @@ func testToggleOp(t *testing.T, e *env) {
 	q := newPoll(tn, "TGOQ", polls.Approval, themes(3)...)
 	create(t, s, p)
 	create(t, s, q)
-	toggle := func(s polls.Store, poll *polls.Poll, theme int, op string, want ...int) {
+	toggle := func(s polls.Store, poll *polls.Poll, theme int, dlv string, want ...int) {
 		t.Helper()
-		got, err := s.Toggle(ctx, tn, poll.ID, ballot("v", gov), theme, op)
-		must(t, fmt.Sprintf("Toggle(%s theme %d op %q)", poll.ID, theme, op), err)
-		if !slices.Equal(got.Choices, want) {
-			t.Fatalf("Toggle(%s theme %d op %q): choices %v, want %v", poll.ID, theme, op, got.Choices, want)
+		r, err := s.Toggle(ctx, tn, poll.ID, ballot("v", gov), flip(theme, poll.MaxChoices), dlv)
+		op := fmt.Sprintf("Toggle(%s theme %d delivery %q)", poll.ID, theme, dlv)
+		must(t, op, err)
+		var got []int
+		if r.Ballot != nil {
+			got = r.Ballot.Choices
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: choices %v, want %v", op, got, want)
 		}
 	}
 	toggle(s, p, 0, "click-1", 0)
 	toggle(s, p, 0, "click-1", 0) // redelivered: still on, not toggled off
 	toggle(s, p, 1, "click-2", 0, 1)
-	toggle(s, p, 0, "click-1", 0, 1) // an old op again: the ballot as it is
-	mustTally(t, "after repeated ops", s, p.Key(), tallyOf(3, map[polls.Group]counts{gov: {1, []int64{1, 1, 0}}}))
-	toggle(s, q, 0, "click-1", 0) // the same op on another poll is its own toggle
+	toggle(s, p, 0, "click-1", 0, 1) // an old delivery again: the ballot as it is
+	mustTally(t, "after repeated deliveries", s, p.Key(), tallyOf(3, map[polls.Group]counts{gov: {1, []int64{1, 1, 0}}}))
+	toggle(s, q, 0, "click-1", 0) // the same delivery on another poll is its own vote
 
-	_, err := s.Toggle(ctx, tn, p.ID, ballot("v", gov), 2, "click-3")
+	_, err := s.Toggle(ctx, tn, p.ID, ballot("v", gov), flip(2, 2), "click-3")
 	mustIs(t, "Toggle(a third theme, max 2)", err, polls.ErrTooManyChoices)
 	toggle(s, p, 1, "click-3", 0) // refused before, so applied now
 	toggle(s, p, 1, "click-3", 0)
 	toggle(s, p, 0, "click-4") // the last theme goes: the ballot is deleted
 	toggle(s, p, 0, "click-4") // and stays deleted
-	toggle(s, p, 2, "", 2)     // no op: always applied
+	toggle(s, p, 2, "", 2)     // no delivery: always applied
 	toggle(s, p, 2, "")        // and applied again
 	mustTally(t, "after the last toggles", s, p.Key(), tallyOf(3, nil))
+
+	// Casts: a replayed older choice does not revert a newer one.
+	first := ballot("w", civil, 0)
+	r, err := s.Cast(ctx, tn, q.ID, first, "choose-0")
+	must(t, "Cast(choose-0)", err)
+	if r.Repeated || r.Ballot == nil {
+		t.Fatalf("Cast(choose-0): %+v", r)
+	}
+	_, err = s.Cast(ctx, tn, q.ID, ballot("w", civil, 2), "choose-2")
+	must(t, "Cast(choose-2)", err)
+	r, err = s.Cast(ctx, tn, q.ID, first, "choose-0")
+	must(t, "Cast(choose-0) replayed", err)
+	if !r.Repeated || r.Ballot == nil || !slices.Equal(r.Ballot.Choices, []int{2}) {
+		t.Fatalf("Cast(choose-0) replayed: %+v; want Repeated with the newer ballot [2]", r)
+	}
+	// Retractions likewise: a replayed retraction does not delete a ballot
+	// cast after it.
+	rr, err := s.Retract(ctx, tn, q.ID, "w", now(), "unvote-1")
+	must(t, "Retract(unvote-1)", err)
+	if rr.Prev == nil || rr.Ballot != nil {
+		t.Fatalf("Retract(unvote-1): %+v", rr)
+	}
+	_, err = s.Cast(ctx, tn, q.ID, ballot("w", civil, 1), "choose-1")
+	must(t, "Cast(choose-1)", err)
+	rr, err = s.Retract(ctx, tn, q.ID, "w", now(), "unvote-1")
+	must(t, "Retract(unvote-1) replayed", err)
+	if !rr.Repeated || rr.Ballot == nil || !slices.Equal(rr.Ballot.Choices, []int{1}) {
+		t.Fatalf("Retract(unvote-1) replayed: %+v; want Repeated with the ballot [1]", rr)
+	}
+	// A refused cast keeps its delivery unused.
+	closed := newPoll(tn, "TGOC", polls.Approval, themes(2)...)
+	create(t, s, closed)
+	_, err = s.ClosePoll(ctx, tn, closed.ID, polls.StatusClosed, now())
+	must(t, "ClosePoll", err)
+	_, err = s.Cast(ctx, tn, closed.ID, ballot("w", civil, 1), "late")
+	mustIs(t, "Cast(closed poll)", err, polls.ErrClosed)
+	_, err = s.Reopen(ctx, tn, closed.ID, time.Time{})
+	must(t, "Reopen", err)
+	r, err = s.Cast(ctx, tn, closed.ID, ballot("w", civil, 1), "late")
+	must(t, "Cast(late) after reopening", err)
+	if r.Repeated {
+		t.Fatal("Cast(late): a refused cast used up its delivery")
+	}
 
 	if e.h.Reopen != nil {
 		s2 := e.h.Reopen(t, s)

@@ -64,6 +64,7 @@ func testConcurrentCast(t *testing.T, e *env) {
 			Voter:   fmt.Sprintf("voter-%02d-%03d", w, i),
 			Group:   g,
 			Choices: choices,
+			Points:  polls.Points(polls.Approval, themeCount, choices),
 			CastAt:  base.Add(time.Duration(k) * time.Millisecond),
 		}
 	}
@@ -77,7 +78,8 @@ func testConcurrentCast(t *testing.T, e *env) {
 			<-start
 			last := make([]polls.Ballot, voters)
 			cast := func(b polls.Ballot, want *polls.Ballot) {
-				prev, err := s.Cast(ctx, tn, p.ID, b)
+				r, err := s.Cast(ctx, tn, p.ID, b, "")
+				prev := r.Prev
 				switch {
 				case err != nil:
 					f.errorf("Cast(%s): %v", b.Voter, err)
@@ -101,7 +103,7 @@ func testConcurrentCast(t *testing.T, e *env) {
 				last[i] = b
 			}
 			for i := 0; i < voters; i += 10 {
-				had, err := s.Retract(ctx, tn, p.ID, last[i].Voter)
+				had, err := retract(ctx, s, tn, p.ID, last[i].Voter)
 				if err != nil || !had {
 					f.errorf("Retract(%s) = %v, %v; want true, nil", last[i].Voter, had, err)
 				}
@@ -162,11 +164,11 @@ func testConcurrentToggle(t *testing.T, e *env) {
 		for _, th := range ths {
 			wg.Go(func() {
 				<-start
-				b, err := s.Toggle(ctx, tn, p.ID, ballot("clicker", gov), th, "")
+				r, err := s.Toggle(ctx, tn, p.ID, ballot("clicker", gov), flip(th, 0), "")
 				if err != nil {
 					f.errorf("Toggle(theme %d): %v", th, err)
 				}
-				if len(b.Choices) == 0 {
+				if r.Ballot == nil {
 					empty.Add(1)
 				}
 			})
@@ -207,5 +209,101 @@ func testConcurrentToggle(t *testing.T, e *env) {
 			t.Fatalf("round %d: all off: %d toggles saw the ballot deleted, want exactly 1", round, empty)
 		}
 		expect(fmt.Sprintf("round %d: all off", round), nil)
+	}
+}
+
+// testConcurrentToggles: 50 goroutines each toggle themes for 200 voters
+// of their own (10,000 voters), three passes of clicks that turn themes on
+// and off, with every fourth voter clicking from another group in the
+// second pass (the ballot moves, whole). At the end the tally must be
+// exactly the one recomputed from each voter's final ballot, and the
+// tally's version must count every change.
+func testConcurrentToggles(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	const themeCount = 5
+	p := newPoll(tn, "CTGS", polls.Approval, themes(themeCount)...)
+	create(t, s, p)
+	const workers, voters = 50, 200
+	// clicks is voter i of worker w's clicks in pass k: themes toggled in
+	// turn, and the group clicked from.
+	clicks := func(w, i, k int) ([]int, polls.Group) {
+		g := allGroups[(w+i)%len(allGroups)]
+		if k == 1 && i%4 == 0 {
+			g = allGroups[(w+i+1)%len(allGroups)]
+		}
+		mask := 1 + (w*13+i*7+k*5)%31
+		var ths []int
+		for th := range themeCount {
+			if mask&(1<<th) != 0 {
+				ths = append(ths, th)
+			}
+		}
+		return ths, g
+	}
+	f := &failures{t: t}
+	var changes atomic.Int64
+	type final struct {
+		set   map[int]bool
+		group polls.Group
+	}
+	finals := make([][]final, workers)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			<-start
+			mine := make([]final, voters)
+			for i := range mine {
+				mine[i].set = map[int]bool{}
+			}
+			for k := range 3 {
+				for i := range voters {
+					ths, g := clicks(w, i, k)
+					voter := fmt.Sprintf("clicker-%02d-%03d", w, i)
+					for _, th := range ths {
+						r, err := s.Toggle(ctx, tn, p.ID, ballot(voter, g), flip(th, 0), "")
+						if err != nil {
+							f.errorf("Toggle(%s theme %d): %v", voter, th, err)
+							return
+						}
+						changes.Add(1)
+						mine[i].set[th] = !mine[i].set[th]
+						mine[i].group = g
+						if r.Ballot != nil && r.Ballot.Group != g {
+							f.errorf("Toggle(%s theme %d): ballot in %s, want %s", voter, th, r.Ballot.Group, g)
+						}
+					}
+				}
+			}
+			finals[w] = mine
+		})
+	}
+	close(start)
+	wg.Wait()
+	f.stop()
+
+	m := newModel(p)
+	for w, mine := range finals {
+		for i, fin := range mine {
+			var choices []int
+			for th := range themeCount {
+				if fin.set[th] {
+					choices = append(choices, th)
+				}
+			}
+			if len(choices) == 0 {
+				continue
+			}
+			b := ballot(fmt.Sprintf("clicker-%02d-%03d", w, i), fin.group, choices...)
+			b.CastAt = time.Time{}
+			m.ballots[b.Voter] = b
+		}
+	}
+	mustTally(t, "after 50x200 concurrent clickers", s, p.Key(), m.tally())
+	got, err := s.Tally(ctx, tn, p.ID)
+	must(t, "Tally", err)
+	if got.Version != changes.Load() {
+		t.Fatalf("Tally: version %d after %d changes", got.Version, changes.Load())
 	}
 }

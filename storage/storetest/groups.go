@@ -39,7 +39,8 @@ func testMembership(t *testing.T, e *env) {
 // heldDiff describes how a held vote differs from the one wanted.
 func heldDiff(got, want polls.HeldVote) string {
 	var d []string
-	if got.Poll != want.Poll || got.Toggle != want.Toggle || got.Theme != want.Theme || !slices.Equal(got.Choices, want.Choices) {
+	if got.Poll != want.Poll || got.Click != want.Click || got.Theme != want.Theme ||
+		!slices.Equal(got.Choices, want.Choices) || got.Delivery != want.Delivery {
 		d = append(d, fmt.Sprintf("%+v, want %+v", got, want))
 	}
 	if s := timeDiff(got.At, want.At); s != "" {
@@ -48,11 +49,19 @@ func heldDiff(got, want polls.HeldVote) string {
 	return strings.Join(d, "; ")
 }
 
+// mustHeld checks held votes, oldest first (ties in any order).
 func mustHeld(t testing.TB, op string, got []polls.HeldVote, want ...polls.HeldVote) {
 	t.Helper()
-	byPoll := func(a, b polls.HeldVote) int { return cmp.Compare(a.Poll, b.Poll) }
-	got = slices.SortedFunc(slices.Values(got), byPoll)
-	want = slices.SortedFunc(slices.Values(want), byPoll)
+	order := func(a, b polls.HeldVote) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Poll, b.Poll), cmp.Compare(a.Theme, b.Theme), cmp.Compare(a.Delivery, b.Delivery))
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].At.Before(got[i-1].At) {
+			t.Fatalf("%s: held votes not oldest first: %+v", op, got)
+		}
+	}
+	got = slices.SortedFunc(slices.Values(got), order)
+	want = slices.SortedFunc(slices.Values(want), order)
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d held votes %+v, want %d %+v", op, len(got), got, len(want), want)
 	}
@@ -63,9 +72,11 @@ func mustHeld(t testing.TB, op string, got []polls.HeldVote, want ...polls.HeldV
 	}
 }
 
-// testHeld: a holder keeps one vote per poll (a newer one replaces it);
-// TakeHeld returns them all and removes them; holders and tenants are
-// separate.
+// testHeld: a holder's held votes accumulate, several per poll (two
+// clicks before a group pick are two votes), except that a vote held again
+// with the same delivery replaces itself; TakeHeld returns them all,
+// oldest first, and removes them; DropHeld removes one poll's; HeldCount
+// counts a poll's across holders; holders and tenants are separate.
 func testHeld(t *testing.T, e *env) {
 	s, tn := e.store(t)
 	ctx := t.Context()
@@ -74,29 +85,59 @@ func testHeld(t *testing.T, e *env) {
 		t.Helper()
 		must(t, fmt.Sprintf("Hold(%s, %s)", holder, v.Poll), s.Hold(ctx, tn, holder, v, time.Hour))
 	}
-	first := polls.HeldVote{Poll: "AAAA", Choices: []int{0, 2}, At: now()}
-	newer := polls.HeldVote{Poll: "AAAA", Choices: []int{1}, At: now().Add(time.Millisecond)}
-	toggle := polls.HeldVote{Poll: "BBBB", Toggle: true, Theme: 0, At: now()}
-	toggle3 := polls.HeldVote{Poll: "CCCC", Toggle: true, Theme: 3, At: now()}
-	theirs := polls.HeldVote{Poll: "AAAA", Choices: []int{2}, At: now()}
+	count := func(poll string, want int) {
+		t.Helper()
+		n, err := s.HeldCount(ctx, tn, poll)
+		must(t, "HeldCount("+poll+")", err)
+		if n != want {
+			t.Fatalf("HeldCount(%s) = %d, want %d", poll, n, want)
+		}
+	}
+	t0 := now()
+	first := polls.HeldVote{Poll: "AAAA", Choices: []int{0, 2}, At: t0, Delivery: "d1"}
+	click := polls.HeldVote{Poll: "BBBB", Click: true, Theme: 0, At: t0.Add(time.Millisecond), Delivery: "d2"}
+	click3 := polls.HeldVote{Poll: "BBBB", Click: true, Theme: 3, At: t0.Add(2 * time.Millisecond)}
+	newer := polls.HeldVote{Poll: "AAAA", Choices: []int{1}, At: t0.Add(3 * time.Millisecond), Delivery: "d4"}
+	again := click
+	again.At = t0.Add(4 * time.Millisecond) // the same delivery, redelivered
+	theirs := polls.HeldVote{Poll: "AAAA", Choices: []int{2}, At: t0}
 	hold("h1", first)
-	hold("h1", toggle)
-	hold("h1", toggle3)
+	hold("h1", click)
+	hold("h1", click3)
 	hold("h1", newer)
+	hold("h1", again)
 	hold("h2", theirs)
+	count("AAAA", 3)
+	count("BBBB", 2)
+	count("CCCC", 0)
 
 	got, err := s.TakeHeld(ctx, other, "h1")
 	must(t, "TakeHeld(other tenant)", err)
 	mustHeld(t, "TakeHeld(other tenant)", got)
 	got, err = s.TakeHeld(ctx, tn, "h1")
 	must(t, "TakeHeld(h1)", err)
-	mustHeld(t, "TakeHeld(h1)", got, newer, toggle, toggle3)
+	mustHeld(t, "TakeHeld(h1)", got, first, click3, newer, again)
+	count("AAAA", 1)
+	count("BBBB", 0)
 	got, err = s.TakeHeld(ctx, tn, "h1")
 	must(t, "TakeHeld(h1) again", err)
 	mustHeld(t, "TakeHeld(h1) again", got)
+
+	hold("h2", click)
+	n, err := s.DropHeld(ctx, tn, "h2", "AAAA")
+	must(t, "DropHeld(h2, AAAA)", err)
+	if n != 1 {
+		t.Fatalf("DropHeld(h2, AAAA) = %d, want 1", n)
+	}
+	n, err = s.DropHeld(ctx, tn, "h2", "AAAA")
+	must(t, "DropHeld(h2, AAAA) again", err)
+	if n != 0 {
+		t.Fatalf("DropHeld(h2, AAAA) again = %d, want 0", n)
+	}
+	count("AAAA", 0)
 	got, err = s.TakeHeld(ctx, tn, "h2")
 	must(t, "TakeHeld(h2)", err)
-	mustHeld(t, "TakeHeld(h2)", got, theirs)
+	mustHeld(t, "TakeHeld(h2)", got, click)
 	got, err = s.TakeHeld(ctx, tn, "nobody")
 	must(t, "TakeHeld(nobody)", err)
 	mustHeld(t, "TakeHeld(nobody)", got)
@@ -113,7 +154,7 @@ func testHeldExpiry(t *testing.T, e *env) {
 	ctx := t.Context()
 	const ttl, holders = time.Second, 25
 	short := polls.HeldVote{Poll: "SHRT", Choices: []int{0}, At: now()}
-	long := polls.HeldVote{Poll: "LONG", Toggle: true, Theme: 1, At: now()}
+	long := polls.HeldVote{Poll: "LONG", Click: true, Theme: 1, At: now()}
 	held := time.Now()
 	for i := range holders {
 		h := fmt.Sprintf("h%02d", i)

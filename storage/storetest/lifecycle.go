@@ -199,15 +199,15 @@ func testVotesRejected(t *testing.T, e *env) {
 
 	rejected := func(state string, want error) {
 		t.Helper()
-		_, err := s.Cast(ctx, tn, p.ID, ballot("v3", gov, 1))
+		_, err := s.Cast(ctx, tn, p.ID, ballot("v3", gov, 1), "")
 		mustIs(t, "Cast(new voter) on "+state+" poll", err, want)
-		_, err = s.Cast(ctx, tn, p.ID, ballot("v1", tech, 2))
+		_, err = s.Cast(ctx, tn, p.ID, ballot("v1", tech, 2), "")
 		mustIs(t, "Cast(replacement) on "+state+" poll", err, want)
-		_, err = s.Toggle(ctx, tn, p.ID, ballot("v2", civil), 1, "")
+		_, err = s.Toggle(ctx, tn, p.ID, ballot("v2", civil), flip(1, 0), "")
 		mustIs(t, "Toggle on "+state+" poll", err, want)
-		_, err = s.Toggle(ctx, tn, p.ID, ballot("v4", civil), 1, "")
+		_, err = s.Toggle(ctx, tn, p.ID, ballot("v4", civil), flip(1, 0), "")
 		mustIs(t, "Toggle(new voter) on "+state+" poll", err, want)
-		_, err = s.Retract(ctx, tn, p.ID, "v1")
+		_, err = retract(ctx, s, tn, p.ID, "v1")
 		mustIs(t, "Retract on "+state+" poll", err, want)
 		m.check(t, "after votes on "+state+" poll", s)
 	}

@@ -81,10 +81,10 @@ func testPersistence(t *testing.T, e *env) {
 
 	mustPoll(t, "Poll(KEEP) after reopening", getPoll(t, s, a.Key()), a)
 	mustPoll(t, "Poll(DONE) after reopening", getPoll(t, s, b.Key()), b)
-	list, err := s.Polls(ctx, tn)
+	page, err := s.Polls(ctx, tn, polls.PollQuery{})
 	must(t, "Polls after reopening", err)
-	if len(list) != 2 || list[0].ID != a.ID || list[1].ID != b.ID {
-		t.Fatalf("Polls after reopening: %d polls, want KEEP, DONE", len(list))
+	if len(page.Polls) != 2 || page.Polls[0].ID != b.ID || page.Polls[1].ID != a.ID {
+		t.Fatalf("Polls after reopening: %d polls, want DONE, KEEP", len(page.Polls))
 	}
 	ma.check(t, "KEEP after reopening", s)
 	mb.check(t, "DONE after reopening", s)
@@ -161,13 +161,13 @@ func testServiceEndToEnd(t *testing.T, e *env) {
 		t.Fatalf("Ballot(newbie) = %+v, want academia choosing theme 2", nb)
 	}
 
-	tr, err := svc.Toggle(ctx, voter("g2"), p.ID, 1)
-	must(t, "Toggle(g2, 1)", err)
+	tr, err := svc.Click(ctx, voter("g2"), p.ID, 1)
+	must(t, "Click(g2, 1)", err)
 	if !slices.Equal(tr.Ballot.Choices, []int{0, 1}) {
 		t.Fatalf("Toggle(g2, 1): choices %v, want [0 1]", tr.Ballot.Choices)
 	}
-	had, err := svc.Retract(ctx, voter("c2"), p.ID)
-	mustChanged(t, "Retract(c2)", had, err, true)
+	rt, err := svc.Retract(ctx, voter("c2"), p.ID)
+	mustChanged(t, "Retract(c2)", rt.Had, err, true)
 	cast("c2", 2, 1)
 
 	changed, closed, err := svc.Close(ctx, tn, p.ID)
@@ -206,14 +206,18 @@ func testServiceEndToEnd(t *testing.T, e *env) {
 	}
 }
 
+// testKey is a pseudonym key of the length deployments must use.
+var testKey = []byte("storetest pseudonym key, 32 bytes or more")
+
 // testAnonymous: in an anonymous poll the store never holds the voter's
-// user id (ballots, held votes, tally, poll), only the pseudonym; the
-// voter can still change and retract their ballot. (Memberships are kept
-// per user id: they are tenant-wide, not per poll.)
+// user id (ballots, held votes, deliveries, tally, audit log, poll), only a
+// pseudonym of the voter in that poll; the voter can still change and
+// retract their ballot. (Memberships are kept per user id: they are
+// tenant-wide, not per poll.)
 func testAnonymous(t *testing.T, e *env) {
 	s, tn := e.store(t)
 	ctx := t.Context()
-	key := []byte("storetest pseudonym key")
+	key := testKey
 	svc := polls.NewService(s, polls.WithPseudonymKey(key), polls.WithIDs(sequentialIDs("N")))
 	p, err := svc.Open(ctx, polls.OpenRequest{
 		Tenant: tn, Title: "Anonymous", Themes: themes(3), Creator: "U-FAC",
@@ -222,7 +226,7 @@ func testAnonymous(t *testing.T, e *env) {
 	must(t, "Open", err)
 	const secret, shy = "U-SECRET-42", "U-SECRET-43"
 	me := polls.Voter{Tenant: tn, User: secret}
-	pseudonym := polls.Pseudonym(key, tn, secret)
+	pseudonym := polls.Pseudonym(key, tn, p.ID, secret)
 
 	_, _, err = svc.SetGroup(ctx, me, "civil-society")
 	must(t, "SetGroup", err)
@@ -231,8 +235,10 @@ func testAnonymous(t *testing.T, e *env) {
 	if r.Ballot.Voter != pseudonym {
 		t.Fatalf("Cast: ballot voter %q, want the pseudonym %q", r.Ballot.Voter, pseudonym)
 	}
-	_, err = svc.Toggle(ctx, me, p.ID, 1)
-	must(t, "Toggle", err)
+	me.Delivery = "slack:act:T1:" + secret + ":1712345678.1:pollbot:vote:" + p.ID + ":2"
+	_, err = svc.Click(ctx, me, p.ID, 1)
+	must(t, "Click", err)
+	me.Delivery = ""
 	_, b, err := svc.MyBallot(ctx, me, p.ID)
 	must(t, "MyBallot", err)
 	if !slices.Equal(b.Choices, []int{0, 1, 2}) {
@@ -241,15 +247,20 @@ func testAnonymous(t *testing.T, e *env) {
 
 	// A vote held while its voter picks a group is kept under a pseudonym
 	// too.
-	r, err = svc.Toggle(ctx, polls.Voter{Tenant: tn, User: shy}, p.ID, 2)
-	must(t, "Toggle(voter without a group)", err)
+	r, err = svc.Click(ctx, polls.Voter{Tenant: tn, User: shy, Delivery: "slack:act:T1:" + shy + ":1712345679.1"}, p.ID, 2)
+	must(t, "Click(voter without a group)", err)
 	if !r.Held {
-		t.Fatal("Toggle(voter without a group): not held")
+		t.Fatal("Click(voter without a group): not held")
 	}
-	hv, err := s.TakeHeld(ctx, tn, shy)
-	must(t, "TakeHeld(user id)", err)
-	if len(hv) != 0 {
-		t.Fatalf("TakeHeld(user id): %+v; held votes must be kept under a pseudonym", hv)
+	for _, h := range []string{shy, "u-" + shy, polls.Pseudonym(key, tn, p.ID, shy)} {
+		if n, err := s.HeldCount(ctx, tn, p.ID); err != nil || n != 1 {
+			t.Fatalf("HeldCount = %d, %v; want the held vote", n, err)
+		}
+		hv, err := s.TakeHeld(ctx, tn, h)
+		must(t, "TakeHeld("+h+")", err)
+		if len(hv) != 0 {
+			t.Fatalf("TakeHeld(%s): %+v; held votes must be kept under a key of their own", h, hv)
+		}
 	}
 	_, applied, err := svc.SetGroup(ctx, polls.Voter{Tenant: tn, User: shy}, "academia")
 	must(t, "SetGroup(shy)", err)
@@ -277,7 +288,7 @@ func testAnonymous(t *testing.T, e *env) {
 	}
 	tally, err := s.Tally(ctx, tn, p.ID)
 	must(t, "Tally", err)
-	list, err := s.Polls(ctx, tn)
+	list, err := s.Polls(ctx, tn, polls.PollQuery{})
 	must(t, "Polls", err)
 	exported = append(exported, jsonOf(t, tally), jsonOf(t, list), jsonOf(t, getPoll(t, s, p.Key())))
 	for _, x := range exported {
@@ -286,8 +297,18 @@ func testAnonymous(t *testing.T, e *env) {
 		}
 	}
 
-	had, err := svc.Retract(ctx, me, p.ID)
-	mustChanged(t, "Retract", had, err, true)
+	rt, err := svc.Retract(ctx, polls.Voter{Tenant: tn, User: secret, Delivery: "discord:1234" + secret}, p.ID)
+	mustChanged(t, "Retract", rt.Had, err, true)
+	if e.h.Dump != nil {
+		for k, v := range e.h.Dump(t, s) {
+			if strings.Contains(k, "groups") {
+				continue // memberships are tenant-wide, kept by user id
+			}
+			if strings.Contains(k+v, "U-SECRET") {
+				t.Fatalf("store data of an anonymous poll holds a user id: %q = %q", k, v)
+			}
+		}
+	}
 	_, err = s.Ballot(ctx, tn, p.ID, pseudonym)
 	mustIs(t, "Ballot(pseudonym) after Retract", err, polls.ErrNoBallot)
 }
@@ -471,8 +492,8 @@ func testServiceCacheReplicas(t *testing.T, e *env) {
 	_, err = a.Cast(ctx, voter("u1"), p.ID, []int{0})
 	must(t, "Cast u1", err)
 	reads := cs.reads.Load()
-	_, err = a.Toggle(ctx, voter("u1"), p.ID, 2)
-	must(t, "Toggle u1", err)
+	_, err = a.Click(ctx, voter("u1"), p.ID, 2)
+	must(t, "Click u1", err)
 	if got := cs.reads.Load(); got != reads {
 		t.Errorf("a second vote read the poll again (%d reads, want %d)", got, reads)
 	}
@@ -483,8 +504,8 @@ func testServiceCacheReplicas(t *testing.T, e *env) {
 	if _, err := a.Cast(ctx, voter("u2"), p.ID, []int{1}); !errors.Is(err, polls.ErrClosed) {
 		t.Errorf("Cast on A after B closed: %v, want ErrClosed", err)
 	}
-	if _, err := a.Toggle(ctx, voter("u1"), p.ID, 1); !errors.Is(err, polls.ErrClosed) {
-		t.Errorf("Toggle on A after B closed: %v, want ErrClosed", err)
+	if _, err := a.Click(ctx, voter("u1"), p.ID, 1); !errors.Is(err, polls.ErrClosed) {
+		t.Errorf("Click on A after B closed: %v, want ErrClosed", err)
 	}
 	// B reopens it; A's votes count again.
 	_, _, err = b.Reopen(ctx, tn, p.ID, time.Hour)
@@ -500,7 +521,7 @@ func testServiceCacheReplicas(t *testing.T, e *env) {
 func testServiceRedelivery(t *testing.T, e *env) {
 	s, tn := e.store(t)
 	ctx := t.Context()
-	key := []byte("redelivery test key")
+	key := testKey
 	a := polls.NewService(s, polls.WithIDs(sequentialIDs("RA")), polls.WithPseudonymKey(key))
 	b := polls.NewService(s, polls.WithIDs(sequentialIDs("RB")), polls.WithPseudonymKey(key))
 	for _, anonymous := range []bool{false, true} {
@@ -508,8 +529,8 @@ func testServiceRedelivery(t *testing.T, e *env) {
 		must(t, "Open", err)
 		click := func(svc *polls.Service, user, delivery string, theme int, want ...int) {
 			t.Helper()
-			r, err := svc.Toggle(ctx, polls.Voter{Tenant: tn, User: user, Delivery: delivery}, p.ID, theme)
-			must(t, "Toggle "+delivery, err)
+			r, err := svc.Click(ctx, polls.Voter{Tenant: tn, User: user, Delivery: delivery}, p.ID, theme)
+			must(t, "Click "+delivery, err)
 			if !r.Held && !slices.Equal(r.Ballot.Choices, want) {
 				t.Fatalf("anonymous=%v: Toggle %s: choices %v, want %v", anonymous, delivery, r.Ballot.Choices, want)
 			}

@@ -50,6 +50,11 @@ type Harness struct {
 	// its cleanup on t. The suite no longer uses s afterwards. Nil skips
 	// the persistence test.
 	Reopen func(t *testing.T, s polls.Store) polls.Store
+	// Dump, when set, returns everything the store keeps, as key and
+	// value text (Redis: every key of the store's prefix; bbolt: every
+	// bucket path and value), for the checks that no user id of an
+	// anonymous poll is kept anywhere.
+	Dump func(t *testing.T, s polls.Store) map[string]string
 }
 
 // Run runs the whole suite, each check a subtest of its own.
@@ -64,6 +69,7 @@ func Run(t *testing.T, h Harness) {
 	}{
 		{"Polls", []subtest{
 			{"CreateGetList", testCreateGetList},
+			{"ListQueries", testListQueries},
 			{"TimesUTC", testTimesUTC},
 			{"Messages", testMessages},
 		}},
@@ -77,12 +83,13 @@ func Run(t *testing.T, h Harness) {
 		{"Toggle", []subtest{
 			{"MaxChoices", testToggleMaxChoices},
 			{"Unlimited", testToggleUnlimited},
-			{"ApprovalOnly", testToggleApprovalOnly},
-			{"Op", testToggleOp},
+			{"Points", testTogglePoints},
+			{"Delivery", testDelivery},
 		}},
 		{"Concurrency", []subtest{
 			{"Cast", testConcurrentCast},
 			{"Toggle", testConcurrentToggle},
+			{"Toggles", testConcurrentToggles},
 		}},
 		{"Lifecycle", []subtest{
 			{"CloseRace", testCloseRace},
@@ -117,6 +124,12 @@ func Run(t *testing.T, h Harness) {
 			{"CloseDueLease", testCloseDueLease},
 			{"CacheReplicas", testServiceCacheReplicas},
 			{"Redelivery", testServiceRedelivery},
+			{"AnonymousKeys", testAnonymousKeys},
+			{"HeldVotes", testHeldVotes},
+			{"OpenLimits", testOpenLimits},
+		}},
+		{"Records", []subtest{
+			{"DeliveriesAndLimits", testRecords},
 		}},
 	}
 	for _, g := range groups {
@@ -213,8 +226,21 @@ func cancelAtEnd(t *testing.T, s polls.Store, k polls.Key) {
 	})
 }
 
+// ballot returns a ballot whose choices have a point each, as approval and
+// single-choice ballots do (model.cast and castIn give ranked ballots
+// their points).
 func ballot(voter string, g polls.Group, choices ...int) polls.Ballot {
-	return polls.Ballot{Voter: voter, Group: g, Choices: choices, CastAt: now()}
+	return polls.Ballot{Voter: voter, Group: g, Choices: choices, Points: polls.Points(polls.Approval, 0, choices), CastAt: now()}
+}
+
+// flip is the Toggle of one approval choice (a point), with at most max
+// choices.
+func flip(choice, max int) polls.Flip { return polls.Flip{Choice: choice, Points: 1, Max: max} }
+
+// retract is Retract without a delivery.
+func retract(ctx context.Context, s polls.Store, tenant, id, voter string) (bool, error) {
+	r, err := s.Retract(ctx, tenant, id, voter, now(), "")
+	return r.Prev != nil, err
 }
 
 const (
@@ -336,6 +362,9 @@ func ballotDiff(got, want polls.Ballot) string {
 	}
 	if !slices.Equal(got.Choices, want.Choices) && (len(got.Choices) > 0 || len(want.Choices) > 0) {
 		d = append(d, fmt.Sprintf("choices %v, want %v", got.Choices, want.Choices))
+	}
+	if len(want.Points) > 0 && !slices.Equal(got.Points, want.Points) {
+		d = append(d, fmt.Sprintf("points %v, want %v", got.Points, want.Points))
 	}
 	if s := timeDiff(got.CastAt, want.CastAt); s != "" {
 		d = append(d, "cast at "+s)
@@ -478,8 +507,14 @@ func (m *model) check(t testing.TB, op string, s polls.Store) {
 func (m *model) cast(t testing.TB, s polls.Store, b polls.Ballot) {
 	t.Helper()
 	op := fmt.Sprintf("Cast(%s %s %v)", b.Voter, b.Group, b.Choices)
-	prev, err := s.Cast(context.Background(), m.p.Tenant, m.p.ID, b)
+	b.Points = polls.Points(m.p.Kind, len(m.p.Themes), b.Choices)
+	r, err := s.Cast(context.Background(), m.p.Tenant, m.p.ID, b, "")
 	must(t, op, err)
+	prev := r.Prev
+	if r.Ballot == nil {
+		t.Fatalf("%s: no ballot returned", op)
+	}
+	mustBallot(t, op+": ballot", *r.Ballot, b)
 	old, had := m.ballots[b.Voter]
 	switch {
 	case had && prev == nil:
@@ -494,7 +529,7 @@ func (m *model) cast(t testing.TB, s polls.Store, b polls.Ballot) {
 
 func (m *model) retract(t testing.TB, s polls.Store, voter string) {
 	t.Helper()
-	had, err := s.Retract(context.Background(), m.p.Tenant, m.p.ID, voter)
+	had, err := retract(context.Background(), s, m.p.Tenant, m.p.ID, voter)
 	_, want := m.ballots[voter]
 	mustChanged(t, fmt.Sprintf("Retract(%s)", voter), had, err, want)
 	delete(m.ballots, voter)

@@ -1,0 +1,234 @@
+// Package record is the stored form of a ballot, shared by the stores so
+// that both keep the same bytes (and the Redis scripts read them):
+//
+//	<group>|<cast at, unix ms>|<choices>|<points>
+//
+// choices and points are comma-separated decimal integers, points parallel
+// to choices; empty points means one point for every choice (approval and
+// single-choice ballots, the common case, so it costs nothing). The voter
+// is not part of the record: it is the key the record is stored under.
+// Group slugs hold no '|' (polls.NewGroups), so the form splits at '|'.
+//
+// A ballot of three approved themes takes about 40 bytes, where its JSON
+// took about 100.
+package record
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+// ErrCorrupt marks a record that is not of the form above.
+var ErrCorrupt = errors.New("corrupt ballot record")
+
+// Encode returns the record of b (its voter aside).
+func Encode(b polls.Ballot) (string, error) {
+	if strings.ContainsRune(string(b.Group), '|') {
+		return "", fmt.Errorf("group %q holds a '|'", b.Group)
+	}
+	if len(b.Points) != len(b.Choices) {
+		return "", fmt.Errorf("%d points for %d choices", len(b.Points), len(b.Choices))
+	}
+	var sb strings.Builder
+	sb.Grow(len(b.Group) + 16 + 4*len(b.Choices))
+	sb.WriteString(string(b.Group))
+	sb.WriteByte('|')
+	if !b.CastAt.IsZero() {
+		sb.WriteString(strconv.FormatInt(b.CastAt.UnixMilli(), 10))
+	}
+	sb.WriteByte('|')
+	ones := true
+	for i, c := range b.Choices {
+		if c < 0 {
+			return "", fmt.Errorf("choice %d: %w", c, polls.ErrUnknownTheme)
+		}
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(strconv.Itoa(c))
+		ones = ones && b.Points[i] == 1
+	}
+	sb.WriteByte('|')
+	if !ones {
+		for i, p := range b.Points {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteString(strconv.FormatInt(p, 10))
+		}
+	}
+	return sb.String(), nil
+}
+
+// Decode reads the record of voter's ballot.
+func Decode(voter, rec string) (polls.Ballot, error) {
+	parts := strings.Split(rec, "|")
+	if len(parts) != 4 {
+		return polls.Ballot{}, fmt.Errorf("%w: %q", ErrCorrupt, clip(rec))
+	}
+	b := polls.Ballot{Voter: voter, Group: polls.Group(parts[0])}
+	if parts[1] != "" {
+		ms, err := strconv.ParseInt(parts[1], 10, 64)
+		if err != nil {
+			return polls.Ballot{}, fmt.Errorf("%w: cast time %q", ErrCorrupt, parts[1])
+		}
+		b.CastAt = time.UnixMilli(ms).UTC()
+	}
+	var err error
+	if b.Choices, err = ints(parts[2]); err != nil {
+		return polls.Ballot{}, err
+	}
+	if parts[3] == "" {
+		b.Points = make([]int64, len(b.Choices))
+		for i := range b.Points {
+			b.Points[i] = 1
+		}
+		return b, nil
+	}
+	pts, err := ints(parts[3])
+	if err != nil || len(pts) != len(b.Choices) {
+		return polls.Ballot{}, fmt.Errorf("%w: points %q for choices %q", ErrCorrupt, parts[3], parts[2])
+	}
+	b.Points = make([]int64, len(pts))
+	for i, p := range pts {
+		b.Points[i] = int64(p)
+	}
+	return b, nil
+}
+
+func ints(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	fields := strings.Split(s, ",")
+	out := make([]int, len(fields))
+	for i, f := range fields {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("%w: number %q", ErrCorrupt, clip(f))
+		}
+		out[i] = n
+	}
+	return out, nil
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "…"
+	}
+	return s
+}
+
+// Legacy reports whether rec is a ballot stored before this form: JSON.
+func Legacy(rec []byte) bool { return len(rec) > 0 && rec[0] == '{' }
+
+// FromLegacy converts a ballot stored as JSON (schema 1) to a record,
+// computing its points with the poll's kind, as the stores then did in
+// their own code.
+func FromLegacy(kind polls.Kind, themes int, data []byte) (voter, rec string, err error) {
+	var b polls.Ballot
+	if err := json.Unmarshal(data, &b); err != nil {
+		return "", "", fmt.Errorf("%w: legacy ballot: %v", ErrCorrupt, err)
+	}
+	b.Points = polls.Points(kind, themes, b.Choices)
+	rec, err = Encode(b)
+	return b.Voter, rec, err
+}
+
+// Delta is a change to a tally: flat-map field (polls.TallyField,
+// polls.TallyBallotsField) to the amount it changes by, in the order the
+// fields were first touched.
+type Delta struct {
+	Fields []string
+	By     map[string]int64
+}
+
+func (d *Delta) add(field string, n int64) {
+	if d.By == nil {
+		d.By = map[string]int64{}
+	}
+	if _, ok := d.By[field]; !ok {
+		d.Fields = append(d.Fields, field)
+	}
+	d.By[field] += n
+}
+
+// Move returns the change to the tally of replacing ballot old (nil: none)
+// by ballot b (nil: none), fields that cancel out left at zero.
+func Move(old, b *polls.Ballot) Delta {
+	var d Delta
+	if old != nil {
+		d.add(polls.TallyBallotsField(old.Group), -1)
+		for i, c := range old.Choices {
+			d.add(polls.TallyField(c, old.Group), -old.Points[i])
+		}
+	}
+	if b != nil {
+		d.add(polls.TallyBallotsField(b.Group), 1)
+		for i, c := range b.Choices {
+			d.add(polls.TallyField(c, b.Group), b.Points[i])
+		}
+	}
+	return d
+}
+
+// String is the delta as the audit log keeps it: "field:n,field:n", zero
+// changes left out.
+func (d Delta) String() string {
+	var sb strings.Builder
+	for _, f := range d.Fields {
+		n := d.By[f]
+		if n == 0 {
+			continue
+		}
+		if sb.Len() > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(f)
+		sb.WriteByte(':')
+		sb.WriteString(strconv.FormatInt(n, 10))
+	}
+	return sb.String()
+}
+
+// Toggle flips choice in ballot old (nil: none) as polls.BallotStore's
+// Toggle does, for a ballot of b's voter, group and cast time. It returns
+// the new ballot (nil when its last choice went) or polls.ErrTooManyChoices.
+func Toggle(old *polls.Ballot, b polls.Ballot, f polls.Flip) (*polls.Ballot, error) {
+	nb := polls.Ballot{Voter: b.Voter, Group: b.Group, CastAt: b.CastAt}
+	found := false
+	if old != nil {
+		for i, c := range old.Choices {
+			if c == f.Choice {
+				found = true
+				continue
+			}
+			nb.Choices = append(nb.Choices, c)
+			nb.Points = append(nb.Points, old.Points[i])
+		}
+	}
+	if !found {
+		pos := len(nb.Choices)
+		for i, c := range nb.Choices {
+			if c > f.Choice {
+				pos = i
+				break
+			}
+		}
+		nb.Choices = append(nb.Choices[:pos], append([]int{f.Choice}, nb.Choices[pos:]...)...)
+		nb.Points = append(nb.Points[:pos], append([]int64{f.Points}, nb.Points[pos:]...)...)
+		if f.Max > 0 && len(nb.Choices) > f.Max {
+			return nil, polls.ErrTooManyChoices
+		}
+	}
+	if len(nb.Choices) == 0 {
+		return nil, nil
+	}
+	return &nb, nil
+}
