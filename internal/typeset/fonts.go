@@ -33,10 +33,6 @@ type fontFile struct {
 	name string
 	font *font.Font
 	upem float64
-	// wideSpace marks fonts with a space as wide as their other glyphs (Noto
-	// Emoji's is 1.27 em): a space that falls into a run of such a font,
-	// as one between two emoji does, takes the first font's width instead.
-	wideSpace bool
 
 	mu       sync.Mutex
 	face     *font.Face                // loads outlines, under mu
@@ -138,7 +134,6 @@ func loadFonts() (*fontSet, error) {
 	// font has. The CJK and emoji fonts have one weight; bold text
 	// emboldens them.
 	cjk, emoji := files["Noto Sans CJK SC"], files["Noto Emoji"]
-	emoji.wideSpace = true
 	s.styles[Regular] = []slot{{file: files["Liberation Sans"]}, {file: files["Noto Sans Arabic"]}, {file: cjk}, {file: emoji}}
 	s.styles[Bold] = []slot{{file: files["Liberation Sans Bold"]}, {file: files["Noto Sans Arabic Bold"]}, {file: cjk, emboldened: true}, {file: emoji, emboldened: true}}
 	s.styles[Italic] = []slot{{file: files["Liberation Sans Italic"]}, {file: files["Noto Sans Arabic"]}, {file: cjk}, {file: emoji}}

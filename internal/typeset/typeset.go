@@ -292,12 +292,16 @@ func (st *setter) paragraph(s string, f Face) *paragraph {
 	for _, run := range st.seg.Split(in, &st.fm) {
 		out := st.shaper.Shape(run)
 		sl := st.fm.slotOf(run.Face)
-		if sl.file.wideSpace {
+		if run.Face != st.fm.faces[0] {
+			// A space takes the font of the text before it, so words
+			// would be spaced by each fallback font's idea of a space
+			// (Noto Emoji's is 1.27 em): give every space the first
+			// font's width instead.
 			if space == 0 {
 				space = st.shapeWith(st.fm.faces[0], " ", di.DirectionLTR).Advance
 			}
 			for i, g := range out.Glyphs {
-				if p.text[g.TextIndex()] == ' ' {
+				if r := p.text[g.TextIndex()]; r == ' ' || r == '\u00a0' {
 					out.Glyphs[i].Advance = space
 				}
 			}

@@ -4,8 +4,8 @@
 // Noto Sans CJK SC that the typeset package embeds: every Han character of
 // GB 2312 (simplified Chinese, both levels), of Big5 level 1 (the 5,401
 // frequently used traditional characters) and of JIS X 0208 level 1 (common
-// Japanese kanji), with all kana, CJK punctuation and the full- and half-width
-// forms. make.sh runs it; see README.md beside it.
+// Japanese kanji), with all kana, CJK punctuation, the full- and half-width
+// forms and the space. make.sh runs it; see README.md beside it.
 package main
 
 import (
@@ -40,6 +40,8 @@ var blocks = []block{
 
 // ranges are kept whole.
 var ranges = [][2]rune{
+	{0x0020, 0x0020}, // space and no-break space: a font without them
+	{0x00A0, 0x00A0}, // shapes a space after a CJK character as .notdef
 	{0x3000, 0x303F}, // CJK symbols and punctuation
 	{0x3040, 0x309F}, // hiragana
 	{0x30A0, 0x30FF}, // katakana
