@@ -35,6 +35,7 @@ import (
 	"github.com/go-text/typesetting/bidi"
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
+	ot "github.com/go-text/typesetting/font/opentype"
 	"github.com/go-text/typesetting/language"
 	"github.com/go-text/typesetting/segmenter"
 	"github.com/go-text/typesetting/shaping"
@@ -151,19 +152,28 @@ func (l Line) Draw(c vg.Canvas, clr color.Color, at vg.Point, align Align) {
 		x -= l.width
 	}
 	y := float64(at.Y)
-	var fill, stroke vg.Path
-	for _, g := range l.glyphs {
-		segs := g.file.outline(g.id)
-		appendOutline(&fill, segs, x+g.x, y+g.y, l.size)
+	outlines := make([][]ot.Segment, len(l.glyphs))
+	var fill, stroke pathBuilder
+	for i, g := range l.glyphs {
+		outlines[i] = g.file.outline(g.id)
+		fill.reserve(outlines[i])
 		if g.emboldened {
-			appendOutline(&stroke, segs, x+g.x, y+g.y, l.size)
+			stroke.reserve(outlines[i])
+		}
+	}
+	fill.alloc()
+	stroke.alloc()
+	for i, g := range l.glyphs {
+		fill.add(outlines[i], x+g.x, y+g.y, l.size)
+		if g.emboldened {
+			stroke.add(outlines[i], x+g.x, y+g.y, l.size)
 		}
 	}
 	c.Push()
 	defer c.Pop()
 	c.SetColor(clr)
-	c.Fill(fill)
-	if len(stroke) > 0 {
+	c.Fill(fill.path)
+	if stroke := stroke.path; len(stroke) > 0 {
 		// FreeType's synthetic bold widens a glyph by 1/24 em; a stroke
 		// of that width adds half of it on each side of the outline.
 		c.SetLineWidth(vg.Length(l.size / 24))
