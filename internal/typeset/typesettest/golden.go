@@ -26,8 +26,8 @@ const Tolerance = 24
 const MaxDifferent = 0.001
 
 // Golden compares img with the PNG at path, or writes it there under
-// -update. On a mismatch it writes what was drawn beside the test's temp
-// files and names it, so a person can look at both.
+// -update. On a mismatch it writes what was drawn to a temporary directory
+// and names it, so a person can look at both.
 func Golden(t testing.TB, path string, img image.Image) {
 	t.Helper()
 	var got bytes.Buffer
@@ -48,9 +48,15 @@ func Golden(t testing.TB, path string, img image.Image) {
 		t.Fatalf("%v (run the test with -update to create it)", err)
 	}
 	if err := Compare(img, want); err != nil {
-		out := filepath.Join(t.TempDir(), filepath.Base(path))
-		_ = os.WriteFile(out, got.Bytes(), 0o644)
-		t.Errorf("%s: %v; drawn now: %s (if the change is right, rerun with -update and look at the image)", path, err, out)
+		// Not t.TempDir: it is removed when the test ends.
+		drawn := "(could not be saved)"
+		if dir, derr := os.MkdirTemp("", "golden-"); derr == nil {
+			out := filepath.Join(dir, filepath.Base(path))
+			if os.WriteFile(out, got.Bytes(), 0o644) == nil {
+				drawn = out
+			}
+		}
+		t.Errorf("%s: %v; drawn now: %s (if the change is right, rerun with -update and look at the image)", path, err, drawn)
 	}
 }
 
