@@ -407,7 +407,7 @@ func (st *setter) wrap(p *paragraph, width float64, maxLines int) ([]Line, bool)
 		for i := 0; ; i++ {
 			w := p.toRef(width)
 			if hyphenated[i] {
-				w -= hyphen.Advance
+				w = max(w-hyphen.Advance, 0)
 			}
 			wl, done := st.wrapper.WrapNextLineF(w)
 			if len(wl.Line) == 0 {
@@ -432,7 +432,11 @@ func (st *setter) wrap(p *paragraph, width float64, maxLines int) ([]Line, bool)
 				h.Runes = shaping.Range{Offset: end, Count: 0}
 				run = append(run, h)
 			}
-			lines = append(lines, st.wrappedLine(p, run, wl, cut && hyphenated[i]))
+			// At a width narrower than a letter, a space can be left
+			// alone on a line; it shows nothing.
+			if l := st.wrappedLine(p, run, wl, cut && hyphenated[i]); l.text != "" {
+				lines = append(lines, l)
+			}
 			if done {
 				break
 			}

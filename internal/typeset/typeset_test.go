@@ -345,3 +345,18 @@ func TestBidiMatchesFriBidi(t *testing.T) {
 		}
 	}
 }
+
+// TestWrapNarrow checks that a width too small for any character still
+// ends, with one grapheme cluster a line.
+func TestWrapNarrow(t *testing.T) {
+	for _, width := range []float64{0, -5, 1} {
+		lines, whole := Wrap("ab 👍🏽", Face{Size: 10}, width, 0)
+		var got []string
+		for _, l := range lines {
+			got = append(got, l.String())
+		}
+		if want := []string{"a-", "b", "👍🏽"}; !slices.Equal(got, want) || whole {
+			t.Errorf("width %v: %q, whole %v; want %q, false", width, got, whole, want)
+		}
+	}
+}
