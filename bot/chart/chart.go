@@ -5,10 +5,11 @@
 // The chart is drawn with gonum's vg and draw packages on a vgimg canvas
 // rather than with plot.Plot's axes: a heatmap whose rows carry two-line
 // labels and status badges needs control over every position that the axis
-// machinery does not give. Text is set in the Liberation Sans fonts embedded
-// in gonum, so rendering needs no system fonts; characters those fonts lack
-// (emoji, most non-Latin scripts) are dropped from labels rather than drawn
-// as empty boxes.
+// machinery does not give. Every string on it is set by package typeset:
+// shaped, laid out in its own direction and drawn from fonts embedded in
+// the binary, so a label in Arabic, Hebrew, Chinese, Japanese, Cyrillic,
+// Greek or with emoji is drawn as its writer wrote it, and rendering needs
+// no system fonts.
 package chart
 
 import (
@@ -21,15 +22,11 @@ import (
 	"strconv"
 	"strings"
 
-	xfont "golang.org/x/image/font"
-	"golang.org/x/image/font/sfnt"
-
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/font/liberation"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/pollbot/pollbot/internal/typeset"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -76,8 +73,9 @@ func PNG(w io.Writer, r *polls.Report, groups *polls.Groups, opts ...Option) (er
 	if groups == nil {
 		groups = polls.MustGroups(polls.DefaultGroups)
 	}
-	// gonum reports font and drawing failures by panicking; a chart request
-	// must not take the bot down with it.
+	// gonum reports drawing failures, and typeset a defective embedded
+	// font, by panicking; a chart request must not take the bot down with
+	// it.
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("chart: render report of poll %s: %v", r.Poll.ID, p)
@@ -145,41 +143,35 @@ const (
 )
 
 type fonts struct {
-	title, sub, head, headNote, label, rank, cell, badge, note, noteItalic font.Face
-}
-
-var liberationCache = font.NewCache(liberation.Collection())
-
-func face(size float64, weight xfont.Weight, style xfont.Style) font.Face {
-	return liberationCache.Lookup(font.Font{Typeface: "Liberation", Variant: "Sans", Weight: weight, Style: style}, font.Length(size))
+	title, sub, head, headNote, label, rank, cell, badge, note, noteItalic typeset.Face
 }
 
 func newFonts() fonts {
-	n, b, it := xfont.WeightNormal, xfont.WeightBold, xfont.StyleItalic
+	n, b, it := typeset.Regular, typeset.Bold, typeset.Italic
 	return fonts{
-		title:      face(titleSize, b, 0),
-		sub:        face(subSize, n, 0),
-		head:       face(headSize, b, 0),
-		headNote:   face(noteSize, n, 0),
-		label:      face(labelSize, n, 0),
-		rank:       face(labelSize, b, 0),
-		cell:       face(cellSize, b, 0),
-		badge:      face(13, b, 0),
-		note:       face(noteSize, n, 0),
-		noteItalic: face(noteSize, n, it),
+		title:      typeset.Face{Style: b, Size: titleSize},
+		sub:        typeset.Face{Style: n, Size: subSize},
+		head:       typeset.Face{Style: b, Size: headSize},
+		headNote:   typeset.Face{Style: n, Size: noteSize},
+		label:      typeset.Face{Style: n, Size: labelSize},
+		rank:       typeset.Face{Style: b, Size: labelSize},
+		cell:       typeset.Face{Style: b, Size: cellSize},
+		badge:      typeset.Face{Style: b, Size: 13},
+		note:       typeset.Face{Style: n, Size: noteSize},
+		noteItalic: typeset.Face{Style: it, Size: noteSize},
 	}
 }
 
 type column struct {
 	group polls.GroupTurnout
-	face  font.Face // the largest size at which the label wraps between words
-	head  []string  // wrapped label
-	note  []string  // "n=2, below quorum" wrapped
+	face  typeset.Face   // the largest size at which the label wraps between words
+	head  []typeset.Line // wrapped label
+	note  []typeset.Line // "n=2, below quorum" wrapped
 }
 
 type row struct {
 	theme polls.ThemeResult
-	label []string
+	label []typeset.Line
 }
 
 // layout holds every measured piece of the chart; draw only places them.
@@ -187,7 +179,7 @@ type layout struct {
 	r                *polls.Report
 	f                fonts
 	width, height    float64
-	title            []string
+	title            []typeset.Line
 	subtitle         string
 	cols             []column
 	rows             []row
@@ -197,7 +189,7 @@ type layout struct {
 	gridLeft         float64
 	statusLeft       float64
 	legendTop        float64
-	footnotes        []string
+	footnotes        []typeset.Line
 	noBallotsMessage string
 	underRepresented bool
 }
@@ -219,7 +211,7 @@ func newLayout(r *polls.Report, groups *polls.Groups, width int) *layout {
 	l.gridLeft = margin + labelW + gap
 	l.statusLeft = l.gridLeft + l.cellW*float64(max(n, 1)) + gap
 
-	title := printable(l.f.title, r.Poll.Title)
+	title := tidy(r.Poll.Title)
 	if title == "" {
 		title = "Poll " + r.Poll.ID
 	}
@@ -234,7 +226,7 @@ func newLayout(r *polls.Report, groups *polls.Groups, width int) *layout {
 	maxHead := 0
 	for _, g := range r.Groups {
 		c := column{group: g}
-		label := printable(l.f.head, groups.Info(g.Group).Label)
+		label := tidy(groups.Info(g.Group).Label)
 		if label == "" {
 			label = string(g.Group) // a slug is plain ASCII
 		}
@@ -253,8 +245,8 @@ func newLayout(r *polls.Report, groups *polls.Groups, width int) *layout {
 	themes := slices.Clone(r.Themes)
 	slices.SortStableFunc(themes, func(a, b polls.ThemeResult) int { return a.Rank - b.Rank })
 	for _, t := range themes {
-		label := printable(l.f.label, t.Theme)
-		if label == "" {
+		label := tidy(t.Theme)
+		if label == "" { // nothing to draw: a blank label
 			label = "Theme " + strconv.Itoa(t.Index+1)
 		}
 		l.rows = append(l.rows, row{theme: t, label: wrap(l.f.label, label, labelW-rankW-6, labelLines)})
@@ -268,23 +260,21 @@ func newLayout(r *polls.Report, groups *polls.Groups, width int) *layout {
 	}
 	l.legendTop = l.gridTop + gridH + 22
 
-	l.footnotes = []string{
+	footnotes := []string{
 		fmt.Sprintf("Status counts only groups with at least %d ballots: consensus = every such group's support is at or above the threshold with 95%% confidence; "+
 			"emerging = at or above it, not yet with that confidence; divided = some groups above, some below; low = none above; "+
 			"insufficient = fewer than two groups reach quorum.", r.Quorum),
 		"Score (0 to 1) is the geometric mean of each group's smoothed support: high only when every group supports the theme.",
 	}
 	if l.underRepresented {
-		l.footnotes = append(l.footnotes, "Faded columns are groups below quorum: shown, but not counted in the status.")
+		footnotes = append(footnotes, "Faded columns are groups below quorum: shown, but not counted in the status.")
 	}
 	if r.Poll.Kind == polls.Ranked {
-		l.footnotes = append(l.footnotes, "Ranked poll: support is the group's average Borda share (first place 100%, last or unranked 0%).")
+		footnotes = append(footnotes, "Ranked poll: support is the group's average Borda share (first place 100%, last or unranked 0%).")
 	}
-	var wrapped []string
-	for _, s := range l.footnotes {
-		wrapped = append(wrapped, wrap(l.f.note, s, l.width-2*margin, 4)...)
+	for _, s := range footnotes {
+		l.footnotes = append(l.footnotes, wrap(l.f.note, s, l.width-2*margin, 4)...)
 	}
-	l.footnotes = wrapped
 	legendH := noteSize + 6 + legendBarH + 4 + noteSize + 14
 	l.height = math.Ceil(l.legendTop + legendH + float64(len(l.footnotes))*noteSize*1.35 + margin)
 	l.width = math.Ceil(l.width)
@@ -300,7 +290,7 @@ func (l *layout) draw(c draw.Canvas) {
 	top := margin
 	for _, line := range l.title {
 		top += titleSize
-		text(c, l.f.title, colorInk, margin, y(top), line)
+		drawLine(c, line, colorInk, margin, y(top), typeset.Left)
 		top += titleSize * 0.2
 	}
 	top += subSize * 1.3
@@ -315,7 +305,7 @@ func (l *layout) draw(c draw.Canvas) {
 		lines := len(col.head) + len(col.note)
 		base := l.gridTop - 6 - float64(lines-1)*lineH
 		for _, s := range col.head {
-			textCentered(c, col.face, colorInk, cx, y(base), s)
+			drawLine(c, s, colorInk, cx, y(base), typeset.Center)
 			base += lineH
 		}
 		noteColor := colorMuted
@@ -323,7 +313,7 @@ func (l *layout) draw(c draw.Canvas) {
 			noteColor = colorWarn
 		}
 		for _, s := range col.note {
-			textCentered(c, l.f.headNote, noteColor, cx, y(base), s)
+			drawLine(c, s, noteColor, cx, y(base), typeset.Center)
 			base += lineH
 		}
 	}
@@ -341,7 +331,7 @@ func (l *layout) draw(c draw.Canvas) {
 		first := mid - float64(len(rw.label)-1)*lh/2 + labelSize*0.35
 		textRight(c, l.f.rank, colorMuted, margin+rankW-8, y(first), strconv.Itoa(rw.theme.Rank)+".")
 		for j, s := range rw.label {
-			text(c, l.f.label, colorInk, margin+rankW, y(first+float64(j)*lh), s)
+			drawLine(c, s, colorInk, margin+rankW, y(first+float64(j)*lh), typeset.Left)
 		}
 		// Cells.
 		for j, col := range l.cols {
@@ -377,7 +367,7 @@ func (l *layout) draw(c draw.Canvas) {
 	top = l.legendTop + noteSize + 6 + legendBarH + 4 + noteSize + 14
 	for _, s := range l.footnotes {
 		top += noteSize
-		text(c, l.f.note, colorMuted, margin, y(top), s)
+		drawLine(c, s, colorMuted, margin, y(top), typeset.Left)
 		top += noteSize * 0.35
 	}
 }
@@ -389,7 +379,7 @@ func (l *layout) drawLegend(c draw.Canvas, y func(float64) vg.Length) {
 	barTop := l.legendTop + noteSize + 6
 	title := "Support within the group"
 	text(c, l.f.note, colorInk, margin, y(barTop+legendBarH/2+noteSize*0.35), title)
-	x0 := margin + float64(l.f.note.Width(title)) + 14
+	x0 := margin + typeset.Measure(title, l.f.note) + 14
 	for i := range steps {
 		v := (float64(i) + 0.5) / steps
 		fillRect(c, scale(v), x0+float64(i)*legendBarW/steps, y(barTop+legendBarH), legendBarW/steps+0.5, legendBarH)
@@ -404,7 +394,7 @@ func (l *layout) drawLegend(c draw.Canvas, y func(float64) vg.Length) {
 	tx := x0 + t*legendBarW
 	line(c, colorInk, 2, tx, y(barTop-3), tx, y(barTop+legendBarH+3))
 	label := "threshold " + percentExact(l.r.Threshold)
-	lw := float64(l.f.noteItalic.Width(label))
+	lw := typeset.Measure(label, l.f.noteItalic)
 	lx := math.Min(math.Max(tx-lw/2, x0), x0+legendBarW-lw)
 	text(c, l.f.noteItalic, colorInk, lx, y(barTop-6), label)
 }
@@ -412,21 +402,14 @@ func (l *layout) drawLegend(c draw.Canvas, y func(float64) vg.Length) {
 // fitHeader chooses the largest header size, down to 10 points, at which
 // label wraps into headLines lines without cutting a word, so that
 // "Intergovernmental" shrinks a little rather than breaking in two.
-func fitHeader(label string, width float64) (font.Face, []string) {
+func fitHeader(label string, width float64) (typeset.Face, []typeset.Line) {
 	for size := headSize; size >= 10; size-- {
-		f := face(size, xfont.WeightBold, 0)
-		fits := true
-		for _, w := range strings.Fields(label) {
-			if float64(f.Width(w)) > width {
-				fits = false
-				break
-			}
-		}
-		if lines := wrap(f, label, width, headLines); fits && (len(lines) == 0 || !strings.HasSuffix(lines[len(lines)-1], "…")) {
+		f := typeset.Face{Style: typeset.Bold, Size: size}
+		if lines, whole := typeset.Wrap(label, f, width, headLines); whole {
 			return f, lines
 		}
 	}
-	f := face(11, xfont.WeightBold, 0)
+	f := typeset.Face{Style: typeset.Bold, Size: 11}
 	return f, wrap(f, label, width, headLines)
 }
 
@@ -439,89 +422,16 @@ func supportOf(t polls.ThemeResult, g polls.Group) (polls.GroupSupport, bool) {
 	return polls.GroupSupport{Group: g}, false
 }
 
-// printable drops the runes the face has no glyph for, so that an emoji in
-// a label does not print as an empty box, and tidies the spaces left behind.
-func printable(f font.Face, s string) string {
-	var buf sfnt.Buffer
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x80 {
-			b.WriteRune(r)
-			continue
-		}
-		if idx, err := f.Face.GlyphIndex(&buf, r); err == nil && idx != 0 {
-			b.WriteRune(r)
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
-}
+// tidy collapses runs of white space, line breaks included, into single
+// spaces: a label is drawn on lines the chart chooses.
+func tidy(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // wrap breaks s into at most maxLines lines no wider than width, at spaces
-// where it can and inside a word where it must; what does not fit ends in
-// an ellipsis.
-func wrap(f font.Face, s string, width float64, maxLines int) []string {
-	w := func(s string) float64 { return float64(f.Width(s)) }
-	var lines []string
-	cur := ""
-	words := strings.Fields(s)
-	for i := 0; i < len(words); i++ {
-		word := words[i]
-		cand := word
-		if cur != "" {
-			cand = cur + " " + word
-		}
-		if w(cand) <= width {
-			cur = cand
-			continue
-		}
-		if cur != "" {
-			lines = append(lines, cur)
-			cur = ""
-			i--
-			continue
-		}
-		// A single word wider than the line: cut it.
-		head, tail := cutToWidth(word, width, w)
-		lines = append(lines, head)
-		words[i] = tail
-		i--
-	}
-	if cur != "" {
-		lines = append(lines, cur)
-	}
-	if len(lines) <= maxLines {
-		return lines
-	}
-	last := strings.Join(lines[maxLines-1:], " ")
-	lines = lines[:maxLines]
-	lines[maxLines-1] = ellipsize(last, width, w)
+// and other break opportunities where it can and inside a word where it
+// must; what does not fit ends in an ellipsis.
+func wrap(f typeset.Face, s string, width float64, maxLines int) []typeset.Line {
+	lines, _ := typeset.Wrap(s, f, width, maxLines)
 	return lines
-}
-
-// cutToWidth splits a word too wide for a line, marking the cut with a
-// hyphen.
-func cutToWidth(word string, width float64, w func(string) float64) (head, tail string) {
-	rs := []rune(word)
-	n := 1
-	for n < len(rs) && w(string(rs[:n+1])+"-") <= width {
-		n++
-	}
-	if n == len(rs) {
-		return word, ""
-	}
-	return string(rs[:n]) + "-", string(rs[n:])
-}
-
-func ellipsize(s string, width float64, w func(string) float64) string {
-	const ell = "…"
-	if w(s) <= width {
-		return s
-	}
-	rs := []rune(s)
-	for len(rs) > 0 && w(strings.TrimRight(string(rs), " ")+ell) > width {
-		rs = rs[:len(rs)-1]
-	}
-	return strings.TrimRight(string(rs), " ,;:") + ell
 }
 
 func percent(v float64) string { return strconv.Itoa(int(math.Round(finite(v)*100))) + "%" }

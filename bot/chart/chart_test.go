@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/internal/typeset/typesettest"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -204,6 +205,75 @@ func TestPNGMixed(t *testing.T) {
 	}
 }
 
+// TestPNGScripts draws a poll whose title, themes and group labels are in
+// every script the chart must draw, and compares it with
+// testdata/golden/scripts.png (regenerate with -update, and look at it:
+// Arabic joined and right to left, Hebrew right to left, the family emoji
+// one glyph, boxes only in the last theme).
+func TestPNGScripts(t *testing.T) {
+	themes := []string{
+		"حوكمة الإنترنت",
+		"ממשל האינטרנט",
+		"互联网治理",
+		"網際網路治理",
+		"インターネットガバナンス",
+		"Управление Интернетом",
+		"Διακυβέρνηση του Διαδικτύου",
+		"Égalité numérique et accès en zones rurales : año, señal, ¿qué?",
+		"👨‍👩‍👧‍👦 Family online safety 🇺🇳 👍🏽",
+		"منتدى حوكمة الإنترنت 2026: 3 مواضيع رئيسية و 45% من المشاركين",
+		// Unassigned, beyond the CJK subset, private use: drawn as boxes.
+		"Missing: \u0378 \U00020000 \uE000",
+	}
+	list := []polls.GroupInfo{
+		{ID: "gov", Label: "Gouvernements"},
+		{ID: "private", Label: "القطاع الخاص"},
+		{ID: "civil", Label: "民间社会"},
+		{ID: "tech", Label: "Техническое сообщество"},
+		{ID: "academia", Label: "🎓 Académie"},
+	}
+	ballots := map[polls.Group]int64{"gov": 12, "private": 9, "civil": 15, "tech": 8, "academia": 2}
+	p := &polls.Poll{
+		ID: "U7NX", Tenant: "local", Title: "حوكمة الإنترنت 2026 · 互联网治理 · Internet governance 🌐",
+		Kind: polls.Approval, Status: polls.StatusClosed,
+	}
+	for _, l := range themes {
+		p.Themes = append(p.Themes, polls.Theme{Label: l})
+	}
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tally := polls.Tally{Ballots: ballots, Points: map[polls.Group][]int64{}}
+	for gi, g := range list {
+		n := ballots[g.ID]
+		pts := make([]int64, len(themes))
+		for th := range pts {
+			pts[th] = int64(float64((th*37+gi*53)%101)/100*float64(n) + 0.5)
+		}
+		tally.Points[g.ID] = pts
+	}
+	groups := polls.MustGroups(list)
+	r := polls.ComputeReport(p, tally, groups)
+	var b bytes.Buffer
+	if err := chart.PNG(&b, r, groups); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h := chart.Size(r, groups); img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		t.Errorf("image is %v, Size says %dx%d", img.Bounds().Size(), w, h)
+	}
+	typesettest.Golden(t, filepath.Join("testdata", "golden", "scripts.png"), img)
+	if *outDir != "" {
+		if err := os.WriteFile(filepath.Join(*outDir, "chart-scripts.png"), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestPNGScale(t *testing.T) {
 	r, groups := report(t, 3, map[polls.Group]int64{"government": 4, "academia": 3})
 	var b bytes.Buffer
@@ -250,8 +320,8 @@ func TestPNGManyGroupsWidens(t *testing.T) {
 	}
 }
 
-// TestPNGConcurrent renders from several goroutines: the font cache and
-// faces are shared, and -race must find nothing.
+// TestPNGConcurrent renders from several goroutines: the fonts and glyph
+// outlines are shared, and -race must find nothing.
 func TestPNGConcurrent(t *testing.T) {
 	r, groups := report(t, 3, map[polls.Group]int64{"government": 4, "academia": 3})
 	errs := make(chan error, 2)

@@ -4,10 +4,10 @@ import (
 	"image/color"
 	"math"
 
-	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/pollbot/pollbot/internal/typeset"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -89,17 +89,20 @@ var statusStyles = map[polls.ThemeStatus]statusStyle{
 	polls.Insufficient: {fill: color.White, ink: rgb(0x59636e), edge: rgb(0x8c959f)},
 }
 
-func text(c draw.Canvas, f font.Face, clr color.Color, x float64, baseline vg.Length, s string) {
-	c.SetColor(clr)
-	c.FillString(f, vg.Point{X: vg.Length(x), Y: baseline}, s)
+func drawLine(c draw.Canvas, l typeset.Line, clr color.Color, x float64, baseline vg.Length, align typeset.Align) {
+	l.Draw(c, clr, vg.Point{X: vg.Length(x), Y: baseline}, align)
 }
 
-func textCentered(c draw.Canvas, f font.Face, clr color.Color, cx float64, baseline vg.Length, s string) {
-	text(c, f, clr, cx-float64(f.Width(s))/2, baseline, s)
+func text(c draw.Canvas, f typeset.Face, clr color.Color, x float64, baseline vg.Length, s string) {
+	drawLine(c, typeset.Shape(s, f), clr, x, baseline, typeset.Left)
 }
 
-func textRight(c draw.Canvas, f font.Face, clr color.Color, right float64, baseline vg.Length, s string) {
-	text(c, f, clr, right-float64(f.Width(s)), baseline, s)
+func textCentered(c draw.Canvas, f typeset.Face, clr color.Color, cx float64, baseline vg.Length, s string) {
+	drawLine(c, typeset.Shape(s, f), clr, cx, baseline, typeset.Center)
+}
+
+func textRight(c draw.Canvas, f typeset.Face, clr color.Color, right float64, baseline vg.Length, s string) {
+	drawLine(c, typeset.Shape(s, f), clr, right, baseline, typeset.Right)
 }
 
 // rectPath is the rectangle with bottom-left corner (x, bottom).
