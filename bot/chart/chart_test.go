@@ -223,7 +223,7 @@ func TestPNGScripts(t *testing.T) {
 		"👨‍👩‍👧‍👦 Family online safety 🇺🇳 👍🏽",
 		"منتدى حوكمة الإنترنت 2026: 3 مواضيع رئيسية و 45% من المشاركين",
 		// Unassigned, beyond the CJK subset, private use: drawn as boxes.
-		"Missing: \u0378 \U00020000 \uE000",
+		"Missing: \u0378 \U00020000 \uE123",
 	}
 	list := []polls.GroupInfo{
 		{ID: "gov", Label: "Gouvernements"},
