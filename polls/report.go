@@ -11,7 +11,7 @@ import (
 type ThemeStatus string
 
 const (
-	Insufficient ThemeStatus = "insufficient" // fewer than 2 groups reach quorum
+	Insufficient ThemeStatus = "insufficient" // fewer than MinGroups groups reach quorum
 	Consensus    ThemeStatus = "consensus"    // every qualifying group's Wilson lower bound >= threshold
 	Emerging     ThemeStatus = "emerging"     // every qualifying group's support >= threshold
 	Divided      ThemeStatus = "divided"      // some qualifying groups above threshold, some below
@@ -27,6 +27,7 @@ type Report struct {
 	Poll      ReportPoll     `json:"poll"`
 	Quorum    int            `json:"quorum"`
 	Threshold float64        `json:"threshold"`
+	MinGroups int            `json:"min_groups"` // qualifying groups a theme needs to be more than insufficient
 	Ballots   int64          `json:"ballots"`
 	Groups    []GroupTurnout `json:"groups"`
 	// UnderRepresented lists the groups with ballots but fewer than quorum;
@@ -106,6 +107,7 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 		},
 		Quorum:           p.Quorum,
 		Threshold:        p.Threshold,
+		MinGroups:        p.minGroups(),
 		UnderRepresented: []Group{},
 		Absent:           []Group{},
 		Themes:           make([]ThemeResult, 0, len(p.Themes)),
@@ -169,7 +171,7 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 			tr.Score = math.Exp(logScore / float64(len(present)))
 			tr.Spread = maxS - minS
 		}
-		tr.Status = themeStatus(tr.Groups, qualifying, p.Threshold)
+		tr.Status = themeStatus(tr.Groups, qualifying, r.MinGroups, p.Threshold)
 		r.Themes = append(r.Themes, tr)
 	}
 	sort.SliceStable(r.Themes, func(i, j int) bool {
@@ -190,8 +192,8 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 	return r
 }
 
-func themeStatus(gs []GroupSupport, qualifying int, threshold float64) ThemeStatus {
-	if qualifying < 2 {
+func themeStatus(gs []GroupSupport, qualifying, minGroups int, threshold float64) ThemeStatus {
+	if qualifying < minGroups {
 		return Insufficient
 	}
 	allLower, allSupport, anySupport := true, true, false
