@@ -1,8 +1,10 @@
 package polls
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -147,13 +149,17 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 		}
 	}
 
+	scale := t.scale(p)
+	keys := newRankKeys(len(p.Themes), present, t.Ballots)
 	for i, th := range p.Themes {
 		tr := ThemeResult{Theme: th.Label, Index: i, Groups: make([]GroupSupport, 0, len(present))}
 		var sumA, sumS, logScore float64
 		minS, maxS := math.Inf(1), math.Inf(-1)
-		for _, g := range present {
+		for j, g := range present {
 			n := t.Ballots[g]
-			a := t.Support(p, g, i)
+			pts := t.points(g, i)
+			keys.add(i, j, pts, scale)
+			a := float64(pts) / float64(scale)
 			s := a / float64(n)
 			gs := GroupSupport{
 				Group: g, Supporters: a, Ballots: n, Support: s,
@@ -174,17 +180,14 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 		tr.Status = themeStatus(tr.Groups, qualifying, r.MinGroups, p.Threshold)
 		r.Themes = append(r.Themes, tr)
 	}
-	sort.SliceStable(r.Themes, func(i, j int) bool {
-		a, b := r.Themes[i], r.Themes[j]
-		switch {
-		case a.Score != b.Score:
-			return a.Score > b.Score
-		case a.Equal != b.Equal:
-			return a.Equal > b.Equal
-		case a.Overall != b.Overall:
-			return a.Overall > b.Overall
+	slices.SortFunc(r.Themes, func(a, b ThemeResult) int {
+		if c := keys.compare(a.Index, b.Index); c != 0 {
+			return c
 		}
-		return foldLabel(a.Theme) < foldLabel(b.Theme)
+		if c := compareLabels(a.Theme, b.Theme); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Index, b.Index)
 	})
 	for i := range r.Themes {
 		r.Themes[i].Rank = i + 1
