@@ -18,6 +18,12 @@ const (
 const (
 	DefaultQuorum    = 3
 	DefaultThreshold = 0.5
+	DefaultMinGroups = 2
+	// MaxMinGroups bounds MinGroups. Stakeholder models have a handful of
+	// groups (six by default); a larger number is a typo, and any value
+	// above the configured groups would leave every theme insufficient,
+	// which the caller that knows the group list can refuse.
+	MaxMinGroups = 100
 )
 
 // Status is where a poll is in its life.
@@ -43,14 +49,25 @@ type Theme struct {
 	Label string `json:"label"`
 }
 
-// Options tune a poll. The zero value of Quorum and Threshold means "the
-// default"; Normalize fills them in.
+// Options tune a poll. The zero value of Quorum, Threshold and MinGroups
+// means "the default"; Normalize fills them in. Polls stored before
+// MinGroups existed lack the field and so mean the default, 2.
 type Options struct {
 	Anonymous  bool    `json:"anonymous,omitempty"`
 	Results    Results `json:"results,omitempty"`
 	Quorum     int     `json:"quorum,omitempty"`      // min ballots for a group to count
 	Threshold  float64 `json:"threshold,omitempty"`   // support needed, 0 < t <= 1
 	MaxChoices int     `json:"max_choices,omitempty"` // approval: 0 = any number
+	MinGroups  int     `json:"min_groups,omitempty"`  // qualifying groups below which a theme is insufficient
+}
+
+// minGroups is MinGroups with the zero value read as the default, for
+// polls that were never normalized (stored before the option existed).
+func (o Options) minGroups() int {
+	if o.MinGroups == 0 {
+		return DefaultMinGroups
+	}
+	return o.MinGroups
 }
 
 // MessageRef points at a chat message that shows a poll, so it can be
@@ -133,6 +150,9 @@ func (p *Poll) Normalize() {
 	if p.Threshold == 0 {
 		p.Threshold = DefaultThreshold
 	}
+	if p.MinGroups == 0 {
+		p.MinGroups = DefaultMinGroups
+	}
 }
 
 // cleanLabel trims a label and folds runs of white space (newlines and tabs
@@ -192,6 +212,9 @@ func (p *Poll) Validate() error {
 	}
 	if !(p.Threshold > 0 && p.Threshold <= 1) {
 		return fail(ErrInvalidOption, CodeThresholdRange, Params{"Given": p.Threshold})
+	}
+	if p.MinGroups < 1 || p.MinGroups > MaxMinGroups {
+		return fail(ErrInvalidOption, CodeMinGroupsRange, Params{"Given": p.MinGroups, "Max": MaxMinGroups})
 	}
 	if p.MaxChoices < 0 || p.MaxChoices > len(p.Themes) {
 		return fail(ErrInvalidOption, CodeMaxChoicesRange, Params{"Max": len(p.Themes), "Given": p.MaxChoices})

@@ -1,6 +1,7 @@
 package polls
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -41,6 +42,10 @@ func TestValidate(t *testing.T) {
 		{"max choices above themes", Poll{Title: "T", Themes: themes("A", "B"), Options: Options{MaxChoices: 3}}, ErrInvalidOption},
 		{"max choices on single", Poll{Title: "T", Kind: Single, Themes: themes("A", "B"), Options: Options{MaxChoices: 1}}, ErrInvalidOption},
 		{"invalid utf8 theme", Poll{Title: "T", Themes: themes("a\xffb")}, ErrEmptyTheme},
+		{"min groups 1", Poll{Title: "T", Themes: themes("A"), Options: Options{MinGroups: 1}}, nil},
+		{"min groups at bound", Poll{Title: "T", Themes: themes("A"), Options: Options{MinGroups: MaxMinGroups}}, nil},
+		{"min groups above bound", Poll{Title: "T", Themes: themes("A"), Options: Options{MinGroups: MaxMinGroups + 1}}, ErrInvalidOption},
+		{"negative min groups", Poll{Title: "T", Themes: themes("A"), Options: Options{MinGroups: -1}}, ErrInvalidOption},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +66,34 @@ func TestValidate(t *testing.T) {
 				t.Errorf("error %v carries no code", err)
 			}
 		})
+	}
+}
+
+func TestNormalizeMinGroups(t *testing.T) {
+	p := Poll{Title: "T", Themes: []Theme{{Label: "A"}}}
+	p.Normalize()
+	if p.MinGroups != DefaultMinGroups {
+		t.Fatalf("MinGroups = %d after Normalize, want %d", p.MinGroups, DefaultMinGroups)
+	}
+	p.MinGroups = 3
+	p.Normalize()
+	if p.MinGroups != 3 {
+		t.Errorf("Normalize changed MinGroups 3 to %d", p.MinGroups)
+	}
+	// A poll stored before the option existed has no min_groups key.
+	var old Poll
+	if err := json.Unmarshal([]byte(`{"id":"OLD1","title":"T","themes":[{"label":"A"}],"quorum":3,"threshold":0.5}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	if got := old.minGroups(); got != 2 {
+		t.Errorf("stored poll without min_groups means %d groups, want 2", got)
+	}
+	data, err := json.Marshal(Poll{Options: Options{MinGroups: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"min_groups":4`) {
+		t.Errorf("min_groups missing from %s", data)
 	}
 }
 

@@ -1,8 +1,10 @@
 package polls
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
+	"slices"
 	"sort"
 	"time"
 )
@@ -11,7 +13,7 @@ import (
 type ThemeStatus string
 
 const (
-	Insufficient ThemeStatus = "insufficient" // fewer than 2 groups reach quorum
+	Insufficient ThemeStatus = "insufficient" // fewer than MinGroups groups reach quorum
 	Consensus    ThemeStatus = "consensus"    // every qualifying group's Wilson lower bound >= threshold
 	Emerging     ThemeStatus = "emerging"     // every qualifying group's support >= threshold
 	Divided      ThemeStatus = "divided"      // some qualifying groups above threshold, some below
@@ -21,20 +23,23 @@ const (
 // WilsonZ is the z of the Wilson lower bound (95% two-sided).
 const WilsonZ = 1.96
 
-// Report is the consensus report of a poll: every number of DESIGN.md
-// section 4. Its JSON form is the external contract of `report --format json`.
+// Report is the consensus report of a poll: per theme a status, the
+// numbers it rests on and what would change it. Its JSON form is the
+// external contract of `report --format json`.
 type Report struct {
 	Poll      ReportPoll     `json:"poll"`
 	Quorum    int            `json:"quorum"`
 	Threshold float64        `json:"threshold"`
+	MinGroups int            `json:"min_groups"` // qualifying groups a theme needs to be more than insufficient
 	Ballots   int64          `json:"ballots"`
 	Groups    []GroupTurnout `json:"groups"`
 	// UnderRepresented lists the groups with ballots but fewer than quorum;
 	// Absent the configured groups with no ballot at all.
 	UnderRepresented []Group `json:"under_represented"`
 	Absent           []Group `json:"absent"`
-	// Held counts votes still waiting for their voter to pick a group:
-	// never in the tally, never silently dropped.
+	// Held counts votes kept while their voters pick a group: not in the
+	// tally, so not counted above, but never silently dropped. The tally
+	// does not know them; the caller sets Held after ComputeReport.
 	Held int64 `json:"held"`
 	// Version is the version of the tally the report was computed from
 	// (see Tally.Version); zero when it is not known.
@@ -73,9 +78,13 @@ type GroupTurnout struct {
 	Group     Group `json:"group"`
 	Ballots   int64 `json:"ballots"`
 	Qualifies bool  `json:"qualifies"`
+	Needed    int64 `json:"needed"` // more ballots to reach quorum: max(0, quorum - ballots)
 }
 
-// ThemeResult is one theme's line in the report.
+// ThemeResult is one theme's line in the report: its status, the numbers
+// behind it, and what the status rests on. Each field after Groups
+// applies to some statuses only; for the others its list is empty (never
+// nil), Margin nil and Split empty.
 type ThemeResult struct {
 	Theme   string         `json:"theme"`
 	Index   int            `json:"-"` // 0-based position in the poll
@@ -86,7 +95,71 @@ type ThemeResult struct {
 	Overall float64        `json:"overall"`
 	Spread  float64        `json:"spread"`
 	Groups  []GroupSupport `json:"groups"`
+
+	// Above and Below split the qualifying groups at the threshold:
+	// support >= threshold, or below it. Group order.
+	Above []Group `json:"above"`
+	Below []Group `json:"below"`
+	// ToEmerging (divided, low): per below-group, the fewest extra
+	// supporting ballots from that group that lift its support to the
+	// threshold.
+	ToEmerging []GroupNeed `json:"to_emerging"`
+	// ToConsensus (emerging): per qualifying group whose Wilson lower
+	// bound is below the threshold, the fewest extra supporting ballots
+	// that lift the lower bound to it.
+	ToConsensus []GroupNeed `json:"to_consensus"`
+	// SizeLimited (emerging): qualifying groups too small to reach
+	// consensus even if unanimous.
+	SizeLimited []SizeLimit `json:"size_limited"`
+	// Margin (consensus, emerging): the fewest extra opposing ballots in
+	// one qualifying group that lower the status; nil otherwise, and nil
+	// too when it would take more than 2^53-1 (a threshold within a hair
+	// of 0).
+	Margin  *Margin `json:"margin"`
+	Fragile bool    `json:"fragile"` // one dissenting ballot lowers the status
+	Split   Split   `json:"split,omitempty"`
 }
+
+// GroupNeed is how many more ballots of some kind one group needs. Needed
+// is nil when no number of ballots will do (a threshold of 1 asks for
+// unanimity, and Wilson lower bounds never reach 1), or when it would take
+// more than 2^53-1, which only thresholds within a hair of 1 ask for.
+type GroupNeed struct {
+	Group  Group  `json:"group"`
+	Needed *int64 `json:"needed"`
+}
+
+// SizeLimit names a group whose Wilson lower bound stays below the
+// threshold even if every ballot supports the theme: a unanimous group of
+// n has lower bound n/(n+z^2). BallotsNeeded is the least group size n' at
+// which n'/(n'+z^2) reaches the threshold: the group's total ballots, not
+// the extra ones (nil when no size will do, as for a threshold of 1).
+type SizeLimit struct {
+	Group         Group  `json:"group"`
+	BallotsNeeded *int64 `json:"ballots_needed"`
+}
+
+// Margin is how robust a consensus or emerging status is: Dissents extra
+// opposing ballots (ballots that leave the theme out) in Group lower the
+// status, and no qualifying group needs fewer (ties go to the group first
+// in group order).
+type Margin struct {
+	Group    Group `json:"group"`
+	Dissents int64 `json:"dissents"`
+}
+
+// Split says whether a divided theme is divided beyond sampling noise.
+type Split string
+
+const (
+	// SplitClear: some group is above the threshold with confidence (its
+	// Wilson lower bound reaches it) and some group is below it with
+	// confidence (its Wilson upper bound is under it).
+	SplitClear Split = "clear"
+	// SplitMarginal: the groups' support differs, but not beyond what
+	// their sample sizes allow.
+	SplitMarginal Split = "marginal"
+)
 
 // GroupSupport is one group's support for one theme.
 type GroupSupport struct {
@@ -94,13 +167,35 @@ type GroupSupport struct {
 	Supporters float64 `json:"supporters"` // a_tg (Borda points in ranked polls)
 	Ballots    int64   `json:"ballots"`    // n_g
 	Support    float64 `json:"support"`    // s_tg
-	Lower      float64 `json:"lower"`      // Wilson lower bound
+	Lower      float64 `json:"lower"`      // Wilson lower bound (statuses compare it exactly, not this float)
 	Qualifies  bool    `json:"-"`
 }
 
 // ComputeReport computes the consensus report of p from its tally, in time
-// proportional to themes x groups. groups orders the groups and names the
-// absent ones; it may be nil.
+// proportional to themes x groups (plus, for a few counts, searches of
+// logarithmic length). groups orders the groups and names the absent ones;
+// it may be nil.
+//
+// Per theme t and represented group g (a group with at least one ballot),
+// with n_g its ballots and a_tg its supporters (Borda points in ranked
+// polls, see Points):
+//
+//	support  s_tg = a_tg / n_g
+//	overall  sum_g a_tg / sum_g n_g
+//	equal    mean_g s_tg
+//	score    (prod_g (a_tg+1)/(n_g+2))^(1/|G|): the geometric mean of
+//	         Laplace-smoothed support, so that support shared by every
+//	         group outweighs support concentrated in some
+//	spread   max_g s_tg - min_g s_tg
+//	lower    the Wilson score lower bound of s_tg (z = 1.96)
+//
+// Groups with at least quorum ballots qualify. A theme is insufficient when
+// fewer than MinGroups groups qualify; else consensus when every
+// qualifying group's lower bound reaches the threshold; else emerging when
+// every qualifying group's support does; else divided when some do; else
+// low. Themes rank by score, equal, overall, then label. Statuses, counts
+// and ranks are decided in exact arithmetic (exact.go, rank.go); the float
+// fields are for display.
 func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 	if groups == nil {
 		groups = MustGroups(DefaultGroups)
@@ -112,6 +207,8 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 		},
 		Quorum:           p.Quorum,
 		Threshold:        p.Threshold,
+		MinGroups:        p.minGroups(),
+		Groups:           []GroupTurnout{},
 		UnderRepresented: []Group{},
 		Absent:           []Group{},
 		Themes:           make([]ThemeResult, 0, len(p.Themes)),
@@ -139,11 +236,8 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 		} else {
 			r.UnderRepresented = append(r.UnderRepresented, g)
 		}
-		r.Groups = append(r.Groups, GroupTurnout{Group: g, Ballots: n, Qualifies: q})
+		r.Groups = append(r.Groups, GroupTurnout{Group: g, Ballots: n, Qualifies: q, Needed: max(0, int64(p.Quorum)-n)})
 		r.Ballots += n
-	}
-	if r.Groups == nil {
-		r.Groups = []GroupTurnout{}
 	}
 	for _, gi := range groups.list {
 		if t.Ballots[gi.ID] <= 0 {
@@ -151,17 +245,24 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 		}
 	}
 
+	tau := newThreshold(p.Threshold)
+	scale := t.scale(p)
+	keys := newRankKeys(len(p.Themes), present, t.Ballots)
+	cells := make([]cell, len(present))
 	for i, th := range p.Themes {
 		tr := ThemeResult{Theme: th.Label, Index: i, Groups: make([]GroupSupport, 0, len(present))}
 		var sumA, sumS, logScore float64
 		minS, maxS := math.Inf(1), math.Inf(-1)
-		for _, g := range present {
+		for j, g := range present {
 			n := t.Ballots[g]
-			a := t.Support(p, g, i)
+			pts := t.points(g, i)
+			cells[j] = cell{group: g, p: pts, s: scale, n: n, qualifies: n >= int64(p.Quorum)}
+			keys.add(i, j, pts, scale)
+			a := float64(pts) / float64(scale)
 			s := a / float64(n)
 			gs := GroupSupport{
 				Group: g, Supporters: a, Ballots: n, Support: s,
-				Lower: WilsonLower(a, float64(n), WilsonZ), Qualifies: n >= int64(p.Quorum),
+				Lower: WilsonLower(a, float64(n), WilsonZ), Qualifies: cells[j].qualifies,
 			}
 			tr.Groups = append(tr.Groups, gs)
 			sumA += a
@@ -175,20 +276,17 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 			tr.Score = math.Exp(logScore / float64(len(present)))
 			tr.Spread = maxS - minS
 		}
-		tr.Status = themeStatus(tr.Groups, qualifying, p.Threshold)
+		tau.grounds(&tr, cells, qualifying, r.MinGroups)
 		r.Themes = append(r.Themes, tr)
 	}
-	sort.SliceStable(r.Themes, func(i, j int) bool {
-		a, b := r.Themes[i], r.Themes[j]
-		switch {
-		case a.Score != b.Score:
-			return a.Score > b.Score
-		case a.Equal != b.Equal:
-			return a.Equal > b.Equal
-		case a.Overall != b.Overall:
-			return a.Overall > b.Overall
+	slices.SortFunc(r.Themes, func(a, b ThemeResult) int {
+		if c := keys.compare(a.Index, b.Index); c != 0 {
+			return c
 		}
-		return foldLabel(a.Theme) < foldLabel(b.Theme)
+		if c := compareLabels(a.Theme, b.Theme); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Index, b.Index)
 	})
 	for i := range r.Themes {
 		r.Themes[i].Rank = i + 1
@@ -196,33 +294,105 @@ func ComputeReport(p *Poll, t Tally, groups *Groups) *Report {
 	return r
 }
 
-func themeStatus(gs []GroupSupport, qualifying int, threshold float64) ThemeStatus {
-	if qualifying < 2 {
-		return Insufficient
-	}
-	allLower, allSupport, anySupport := true, true, false
-	for _, g := range gs {
-		if !g.Qualifies {
+// cell is one group's exact count for one theme: support a = p/s of n.
+type cell struct {
+	group     Group
+	p, s, n   int64
+	qualifies bool
+	above     bool // a/n >= threshold
+	confident bool // Wilson lower bound >= threshold
+}
+
+// grounds sets a theme's status and what it rests on from its cells,
+// comparing with the threshold exactly.
+func (e *threshold) grounds(tr *ThemeResult, cells []cell, qualifying, minGroups int) {
+	tr.Above, tr.Below = []Group{}, []Group{}
+	tr.ToEmerging, tr.ToConsensus, tr.SizeLimited = []GroupNeed{}, []GroupNeed{}, []SizeLimit{}
+	// The qualifying cells, in place (cells is scratch owned by the caller).
+	q := cells[:0]
+	allConfident := true
+	for _, c := range cells {
+		if !c.qualifies {
 			continue
 		}
-		if g.Lower < threshold {
-			allLower = false
-		}
-		if g.Support >= threshold {
-			anySupport = true
+		c.above = e.supportAtLeast(c.p, c.s, c.n)
+		// Confidence implies support: the lower bound is at most a/n.
+		c.confident = c.above && e.lowerAtLeast(c.p, c.s, c.n)
+		if c.above {
+			tr.Above = append(tr.Above, c.group)
 		} else {
-			allSupport = false
+			tr.Below = append(tr.Below, c.group)
 		}
+		allConfident = allConfident && c.confident
+		q = append(q, c)
 	}
 	switch {
-	case allLower:
-		return Consensus
-	case allSupport:
-		return Emerging
-	case anySupport:
-		return Divided
+	case qualifying < minGroups:
+		tr.Status = Insufficient
+	case allConfident:
+		tr.Status = Consensus
+	case len(tr.Below) == 0:
+		tr.Status = Emerging
+	case len(tr.Above) > 0:
+		tr.Status = Divided
+	default:
+		tr.Status = Low
 	}
-	return Low
+
+	switch tr.Status {
+	case Divided, Low:
+		for _, c := range q {
+			if !c.above {
+				tr.ToEmerging = append(tr.ToEmerging, GroupNeed{c.group, count(e.toReach(c.p, c.s, c.n))})
+			}
+		}
+	case Emerging:
+		enough, ok := e.unanimousEnough()
+		for _, c := range q {
+			if c.confident {
+				continue
+			}
+			tr.ToConsensus = append(tr.ToConsensus, GroupNeed{c.group, count(e.toConfident(c.p, c.s, c.n))})
+			// A group too small even if unanimous has its lower bound
+			// below the threshold, so it is among these.
+			if !ok || c.n < enough {
+				tr.SizeLimited = append(tr.SizeLimited, SizeLimit{c.group, count(enough, ok)})
+			}
+		}
+	}
+
+	if tr.Status == Consensus || tr.Status == Emerging {
+		lower := e.dissentsBelow
+		if tr.Status == Consensus {
+			lower = e.dissentsUnconfident
+		}
+		for _, c := range q {
+			if d, ok := lower(c.p, c.s, c.n); ok && (tr.Margin == nil || d < tr.Margin.Dissents) {
+				tr.Margin = &Margin{Group: c.group, Dissents: d}
+			}
+		}
+		tr.Fragile = tr.Margin != nil && tr.Margin.Dissents == 1
+	}
+
+	if tr.Status == Divided {
+		tr.Split = SplitMarginal
+		var confidentAbove, confidentBelow bool
+		for _, c := range q {
+			confidentAbove = confidentAbove || c.confident
+			confidentBelow = confidentBelow || !c.above && e.upperBelow(c.p, c.s, c.n)
+		}
+		if confidentAbove && confidentBelow {
+			tr.Split = SplitClear
+		}
+	}
+}
+
+// count is a search result as a JSON number, or null when not found.
+func count(n int64, ok bool) *int64 {
+	if !ok {
+		return nil
+	}
+	return &n
 }
 
 // WilsonLower is the lower bound of the Wilson score interval for a

@@ -2,6 +2,7 @@ package polls
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -144,6 +145,51 @@ func TestReportStatuses(t *testing.T) {
 				near(t, "score", th.Score, tt.score)
 			}
 		})
+	}
+}
+
+func TestReportMinGroups(t *testing.T) {
+	// Two qualifying unanimous groups of 5 (Wilson lower 0.565) and one
+	// below quorum.
+	groups := map[Group]gc{
+		"government": {5, []int64{5}}, "civil-society": {5, []int64{5}}, "academia": {2, []int64{2}},
+	}
+	tests := []struct {
+		minGroups int
+		want      ThemeStatus
+	}{
+		{0, Consensus}, // a stored poll without the option: 2
+		{1, Consensus},
+		{2, Consensus},
+		{3, Insufficient},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.minGroups), func(t *testing.T) {
+			p := approvalPoll("DNSSEC")
+			p.MinGroups = tt.minGroups
+			r := ComputeReport(p, tallyOf(p, groups), nil)
+			if got := r.Themes[0].Status; got != tt.want {
+				t.Errorf("status = %s, want %s", got, tt.want)
+			}
+			want := tt.minGroups
+			if want == 0 {
+				want = DefaultMinGroups
+			}
+			if r.MinGroups != want {
+				t.Errorf("report min_groups = %d, want %d", r.MinGroups, want)
+			}
+		})
+	}
+	// One qualifying group is enough when min_groups is 1, and none never is.
+	p := approvalPoll("DNSSEC")
+	p.MinGroups = 1
+	r := ComputeReport(p, tallyOf(p, map[Group]gc{"government": {5, []int64{5}}}), nil)
+	if got := r.Themes[0].Status; got != Consensus {
+		t.Errorf("one unanimous group of 5 with min_groups 1: status = %s, want consensus", got)
+	}
+	r = ComputeReport(p, NewTally(), nil)
+	if got := r.Themes[0].Status; got != Insufficient {
+		t.Errorf("no ballots with min_groups 1: status = %s, want insufficient", got)
 	}
 }
 

@@ -68,6 +68,25 @@ func (t Tally) Support(p *Poll, g Group, theme int) float64 {
 	return float64(pts[theme]) / float64(p.scale())
 }
 
+// points returns the tally's integer points of theme among group's
+// ballots: a_tg scaled by [Tally.scale].
+func (t Tally) points(g Group, theme int) int64 {
+	pts := t.Points[g]
+	if theme >= len(pts) {
+		return 0
+	}
+	return pts[theme]
+}
+
+// scale is what points are divided by to give a_tg: m-1 for ranked polls
+// of m themes, 1 otherwise.
+func (t Tally) scale(p *Poll) int64 {
+	if p.Kind == Ranked && len(p.Themes) > 1 {
+		return int64(len(p.Themes) - 1)
+	}
+	return 1
+}
+
 // Field names of a tally kept as a flat string map (the Redis hash form):
 // "<theme>|<group>" for points and "n|<group>" for ballots, theme 0-based,
 // and "v" for the version.

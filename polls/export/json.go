@@ -28,7 +28,11 @@ func JSON(w io.Writer, r *polls.Report) error {
 	c.Absent = orEmpty(c.Absent)
 	c.Themes = append([]polls.ThemeResult{}, c.Themes...)
 	for i := range c.Themes {
-		c.Themes[i].Groups = orEmpty(c.Themes[i].Groups)
+		th := &c.Themes[i]
+		th.Groups = orEmpty(th.Groups)
+		th.Above, th.Below = orEmpty(th.Above), orEmpty(th.Below)
+		th.ToEmerging, th.ToConsensus = orEmpty(th.ToEmerging), orEmpty(th.ToConsensus)
+		th.SizeLimited = orEmpty(th.SizeLimited)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

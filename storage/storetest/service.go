@@ -185,7 +185,7 @@ func testServiceEndToEnd(t *testing.T, e *env) {
 	if rep.Ballots != 6 {
 		t.Fatalf("Report: %d ballots, want 6", rep.Ballots)
 	}
-	wantTurnout := []polls.GroupTurnout{{Group: gov, Ballots: 3, Qualifies: true}, {Group: civil, Ballots: 2, Qualifies: true}, {Group: acad, Ballots: 1}}
+	wantTurnout := []polls.GroupTurnout{{Group: gov, Ballots: 3, Qualifies: true}, {Group: civil, Ballots: 2, Qualifies: true}, {Group: acad, Ballots: 1, Needed: 1}}
 	if !slices.Equal(rep.Groups, wantTurnout) {
 		t.Fatalf("Report: turnout %+v, want %+v", rep.Groups, wantTurnout)
 	}
