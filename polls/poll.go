@@ -232,12 +232,18 @@ func foldLabel(s string) string { return strings.ToLower(cleanLabel(s)) }
 //     "Trojan Source" trick) and can reorder the rest of a line;
 //   - U+FFFD, the replacement character that a decoder puts where the
 //     bytes were not valid UTF-8 (JSON payloads arrive so; the text
-//     grammar refuses such bytes outright).
+//     grammar refuses such bytes outright);
+//   - U+E000 and U+E001, the private-use code points with which the chat
+//     engine marks where text people wrote begins and ends, so that it is
+//     escaped for the platform that shows it: a title or label holding one
+//     could end its own escaping early.
 func unshowable(s string) string {
 	for _, r := range s {
 		switch {
 		case r == utf8.RuneError:
 			return "contains U+FFFD (�), the mark of text that was not valid UTF-8 on its way here"
+		case r == '\uE000', r == '\uE001':
+			return fmt.Sprintf("contains U+%04X, a private-use character pollbot reserves for itself", r)
 		case unicode.Is(unicode.Cc, r):
 			return fmt.Sprintf("contains a control character (U+%04X), which chat cannot show", r)
 		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':

@@ -41,6 +41,13 @@ func TestValidate(t *testing.T) {
 		{"max choices above themes", Poll{Title: "T", Themes: themes("A", "B"), Options: Options{MaxChoices: 3}}, ErrInvalidOption},
 		{"max choices on single", Poll{Title: "T", Kind: Single, Themes: themes("A", "B"), Options: Options{MaxChoices: 1}}, ErrInvalidOption},
 		{"invalid utf8 theme", Poll{Title: "T", Themes: themes("a\xffb")}, ErrEmptyTheme},
+		// U+E000 and U+E001 mark user text in chat replies: a label must
+		// not be able to open or close such a mark.
+		{"user text open mark in title", Poll{Title: "T\ue000x", Themes: themes("A")}, ErrEmptyTitle},
+		{"user text close mark in title", Poll{Title: "T\ue001x", Themes: themes("A")}, ErrEmptyTitle},
+		{"user text open mark in theme", Poll{Title: "T", Themes: themes("A", "\ue000B")}, ErrEmptyTheme},
+		{"user text close mark in theme", Poll{Title: "T", Themes: themes("A\ue001[x](https://evil.example)")}, ErrEmptyTheme},
+		{"other private use ok", Poll{Title: "T\ue002", Themes: themes("A\uf8ff")}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
