@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -328,12 +329,14 @@ func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 	var text string
 	switch {
 	case errors.As(err, &ue):
-		text = sentence(ue.Problem)
+		// A problem quotes what was typed: all of it is user text.
+		text = UserText(sentence(ue.Problem))
 		if ue.Usage != "" {
 			text += "\nUsage: " + ue.Usage
 		}
 	case errors.As(err, &de):
-		text = sentence(de.Error())
+		// Domain details quote titles, labels and what was typed.
+		text = UserText(sentence(de.Error()))
 	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNoPreset), errors.Is(err, ErrBadAction):
 		text = sentence(err.Error())
 	case errors.Is(err, polls.ErrNoBallot):
@@ -435,7 +438,7 @@ func (e *Engine) open(ctx context.Context, req Request, title string, themes []s
 func (e *Engine) preset(ctx context.Context, req Request, c Preset) Response {
 	def, ok := e.cfg.preset(c.Preset)
 	if !ok {
-		return e.fail(req, "preset", fmt.Errorf("%w %q. Presets: %s.\nUsage: %s", ErrNoPreset, c.Preset, strings.Join(e.cfg.PresetNames(), ", "), Usage("preset")))
+		return e.fail(req, "preset", fmt.Errorf("%w %s. Presets: %s.\nUsage: %s", ErrNoPreset, UserText(strconv.Quote(c.Preset)), UserText(strings.Join(e.cfg.PresetNames(), ", ")), Usage("preset")))
 	}
 	opts := c.Opts
 	if opts.Kind == "" {
@@ -475,7 +478,7 @@ func (e *Engine) list(ctx context.Context, req Request, c List) Response {
 		if err != nil {
 			return e.fail(req, "list", err)
 		}
-		line := fmt.Sprintf("%s · %s · %s · %s", p.ID, p.Title, p.Status, plural(t.Total(), "ballot"))
+		line := fmt.Sprintf("%s · %s · %s · %s", p.ID, UserText(p.Title), p.Status, plural(t.Total(), "ballot"))
 		if p.Status == polls.StatusOpen && !p.ClosesAt.IsZero() {
 			line += " · closes " + when(p.ClosesAt, now)
 		}
@@ -532,7 +535,7 @@ func (e *Engine) castResponse(res polls.CastResult) Response {
 func (e *Engine) pickerReply(text string) Reply {
 	pk := &GroupPicker{Prompt: "Which stakeholder group are you part of?"}
 	for _, g := range e.groups.All() {
-		pk.Options = append(pk.Options, Control{ID: GroupAction(g.ID), Label: strings.TrimSpace(g.Emoji + " " + g.Label)})
+		pk.Options = append(pk.Options, Control{ID: GroupAction(g.ID), Label: UserText(strings.TrimSpace(g.Emoji + " " + g.Label))})
 	}
 	return Reply{Visibility: Ephemeral, Text: text, Picker: pk}
 }
@@ -545,9 +548,9 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 	labels := make([]string, len(b.Choices))
 	for i, c := range b.Choices {
 		if p.Kind == polls.Ranked {
-			labels[i] = fmt.Sprintf("%d. %s", i+1, p.Themes[c].Label)
+			labels[i] = fmt.Sprintf("%d. %s", i+1, UserText(p.Themes[c].Label))
 		} else {
-			labels[i] = p.Themes[c].Label
+			labels[i] = UserText(p.Themes[c].Label)
 		}
 	}
 	what := "Your ballot in poll %s: %s."
@@ -555,7 +558,7 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 		what = "Your ranking in poll %s: %s."
 	}
 	s := fmt.Sprintf(what, p.ID, strings.Join(labels, "; "))
-	s += " Counted for " + e.groups.Info(b.Group).Label + "."
+	s += " Counted for " + UserText(e.groups.Info(b.Group).Label) + "."
 	if replaced {
 		s += " (It replaces your previous ballot.)"
 	}
@@ -595,16 +598,16 @@ func (e *Engine) group(ctx context.Context, req Request, c Group) Response {
 		if !ok {
 			return Response{Replies: []Reply{e.pickerReply("You have no stakeholder group yet. Pick one with /poll group NAME.")}}
 		}
-		return ephemeral(fmt.Sprintf("Your stakeholder group is %s (%s).", e.groups.Info(g).Label, sourceText[src]))
+		return ephemeral(fmt.Sprintf("Your stakeholder group is %s (%s).", UserText(e.groups.Info(g).Label), sourceText[src]))
 	}
 	g, outcomes, err := e.svc.SetGroup(ctx, v, c.Group)
 	if err != nil {
 		return e.fail(req, "group", err)
 	}
 	e.countHeld(req, outcomes)
-	text := fmt.Sprintf("Your stakeholder group is now %s.", e.groups.Info(g).Label)
+	text := fmt.Sprintf("Your stakeholder group is now %s.", UserText(e.groups.Info(g).Label))
 	if rg := e.RoleGroup(req); rg != "" && rg != g {
-		text = fmt.Sprintf("Saved %s, but your role maps you to %s, which takes precedence.", e.groups.Info(g).Label, e.groups.Info(rg).Label)
+		text = fmt.Sprintf("Saved %s, but your role maps you to %s, which takes precedence.", UserText(e.groups.Info(g).Label), UserText(e.groups.Info(rg).Label))
 	}
 	return e.withOutcomes(text, outcomes)
 }
@@ -621,13 +624,13 @@ func (e *Engine) withOutcomes(text string, outcomes []polls.HeldOutcome) Respons
 	lines := []string{text}
 	for _, o := range outcomes {
 		if o.Err != nil {
-			msg := o.Err.Error()
+			msg := UserText(strings.TrimSuffix(o.Err.Error(), "."))
 			var de *polls.Error
 			if !errors.As(o.Err, &de) {
 				e.log.Error("applying held vote failed", "poll", o.PollID, "err", o.Err)
 				msg = "pollbot could not reach its store; please vote again"
 			}
-			lines = append(lines, fmt.Sprintf("Your held vote in poll %s could not be counted: %s.", o.PollID, strings.TrimSuffix(msg, ".")))
+			lines = append(lines, fmt.Sprintf("Your held vote in poll %s could not be counted: %s.", o.PollID, msg))
 			continue
 		}
 		lines = append(lines, "Your held vote is now counted. "+e.ballotText(o.Result.Poll, o.Result.Ballot, o.Result.Previous != nil))
@@ -663,11 +666,11 @@ func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
 		return e.fail(req, "assign", err)
 	}
 	e.countHeld(req, outcomes)
-	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", user, e.groups.Info(g).Label), nil)
+	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", UserText(user), UserText(e.groups.Info(g).Label)), nil)
 	if len(outcomes) > 0 {
 		for _, o := range outcomes {
 			if o.Err != nil {
-				resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s could not be counted: %s", o.PollID, sentence(o.Err.Error()))
+				resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s could not be counted: %s", o.PollID, UserText(sentence(o.Err.Error())))
 				continue
 			}
 			resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s is now counted.", o.PollID)
@@ -800,7 +803,7 @@ func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
 		if err := e.chart(&buf, r, e.groups); err != nil {
 			e.log.Error("chart failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
 		} else {
-			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: "Consensus chart: " + p.Title, MIME: "image/png", Data: buf.Bytes()})
+			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: "Consensus chart: " + UserText(p.Title), MIME: "image/png", Data: buf.Bytes()})
 		}
 	}
 	return Response{Replies: []Reply{reply}}
@@ -864,7 +867,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 	return Response{Replies: []Reply{{
 		Visibility: Ephemeral,
 		Text:       fmt.Sprintf("Export of poll %s: %s.", p.ID, name),
-		Files:      []File{{Name: name, Title: p.Title, MIME: mime, Data: buf.Bytes()}},
+		Files:      []File{{Name: name, Title: UserText(p.Title), MIME: mime, Data: buf.Bytes()}},
 	}}}
 }
 
@@ -909,8 +912,12 @@ func WriteBallotsJSON(ctx context.Context, w io.Writer, svc *polls.Service, p *p
 }
 
 // capitalize upper-cases the first letter: domain error details are
-// phrases ("poll K7QX is closed"); a reply is a sentence.
+// phrases ("poll K7QX is closed"); a reply is a sentence. A leading mark of
+// user text is kept in front of it.
 func capitalize(s string) string {
+	if rest, ok := strings.CutPrefix(s, userOpenMark); ok {
+		return userOpenMark + capitalize(rest)
+	}
 	for i, r := range s {
 		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
 	}

@@ -230,6 +230,8 @@ func withUsage(err error, name string) error {
 
 // usageText words a command-building error for its sender.
 func usageText(err error) string {
+	// A problem or a domain error's detail quotes what was typed: it is
+	// user text, which message escapes.
 	var ue *bot.UsageError
 	if errors.As(err, &ue) {
 		s := ue.Problem
@@ -239,6 +241,7 @@ func usageText(err error) string {
 		if !strings.HasSuffix(s, ".") {
 			s += "."
 		}
+		s = bot.UserText(s)
 		if ue.Usage != "" {
 			s += "\nUsage: " + ue.Usage
 		}
@@ -246,7 +249,7 @@ func usageText(err error) string {
 	}
 	var de *polls.Error
 	if errors.As(err, &de) {
-		return de.Error()
+		return bot.UserText(de.Error())
 	}
 	return "That command could not be read."
 }

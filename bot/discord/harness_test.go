@@ -91,6 +91,7 @@ type harnessOpts struct {
 	store   polls.Store
 	guildID string
 	adapter []Option
+	config  *bot.Config // nil: testConfig()
 }
 
 func boltStore(t testing.TB, c *clock) polls.Store {
@@ -135,6 +136,9 @@ func newHarness(t testing.TB, c *clock, o harnessOpts) *harness {
 	fake := newFakeDiscord(t, testApp, testToken)
 	fake.setRoles(testGuild, govRoleID, "Government officials", civilRoleID, "Civil society", modRoleID, "Moderators")
 	bc := testConfig()
+	if o.config != nil {
+		bc = *o.config
+	}
 	var ids atomic.Int64
 	const alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 	svc := polls.NewService(o.store, polls.WithGroups(bc.GroupList()), polls.WithClock(c.Now), polls.WithIDs(func() string {
