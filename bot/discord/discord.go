@@ -102,7 +102,9 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	a := &Adapter{engine: e, cfg: cfg, log: o.log, now: o.now, gatewayURL: o.gatewayURL, seen: bot.NewSeen(15*time.Minute, 100_000)}
+	// Errors of follow-ups and interaction responses quote their URLs,
+	// whose paths hold interaction tokens.
+	a := &Adapter{engine: e, cfg: cfg, log: bot.RedactLogs(o.log), now: o.now, gatewayURL: o.gatewayURL, seen: bot.NewSeen(15*time.Minute, 100_000)}
 	if cfg.PublicKey != "" {
 		k, err := publicKey(cfg.PublicKey)
 		if err != nil {
@@ -133,7 +135,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	s.StateEnabled = true
 	a.session = s
 	a.roles = newRoleCache(s, o.roleTTL, o.now)
-	a.coalescer = bot.NewCoalescer(a.render, bot.CoalesceEvery(o.interval), bot.CoalesceLogger(o.log))
+	a.coalescer = bot.NewCoalescer(a.render, bot.CoalesceEvery(o.interval), bot.CoalesceLogger(a.log))
 	return a, nil
 }
 

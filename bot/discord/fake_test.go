@@ -36,6 +36,7 @@ type fakeDiscord struct {
 	limitEdits int               // answer this many channel-message edits with 429
 	limited    int               // 429s sent
 	forbidPost bool              // refuse channel messages (missing permission)
+	dropFollow bool              // close the connection of follow-ups unanswered
 	originals  map[string]string // interaction token -> id of its @original
 	nextID     int
 
@@ -188,6 +189,15 @@ func (f *fakeDiscord) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeDiscord) followup(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	drop := f.dropFollow
+	f.mu.Unlock()
+	if drop {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
 	rec := f.read(r)
 	f.mu.Lock()
 	f.followups[r.PathValue("token")] = append(f.followups[r.PathValue("token")], rec)

@@ -114,6 +114,9 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	for _, o := range opts {
 		o(a)
 	}
+	// Errors of response_url posts and uploads quote their URLs, which are
+	// credentials.
+	a.log = bot.RedactLogs(a.log)
 	apiOpts := []slack.Option{slack.OptionHTTPClient(a.client)}
 	if cfg.APIURL != "" {
 		apiOpts = append(apiOpts, slack.OptionAPIURL(cfg.APIURL))
