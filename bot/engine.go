@@ -23,9 +23,10 @@ type Request struct {
 	Tenant   string // "slack:T123", "discord:456", "local"
 	User     string // platform user id
 	Channel  string
-	// Roles are the user's platform roles as principals, e.g.
-	// "discord-role:Moderators", "discord-role:1234", "slack-usergroup:S1".
-	Roles []string
+	// Roles are the user's platform roles (Discord roles, Slack user
+	// groups), which configured principals such as
+	// "discord-role:Moderators" refer to.
+	Roles []Role
 	// Delivery identifies the platform's delivery of a click (Slack's
 	// action timestamp and id, a Discord interaction id), so that a click
 	// delivered twice, to any replica, toggles a vote once.
@@ -86,7 +87,6 @@ type Engine struct {
 	svc    *polls.Service
 	cfg    Config
 	groups *polls.Groups
-	facil  map[string]bool
 	log    *slog.Logger
 	chart  ChartFunc
 	// metrics receives vote outcomes and command latencies.
@@ -110,14 +110,10 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 		svc:    svc,
 		cfg:    cfg,
 		groups: svc.Groups(),
-		facil:  map[string]bool{},
 		log:    slog.New(slog.DiscardHandler),
 
 		metrics:   discardMetrics{},
 		recording: make(chan struct{}, 64),
-	}
-	for _, f := range cfg.Facilitators {
-		e.facil[f] = true
 	}
 	for _, o := range opts {
 		o(e)
@@ -132,13 +128,10 @@ func (e *Engine) Service() *polls.Service { return e.svc }
 func (e *Engine) Groups() *polls.Groups { return e.groups }
 
 // IsFacilitator reports whether the requester is a configured facilitator
-// (by id or by role).
+// (by id or by role, compared as principals compare: see Config).
 func (e *Engine) IsFacilitator(req Request) bool {
-	if e.facil[req.Platform+":"+req.User] {
-		return true
-	}
-	for _, r := range req.Roles {
-		if e.facil[r] {
+	for _, f := range e.cfg.Facilitators {
+		if matchesPrincipal(f, req) {
 			return true
 		}
 	}
@@ -150,13 +143,12 @@ func (e *Engine) canManage(req Request, p *polls.Poll) bool {
 }
 
 // RoleGroup maps the requester's platform roles to a group, following the
-// configured mappings in order.
+// configured mappings in order (compared as principals compare: see
+// Config).
 func (e *Engine) RoleGroup(req Request) polls.Group {
 	for _, m := range e.cfg.Roles {
-		for _, r := range req.Roles {
-			if strings.EqualFold(r, m.Role) {
-				return m.Group
-			}
+		if p, err := parsePrincipal(m.Role); err == nil && p.isRole() && p.matches(req) {
+			return m.Group
 		}
 	}
 	return ""

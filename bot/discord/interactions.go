@@ -156,7 +156,7 @@ func (a *Adapter) request(ctx context.Context, in *discordgo.Interaction) (bot.R
 	if in.GuildID == "" || in.Member == nil || in.Member.User == nil {
 		return bot.Request{}, false
 	}
-	roles, err := a.roles.principals(ctx, in.GuildID, in.Member.Roles)
+	roles, err := a.roles.roles(ctx, in.GuildID, in.Member.Roles)
 	if err != nil {
 		a.log.Warn("discord guild roles unavailable; mapping by role id only", "guild", in.GuildID, "err", err)
 	}
