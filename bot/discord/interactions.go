@@ -315,16 +315,22 @@ func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m
 	}
 }
 
-// onAutocomplete offers the guild's open polls for a poll option.
+// onAutocomplete offers the guild's open polls for a poll option, and the
+// stakeholder groups for a group option (autocompleted when they do not
+// fit as choices, see commands).
 func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
 	_, opts := subcommand(in.ApplicationCommandData())
-	typed := ""
+	typed, focused := "", ""
 	for _, o := range opts {
 		if o.Focused {
 			typed, _ = o.Value.(string)
+			focused = o.Name
 		}
 	}
 	typed = strings.ToLower(strings.TrimSpace(typed))
+	if focused == "group" {
+		return answer{resp: autocomplete(groupMatches(a.engine.Groups(), typed))}
+	}
 	ps, err := a.engine.Service().List(ctx, req.Tenant, polls.StatusOpen)
 	if err != nil {
 		a.log.Warn("autocomplete: listing polls failed", "tenant", req.Tenant, "err", err)
@@ -341,6 +347,21 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(p.ID+" · "+p.Title, 100), Value: p.ID})
 	}
 	return answer{resp: autocomplete(choices)}
+}
+
+// groupMatches are the groups whose id or label contains typed (lower
+// case), in their configured order, at most 25.
+func groupMatches(groups *polls.Groups, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, g := range groups.All() {
+		if len(out) == maxChoices {
+			break
+		}
+		if typed == "" || strings.Contains(string(g.ID), typed) || strings.Contains(strings.ToLower(g.Label), typed) {
+			out = append(out, groupChoice(g))
+		}
+	}
+	return out
 }
 
 func autocomplete(c []*discordgo.ApplicationCommandOptionChoice) *discordgo.InteractionResponse {
