@@ -118,7 +118,7 @@ func redisStore(t testing.TB, query ...string) polls.Store {
 }
 
 func testLogger(t testing.TB) *slog.Logger {
-	if testing.Verbose() {
+	if _, fuzz := t.(*testing.F); testing.Verbose() && !fuzz { // a fuzz target may not log through its F
 		return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)

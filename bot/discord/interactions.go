@@ -44,6 +44,13 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
+	a.serveVerified(w, r, body)
+}
+
+// serveVerified decodes and answers an interaction whose signature was
+// checked: 400 for what does not decode, PONG for a PING, else the
+// handler's answer, then its follow-ups.
+func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []byte) {
 	if bot.JSONTooDeep(body, bot.MaxJSONDepth) {
 		// discordgo decodes nested components level by level: refuse the
 		// depth before it costs seconds and gigabytes.
