@@ -86,11 +86,14 @@ func pollCommand(groups *polls.Groups, groupChoices bool) *discordgo.Application
 	for _, f := range []string{"csv", "json", "md"} {
 		format.Choices = append(format.Choices, &discordgo.ApplicationCommandOptionChoice{Name: f, Value: f})
 	}
-	dm := false
+	// Servers only: polls need a server's members and roles (handle
+	// refuses direct messages too). Contexts replaces the deprecated
+	// dm_permission.
+	guildOnly := []discordgo.InteractionContextType{discordgo.InteractionContextGuild}
 	return &discordgo.ApplicationCommand{
-		Name:         "poll",
-		Description:  "Multistakeholder consensus polls",
-		DMPermission: &dm,
+		Name:        "poll",
+		Description: "Multistakeholder consensus polls",
+		Contexts:    &guildOnly,
 		Options: []*discordgo.ApplicationCommandOption{
 			sub("open", "Open a poll of candidate themes",
 				append([]*discordgo.ApplicationCommandOption{
