@@ -205,9 +205,10 @@ func plain(s string) string { return bot.PlainText(s) }
 //   - < and > are escaped everywhere: mentions <@id> <@&id> <#id>,
 //     timestamps <t:1:R>, custom emoji, command mentions and <url> links
 //     all start with <, block quotes with >;
-//   - : is escaped everywhere, so that http://... and https://... are not
-//     turned into links (Discord links a URL only where it reads the
-//     scheme, colon and slashes as they are written);
+//   - the colon of :// is escaped, so that http://... and https://... are
+//     not turned into links (Discord links a URL only where it reads the
+//     scheme, colon and slashes as they are written); other colons, as in
+//     15:04, stay as they are;
 //   - # (headings, and the # of <#id>) is escaped everywhere, and - + and
 //     the . or ) after a number where a line starts (lists, -# subtext);
 //   - @ is followed by a zero-width space, so @everyone and @here are never
@@ -244,7 +245,7 @@ func escapeMarkdown(s string) string {
 			}
 			i, lineStart = j, false
 			continue
-		case strings.ContainsRune(markdownSpecial, r):
+		case strings.ContainsRune(markdownSpecial, r), r == ':' && strings.HasPrefix(s[i:], "://"):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		case r == '@':
@@ -260,7 +261,7 @@ func escapeMarkdown(s string) string {
 
 // markdownSpecial are the characters escapeMarkdown escapes wherever they
 // are.
-const markdownSpecial = "\\*_~`|[]<>#:"
+const markdownSpecial = "\\*_~`|[]<>#"
 
 // pollMessage is the poll as an embed and its vote controls.
 func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {

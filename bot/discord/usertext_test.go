@@ -240,7 +240,8 @@ func TestEscapeMarkdown(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"plain words", "plain words"},
 		{"[x](https://e.example)", `\[x\](https\://e.example)`},
-		{"<@1> <#2> <t:1:R>", "\\<@\u200b1\\> \\<\\#2\\> \\<t\\:1\\:R\\>"},
+		{"<@1> <#2> <t:1:R>", "\\<@\u200b1\\> \\<\\#2\\> \\<t:1:R\\>"},
+		{"at 15:04, see http://e.example", `at 15:04, see http\://e.example`},
 		{"@everyone", "@\u200beveryone"},
 		{"**b** _i_ ~~s~~ `c` ||sp||", `\*\*b\*\* \_i\_ \~\~s\~\~ \` + "`c\\`" + ` \|\|sp\|\|`},
 		{"# h", `\# h`},
