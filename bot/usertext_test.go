@@ -47,6 +47,15 @@ func TestUserText(t *testing.T) {
 	}
 }
 
+// TestHelpQuotesUserText: the help for a topic that does not exist quotes
+// the topic as user text.
+func TestHelpQuotesUserText(t *testing.T) {
+	got := RenderUserText(HelpText("[x](https://evil.example)"), brackets)
+	if !strings.HasPrefix(got, `There is no help on ["[x](https://evil.example)"].`) {
+		t.Errorf("HelpText = %q", got)
+	}
+}
+
 // FuzzUserText checks the marks' contract on any text: PlainText and
 // RenderUserText never let a mark through; rendering with an escaper that
 // changes nothing is PlainText; and user text wrapped by UserText is
