@@ -17,16 +17,29 @@ import (
 // groups exist, how platform roles map to them, and the theme presets. It
 // is read from the optional POLLBOT_CONFIG YAML file; POLLBOT_FACILITATORS
 // adds facilitators.
+//
+// Facilitators and role mappings name principals, KIND:VALUE:
+//   - a person: "slack:U0123ABC", "discord:123456789012345678",
+//     "shell:you"; the value is the platform's user id, compared exactly;
+//   - a Discord role: "discord-role:Moderators" by name, or
+//     "discord-role:112233445566778899" by id. A value of digits only is
+//     an id (a Discord snowflake), anything else a name; so a role whose
+//     name is all digits is referred to by its id;
+//   - a Slack user group: "slack-usergroup:S0123ABC" by id, or
+//     "slack-usergroup:gov-team" by handle. A value of S followed by
+//     capital letters and digits is an id, anything else a handle.
+//
+// Kinds and names (role names, handles) compare without regard to case,
+// ids exactly, and an id matches only an id: a Discord role named
+// "112233445566778899" is not the role with that id.
 type Config struct {
-	// Facilitators are principals: "slack:U123", "discord:456",
-	// "shell:you", or roles: "discord-role:Moderators",
-	// "slack-usergroup:S0123".
+	// Facilitators are principals (see Config): people or roles.
 	Facilitators []string `yaml:"facilitators"`
 	// Groups replaces the default stakeholder groups when not empty.
 	Groups []polls.GroupInfo `yaml:"groups"`
 	// Roles maps platform roles to groups, e.g.
-	// "discord-role:Government": government. Tried in order; the first
-	// of a user's roles that maps decides.
+	// "discord-role:Government": government. Tried in order: the first
+	// mapping that names one of the user's roles decides.
 	Roles []RoleMapping `yaml:"roles"`
 	// Presets adds theme lists to the built-in ones (same name: replaces).
 	Presets []PresetDef `yaml:"presets"`
@@ -65,7 +78,7 @@ func (c Config) PollLimits() polls.Limits {
 
 // RoleMapping maps one platform role to a group.
 type RoleMapping struct {
-	Role  string      `yaml:"role"` // "discord-role:NAME-or-ID", "slack-usergroup:ID-or-handle"
+	Role  string      `yaml:"role"` // a role principal (see Config): "discord-role:NAME-or-ID", "slack-usergroup:ID-or-handle"
 	Group polls.Group `yaml:"group"`
 }
 
@@ -172,9 +185,8 @@ func ParseFacilitators(s string) ([]string, error) {
 		if f == "" {
 			continue
 		}
-		kind, id, ok := strings.Cut(f, ":")
-		if !ok || id == "" || kind == "" {
-			return nil, fmt.Errorf("POLLBOT_FACILITATORS: %q is not PLATFORM:ID or PLATFORM-role:NAME (e.g. slack:U123, discord-role:Moderators)", f)
+		if _, err := parsePrincipal(f); err != nil {
+			return nil, fmt.Errorf("POLLBOT_FACILITATORS: %w", err)
 		}
 		out = append(out, f)
 	}
@@ -187,10 +199,15 @@ func (c Config) validate() error {
 			return fmt.Errorf("groups: %s", Describe(err))
 		}
 	}
+	for _, f := range c.Facilitators {
+		if _, err := parsePrincipal(f); err != nil {
+			return fmt.Errorf("facilitators: %w", err)
+		}
+	}
 	groups := c.groups()
 	for _, m := range c.Roles {
-		if !strings.Contains(m.Role, ":") {
-			return fmt.Errorf("roles: %q is not PLATFORM-role:NAME", m.Role)
+		if p, err := parsePrincipal(m.Role); err != nil || !p.isRole() {
+			return fmt.Errorf("roles: %q is not a role: discord-role:NAME-or-ID or slack-usergroup:ID-or-handle", m.Role)
 		}
 		if !groups.Known(m.Group) {
 			return fmt.Errorf("roles: %q maps to unknown group %q", m.Role, m.Group)

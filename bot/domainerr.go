@@ -38,9 +38,9 @@ func domainText(e *polls.Error, groups *polls.Groups) string {
 	case polls.CodeGroupsEmpty:
 		return "the group list is empty"
 	case polls.CodeGroupID:
-		return fmt.Sprintf("group id %q: use 1 to 40 characters from a-z, 0-9 and '-'", p.s("Group"))
+		return fmt.Sprintf("group id %s: use 1 to 40 characters from a-z, 0-9 and '-'", UserText(strconv.Quote(p.s("Group"))))
 	case polls.CodeGroupTwice:
-		return fmt.Sprintf("group %q is listed twice", p.s("Group"))
+		return fmt.Sprintf("group %s is listed twice", UserText(strconv.Quote(p.s("Group"))))
 	case polls.CodeNoGroupGiven:
 		return "no group given; choose one of " + p.list("Groups")
 	case polls.CodeUnknownGroup:
@@ -70,7 +70,7 @@ func domainText(e *polls.Error, groups *polls.Groups) string {
 	case polls.CodeThemeControl, polls.CodeThemeDirection, polls.CodeThemeReplacement, polls.CodeThemeMarker:
 		return fmt.Sprintf("theme %d %s; remove it", p.n("Number"), unshowableText(e.Code, p.r("Rune")))
 	case polls.CodeDuplicateTheme:
-		return fmt.Sprintf("themes %d and %d are both %s", p.n("First"), p.n("Second"), strconv.Quote(p.label("Label")))
+		return fmt.Sprintf("themes %d and %d are both %s", p.n("First"), p.n("Second"), UserText(strconv.Quote(fmt.Sprint(p.m["Label"]))))
 	case polls.CodeQuorumRange:
 		return fmt.Sprintf("quorum must be a whole number from 1 to %d, not %d", p.n("Max"), p.n("Given"))
 	case polls.CodeThresholdRange:
@@ -164,19 +164,20 @@ func (p params) r(k string) rune { v, _ := p.m[k].(rune); return v }
 func (p params) t(k string) time.Time { v, _ := p.m[k].(time.Time); return v.UTC() }
 
 // typed is what someone typed, quoted, with an ellipsis after the quote
-// when it was cut.
+// when it was cut; user text (see UserText), which adapters escape.
 func (p params) typed(k string) string {
 	t, ok := p.m[k].(polls.Typed)
 	if !ok {
-		return strconv.Quote(fmt.Sprint(p.m[k]))
+		return UserText(strconv.Quote(fmt.Sprint(p.m[k])))
 	}
 	if t.Cut {
-		return strconv.Quote(t.Text) + "…"
+		return UserText(strconv.Quote(t.Text)) + "…"
 	}
-	return strconv.Quote(t.Text)
+	return UserText(strconv.Quote(t.Text))
 }
 
-func (p params) label(k string) string { return fmt.Sprint(p.m[k]) }
+// label is a title or label as its facilitator wrote it: user text.
+func (p params) label(k string) string { return UserText(fmt.Sprint(p.m[k])) }
 
 func (p params) group(k string) string {
 	g, _ := p.m[k].(polls.Group)
@@ -184,7 +185,7 @@ func (p params) group(k string) string {
 	if gs == nil {
 		gs = polls.MustGroups(polls.DefaultGroups)
 	}
-	return gs.Info(g).Label
+	return UserText(gs.Info(g).Label)
 }
 
 func (p params) strs(k string) []string {
@@ -221,7 +222,7 @@ func orList(items []string) string {
 func Describe(err error) string {
 	var de *polls.Error
 	if errors.As(err, &de) {
-		return domainText(de, nil)
+		return PlainText(domainText(de, nil))
 	}
 	return err.Error()
 }

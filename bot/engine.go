@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,9 +23,10 @@ type Request struct {
 	Tenant   string // "slack:T123", "discord:456", "local"
 	User     string // platform user id
 	Channel  string
-	// Roles are the user's platform roles as principals, e.g.
-	// "discord-role:Moderators", "discord-role:1234", "slack-usergroup:S1".
-	Roles []string
+	// Roles are the user's platform roles (Discord roles, Slack user
+	// groups), which configured principals such as
+	// "discord-role:Moderators" refer to.
+	Roles []Role
 	// DirectMessage is set when the request comes from a direct message
 	// with the bot rather than a channel.
 	DirectMessage bool
@@ -95,7 +97,6 @@ type Engine struct {
 	svc    *polls.Service
 	cfg    Config
 	groups *polls.Groups
-	facil  map[string]bool
 	log    *slog.Logger
 	chart  ChartFunc
 	// metrics receives vote outcomes and command latencies.
@@ -119,13 +120,9 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 		svc:    svc,
 		cfg:    cfg,
 		groups: svc.Groups(),
-		facil:  map[string]bool{},
 		log:    slog.New(slog.DiscardHandler),
 
 		metrics: discardMetrics{},
-	}
-	for _, f := range cfg.Facilitators {
-		e.facil[f] = true
 	}
 	for _, o := range opts {
 		o(e)
@@ -137,13 +134,10 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 func (e *Engine) Groups() *polls.Groups { return e.groups }
 
 // IsFacilitator reports whether the requester is a configured facilitator
-// (by id or by role).
+// (by id or by role, compared as principals compare: see Config).
 func (e *Engine) IsFacilitator(req Request) bool {
-	if e.facil[req.Platform+":"+req.User] {
-		return true
-	}
-	for _, r := range req.Roles {
-		if e.facil[r] {
+	for _, f := range e.cfg.Facilitators {
+		if matchesPrincipal(f, req) {
 			return true
 		}
 	}
@@ -155,13 +149,12 @@ func (e *Engine) canManage(req Request, p *polls.Poll) bool {
 }
 
 // RoleGroup maps the requester's platform roles to a group, following the
-// configured mappings in order.
+// configured mappings in order (compared as principals compare: see
+// Config).
 func (e *Engine) RoleGroup(req Request) polls.Group {
 	for _, m := range e.cfg.Roles {
-		for _, r := range req.Roles {
-			if strings.EqualFold(r, m.Role) {
-				return m.Group
-			}
+		if p, err := parsePrincipal(m.Role); err == nil && p.isRole() && p.matches(req) {
+			return m.Group
 		}
 	}
 	return ""
@@ -340,11 +333,14 @@ func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 	var text string
 	switch {
 	case errors.As(err, &ue):
-		text = sentence(ue.Problem)
+		// A problem quotes what was typed: all of it is user text.
+		text = UserText(sentence(ue.Problem))
 		if ue.Usage != "" {
 			text += "\nUsage: " + ue.Usage
 		}
 	case errors.As(err, &de):
+		// The domain's parameters that people wrote (titles, labels,
+		// what was typed) are marked as user text (see domainText).
 		text = sentence(domainText(de, e.groups))
 	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNoPreset), errors.Is(err, ErrBadAction):
 		text = sentence(err.Error())
@@ -448,7 +444,7 @@ func (e *Engine) open(ctx context.Context, req Request, title string, themes []s
 func (e *Engine) preset(ctx context.Context, req Request, c Preset) Response {
 	def, ok := e.cfg.preset(c.Preset)
 	if !ok {
-		return e.fail(req, "preset", fmt.Errorf("%w %q. Presets: %s.\nUsage: %s", ErrNoPreset, c.Preset, strings.Join(e.cfg.PresetNames(), ", "), Usage("preset")))
+		return e.fail(req, "preset", fmt.Errorf("%w %s. Presets: %s.\nUsage: %s", ErrNoPreset, UserText(strconv.Quote(c.Preset)), UserText(strings.Join(e.cfg.PresetNames(), ", ")), Usage("preset")))
 	}
 	opts := c.Opts
 	if opts.Kind == "" {
@@ -506,7 +502,7 @@ func (e *Engine) castResponse(res polls.CastResult) Response {
 func (e *Engine) pickerReply(text string) Reply {
 	pk := &GroupPicker{Prompt: "Which stakeholder group are you part of?"}
 	for _, g := range e.groups.All() {
-		pk.Options = append(pk.Options, Control{ID: GroupAction(g.ID), Label: strings.TrimSpace(g.Emoji + " " + g.Label)})
+		pk.Options = append(pk.Options, Control{ID: GroupAction(g.ID), Label: UserText(strings.TrimSpace(g.Emoji + " " + g.Label))})
 	}
 	return Reply{Visibility: Ephemeral, Text: text, Picker: pk}
 }
@@ -519,9 +515,9 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 	labels := make([]string, len(b.Choices))
 	for i, c := range b.Choices {
 		if p.Kind == polls.Ranked {
-			labels[i] = fmt.Sprintf("%d. %s", i+1, p.Themes[c].Label)
+			labels[i] = fmt.Sprintf("%d. %s", i+1, UserText(p.Themes[c].Label))
 		} else {
-			labels[i] = p.Themes[c].Label
+			labels[i] = UserText(p.Themes[c].Label)
 		}
 	}
 	what := "Your ballot in poll %s: %s."
@@ -529,7 +525,7 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 		what = "Your ranking in poll %s: %s."
 	}
 	s := fmt.Sprintf(what, p.ID, strings.Join(labels, "; "))
-	s += " Counted for " + e.groups.Info(b.Group).Label + "."
+	s += " Counted for " + UserText(e.groups.Info(b.Group).Label) + "."
 	if replaced {
 		s += " (It replaces your previous ballot.)"
 	}
@@ -574,16 +570,16 @@ func (e *Engine) group(ctx context.Context, req Request, c Group) Response {
 		if !ok {
 			return Response{Replies: []Reply{e.pickerReply("You have no stakeholder group yet. Pick one with /poll group NAME.")}}
 		}
-		return ephemeral(fmt.Sprintf("Your stakeholder group is %s (%s).", e.groups.Info(g).Label, sourceText[src]))
+		return ephemeral(fmt.Sprintf("Your stakeholder group is %s (%s).", UserText(e.groups.Info(g).Label), sourceText[src]))
 	}
 	g, outcomes, err := e.svc.SetGroup(ctx, v, c.Group)
 	if err != nil {
 		return e.fail(req, "group", err)
 	}
 	e.countHeld(req, outcomes)
-	text := fmt.Sprintf("Your stakeholder group is now %s.", e.groups.Info(g).Label)
+	text := fmt.Sprintf("Your stakeholder group is now %s.", UserText(e.groups.Info(g).Label))
 	if rg := e.RoleGroup(req); rg != "" && rg != g {
-		text = fmt.Sprintf("Saved %s, but your role maps you to %s, which takes precedence.", e.groups.Info(g).Label, e.groups.Info(rg).Label)
+		text = fmt.Sprintf("Saved %s, but your role maps you to %s, which takes precedence.", UserText(e.groups.Info(g).Label), UserText(e.groups.Info(rg).Label))
 	}
 	return e.withOutcomes(text, outcomes)
 }
@@ -600,13 +596,12 @@ func (e *Engine) withOutcomes(text string, outcomes []polls.HeldOutcome) Respons
 	lines := []string{text}
 	for _, o := range outcomes {
 		if o.Err != nil {
-			msg := o.Err.Error()
+			msg := strings.TrimSuffix(e.errText(o.Err), ".")
 			var de *polls.Error
 			if !errors.As(o.Err, &de) {
 				e.log.Error("applying held vote failed", "poll", o.PollID, "err", o.Err)
-				msg = "pollbot could not reach its store; please vote again"
 			}
-			lines = append(lines, fmt.Sprintf("Your held vote in poll %s could not be counted: %s.", o.PollID, strings.TrimSuffix(msg, ".")))
+			lines = append(lines, fmt.Sprintf("Your held vote in poll %s could not be counted: %s.", o.PollID, msg))
 			continue
 		}
 		lines = append(lines, "Your held vote is now counted. "+e.ballotText(o.Result.Poll, o.Result.Ballot, o.Result.Previous != nil))
@@ -642,7 +637,7 @@ func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
 		return e.fail(req, "assign", err)
 	}
 	e.countHeld(req, outcomes)
-	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", user, e.groups.Info(g).Label), nil)
+	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", UserText(user), UserText(e.groups.Info(g).Label)), nil)
 	// A facilitator learns what became of the votes held for the user,
 	// but never which anonymous poll one was in: that would tie the user
 	// to a vote the poll promises to keep apart from them.
@@ -814,7 +809,7 @@ func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
 		if err != nil {
 			e.log.Error("chart failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
 		} else {
-			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: "Consensus chart: " + p.Title, MIME: "image/png", Data: png})
+			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: "Consensus chart: " + UserText(p.Title), MIME: "image/png", Data: png})
 		}
 	}
 	return Response{Replies: []Reply{reply}}
@@ -878,7 +873,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 	return Response{Replies: []Reply{{
 		Visibility: Ephemeral,
 		Text:       fmt.Sprintf("Export of poll %s: %s.", p.ID, name),
-		Files:      []File{{Name: name, Title: p.Title, MIME: mime, Data: buf.Bytes()}},
+		Files:      []File{{Name: name, Title: UserText(p.Title), MIME: mime, Data: buf.Bytes()}},
 	}}}
 }
 
@@ -923,8 +918,12 @@ func WriteBallotsJSON(ctx context.Context, w io.Writer, svc *polls.Service, p *p
 }
 
 // capitalize upper-cases the first letter: domain error details are
-// phrases ("poll K7QX is closed"); a reply is a sentence.
+// phrases ("poll K7QX is closed"); a reply is a sentence. A leading mark of
+// user text is kept in front of it.
 func capitalize(s string) string {
+	if rest, ok := strings.CutPrefix(s, userOpenMark); ok {
+		return userOpenMark + capitalize(rest)
+	}
 	for i, r := range s {
 		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
 	}

@@ -42,14 +42,14 @@ func TestGroupPrecedence(t *testing.T) {
 	}
 	e := newEngine(t, cfg)
 	ctx := context.Background()
-	mod := bot.Request{Platform: "discord", Tenant: "discord:1", User: "100", Roles: []string{"discord-role:Moderators"}}
+	mod := bot.Request{Platform: "discord", Tenant: "discord:1", User: "100", Roles: []bot.Role{{Kind: bot.DiscordRole, ID: "9001", Name: "Moderators"}}}
 	r := e.Handle(ctx, mod, bot.Open{Title: "T", Themes: []string{"A", "B"}})
 	if r.Err != nil {
 		t.Fatal(text(r))
 	}
 	id := r.Opened.ID
 
-	voter := bot.Request{Platform: "discord", Tenant: "discord:1", User: "200", Roles: []string{"discord-role:Government"}}
+	voter := bot.Request{Platform: "discord", Tenant: "discord:1", User: "200", Roles: []bot.Role{{Kind: bot.DiscordRole, ID: "9002", Name: "Government"}}}
 	// A role-mapped voter needs no self-declaration.
 	if r := e.Handle(ctx, voter, bot.Vote{Poll: id, Themes: []string{"1"}}); r.Err != nil || !strings.Contains(text(r), "Counted for Government") {
 		t.Fatalf("role-mapped vote: %s", text(r))

@@ -509,7 +509,7 @@ func TestHelpText(t *testing.T) {
 	if !strings.Contains(HelpText("groups"), "civil-society") {
 		t.Error("HelpText(groups) does not list the groups")
 	}
-	if got := HelpText("frob"); !strings.HasPrefix(got, `There is no help on "frob".`) {
+	if got := PlainText(HelpText("frob")); !strings.HasPrefix(got, `There is no help on "frob".`) {
 		t.Errorf("HelpText(frob) = %q", got)
 	}
 }

@@ -7,8 +7,12 @@ import (
 )
 
 // RenderText renders a reply as plain text: the shell's output, and the
-// fallback text of chat notifications. It is deterministic.
-func RenderText(r Reply) string {
+// fallback text of chat notifications. It is deterministic. User text is
+// shown as it was written (see PlainText); a surface that gives characters
+// meaning must escape the result as a whole.
+func RenderText(r Reply) string { return PlainText(renderText(r)) }
+
+func renderText(r Reply) string {
 	var b strings.Builder
 	if r.Text != "" {
 		b.WriteString(r.Text)
@@ -85,7 +89,7 @@ func writeReportText(b *strings.Builder, v *ReportView) {
 	width := 0
 	for _, t := range v.Themes {
 		for _, g := range t.Groups {
-			width = max(width, utf8.RuneCountInString(g.Label))
+			width = max(width, utf8.RuneCountInString(PlainText(g.Label)))
 		}
 	}
 	for _, t := range v.Themes {
@@ -95,7 +99,7 @@ func writeReportText(b *strings.Builder, v *ReportView) {
 			if !g.Qualifies {
 				note = "  (below quorum)"
 			}
-			pad := strings.Repeat(" ", width-utf8.RuneCountInString(g.Label))
+			pad := strings.Repeat(" ", width-utf8.RuneCountInString(PlainText(g.Label)))
 			fmt.Fprintf(b, "   %s %s%s %s %4s  %s%s\n", g.Emoji, g.Label, pad, g.Bar, g.Percent, g.Count, note)
 		}
 	}

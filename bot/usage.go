@@ -74,7 +74,7 @@ func helpTopic(s string) (string, bool) {
 func HelpText(topic string) string {
 	t, ok := helpTopic(topic)
 	if !ok {
-		return "There is no help on " + quote(excerpt(topic, 40)) + ".\n\n" + overview
+		return "There is no help on " + UserText(quote(excerpt(topic, 40))) + ".\n\n" + overview
 	}
 	if t == "" {
 		return overview

@@ -11,7 +11,9 @@ import (
 
 // PollView is everything a poll message shows, worded and computed once for
 // every adapter: Slack renders it as Block Kit, Discord as an embed with
-// components, the shell as text.
+// components, the shell as text. Like every view, its strings mark the text
+// people wrote (titles, labels) with UserText; adapters render them with
+// RenderUserText or PlainText.
 type PollView struct {
 	Key        polls.Key
 	ID         string
@@ -51,7 +53,7 @@ type GroupCount struct {
 // ThemeLine is one theme in a poll message.
 type ThemeLine struct {
 	Number    int    // 1-based
-	Label     string // as the facilitator wrote it (adapters escape it)
+	Label     string // as the facilitator wrote it, marked with UserText
 	Count     float64
 	CountText string  // "12 votes", "7.5 points"
 	Share     float64 // of all ballots, 0..1
@@ -215,17 +217,17 @@ func (e *Engine) statusText(p *polls.Poll, now time.Time) string {
 func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
 	var out []GroupCount
 	for _, g := range e.groups.All() {
-		out = append(out, GroupCount{Group: g.ID, Label: g.Label, Emoji: g.Emoji, Ballots: t.Ballots[g.ID]})
+		out = append(out, GroupCount{Group: g.ID, Label: UserText(g.Label), Emoji: UserText(g.Emoji), Ballots: t.Ballots[g.ID]})
 	}
 	for g, n := range t.Ballots {
 		if !e.groups.Known(g) {
 			info := e.groups.Info(g)
-			out = append(out, GroupCount{Group: g, Label: info.Label, Emoji: info.Emoji, Ballots: n})
+			out = append(out, GroupCount{Group: g, Label: UserText(info.Label), Emoji: UserText(info.Emoji), Ballots: n})
 		}
 	}
 	parts := make([]string, 0, len(out))
 	for _, c := range out {
-		parts = append(parts, strings.TrimSpace(c.Emoji+" "+c.Label)+" "+fmt.Sprint(c.Ballots))
+		parts = append(parts, UserText(strings.TrimSpace(PlainText(c.Emoji)+" "+PlainText(c.Label)))+" "+fmt.Sprint(c.Ballots))
 	}
 	return out, strings.Join(parts, " · ")
 }
@@ -233,7 +235,7 @@ func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
 // PollView builds the view of a poll's message from its tally.
 func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView {
 	v := &PollView{
-		Key: p.Key(), ID: p.ID, Title: p.Title, Kind: p.Kind,
+		Key: p.Key(), ID: p.ID, Title: UserText(p.Title), Kind: p.Kind,
 		KindText: e.kindText(p), Status: p.Status, StatusText: e.statusText(p, now),
 		ClosesAt: p.ClosesAt, Anonymous: p.Anonymous,
 		ResultsVisible: p.ResultsVisible(), Ballots: t.Total(),
@@ -247,7 +249,7 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		rep = polls.ComputeReport(p, t, e.groups)
 	}
 	for i, th := range p.Themes {
-		line := ThemeLine{Number: i + 1, Label: th.Label}
+		line := ThemeLine{Number: i + 1, Label: UserText(th.Label)}
 		if v.ResultsVisible {
 			var sum float64
 			for g := range t.Ballots {
@@ -275,7 +277,7 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 			v.Controls = []Control{{ID: RankAction(p.ID), Label: "Rank the themes"}}
 		} else {
 			for i, th := range p.Themes {
-				v.Controls = append(v.Controls, Control{ID: VoteAction(p.ID, i), Label: fmt.Sprintf("%d. %s", i+1, th.Label)})
+				v.Controls = append(v.Controls, Control{ID: VoteAction(p.ID, i), Label: fmt.Sprintf("%d. %s", i+1, UserText(th.Label))})
 			}
 		}
 		example := "1"
@@ -315,7 +317,7 @@ func trimFloat(f float64) string {
 func summaryLines(r *polls.Report, groups *polls.Groups) []string {
 	by := map[polls.ThemeStatus][]string{}
 	for _, t := range r.Themes {
-		by[t.Status] = append(by[t.Status], t.Theme)
+		by[t.Status] = append(by[t.Status], UserText(t.Theme))
 	}
 	var out []string
 	add := func(s polls.ThemeStatus, lead string) {
@@ -327,7 +329,7 @@ func summaryLines(r *polls.Report, groups *polls.Groups) []string {
 	add(polls.Emerging, "Emerging (every group above threshold, not yet certain): ")
 	for _, t := range r.Themes {
 		if t.Status == polls.Divided {
-			out = append(out, "Divided: "+t.Theme+" ("+dividedNote(t, groups)+").")
+			out = append(out, "Divided: "+UserText(t.Theme)+" ("+dividedNote(t, groups)+").")
 		}
 	}
 	add(polls.Low, "Low support: ")
@@ -356,7 +358,7 @@ func dividedNote(t polls.ThemeResult, groups *polls.Groups) string {
 	if hi == nil || lo == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s %s vs %s %s", groups.Info(hi.Group).Label, Percent(hi.Support), groups.Info(lo.Group).Label, Percent(lo.Support))
+	return fmt.Sprintf("%s %s vs %s %s", UserText(groups.Info(hi.Group).Label), Percent(hi.Support), UserText(groups.Info(lo.Group).Label), Percent(lo.Support))
 }
 
 // ReportView builds the chat view of a report (no chart, no permission
@@ -364,7 +366,7 @@ func dividedNote(t polls.ThemeResult, groups *polls.Groups) string {
 func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 	v := &ReportView{
 		Key:    p.Key(),
-		Title:  "Consensus report: " + p.Title,
+		Title:  "Consensus report: " + UserText(p.Title),
 		Report: r,
 	}
 	status := string(p.Status)
@@ -376,18 +378,18 @@ func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 	v.Summary = summaryLines(r, e.groups)
 	for _, g := range r.Groups {
 		info := e.groups.Info(g.Group)
-		v.Groups = append(v.Groups, GroupCount{Group: g.Group, Label: info.Label, Emoji: info.Emoji, Ballots: g.Ballots})
+		v.Groups = append(v.Groups, GroupCount{Group: g.Group, Label: UserText(info.Label), Emoji: UserText(info.Emoji), Ballots: g.Ballots})
 	}
 	for _, t := range r.Themes {
 		line := ReportThemeLine{
-			Rank: t.Rank, Label: t.Theme, Status: t.Status, Badge: Badge(t.Status),
+			Rank: t.Rank, Label: UserText(t.Theme), Status: t.Status, Badge: Badge(t.Status),
 			Numbers: fmt.Sprintf("score %.2f · equal %s · overall %s · spread %.0f pts",
 				t.Score, Percent(t.Equal), Percent(t.Overall), t.Spread*100),
 		}
 		for _, g := range t.Groups {
 			info := e.groups.Info(g.Group)
 			line.Groups = append(line.Groups, GroupBar{
-				Group: g.Group, Label: info.Label, Emoji: info.Emoji,
+				Group: g.Group, Label: UserText(info.Label), Emoji: UserText(info.Emoji),
 				Support: g.Support, Percent: Percent(g.Support), Bar: Bar(g.Support, 10),
 				Count: trimFloat(g.Supporters) + "/" + fmt.Sprint(g.Ballots), Qualifies: g.Qualifies,
 			})
@@ -406,14 +408,14 @@ func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 					n = gt.Ballots
 				}
 			}
-			parts = append(parts, fmt.Sprintf("%s (%d)", e.groups.Info(g).Label, n))
+			parts = append(parts, fmt.Sprintf("%s (%d)", UserText(e.groups.Info(g).Label), n))
 		}
 		v.Notes = append(v.Notes, fmt.Sprintf("Below quorum of %d, shown but not counted for status: %s.", r.Quorum, strings.Join(parts, ", ")))
 	}
 	if len(r.Absent) > 0 {
 		var parts []string
 		for _, g := range r.Absent {
-			parts = append(parts, e.groups.Info(g).Label)
+			parts = append(parts, UserText(e.groups.Info(g).Label))
 		}
 		v.Notes = append(v.Notes, "No ballots from: "+strings.Join(parts, ", ")+".")
 	}

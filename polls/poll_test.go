@@ -46,6 +46,13 @@ func TestValidate(t *testing.T) {
 		{"min groups at bound", Poll{Title: "T", Themes: themes("A"), Options: Options{MinGroups: MaxMinGroups}}, nil},
 		{"min groups above bound", Poll{Title: "T", Themes: themes("A"), Options: Options{MinGroups: MaxMinGroups + 1}}, ErrInvalidOption},
 		{"negative min groups", Poll{Title: "T", Themes: themes("A"), Options: Options{MinGroups: -1}}, ErrInvalidOption},
+		// U+E000 and U+E001 mark user text in chat replies: a label must
+		// not be able to open or close such a mark.
+		{"user text open mark in title", Poll{Title: "T\ue000x", Themes: themes("A")}, ErrEmptyTitle},
+		{"user text close mark in title", Poll{Title: "T\ue001x", Themes: themes("A")}, ErrEmptyTitle},
+		{"user text open mark in theme", Poll{Title: "T", Themes: themes("A", "\ue000B")}, ErrEmptyTheme},
+		{"user text close mark in theme", Poll{Title: "T", Themes: themes("A\ue001[x](https://evil.example)")}, ErrEmptyTheme},
+		{"other private use ok", Poll{Title: "T\ue002", Themes: themes("A\uf8ff")}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -94,7 +94,20 @@ func answerText(t *testing.T, data map[string]any) string {
 	if total > maxEmbedTotal {
 		t.Errorf("embeds hold %d characters together; Discord allows %d", total, maxEmbedTotal)
 	}
-	return content + "\n" + text
+	return shown(content + "\n" + text)
+}
+
+// shown is Markdown as Discord shows it: escaped punctuation without its
+// backslash, @ without the zero-width space that keeps it from mentioning.
+func shown(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte(`\*_~`+"`"+`|[]<>#:-+.)`, s[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return strings.ReplaceAll(b.String(), "@\u200b", "@")
 }
 
 // TestOversizedInteraction: a body over 1 MiB is answered 413 before its

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -11,9 +12,34 @@ import (
 	"github.com/pollbot/pollbot/polls"
 )
 
+// Discord's limits on an application command.
+const (
+	// maxCommandChars bounds the characters of a command's name and
+	// description and of every option's and choice's name, description
+	// and value, counted recursively; Discord refuses a larger command.
+	maxCommandChars = 8000
+	maxChoices      = 25  // per option
+	maxChoiceName   = 100 // characters of a choice's name
+	maxChoiceValue  = 100 // characters of a string choice's value
+)
+
 // commands is the /poll application command: the subcommands and typed
-// options of DESIGN.md section 5.
+// options of the command grammar. The group options list the configured
+// groups as choices when they fit, within 25 choices and Discord's
+// budget for the whole command; otherwise (many groups, long labels) they
+// are autocompleted instead (see onAutocomplete), so that any
+// configuration registers.
 func commands(groups *polls.Groups) []*discordgo.ApplicationCommand {
+	cmd := pollCommand(groups, true)
+	if len(groups.All()) > maxChoices || commandChars(cmd) > maxCommandChars {
+		cmd = pollCommand(groups, false)
+	}
+	return []*discordgo.ApplicationCommand{cmd}
+}
+
+// pollCommand builds /poll, with the groups as choices of the group
+// options or with those options autocompleted.
+func pollCommand(groups *polls.Groups, groupChoices bool) *discordgo.ApplicationCommand {
 	str := func(name, desc string, required bool) *discordgo.ApplicationCommandOption {
 		return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: name, Description: desc, Required: required}
 	}
@@ -24,11 +50,12 @@ func commands(groups *polls.Groups) []*discordgo.ApplicationCommand {
 	}
 	groupOpt := func(required bool) *discordgo.ApplicationCommandOption {
 		o := str("group", "Stakeholder group", required)
-		for i, g := range groups.All() {
-			if i == maxSelectOpts {
-				break
-			}
-			o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(g.Label, 100), Value: string(g.ID)})
+		if !groupChoices {
+			o.Autocomplete = true
+			return o
+		}
+		for _, g := range groups.All() {
+			o.Choices = append(o.Choices, groupChoice(g))
 		}
 		return o
 	}
@@ -59,11 +86,14 @@ func commands(groups *polls.Groups) []*discordgo.ApplicationCommand {
 	for _, f := range []string{"csv", "json", "md"} {
 		format.Choices = append(format.Choices, &discordgo.ApplicationCommandOptionChoice{Name: f, Value: f})
 	}
-	dm := false
-	return []*discordgo.ApplicationCommand{{
-		Name:         "poll",
-		Description:  "Multistakeholder consensus polls",
-		DMPermission: &dm,
+	// Servers only: polls need a server's members and roles (handle
+	// refuses direct messages too). Contexts replaces the deprecated
+	// dm_permission.
+	guildOnly := []discordgo.InteractionContextType{discordgo.InteractionContextGuild}
+	return &discordgo.ApplicationCommand{
+		Name:        "poll",
+		Description: "Multistakeholder consensus polls",
+		Contexts:    &guildOnly,
 		Options: []*discordgo.ApplicationCommandOption{
 			sub("open", "Open a poll of candidate themes",
 				append([]*discordgo.ApplicationCommandOption{
@@ -87,7 +117,51 @@ func commands(groups *polls.Groups) []*discordgo.ApplicationCommand {
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "ballots", Description: "Ballots instead of the tally (facilitators)"}),
 			sub("help", "How to use pollbot"),
 		},
-	}}
+	}
+}
+
+// groupChoice offers a group: its label, shown literally, and its id.
+func groupChoice(g polls.GroupInfo) *discordgo.ApplicationCommandOptionChoice {
+	return &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(strings.TrimSpace(g.Label), maxChoiceName), Value: string(g.ID)}
+}
+
+// commandChars counts a command as Discord does against maxCommandChars:
+// the characters (code points) of its name and description and, for every
+// option, subcommand and choice below it, of their names, descriptions and
+// values. Where localizations are given, only the longest version of each
+// field counts.
+func commandChars(c *discordgo.ApplicationCommand) int {
+	n := longest(c.Name, deref(c.NameLocalizations)) + longest(c.Description, deref(c.DescriptionLocalizations))
+	for _, o := range c.Options {
+		n += optionChars(o)
+	}
+	return n
+}
+
+func optionChars(o *discordgo.ApplicationCommandOption) int {
+	n := longest(o.Name, o.NameLocalizations) + longest(o.Description, o.DescriptionLocalizations)
+	for _, ch := range o.Choices {
+		n += longest(ch.Name, ch.NameLocalizations) + utf8.RuneCountInString(fmt.Sprint(ch.Value))
+	}
+	for _, sub := range o.Options {
+		n += optionChars(sub)
+	}
+	return n
+}
+
+func deref(m *map[discordgo.Locale]string) map[discordgo.Locale]string {
+	if m == nil {
+		return nil
+	}
+	return *m
+}
+
+func longest(s string, localized map[discordgo.Locale]string) int {
+	n := utf8.RuneCountInString(s)
+	for _, l := range localized {
+		n = max(n, utf8.RuneCountInString(l))
+	}
+	return n
 }
 
 // optionMap indexes a subcommand's options by name.
@@ -230,6 +304,8 @@ func withUsage(err error, name string) error {
 
 // usageText words a command-building error for its sender.
 func usageText(err error) string {
+	// A problem or a domain error's detail quotes what was typed: it is
+	// user text, which message escapes.
 	var ue *bot.UsageError
 	if errors.As(err, &ue) {
 		s := ue.Problem
@@ -239,6 +315,7 @@ func usageText(err error) string {
 		if !strings.HasSuffix(s, ".") {
 			s += "."
 		}
+		s = bot.UserText(s)
 		if ue.Usage != "" {
 			s += "\nUsage: " + ue.Usage
 		}
@@ -246,7 +323,7 @@ func usageText(err error) string {
 	}
 	var de *polls.Error
 	if errors.As(err, &de) {
-		return de.Error()
+		return bot.UserText(de.Error())
 	}
 	return "That command could not be read."
 }

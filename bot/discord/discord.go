@@ -103,7 +103,9 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	a := &Adapter{engine: e, cfg: cfg, log: o.log, now: o.now, gatewayURL: o.gatewayURL, followUps: make(chan struct{}, maxFollowUps)}
+	// Errors of follow-ups and interaction responses quote their URLs,
+	// whose paths hold interaction tokens.
+	a := &Adapter{engine: e, cfg: cfg, log: bot.RedactLogs(o.log), now: o.now, gatewayURL: o.gatewayURL, followUps: make(chan struct{}, maxFollowUps)}
 	if cfg.PublicKey != "" {
 		k, err := publicKey(cfg.PublicKey)
 		if err != nil {
@@ -134,7 +136,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	s.StateEnabled = true
 	a.session = s
 	a.roles = newRoleCache(s, o.roleTTL, o.now)
-	a.coalescer = bot.NewCoalescer(a.render, bot.CoalesceEvery(o.interval), bot.CoalesceLogger(o.log))
+	a.coalescer = bot.NewCoalescer(a.render, bot.CoalesceEvery(o.interval), bot.CoalesceLogger(a.log))
 	return a, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -36,6 +37,7 @@ type fakeDiscord struct {
 	limitEdits int               // answer this many channel-message edits with 429
 	limited    int               // 429s sent
 	forbidPost bool              // refuse channel messages (missing permission)
+	dropFollow bool              // close the connection of follow-ups unanswered
 	originals  map[string]string // interaction token -> id of its @original
 	nextID     int
 
@@ -167,11 +169,80 @@ func (f *fakeDiscord) overwrite(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"message":"bad body"}`, http.StatusBadRequest)
 		return
 	}
+	for _, c := range cmds {
+		// Discord refuses the whole overwrite when one command is too big.
+		if problem := commandProblem(c); problem != "" {
+			http.Error(w, `{"message":"Invalid Form Body","code":50035,"errors":{"_errors":[{"message":"`+problem+`"}]}}`, http.StatusBadRequest)
+			return
+		}
+	}
 	f.mu.Lock()
 	f.commands = append(f.commands, recorded{Method: r.Method, Path: r.URL.Path, Payload: map[string]any{"commands": cmds}})
 	f.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(data)
+}
+
+// commandProblem checks a command as Discord does at registration: at most
+// 8000 characters counted by wireChars, at most 25 choices an option,
+// choice names and string values of at most 100 characters.
+func commandProblem(c map[string]any) string {
+	if n := wireChars(c); n > 8000 {
+		return fmt.Sprintf("Command exceeds maximum size (8000): %d", n)
+	}
+	var walk func(opts any) string
+	walk = func(opts any) string {
+		list, _ := opts.([]any)
+		for _, o := range list {
+			om, _ := o.(map[string]any)
+			choices, _ := om["choices"].([]any)
+			if len(choices) > 25 {
+				return fmt.Sprintf("option %v has %d choices", om["name"], len(choices))
+			}
+			for _, ch := range choices {
+				cm, _ := ch.(map[string]any)
+				name, _ := cm["name"].(string)
+				value, _ := cm["value"].(string)
+				if utf8.RuneCountInString(name) > 100 || utf8.RuneCountInString(value) > 100 {
+					return "a choice name or value is longer than 100"
+				}
+			}
+			if p := walk(om["options"]); p != "" {
+				return p
+			}
+		}
+		return ""
+	}
+	return walk(c["options"])
+}
+
+// wireChars counts a command in its JSON form the way Discord documents
+// its 8000-character budget: name, description and value properties of
+// the command, its options (subcommands included) and their choices; of
+// localized fields only the longest version.
+func wireChars(m map[string]any) int {
+	longest := func(key string) int {
+		s, _ := m[key].(string)
+		n := utf8.RuneCountInString(s)
+		loc, _ := m[key+"_localizations"].(map[string]any)
+		for _, v := range loc {
+			l, _ := v.(string)
+			n = max(n, utf8.RuneCountInString(l))
+		}
+		return n
+	}
+	n := longest("name") + longest("description")
+	if v, ok := m["value"]; ok {
+		n += utf8.RuneCountInString(fmt.Sprint(v))
+	}
+	for _, key := range []string{"options", "choices"} {
+		list, _ := m[key].([]any)
+		for _, o := range list {
+			om, _ := o.(map[string]any)
+			n += wireChars(om)
+		}
+	}
+	return n
 }
 
 func (f *fakeDiscord) callback(w http.ResponseWriter, r *http.Request) {
@@ -188,6 +259,15 @@ func (f *fakeDiscord) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeDiscord) followup(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	drop := f.dropFollow
+	f.mu.Unlock()
+	if drop {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+		return
+	}
 	rec := f.read(r)
 	f.mu.Lock()
 	f.followups[r.PathValue("token")] = append(f.followups[r.PathValue("token")], rec)

@@ -94,7 +94,8 @@ type harnessOpts struct {
 	adapter []Option
 	// priv, when set, is the application's signing key (HTTP mode): two
 	// harnesses with one key are two replicas of one application.
-	priv ed25519.PrivateKey
+	priv   ed25519.PrivateKey
+	config *bot.Config // nil: testConfig()
 }
 
 func boltStore(t testing.TB, c *clock) polls.Store {
@@ -121,7 +122,7 @@ func redisStore(t testing.TB, query ...string) polls.Store {
 }
 
 func testLogger(t testing.TB) *slog.Logger {
-	if testing.Verbose() {
+	if _, fuzz := t.(*testing.F); testing.Verbose() && !fuzz { // a fuzz target may not log through its F
 		return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	return slog.New(slog.DiscardHandler)
@@ -139,6 +140,9 @@ func newHarness(t testing.TB, c *clock, o harnessOpts) *harness {
 	fake := newFakeDiscord(t, testApp, testToken)
 	fake.setRoles(testGuild, govRoleID, "Government officials", civilRoleID, "Civil society", modRoleID, "Moderators")
 	bc := testConfig()
+	if o.config != nil {
+		bc = *o.config
+	}
 	var ids atomic.Int64
 	const alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 	svc := polls.NewService(o.store, polls.WithGroups(bc.GroupList()), polls.WithClock(c.Now), polls.WithIDs(func() string {

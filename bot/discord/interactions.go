@@ -44,6 +44,13 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid request signature", http.StatusUnauthorized)
 		return
 	}
+	a.serveVerified(w, r, body)
+}
+
+// serveVerified decodes and answers an interaction whose signature was
+// checked: 400 for what does not decode, PONG for a PING, else the
+// handler's answer, then its follow-ups.
+func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []byte) {
 	if bot.JSONTooDeep(body, bot.MaxJSONDepth) {
 		// discordgo decodes nested components level by level: refuse the
 		// depth before it costs seconds and gigabytes.
@@ -153,7 +160,7 @@ func (a *Adapter) request(ctx context.Context, in *discordgo.Interaction) (bot.R
 	if in.GuildID == "" || in.Member == nil || in.Member.User == nil {
 		return bot.Request{}, false
 	}
-	roles, err := a.roles.principals(ctx, in.GuildID, in.Member.Roles)
+	roles, err := a.roles.roles(ctx, in.GuildID, in.Member.Roles)
 	if err != nil {
 		a.log.Warn("discord guild roles unavailable; mapping by role id only", "guild", in.GuildID, "err", err)
 	}
@@ -319,14 +326,20 @@ func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m
 	}
 }
 
-// onAutocomplete offers the guild's open polls for a poll option.
+// onAutocomplete offers the guild's open polls for a poll option, and the
+// stakeholder groups for a group option (autocompleted when they do not
+// fit as choices, see commands).
 func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
 	_, opts := subcommand(in.ApplicationCommandData())
-	typed := ""
+	typed, focused := "", ""
 	for _, o := range opts {
 		if o.Focused {
 			typed, _ = o.Value.(string)
+			focused = o.Name
 		}
+	}
+	if focused == "group" {
+		return answer{resp: autocomplete(groupMatches(a.engine.Groups(), strings.ToLower(strings.TrimSpace(typed))))}
 	}
 	// The channel's open polls only: a poll of another channel is not
 	// offered to someone who may not see it.
@@ -340,6 +353,21 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(p.ID+" · "+p.Title, 100), Value: p.ID})
 	}
 	return answer{resp: autocomplete(choices)}
+}
+
+// groupMatches are the groups whose id or label contains typed (lower
+// case), in their configured order, at most 25.
+func groupMatches(groups *polls.Groups, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, g := range groups.All() {
+		if len(out) == maxChoices {
+			break
+		}
+		if typed == "" || strings.Contains(string(g.ID), typed) || strings.Contains(strings.ToLower(g.Label), typed) {
+			out = append(out, groupChoice(g))
+		}
+	}
+	return out
 }
 
 func autocomplete(c []*discordgo.ApplicationCommandOptionChoice) *discordgo.InteractionResponse {

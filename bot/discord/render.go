@@ -72,6 +72,7 @@ func message(r bot.Reply) msg {
 		m.components = pickerComponents(r.Picker)
 		text = strings.TrimSpace(text + "\n" + r.Picker.Prompt)
 	}
+	text = md(text)
 	// Text longer than a message's content goes into embed descriptions,
 	// split at lines, so help and long errors stay complete; what would pass
 	// the 6000 characters all embeds of a message share is cut.
@@ -182,16 +183,90 @@ func splitLines(s string, n int) []string {
 	return out
 }
 
-var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, ">", `\>`, "#", `\#`, "[", `\[`, "]", `\]`, "<", `\<`, "@", "@\u200b")
+// How text reaches Discord. Message content, embed titles, descriptions
+// and field names and values are Markdown: every string put there is
+// rendered with md, which escapes the user text the engine marked
+// (bot.UserText) and keeps pollbot's own words and formatting. Button and
+// select labels, placeholders, embed footers, modal titles and
+// autocomplete choices are shown literally: they get bot.PlainText. Clip
+// after rendering, so the limits hold for what is sent.
 
-// escape keeps facilitator-written labels from being read as Markdown or
-// mentions.
-func escape(s string) string { return mdEscaper.Replace(s) }
+// md renders s for a Markdown field.
+func md(s string) string { return bot.RenderUserText(s, escapeMarkdown) }
+
+// plain renders s for a field Discord shows literally.
+func plain(s string) string { return bot.PlainText(s) }
+
+// escapeMarkdown makes text literal in Discord's Markdown. Discord drops
+// the backslash in front of any punctuation character and shows the
+// character as it is, so:
+//   - \ * _ ~ ` | (bold, italics, underline, strike-through, code,
+//     spoilers) and [ ] (masked links [x](y)) are escaped everywhere;
+//   - < and > are escaped everywhere: mentions <@id> <@&id> <#id>,
+//     timestamps <t:1:R>, custom emoji, command mentions and <url> links
+//     all start with <, block quotes with >;
+//   - the colon of :// is escaped, so that http://... and https://... are
+//     not turned into links (Discord links a URL only where it reads the
+//     scheme, colon and slashes as they are written); other colons, as in
+//     15:04, stay as they are;
+//   - # (headings, and the # of <#id>) is escaped everywhere, and - + and
+//     the . or ) after a number where a line starts (lists, -# subtext);
+//   - @ is followed by a zero-width space, so @everyone and @here are never
+//     read as mentions (messages also allow no mentions at all).
+func escapeMarkdown(s string) string {
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	lineStart := true
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\n':
+			lineStart = true
+			b.WriteRune(r)
+			i += size
+			continue
+		case lineStart && (r == ' ' || r == '\t'):
+			b.WriteRune(r)
+			i += size
+			continue
+		case lineStart && (r == '-' || r == '+'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case lineStart && r >= '0' && r <= '9':
+			j := i
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			b.WriteString(s[i:j])
+			if j < len(s) && (s[j] == '.' || s[j] == ')') {
+				b.WriteByte('\\')
+				b.WriteByte(s[j])
+				j++
+			}
+			i, lineStart = j, false
+			continue
+		case strings.ContainsRune(markdownSpecial, r), r == ':' && strings.HasPrefix(s[i:], "://"):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '@':
+			b.WriteString("@\u200b")
+		default:
+			b.WriteRune(r)
+		}
+		lineStart = false
+		i += size
+	}
+	return b.String()
+}
+
+// markdownSpecial are the characters escapeMarkdown escapes wherever they
+// are.
+const markdownSpecial = "\\*_~`|[]<>#"
 
 // pollMessage is the poll as an embed and its vote controls.
 func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	e := &discordgo.MessageEmbed{
-		Title: bot.Clip(v.Title, maxEmbedTitle),
+		Title: bot.Clip(md(v.Title), maxEmbedTitle),
 		Color: embedColorOther,
 	}
 	switch v.Status {
@@ -201,32 +276,32 @@ func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.Messag
 		e.Color = embedColorDone
 	}
 	var d strings.Builder
-	fmt.Fprintf(&d, "**%s**\n%s\n\n", v.StatusText, v.KindText)
+	fmt.Fprintf(&d, "**%s**\n%s\n\n", md(v.StatusText), md(v.KindText))
 	for _, t := range v.Themes {
 		switch {
 		case t.Badge != "":
-			fmt.Fprintf(&d, "`%2d.` `%s` %s — %s · %s\n", t.Number, t.Bar, escape(t.Label), t.CountText, t.Badge)
+			fmt.Fprintf(&d, "`%2d.` `%s` %s — %s · %s\n", t.Number, t.Bar, md(t.Label), t.CountText, t.Badge)
 		case v.ResultsVisible:
-			fmt.Fprintf(&d, "`%2d.` `%s` %s — %s\n", t.Number, t.Bar, escape(t.Label), t.CountText)
+			fmt.Fprintf(&d, "`%2d.` `%s` %s — %s\n", t.Number, t.Bar, md(t.Label), t.CountText)
 		default:
-			fmt.Fprintf(&d, "`%2d.` %s\n", t.Number, escape(t.Label))
+			fmt.Fprintf(&d, "`%2d.` %s\n", t.Number, md(t.Label))
 		}
 	}
 	if v.HiddenNote != "" {
-		d.WriteString("\n_" + v.HiddenNote + "_\n")
+		d.WriteString("\n_" + md(v.HiddenNote) + "_\n")
 	}
 	e.Description = bot.Clip(strings.TrimRight(d.String(), "\n"), maxEmbedDesc)
 	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
 		Name:  bot.Clip(fmt.Sprintf("Ballots: %d", v.Ballots), maxFieldName),
-		Value: bot.Clip(nonEmpty(v.ParticipationText), maxFieldValue),
+		Value: bot.Clip(nonEmpty(md(v.ParticipationText)), maxFieldValue),
 	})
 	if len(v.Summary) > 0 {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
 			Name:  "Summary",
-			Value: bot.Clip(escape(strings.Join(v.Summary, "\n")), maxFieldValue),
+			Value: bot.Clip(md(strings.Join(v.Summary, "\n")), maxFieldValue),
 		})
 	}
-	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(v.Footer, maxFooter)}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(plain(v.Footer), maxFooter)}
 	return []*discordgo.MessageEmbed{e}, pollComponents(v)
 }
 
@@ -248,7 +323,7 @@ func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
 	var buttons []discordgo.MessageComponent
 	if v.Kind == polls.Ranked || len(v.Controls)+1 <= maxRows*maxPerRow {
 		for _, c := range v.Controls {
-			buttons = append(buttons, discordgo.Button{Label: bot.Clip(c.Label, maxButtonLabel), Style: discordgo.PrimaryButton, CustomID: c.ID})
+			buttons = append(buttons, discordgo.Button{Label: bot.Clip(plain(c.Label), maxButtonLabel), Style: discordgo.PrimaryButton, CustomID: c.ID})
 		}
 		buttons = append(buttons, unvote)
 		return rows(buttons)
@@ -256,7 +331,7 @@ func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
 	sel := discordgo.SelectMenu{
 		MenuType:    discordgo.StringSelectMenu,
 		CustomID:    idSelect + v.ID,
-		Placeholder: bot.Clip(v.KindText, 150),
+		Placeholder: bot.Clip(plain(v.KindText), 150),
 		MinValues:   intPtr(1),
 		MaxValues:   1,
 	}
@@ -268,7 +343,7 @@ func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
 			break
 		}
 		sel.Options = append(sel.Options, discordgo.SelectMenuOption{
-			Label: bot.Clip(fmt.Sprintf("%d. %s", t.Number, t.Label), maxOptionLabel),
+			Label: bot.Clip(fmt.Sprintf("%d. %s", t.Number, plain(t.Label)), maxOptionLabel),
 			Value: strconv.Itoa(t.Number),
 		})
 	}
@@ -291,12 +366,12 @@ func rows(cs []discordgo.MessageComponent) []discordgo.MessageComponent {
 func intPtr(n int) *int { return &n }
 
 func pickerComponents(p *bot.GroupPicker) []discordgo.MessageComponent {
-	sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: idPickGroup, Placeholder: bot.Clip(p.Prompt, 150), MinValues: intPtr(1), MaxValues: 1}
+	sel := discordgo.SelectMenu{MenuType: discordgo.StringSelectMenu, CustomID: idPickGroup, Placeholder: bot.Clip(plain(p.Prompt), 150), MinValues: intPtr(1), MaxValues: 1}
 	for i, o := range p.Options {
 		if i == maxSelectOpts {
 			break
 		}
-		sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: bot.Clip(o.Label, maxOptionLabel), Value: o.ID})
+		sel.Options = append(sel.Options, discordgo.SelectMenuOption{Label: bot.Clip(plain(o.Label), maxOptionLabel), Value: o.ID})
 	}
 	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{sel}}}
 }
@@ -335,25 +410,25 @@ func rankModal(p *polls.Poll) *discordgo.InteractionResponse {
 // footer. Whatever would pass the 6000-character total is cut with a
 // pointer to the attached chart and /poll export.
 func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
-	e := &discordgo.MessageEmbed{Title: bot.Clip(v.Title, maxEmbedTitle), Color: embedColorDone}
-	desc := v.Subtitle + "\n\n" + escape(strings.Join(v.Summary, "\n"))
+	e := &discordgo.MessageEmbed{Title: bot.Clip(md(v.Title), maxEmbedTitle), Color: embedColorDone}
+	desc := md(v.Subtitle + "\n\n" + strings.Join(v.Summary, "\n"))
 	e.Description = bot.Clip(desc, 1500)
 	footer := strings.Join(append(append([]string{}, v.Notes...), v.Legend), "\n")
-	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(footer, 1000)}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(plain(footer), 1000)}
 	budget := maxEmbedTotal - utf8.RuneCountInString(e.Title) - utf8.RuneCountInString(e.Description) - utf8.RuneCountInString(e.Footer.Text) - 100
 	for i, t := range v.Themes {
 		if i == maxEmbedFields-1 && len(v.Themes) > maxEmbedFields {
 			break
 		}
-		name := bot.Clip(fmt.Sprintf("#%d %s — %s", t.Rank, t.Label, t.Badge), maxFieldName)
+		name := bot.Clip(md(fmt.Sprintf("#%d %s — %s", t.Rank, t.Label, t.Badge)), maxFieldName)
 		var b strings.Builder
-		b.WriteString(t.Numbers + "\n")
+		b.WriteString(md(t.Numbers) + "\n")
 		for _, g := range t.Groups {
 			note := ""
 			if !g.Qualifies {
 				note = " (below quorum)"
 			}
-			fmt.Fprintf(&b, "%s `%s` %s %s %s%s\n", g.Emoji, g.Bar, g.Percent, g.Count, g.Label, note)
+			fmt.Fprintf(&b, "%s `%s` %s %s %s%s\n", md(g.Emoji), g.Bar, g.Percent, g.Count, md(g.Label), note)
 		}
 		value := bot.Clip(strings.TrimRight(b.String(), "\n"), maxFieldValue)
 		cost := utf8.RuneCountInString(name) + utf8.RuneCountInString(value)
@@ -373,10 +448,10 @@ func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
 func listEmbeds(v *bot.ListView) []*discordgo.MessageEmbed {
 	lines := make([]string, 0, len(v.Lines)+1)
 	for _, l := range v.Lines {
-		lines = append(lines, escape(l))
+		lines = append(lines, md(l))
 	}
 	if v.Empty != "" {
-		lines = append(lines, v.Empty)
+		lines = append(lines, md(v.Empty))
 	}
-	return []*discordgo.MessageEmbed{{Title: bot.Clip(v.Title, maxEmbedTitle), Description: bot.Clip(strings.Join(lines, "\n"), maxEmbedDesc)}}
+	return []*discordgo.MessageEmbed{{Title: bot.Clip(md(v.Title), maxEmbedTitle), Description: bot.Clip(strings.Join(lines, "\n"), maxEmbedDesc)}}
 }

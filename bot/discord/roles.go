@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/pollbot/pollbot/bot"
 )
 
 // roleCache knows the names of a guild's roles. Interactions carry role
@@ -34,20 +36,17 @@ func newRoleCache(s *discordgo.Session, ttl time.Duration, now func() time.Time)
 	return &roleCache{s: s, ttl: ttl, now: now, guilds: map[string]guildRoles{}}
 }
 
-// principals returns "discord-role:<id>" and, when known,
-// "discord-role:<name>" for each role. A failed fetch leaves the ids only:
-// the vote still lands, mapped by id or by self-declaration.
-func (c *roleCache) principals(ctx context.Context, guild string, ids []string) ([]string, error) {
+// roles returns the member's roles with their names where known. A failed
+// fetch leaves the ids only: the vote still lands, mapped by id or by
+// self-declaration.
+func (c *roleCache) roles(ctx context.Context, guild string, ids []string) ([]bot.Role, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	names, err := c.names(ctx, guild, ids)
-	out := make([]string, 0, 2*len(ids))
+	out := make([]bot.Role, 0, len(ids))
 	for _, id := range ids {
-		out = append(out, "discord-role:"+id)
-		if n := names[id]; n != "" {
-			out = append(out, "discord-role:"+n)
-		}
+		out = append(out, bot.Role{Kind: bot.DiscordRole, ID: id, Name: names[id]})
 	}
 	return out, err
 }

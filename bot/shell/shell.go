@@ -255,6 +255,8 @@ func (s *Shell) print(r bot.Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, rep := range r.Replies {
+		// RenderText shows user text as written: a terminal gives none of
+		// it meaning (polls refuses control characters in titles and labels).
 		text := strings.TrimRight(bot.RenderText(rep), "\n")
 		if rep.Visibility == bot.Ephemeral {
 			fmt.Fprintf(s.out, "pollbot (only you): %s\n", text)
@@ -267,5 +269,5 @@ func (s *Shell) print(r bot.Response) {
 func (s *Shell) printf(format string, args ...any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprintf(s.out, format, args...)
+	fmt.Fprint(s.out, bot.PlainText(fmt.Sprintf(format, args...)))
 }

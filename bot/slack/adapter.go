@@ -6,7 +6,7 @@
 // (ephemeral through response_url or chat.postEphemeral, public with
 // chat.postMessage, files with files.uploadV2), coalesced chat.update
 // re-renders of poll messages, de-duplication of Slack's retries, and the
-// mapping of Slack user groups to "slack-usergroup:<ID>" roles.
+// mapping of Slack user groups to roles ("slack-usergroup:<ID or handle>").
 //
 // Tenants are "slack:<team id>". Wording is the engine's: this package only
 // lays it out, except for the few words of its own controls (the ranking
@@ -106,6 +106,9 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	for _, o := range opts {
 		o(a)
 	}
+	// Errors of response_url posts and uploads quote their URLs, which are
+	// credentials.
+	a.log = bot.RedactLogs(a.log)
 	apiOpts := []slack.Option{slack.OptionHTTPClient(a.client)}
 	if cfg.APIURL != "" {
 		apiOpts = append(apiOpts, slack.OptionAPIURL(cfg.APIURL))

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/polls"
 	"github.com/slack-go/slack"
 )
@@ -15,8 +16,8 @@ func pollsMessageRef(channel, ts string) polls.MessageRef {
 }
 
 // userGroups caches, per team, which Slack user groups each user is in
-// (one usergroups.list call with include_users per team and TTL), so
-// role mappings "slack-usergroup:<ID>" cost nothing on the hot path.
+// (one usergroups.list call with include_users per team and TTL), so role
+// mappings "slack-usergroup:<ID or handle>" cost nothing on the hot path.
 type userGroups struct {
 	ttl time.Duration
 
@@ -27,7 +28,7 @@ type userGroups struct {
 type teamGroups struct {
 	mu      sync.Mutex
 	fetched time.Time
-	byUser  map[string][]string
+	byUser  map[string][]bot.Role
 }
 
 func newUserGroups(ttl time.Duration) *userGroups {
@@ -37,7 +38,7 @@ func newUserGroups(ttl time.Duration) *userGroups {
 // roles returns the user's groups as roles. A failed lookup (say the app
 // lacks usergroups:read) is logged and retried after the TTL; until then the
 // user simply has no group roles.
-func (u *userGroups) roles(ctx context.Context, api *slack.Client, now time.Time, team, user string, log *slog.Logger) []string {
+func (u *userGroups) roles(ctx context.Context, api *slack.Client, now time.Time, team, user string, log *slog.Logger) []bot.Role {
 	if u.ttl <= 0 {
 		return nil
 	}
@@ -59,10 +60,10 @@ func (u *userGroups) roles(ctx context.Context, api *slack.Client, now time.Time
 		if err != nil {
 			log.Warn("slack: usergroups.list failed; user group roles are off until the next try", "team", team, "err", err)
 		} else {
-			tg.byUser = map[string][]string{}
+			tg.byUser = map[string][]bot.Role{}
 			for _, g := range list {
 				for _, m := range g.Users {
-					tg.byUser[m] = append(tg.byUser[m], "slack-usergroup:"+g.ID)
+					tg.byUser[m] = append(tg.byUser[m], bot.Role{Kind: bot.SlackUserGroup, ID: g.ID, Name: g.Handle})
 				}
 			}
 		}

@@ -133,7 +133,7 @@ func (a *Adapter) upload(ctx context.Context, channel string, f bot.File, commen
 	}
 	_, err := a.api.UploadFileContext(ctx, slack.UploadFileParameters{
 		Reader: bytes.NewReader(f.Data), FileSize: len(f.Data), Filename: f.Name,
-		Title: f.Title, Channel: channel, InitialComment: comment,
+		Title: bot.PlainText(f.Title), Channel: channel, InitialComment: comment,
 	})
 	return err
 }

@@ -34,6 +34,7 @@ type fakeSlack struct {
 	limitLeft  int    // chat.update calls still to answer 429
 	retryAfter string // their Retry-After
 	groups     map[string][]string
+	handles    map[string]string // user group id -> handle
 	conn       *websocket.Conn
 	connWrite  sync.Mutex
 	acks       map[string][]json.RawMessage // envelope id -> ack payloads
@@ -144,6 +145,16 @@ func (f *fakeSlack) SetUserGroup(id string, users ...string) {
 	f.groups[id] = users
 }
 
+// SetUserGroupHandle names a Slack user group.
+func (f *fakeSlack) SetUserGroupHandle(id, handle string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.handles == nil {
+		f.handles = map[string]string{}
+	}
+	f.handles[id] = handle
+}
+
 // File returns an uploaded file's bytes.
 func (f *fakeSlack) File(id string) []byte {
 	f.mu.Lock()
@@ -202,7 +213,7 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		var list []map[string]any
 		for id, users := range f.groups {
-			list = append(list, map[string]any{"id": id, "users": users})
+			list = append(list, map[string]any{"id": id, "handle": f.handles[id], "users": users})
 		}
 		f.mu.Unlock()
 		writeJSON(w, map[string]any{"ok": true, "usergroups": list})

@@ -211,7 +211,7 @@ func (a *Adapter) rankSubmission(ctx context.Context, cb slack.InteractionCallba
 	if resp.Err != nil && len(resp.Replies) > 0 && len(picks) > 0 {
 		// Keep the modal open with the engine's explanation beside the
 		// first position, so the voter can fix their ranking.
-		msg := strings.ReplaceAll(resp.Replies[0].Text, "\n", " ")
+		msg := strings.ReplaceAll(bot.PlainText(resp.Replies[0].Text), "\n", " ") // Slack shows it as plain text
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{fmt.Sprintf("%s1", rankBlockPrefix): bot.Clip(msg, 1000)})
 	}
 	a.background(ctx, func(ctx context.Context) {

@@ -23,22 +23,41 @@ const (
 	maxModalTitle     = 24
 )
 
-// escapeMrkdwn escapes the three characters Slack's mrkdwn gives meaning
-// to as control sequences, so that text such as "<!channel>" cannot ping
-// anyone. Everything a user wrote is otherwise shown in plain_text objects,
-// where *bold* and _italic_ stay literal.
+// How text reaches Slack. Every Block Kit text object this package makes
+// is plain_text (plain and emojiText), which Slack shows literally: no
+// link, mention, <!channel> or *formatting* forms there, whoever wrote the
+// text, so user text goes in as written (bot.PlainText). The only mrkdwn
+// this package sends is a message's notification text (the top-level
+// "text" Slack shows in notifications and where blocks cannot be shown)
+// and a file's comment; those are escaped whole with escapeMrkdwn, since
+// pollbot's own words carry no markup either.
+
+// escapeMrkdwn makes text literal in a Slack mrkdwn field. Slack's control
+// sequences start with < and its entities with &: escaped as &lt; &gt;
+// &amp;, as Slack documents, no link (<https://x|y>), mention (<@U1>) or
+// <!channel> can form. Its formatting characters * _ ~ ` have no escape,
+// so each gets a zero-width space (U+200B) on both sides: a formatting
+// character opens only after a space or punctuation and before a
+// non-space, and closes only the other way round, so whichever way Slack
+// classes U+200B, one side of every such character breaks the rule and
+// "*bold*" stays "*bold*" as typed.
 func escapeMrkdwn(s string) string {
-	return mrkdwnEscaper.Replace(s)
+	return mrkdwnEscaper.Replace(bot.PlainText(s))
 }
 
-var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+var mrkdwnEscaper = strings.NewReplacer(
+	"&", "&amp;", "<", "&lt;", ">", "&gt;",
+	"*", "\u200b*\u200b", "_", "\u200b_\u200b", "~", "\u200b~\u200b", "`", "\u200b`\u200b",
+)
 
+// plain is a plain_text object: user text in it is shown as written.
 func plain(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	return slack.NewTextBlockObject(slack.PlainTextType, bot.PlainText(s), false, false)
 }
 
+// emojiText is plain with :emoji: codes shown as emoji.
 func emojiText(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+	return slack.NewTextBlockObject(slack.PlainTextType, bot.PlainText(s), true, false)
 }
 
 // plainSections packs lines into plain_text sections of at most

@@ -62,7 +62,7 @@ func TestConfigFromEnv(t *testing.T) {
 }
 
 func TestEscapeMrkdwn(t *testing.T) {
-	if got := escapeMrkdwn("<!channel> & <@U1> *b*"); got != "&lt;!channel&gt; &amp; &lt;@U1&gt; *b*" {
+	if got := escapeMrkdwn("<!channel> & <@U1> *b*"); got != "&lt;!channel&gt; &amp; &lt;@U1&gt; \u200b*\u200bb\u200b*\u200b" {
 		t.Errorf("escapeMrkdwn = %q", got)
 	}
 }

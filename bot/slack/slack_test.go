@@ -86,11 +86,16 @@ type env struct {
 
 func newEnv(t testing.TB, socket bool, st polls.Store, opts ...slackadapter.Option) *env {
 	t.Helper()
-	fake := newFakeSlack(t)
-	cfg := bot.Config{
+	return newEnvConfig(t, socket, st, bot.Config{
 		Facilitators: []string{"slack:UFAC"},
 		Roles:        []bot.RoleMapping{{Role: "slack-usergroup:SGOV", Group: "government"}},
-	}
+	}, opts...)
+}
+
+// newEnvConfig is newEnv with the engine's configuration.
+func newEnvConfig(t testing.TB, socket bool, st polls.Store, cfg bot.Config, opts ...slackadapter.Option) *env {
+	t.Helper()
+	fake := newFakeSlack(t)
 	svc := polls.NewService(st, polls.WithIDs(seededIDs()), polls.WithGroups(cfg.GroupList()))
 	eng := bot.New(svc, cfg, bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
 		return chart.PNG(w, r, g)

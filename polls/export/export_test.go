@@ -431,3 +431,74 @@ func TestMarkdownSummary(t *testing.T) {
 		t.Errorf("empty report:\n%s", b.String())
 	}
 }
+
+// TestMarkdownLinksStayText: no title, theme or group label becomes a link,
+// an image, HTML or an entity in the Markdown report, whichever renderer a
+// working group pastes it into: not by Markdown's own syntax, and not by
+// the autolinks GitHub-flavoured renderers add (URLs, www., e-mail).
+func TestMarkdownLinksStayText(t *testing.T) {
+	themes := []string{
+		"[click me](https://evil.example)",
+		"![img](https://evil.example/i.png)",
+		"see https://evil.example/x now",
+		"<https://evil.example>",
+		"www.evil.example",
+		"mail me@evil.example",
+		"&#x202E;reversed",
+		`<a href="https://evil.example">x</a>`,
+	}
+	p := &polls.Poll{
+		ID: "LNKS", Tenant: "local", Title: "[title](https://evil.example) &amp; www.evil.example",
+		Kind: polls.Approval, Status: polls.StatusClosed, Creator: "you", OpenedAt: opened, ClosedAt: closed,
+	}
+	for _, l := range themes {
+		p.Themes = append(p.Themes, polls.Theme{Label: l})
+	}
+	p.Normalize()
+	groups := polls.MustGroups([]polls.GroupInfo{
+		{ID: "government", Label: "[Gov](https://evil.example)"},
+		{ID: "civil-society", Label: "Civil society"},
+	})
+	tally := polls.Tally{
+		Ballots: map[polls.Group]int64{"government": 3, "civil-society": 3},
+		Points: map[polls.Group][]int64{
+			"government":    {3, 2, 1, 0, 3, 2, 1, 0},
+			"civil-society": {0, 1, 2, 3, 0, 1, 2, 3},
+		},
+	}
+	var b bytes.Buffer
+	if err := export.Markdown(&b, p, polls.ComputeReport(p, tally, groups), groups); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		`\[click me\](https\://evil.example)`,
+		`!\[img\](https\://evil.example/i.png)`,
+		`see https\://evil.example/x now`,
+		`\<https\://evil.example>`,
+		`www\.evil.example`,
+		`mail me\@evil.example`,
+		`\&#x202E;reversed`,
+		`\<a href="https\://evil.example">x\</a>`,
+		`# Consensus report: \[title\](https\://evil.example) \&amp; www\.evil.example`,
+		`\[Gov\](https\://evil.example)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("want %s in:\n%s", want, out)
+		}
+	}
+	// Each of these starts a link, an image, HTML or an entity unless a
+	// backslash precedes it.
+	for _, live := range []string{"](", "://", "www.evil", "me@", "&#", "&amp;", "<a ", "<https"} {
+		for i := 0; ; {
+			j := strings.Index(out[i:], live)
+			if j < 0 {
+				break
+			}
+			if i+j == 0 || out[i+j-1] != '\\' {
+				t.Errorf("%q is live at %q", live, out[max(0, i+j-30):i+j+len(live)])
+			}
+			i += j + len(live)
+		}
+	}
+}

@@ -244,22 +244,36 @@ func (d *mdDoc) guide() {
 }
 
 // md escapes the characters that would let a label end a table cell, start
-// emphasis, code, a link or an HTML tag. Line breaks become spaces, since
+// emphasis, code, a link or an HTML tag, and the patterns from which
+// Markdown renderers make links of their own (GitHub's and GitLab's
+// extended autolinks, which most renderers copy): the colon of "://", the
+// dot of a "www." that starts a word, every @ (e-mail addresses), and an &
+// that could start an entity ("&#x202E;" would otherwise become the
+// direction control a label may not hold). Line breaks become spaces, since
 // a cell or a list item is one line.
 func md(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '\\', '`', '*', '_', '[', ']', '<', '|', '~':
+	for i, r := range s {
+		switch {
+		case strings.ContainsRune("\\`*_[]<|~@", r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
-		case '\n', '\r', '\t':
+		case r == ':' && strings.HasPrefix(s[i:], "://"),
+			r == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www") && (i == 3 || !isWordByte(s[i-4])),
+			r == '&' && i+1 < len(s) && (isWordByte(s[i+1]) || s[i+1] == '#'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n' || r == '\r' || r == '\t':
 			b.WriteByte(' ')
 		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 func mdTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }

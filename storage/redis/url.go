@@ -192,40 +192,101 @@ func parseSentinelURL(scheme, rest string) (*redis.FailoverOptions, error) {
 	return o, nil
 }
 
-// redactURL hides the password of a URL for logs and errors.
+// secretParams are the query options whose values are passwords: the
+// data nodes' (Sentinel URLs take them as options as well as user info) and
+// the Sentinels' own.
+var secretParams = []string{"password", "sentinel_password"}
+
+// redactURL hides the passwords of a Redis URL for logs and errors: the
+// one in its user info and the values of its password options. A URL with
+// no scheme is read the same way, so a mistyped URL does not leak either.
 func redactURL(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
+	prefix, rest := "", raw
+	if scheme, r, ok := strings.Cut(raw, "://"); ok {
+		prefix, rest = scheme+"://", r
 	}
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
 		end = len(rest)
 	}
-	at := strings.LastIndexByte(rest[:end], '@')
-	if at < 0 {
-		return raw
+	authority, tail := rest[:end], rest[end:]
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		if user, _, hasPass := strings.Cut(authority[:at], ":"); hasPass {
+			authority = user + ":xxxxx" + authority[at:]
+		}
 	}
-	user, _, hasPass := strings.Cut(rest[:at], ":")
-	if !hasPass {
-		return raw
-	}
-	return scheme + "://" + user + ":xxxxx" + rest[at:]
+	return prefix + authority + redactQuery(tail)
 }
 
-// redactErr removes the password of rawURL from an error message.
+// redactQuery replaces the values of secretParams in the query of a URL's
+// tail (path, query, fragment).
+func redactQuery(tail string) string {
+	q := strings.IndexByte(tail, '?')
+	if q < 0 {
+		return tail
+	}
+	query, frag := tail[q+1:], ""
+	if h := strings.IndexByte(query, '#'); h >= 0 {
+		query, frag = query[:h], query[h:]
+	}
+	params := strings.Split(query, "&")
+	for i, kv := range params {
+		k, _, hasValue := strings.Cut(kv, "=")
+		if name, err := url.QueryUnescape(k); hasValue && (err == nil && isSecretParam(name) || isSecretParam(k)) {
+			params[i] = k + "=xxxxx"
+		}
+	}
+	return tail[:q+1] + strings.Join(params, "&") + frag
+}
+
+func isSecretParam(name string) bool {
+	for _, p := range secretParams {
+		if strings.EqualFold(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactErr removes the passwords of rawURL from an error message, as
+// written in the URL and decoded.
 func redactErr(msg, rawURL string) string {
-	_, rest, _ := strings.Cut(rawURL, "://")
+	var secrets []string
+	_, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		rest = rawURL
+	}
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
 		end = len(rest)
 	}
-	at := strings.LastIndexByte(rest[:end], '@')
-	if at < 0 {
-		return msg
+	if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+		if _, pass, ok := strings.Cut(rest[:at], ":"); ok {
+			secrets = append(secrets, pass)
+		}
 	}
-	if _, pass, ok := strings.Cut(rest[:at], ":"); ok && pass != "" {
-		msg = strings.ReplaceAll(msg, pass, "xxxxx")
+	if q := strings.IndexByte(rest, '?'); q >= 0 {
+		query, _, _ := strings.Cut(rest[q+1:], "#")
+		for kv := range strings.SplitSeq(query, "&") {
+			k, v, _ := strings.Cut(kv, "=")
+			if name, err := url.QueryUnescape(k); err == nil && isSecretParam(name) || isSecretParam(k) {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+	for _, sec := range secrets {
+		forms := []string{sec}
+		if dec, err := url.PathUnescape(sec); err == nil {
+			forms = append(forms, dec)
+		}
+		if dec, err := url.QueryUnescape(sec); err == nil {
+			forms = append(forms, dec)
+		}
+		for _, f := range forms {
+			if f != "" {
+				msg = strings.ReplaceAll(msg, f, "xxxxx")
+			}
+		}
 	}
 	return msg
 }

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -111,9 +112,53 @@ func TestRedactURL(t *testing.T) {
 		"redis+sentinel://u:pw@a,b/m":       "redis+sentinel://u:xxxxx@a,b/m",
 		"redis://h:1/0":                     "redis://h:1/0",
 		"rediss+cluster://user@a:1,b:2?x=1": "rediss+cluster://user@a:1,b:2?x=1",
+		"redis+sentinel://s1/m?sentinel_password=spw&dial_timeout=2":          "redis+sentinel://s1/m?sentinel_password=xxxxx&dial_timeout=2",
+		"redis+sentinel://s1/m?password=pw&sentinel_username=u":               "redis+sentinel://s1/m?password=xxxxx&sentinel_username=u",
+		"redis+sentinel://:a@s1/m?Sentinel_Password=b&password=c#frag":        "redis+sentinel://:xxxxx@s1/m?Sentinel_Password=xxxxx&password=xxxxx#frag",
+		"redis+sentinel://s1/m?sentinel%5Fpassword=spw":                       "redis+sentinel://s1/m?sentinel%5Fpassword=xxxxx",
+		"user:pw@localhost:6379":                                              "user:xxxxx@localhost:6379",
+		"redis://h:1/0?password_hint=not-secret&client_name=pollbot-password": "redis://h:1/0?password_hint=not-secret&client_name=pollbot-password",
 	} {
 		if got := redactURL(in); got != want {
 			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestURLErrorsHidePasswords: whichever way a URL carries a password (user
+// info, percent-encoded, a password or sentinel_password option), the
+// error for a URL that cannot be used does not repeat it.
+func TestURLErrorsHidePasswords(t *testing.T) {
+	for _, raw := range []string{
+		"redis://:hunter2@h:1/0?bogus=1",
+		"redis://u:hun%74er2@h:1/0?bogus=1",
+		"redis://h:1/0?password=hunter2",
+		"redis+sentinel://s1/m?sentinel_password=hunter2&bogus=1",
+		"redis+sentinel://s1/m?password=hunter2&bogus=1",
+		"redis+sentinel://s1?sentinel_password=hunter2",
+		"redis+cluster://:hunter2@a:7000/3",
+		"memcached://:hunter2@x?password=hunter2",
+		":hunter2@localhost:6379",
+	} {
+		_, err := parseURL(raw)
+		if err == nil {
+			t.Errorf("parseURL(%q) accepted the URL; the test wants an error", raw)
+			continue
+		}
+		if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "hun%74er2") {
+			t.Errorf("parseURL(%q) error shows the password: %v", raw, err)
+		}
+	}
+	// A valid URL whose Redis does not answer: Open's error names the URL.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, raw := range []string{
+		"redis+sentinel://127.0.0.1:1/m?sentinel_password=hunter2&password=hunter2&dial_timeout=200ms",
+		"redis://:hunter2@127.0.0.1:1/0?dial_timeout=200ms",
+	} {
+		_, err := Open(ctx, raw)
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Open(%q) = %v, want an error without the password", raw, err)
 		}
 	}
 }

@@ -1,0 +1,154 @@
+package discord
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+// TestCommandChars counts a small command by hand, as Discord counts it.
+func TestCommandChars(t *testing.T) {
+	fr := map[discordgo.Locale]string{discordgo.French: "sondage"}
+	c := &discordgo.ApplicationCommand{
+		Name:              "poll",  // 4, but its French name is longer: 7
+		NameLocalizations: &fr,     //
+		Description:       "Polls", // 5
+		Options: []*discordgo.ApplicationCommandOption{{
+			Type: discordgo.ApplicationCommandOptionSubCommand,
+			Name: "group", Description: "Set group", // 5 + 9
+			Options: []*discordgo.ApplicationCommandOption{
+				{
+					Type: discordgo.ApplicationCommandOptionString,
+					Name: "group", Description: "Which", // 5 + 5
+					Choices: []*discordgo.ApplicationCommandOptionChoice{
+						{Name: "Gouvernement", Value: "government"},      // 12 + 10
+						{Name: "Société civile", Value: "civil-society"}, // 14 code points + 13
+					},
+				},
+				{
+					Type: discordgo.ApplicationCommandOptionNumber,
+					Name: "n", Description: "Number", // 1 + 6
+					Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "half", Value: 0.5}}, // 4 + 3
+				},
+			},
+		}},
+	}
+	const want = 7 + 5 + 5 + 9 + 5 + 5 + 12 + 10 + 14 + 13 + 1 + 6 + 4 + 3
+	if got := commandChars(c); got != want {
+		t.Errorf("commandChars = %d, want %d", got, want)
+	}
+	// The fake Discord counts the JSON the same way.
+	data, _ := json.Marshal(c)
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if got := wireChars(m); got != want {
+		t.Errorf("wireChars = %d, want %d", got, want)
+	}
+}
+
+// bigGroups are 25 groups with 40-character ids and 100-character labels:
+// the most a configuration can hold that Discord could show as choices.
+func bigGroups() []polls.GroupInfo {
+	var gs []polls.GroupInfo
+	for i := range 25 {
+		id := fmt.Sprintf("group-%02d-%s", i, strings.Repeat("x", 31))
+		label := fmt.Sprintf("Group %02d ", i) + strings.Repeat("é", 91)
+		gs = append(gs, polls.GroupInfo{ID: polls.Group(id), Label: label})
+	}
+	return gs
+}
+
+// TestLargeConfigRegisters: whatever the groups, /poll fits Discord's
+// budget: when the group choices would not fit, the group options are
+// autocompleted instead, and the autocompletion offers matching groups.
+func TestLargeConfigRegisters(t *testing.T) {
+	groups := polls.MustGroups(bigGroups())
+	cmds := commands(groups)
+	if n := commandChars(cmds[0]); n > maxCommandChars {
+		t.Fatalf("/poll with 25 long groups counts %d characters; Discord allows %d", n, maxCommandChars)
+	}
+	var groupOpts int
+	var walk func([]*discordgo.ApplicationCommandOption)
+	walk = func(opts []*discordgo.ApplicationCommandOption) {
+		for _, o := range opts {
+			if o.Name == "group" && o.Type == discordgo.ApplicationCommandOptionString {
+				groupOpts++
+				if !o.Autocomplete || len(o.Choices) != 0 {
+					t.Errorf("group option: autocomplete %v, %d choices", o.Autocomplete, len(o.Choices))
+				}
+			}
+			walk(o.Options)
+		}
+	}
+	walk(cmds[0].Options)
+	if groupOpts != 2 {
+		t.Errorf("%d group options, want 2 (group, assign)", groupOpts)
+	}
+	// The default groups still come as choices.
+	small := commands(polls.MustGroups(polls.DefaultGroups))
+	if n := commandChars(small[0]); n > maxCommandChars || !strings.Contains(fmt.Sprint(mustJSON(t, small)), `"name":"Civil society","value":"civil-society"`) {
+		t.Errorf("default groups: %d characters, choices %s", n, mustJSON(t, small))
+	}
+
+	// Through the adapter: the fake Discord refuses what Discord would,
+	// by its own count of the JSON.
+	cfg := testConfig()
+	cfg.Groups = bigGroups()
+	cfg.Roles = nil
+	c := &clock{t: time.Now().UTC()}
+	h := newHarness(t, c, harnessOpts{http: true, store: boltStore(t, c), config: &cfg})
+	h.fake.mu.Lock()
+	reg := h.fake.commands[0].Payload["commands"].([]map[string]any)[0]
+	h.fake.mu.Unlock()
+	if n := wireChars(reg); n > maxCommandChars {
+		t.Errorf("registered /poll counts %d characters", n)
+	}
+	for _, tc := range []struct {
+		sub, typed string
+		want       int
+	}{
+		{"group", "group 1", 10},
+		{"group", "GROUP-07", 1},
+		{"assign", "", 25},
+		{"group", "éééé", 25},
+		{"group", "nothing like it", 0},
+	} {
+		in := h.base(erin, 4)
+		in["data"] = map[string]any{"id": "800000000000000001", "name": "poll", "type": 1, "options": []any{map[string]any{
+			"name": tc.sub, "type": 1, "options": []any{map[string]any{"name": "group", "type": 3, "value": tc.typed, "focused": true}}}}}
+		r := h.interact(t, in)
+		choices, _ := r.Data["choices"].([]any)
+		if r.Type != 8 || len(choices) != tc.want {
+			t.Errorf("/poll %s group:%q: type %d, %d choices, want %d", tc.sub, tc.typed, r.Type, len(choices), tc.want)
+			continue
+		}
+		for _, ch := range choices {
+			cm := ch.(map[string]any)
+			name, value := cm["name"].(string), cm["value"].(string)
+			if utf8.RuneCountInString(name) > maxChoiceName || !strings.HasPrefix(value, "group-") {
+				t.Errorf("choice %q = %q", name, value)
+			}
+		}
+	}
+	// A group picked from the autocompletion is set.
+	r := h.interact(t, h.command(erin, "group", str("group", "group-07-"+strings.Repeat("x", 31))))
+	mustContain(t, "group set", r.content(), "Your stakeholder group is now Group 07")
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
