@@ -131,6 +131,12 @@ func TestHTTPJourney(t *testing.T) {
 	if r.Type != 8 || len(choices) != 1 || choices[0].(map[string]any)["value"] != id {
 		t.Errorf("autocomplete: type %d %v", r.Type, r.Data)
 	}
+	// From another channel the poll is not offered: it lives in its own.
+	ac["id"], ac["channel_id"] = "799999999999999999", "99"+testChannel
+	r = h.interact(t, ac)
+	if choices, _ := r.Data["choices"].([]any); r.Type != 8 || len(choices) != 0 {
+		t.Errorf("autocomplete in another channel: type %d %v; want no choices", r.Type, r.Data)
+	}
 
 	// Typed-option errors are the engine's usage errors, privately.
 	r = h.interact(t, h.command(alice, "extend", str("poll", id), str("duration", "soon")))

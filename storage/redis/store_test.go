@@ -1100,3 +1100,25 @@ func TestMigrateV1(t *testing.T) {
 	}
 	s2.Close()
 }
+
+// TestAuditLogBound: a poll's audit stream keeps about WithLogMax
+// entries (XADD MAXLEN ~ trims whole nodes, so a little more).
+func TestAuditLogBound(t *testing.T) {
+	s := New(env{url: redistest.StartServer(t).URL}.client(t), WithLogMax(100))
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	p := newPoll("local", "BNDS", polls.Approval, 2)
+	mustCreate(t, s, p)
+	for i := range 2000 {
+		if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot(fmt.Sprintf("v%d", i%7), "academia"), polls.Flip{Choice: i % 2, Points: 1}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.rdb.XLen(ctx, s.keys(p.Tenant, p.ID).log).Result()
+	if err != nil || n < 100 || n > 300 {
+		t.Fatalf("log of 2000 events bounded at 100 keeps %d (%v)", n, err)
+	}
+	if DefaultLogMax != 100_000 {
+		t.Errorf("DefaultLogMax = %d; the README documents 100,000", DefaultLogMax)
+	}
+}

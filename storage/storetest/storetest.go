@@ -127,6 +127,7 @@ func Run(t *testing.T, h Harness) {
 			{"AnonymousKeys", testAnonymousKeys},
 			{"HeldVotes", testHeldVotes},
 			{"OpenLimits", testOpenLimits},
+			{"DeadlineBounds", testDeadlineBounds},
 		}},
 		{"Records", []subtest{
 			{"DeliveriesAndLimits", testRecords},

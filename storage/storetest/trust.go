@@ -259,3 +259,35 @@ func testRecords(t *testing.T, e *env) {
 		t.Fatal("Allow: a new window began before the first ended")
 	}
 }
+
+// testDeadlineBounds: no deadline lies more than polls.MaxAhead ahead,
+// whether set at open, by extensions one after another, or at a reopen:
+// a member once stored year 10000 this way and broke listing for the
+// whole tenant.
+func testDeadlineBounds(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	clk := &clock{t: now()}
+	svc := polls.NewService(s, polls.WithClock(clk.now), polls.WithIDs(sequentialIDs("B")))
+	_, err := svc.Open(ctx, polls.OpenRequest{Tenant: tn, Title: "Far", Themes: themes(2), Creator: "U", ClosesAt: clk.now().Add(polls.MaxAhead + time.Hour)})
+	mustIs(t, "Open 367 days ahead", err, polls.ErrInvalidDeadline)
+	p, err := svc.Open(ctx, polls.OpenRequest{Tenant: tn, Title: "Near", Themes: themes(2), Creator: "U", ClosesAt: clk.now().Add(300 * 24 * time.Hour)})
+	must(t, "Open 300 days ahead", err)
+	cancelAtEnd(t, s, p.Key())
+	_, err = svc.Extend(ctx, tn, p.ID, 70*24*time.Hour)
+	mustIs(t, "Extend past 366 days", err, polls.ErrInvalidDeadline)
+	_, err = svc.Extend(ctx, tn, p.ID, 66*24*time.Hour)
+	must(t, "Extend to exactly 366 days", err)
+	for range 3 {
+		_, err = svc.Extend(ctx, tn, p.ID, 366*24*time.Hour)
+		mustIs(t, "Extend again and again", err, polls.ErrInvalidDeadline)
+	}
+	_, _, err = svc.Close(ctx, tn, p.ID)
+	must(t, "Close", err)
+	_, _, err = svc.Reopen(ctx, tn, p.ID, polls.MaxAhead+time.Minute)
+	mustIs(t, "Reopen past 366 days", err, polls.ErrInvalidDeadline)
+	got := getPoll(t, s, p.Key())
+	if got.ClosesAt.After(clk.now().Add(polls.MaxAhead)) {
+		t.Fatalf("stored deadline %s is more than 366 days ahead", got.ClosesAt)
+	}
+}
