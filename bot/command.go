@@ -46,6 +46,7 @@ type OpenOptions struct {
 	Quorum      int        // --quorum N (N >= 1)
 	Threshold   float64    // --threshold 0.6 (0 < t <= 1)
 	MaxChoices  int        // --max-choices N (N >= 1)
+	MinGroups   int        // --min-groups K (K >= 1)
 }
 
 type (

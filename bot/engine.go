@@ -181,43 +181,27 @@ func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) (resp Res
 	if !isVote(cmd) && !e.first(ctx, req) {
 		return Response{Duplicate: true}
 	}
-	switch c := cmd.(type) {
-	case Help:
-		resp = ephemeral(HelpText(c.Topic))
-	case Open:
-		resp = e.open(ctx, req, c.Title, c.Themes, c.Opts)
-	case Preset:
-		resp = e.preset(ctx, req, c)
-	case List:
-		resp = e.list(ctx, req, c)
-	case Vote:
-		resp = e.vote(ctx, req, c)
-	case Unvote:
-		resp = e.unvote(ctx, req, c)
-	case Group:
-		resp = e.group(ctx, req, c)
-	case Assign:
-		resp = e.assign(ctx, req, c)
-	case Close:
-		resp = e.finish(ctx, req, c.Poll, polls.StatusClosed)
-	case Cancel:
-		resp = e.finish(ctx, req, c.Poll, polls.StatusCancelled)
-	case Reopen:
-		resp = e.reopen(ctx, req, c)
-	case Extend:
-		resp = e.extend(ctx, req, c)
-	case Report:
-		resp = e.report(ctx, req, c)
-	case Export:
-		resp = e.export(ctx, req, c)
-	default:
+	spec := (*Spec)(nil)
+	if cmd != nil {
+		spec = Lookup(cmd.Name())
+	}
+	switch {
+	case spec == nil || spec.handle == nil:
 		resp = e.fail(req, "command", fmt.Errorf("unhandled command %T", cmd))
+	case spec.Access == Facilitators && !e.IsFacilitator(req):
+		resp = e.fail(req, spec.Name, fmt.Errorf("%w: only facilitators can %s", ErrForbidden, facilitatorVerb[spec.Name]))
+	default:
+		resp = spec.handle(e, ctx, req, cmd)
 	}
 	if resp.Err != nil && cmd != nil {
 		e.annotate(&resp, cmd.Name())
 	}
 	return resp
 }
+
+// facilitatorVerb says what facilitators-only commands do, for the
+// refusal.
+var facilitatorVerb = map[string]string{"assign": "assign stakeholder groups"}
 
 // Act runs a click on a control.
 func (e *Engine) Act(ctx context.Context, req Request, a Action) (resp Response) {
@@ -407,6 +391,7 @@ func (e *Engine) optionsFor(opts OpenOptions, now time.Time) (polls.Kind, time.T
 		Quorum:     opts.Quorum,
 		Threshold:  opts.Threshold,
 		MaxChoices: opts.MaxChoices,
+		MinGroups:  opts.MinGroups,
 	}
 	if o.Quorum == 0 {
 		o.Quorum = d.Quorum

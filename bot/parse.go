@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,8 +63,12 @@ func valueError(format string, args ...any) *UsageError {
 // 'don't stop' is one label. Inside quotes a backslash escapes a quote or a
 // backslash. Options (--kind ranked, --kind=ranked, or —kind as phones write
 // --) may come anywhere after "/poll".
-func Parse(text string) (Command, error) {
-	if len(text) > maxTextBytes {
+func Parse(text string) (Command, error) { return parse(text, maxTextBytes) }
+
+// parse is Parse with a bound on the text's bytes (the words are bounded
+// by maxTokens whatever it is).
+func parse(text string, maxBytes int) (Command, error) {
+	if len(text) > maxBytes {
 		return nil, tooLong(guessCommand(text))
 	}
 	if !utf8.ValidString(text) {
@@ -89,7 +94,7 @@ func Parse(text string) (Command, error) {
 	// The canonical form may be longer than the input (escaped quotes,
 	// --flag=value split in two, "1,2,3" split into three words); refuse what
 	// could not be read back, so that every parsed command round-trips.
-	if len(cmd.String()) > maxTextBytes || canonicalWords(cmd) > maxTokens {
+	if len(cmd.String()) > maxBytes || canonicalWords(cmd) > maxTokens {
 		return nil, tooLong(cmd.Name())
 	}
 	return cmd, nil
@@ -106,7 +111,8 @@ func canonicalWords(cmd Command) int {
 	}
 	options := func(o OpenOptions) int {
 		return 2*optional(o.Kind != "") + 2*optional(!o.Closes.IsZero()) + optional(o.Anonymous) +
-			optional(o.HideResults) + 2*optional(o.Quorum != 0) + 2*optional(o.Threshold != 0) + 2*optional(o.MaxChoices != 0)
+			optional(o.HideResults) + 2*optional(o.Quorum != 0) + 2*optional(o.Threshold != 0) + 2*optional(o.MaxChoices != 0) +
+			2*optional(o.MinGroups != 0)
 	}
 	switch c := cmd.(type) {
 	case Help:
@@ -139,7 +145,7 @@ var pollLimits = fmt.Sprintf("a poll has at most %d themes, each at most %d char
 // line of the named subcommand (the general one for ""); for open it names
 // the poll's limits too.
 func tooLong(name string) *UsageError {
-	if c := lookupCommand(name); c != nil && c.name == "open" {
+	if c := lookupCommand(name); c != nil && c.Name == "open" {
 		return errorFor(name, tooLongProblem+"; "+pollLimits)
 	}
 	return errorFor(name, tooLongProblem)
@@ -155,7 +161,7 @@ func guessCommand(text string) string {
 	}
 	if len(words) > 0 {
 		if c := lookupCommand(words[0]); c != nil {
-			return c.name
+			return c.Name
 		}
 	}
 	return ""
@@ -334,49 +340,30 @@ func isOption(word string) bool {
 
 func (t token) isOption() bool { return !t.quoted && isOption(t.text) }
 
-// optionSpec is one --option.
-type optionSpec struct {
-	name  string // canonical, as in the grammar: "hide-results"
-	value bool   // takes a value
-	// hint is the "needs ..." part of a missing-value problem.
-	hint string
-	// list marks the options of list; the others are those of open and
-	// preset.
-	list bool
-}
-
-// options are the options in canonical order (String writes them so).
-var options = []optionSpec{
-	{name: "kind", value: true, hint: "approval, single or ranked"},
-	{name: "closes", value: true, hint: "a duration like 48h or a time like 2026-12-01T15:00Z"},
-	{name: "anonymous"},
-	{name: "hide-results"},
-	{name: "quorum", value: true, hint: "a whole number of ballots"},
-	{name: "threshold", value: true, hint: "a number like 0.6 or 60%"},
-	{name: "max-choices", value: true, hint: "a whole number"},
-	{name: "all", list: true},
-	{name: "page", value: true, hint: "a page number", list: true},
-}
-
 // optionKey folds the spellings of an option name together: --hide-results,
 // --hide_results (Discord's option name) and --HideResults are one option.
 func optionKey(name string) string {
 	return strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(name))
 }
 
-func lookupOption(name string) *optionSpec {
+// lookupOption finds a text flag of any subcommand by name (any dash
+// spelling), or nil.
+func lookupOption(name string) *Option {
 	k := optionKey(name)
-	for i := range options {
-		if optionKey(options[i].name) == k {
-			return &options[i]
+	for i := range specs {
+		if o := specs[i].flag(k); o != nil {
+			return o
 		}
 	}
 	return nil
 }
 
+// flagName is an option's flag without its dashes: "hide-results".
+func flagName(o *Option) string { return strings.TrimPrefix(o.Flag(), "--") }
+
 // optionArg is one option as given.
 type optionArg struct {
-	spec     *optionSpec
+	spec     *Option
 	value    string
 	hasValue bool
 }
@@ -388,47 +375,8 @@ func splitOption(word string) (name, value string, hasValue bool) {
 	return name, value, hasValue
 }
 
-// command is one subcommand of the grammar.
-type command struct {
-	name    string
-	topic   string // help topic
-	options bool   // takes the options of open
-	parse   func(args []token) (Command, string)
-}
-
-// commands in the order help lists them; parse returns a problem or the
-// command.
-var commands []command
-
-func init() {
-	// Assigned here rather than in the declaration: the parse functions
-	// refer back to commands through errorFor.
-	commands = []command{
-		{name: "help", topic: "", parse: parseHelp},
-		{name: "open", topic: "open", options: true, parse: parseOpen},
-		{name: "preset", topic: "preset", options: true, parse: parsePreset},
-		{name: "list", topic: "list", parse: parseList},
-		{name: "vote", topic: "vote", parse: parseVote},
-		{name: "unvote", topic: "vote", parse: pollOnly("unvote", func(id string) Command { return Unvote{Poll: id} })},
-		{name: "group", topic: "groups", parse: parseGroup},
-		{name: "assign", topic: "groups", parse: parseAssign},
-		{name: "close", topic: "close", parse: pollOnly("close", func(id string) Command { return Close{Poll: id} })},
-		{name: "reopen", topic: "reopen", parse: pollOnly("reopen", func(id string) Command { return Reopen{Poll: id} })},
-		{name: "cancel", topic: "cancel", parse: pollOnly("cancel", func(id string) Command { return Cancel{Poll: id} })},
-		{name: "extend", topic: "extend", parse: parseExtend},
-		{name: "report", topic: "report", parse: pollOnly("report", func(id string) Command { return Report{Poll: id} })},
-		{name: "export", topic: "export", parse: parseExport},
-	}
-}
-
-func lookupCommand(name string) *command {
-	for i := range commands {
-		if strings.EqualFold(commands[i].name, name) {
-			return &commands[i]
-		}
-	}
-	return nil
-}
+// lookupCommand finds a subcommand's spec by name, or nil.
+func lookupCommand(name string) *Spec { return Lookup(name) }
 
 // errorFor is a problem with a command of the named subcommand.
 func errorFor(name, problem string) *UsageError {
@@ -436,7 +384,7 @@ func errorFor(name, problem string) *UsageError {
 	if c == nil {
 		return generalError(problem)
 	}
-	return &UsageError{Problem: problem, Usage: usageLines[c.name], Topic: c.topic}
+	return &UsageError{Problem: problem, Usage: c.Line(false), Topic: c.Topic}
 }
 
 func generalError(problem string) *UsageError {
@@ -451,7 +399,7 @@ func guessUsage(text string) (usage, topic string) {
 	}
 	if len(words) > 0 {
 		if c := lookupCommand(words[0]); c != nil {
-			return usageLines[c.name], c.topic
+			return c.Line(false), c.Topic
 		}
 	}
 	return generalUsage, ""
@@ -473,7 +421,7 @@ func parseTokens(toks []token) (Command, error) {
 		if !t.isOption() {
 			if !t.quoted && len(t.text) > 1 && t.text[0] == '-' && lookupOption(t.text[1:]) != nil {
 				// "-anonymous" would otherwise silently become a theme.
-				note(fmt.Sprintf("options start with two dashes: --%s", lookupOption(t.text[1:]).name))
+				note(fmt.Sprintf("options start with two dashes: %s", lookupOption(t.text[1:]).Flag()))
 			}
 			args = append(args, t)
 			continue
@@ -492,7 +440,7 @@ func parseTokens(toks []token) (Command, error) {
 			note(p)
 			continue
 		}
-		if spec.value && !hasValue && i+1 < len(toks) && !toks[i+1].isOption() {
+		if spec.takesValue() && !hasValue && i+1 < len(toks) && !toks[i+1].isOption() {
 			i++
 			value, hasValue = toks[i].text, true
 		}
@@ -504,7 +452,7 @@ func parseTokens(toks []token) (Command, error) {
 			return nil, generalError(optProblem)
 		}
 		if len(opts) > 0 {
-			return nil, generalError(fmt.Sprintf("--%s needs a command: options go with open or preset", opts[0].spec.name))
+			return nil, generalError(fmt.Sprintf("%s needs a command: options go with open or preset", opts[0].spec.Flag()))
 		}
 		return Help{}, nil
 	}
@@ -513,23 +461,27 @@ func parseTokens(toks []token) (Command, error) {
 		return nil, unknownCommand(args[0].text)
 	}
 	if optProblem != "" {
-		return nil, errorFor(c.name, optProblem)
+		return nil, errorFor(c.Name, optProblem)
 	}
-	for _, o := range opts {
-		if o.spec.list != (c.name == "list") || !c.options && c.name != "list" {
-			return nil, errorFor(c.name, fmt.Sprintf("--%s does not apply to %s", o.spec.name, c.name))
+	for i, o := range opts {
+		// The flag as this subcommand defines it (several define --all,
+		// say, for different things).
+		if own := c.flag(optionKey(o.spec.Name)); own != nil {
+			opts[i].spec = own
+			continue
 		}
+		return nil, errorFor(c.Name, fmt.Sprintf("%s does not apply to %s", o.spec.Flag(), c.Name))
 	}
 	var oo OpenOptions
-	if c.options {
+	if c.Name == "open" || c.Name == "preset" {
 		var problem string
 		if oo, problem = parseOptions(opts); problem != "" {
-			return nil, errorFor(c.name, problem)
+			return nil, errorFor(c.Name, problem)
 		}
 	}
 	cmd, problem := c.parse(args[1:])
 	if problem != "" {
-		return nil, errorFor(c.name, problem)
+		return nil, errorFor(c.Name, problem)
 	}
 	switch cmd := cmd.(type) {
 	case Open:
@@ -540,13 +492,13 @@ func parseTokens(toks []token) (Command, error) {
 		return cmd, nil
 	case List:
 		for _, o := range opts {
-			switch o.spec.name {
+			switch o.spec.Name {
 			case "all":
 				cmd.All = true
 			case "page":
 				n, ok := parseWhole(o.value)
 				if !o.hasValue || !ok || n < 1 || n > maxPage {
-					return nil, errorFor(c.name, fmt.Sprintf("--page needs a page number from 1 to %d, not %q", maxPage, excerpt(o.value, 20)))
+					return nil, errorFor(c.Name, fmt.Sprintf("--page needs a page number from 1 to %d, not %q", maxPage, excerpt(o.value, 20)))
 				}
 				cmd.Page = n
 			}
@@ -556,19 +508,24 @@ func parseTokens(toks []token) (Command, error) {
 	return cmd, nil
 }
 
+// optionNames are every subcommand's text flags, without dashes.
 func optionNames() []string {
-	names := make([]string, len(options))
-	for i, o := range options {
-		names[i] = o.name
+	var names []string
+	for i := range specs {
+		for j := range specs[i].Options {
+			if o := &specs[i].Options[j]; o.as == asFlag && !slices.Contains(names, flagName(o)) {
+				names = append(names, flagName(o))
+			}
+		}
 	}
 	return names
 }
 
 func unknownCommand(word string) *UsageError {
 	p := fmt.Sprintf("unknown command %q", excerpt(word, 40))
-	names := make([]string, len(commands))
-	for i, c := range commands {
-		names[i] = c.name
+	names := make([]string, len(specs))
+	for i, c := range specs {
+		names[i] = c.Name
 	}
 	if s := suggest(strings.ToLower(word), names, commandSynonyms); s != "" {
 		p += "; did you mean " + s + "?"
@@ -649,13 +606,13 @@ func parseOptions(args []optionArg) (OpenOptions, string) {
 	var o OpenOptions
 	seen := map[string]bool{}
 	for _, a := range args {
-		name := a.spec.name
+		name := flagName(a.spec)
 		if seen[name] {
 			return o, fmt.Sprintf("--%s is given twice", name)
 		}
 		seen[name] = true
-		if a.spec.value && (!a.hasValue || a.value == "") {
-			return o, fmt.Sprintf("--%s needs a value: %s", name, a.spec.hint)
+		if a.spec.takesValue() && (!a.hasValue || a.value == "") {
+			return o, fmt.Sprintf("--%s needs a value: %s", name, a.spec.Hint)
 		}
 		v := a.value
 		switch name {
@@ -709,6 +666,15 @@ func parseOptions(args []optionArg) (OpenOptions, string) {
 				return o, fmt.Sprintf("--max-choices must be at least 1 (leave it out for any number), not %s", v)
 			}
 			o.MaxChoices = n
+		case "min-groups":
+			n, ok := parseWhole(v)
+			switch {
+			case !ok:
+				return o, fmt.Sprintf("--min-groups needs a whole number, not %q", excerpt(v, 40))
+			case n < 1 || n > polls.MaxMinGroups:
+				return o, fmt.Sprintf("--min-groups must be from 1 to %d, not %s", polls.MaxMinGroups, v)
+			}
+			o.MinGroups = n
 		}
 	}
 	return o, ""
@@ -1301,6 +1267,9 @@ func (o OpenOptions) String() string {
 	}
 	if o.MaxChoices != 0 {
 		b.WriteString(" --max-choices " + strconv.Itoa(o.MaxChoices))
+	}
+	if o.MinGroups != 0 {
+		b.WriteString(" --min-groups " + strconv.Itoa(o.MinGroups))
 	}
 	return b.String()
 }

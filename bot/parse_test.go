@@ -478,15 +478,15 @@ func TestHelpText(t *testing.T) {
 			t.Errorf("HelpText(\"\") lacks %q", want)
 		}
 	}
-	for _, c := range commands {
-		if !strings.Contains(all, "/poll "+c.name) {
-			t.Errorf("HelpText(\"\") does not list %s", c.name)
+	for _, c := range specs {
+		if !strings.Contains(all, "/poll "+c.Name) {
+			t.Errorf("HelpText(\"\") does not list %s", c.Name)
 		}
-		if usageLines[c.name] == "" || shortHelp[c.name] == "" {
-			t.Errorf("%s has no usage line or description", c.name)
+		if c.Usage == "" || c.Short == "" {
+			t.Errorf("%s has no usage line or description", c.Name)
 		}
-		if page := HelpText(c.name); c.name != "help" && !strings.Contains(page, "Usage: ") || !strings.Contains(page, "/poll "+c.name) {
-			t.Errorf("HelpText(%q) = %q", c.name, page)
+		if page := HelpText(c.Name); c.Name != "help" && !strings.Contains(page, "Usage: ") || !strings.Contains(page, "/poll "+c.Name) {
+			t.Errorf("HelpText(%q) = %q", c.Name, page)
 		}
 	}
 	for _, topic := range helpTopics {

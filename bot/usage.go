@@ -6,36 +6,26 @@ import (
 	"github.com/pollbot/pollbot/polls"
 )
 
-// openOptionsUsage is the option part of the open and preset usage lines.
-const openOptionsUsage = `[--kind approval|single|ranked] [--closes 48h|2026-12-01T15:00Z] [--anonymous] [--hide-results] [--quorum N] [--threshold 0.6] [--max-choices N]`
-
-// usageLines are the usage lines of DESIGN.md section 5, one per subcommand.
-// UsageError.Usage is one of these.
-var usageLines = map[string]string{
-	"help":   "/poll help [TOPIC]",
-	"open":   `/poll open "Title" "Theme one" "Theme two" ... ` + openOptionsUsage,
-	"preset": "/poll preset NAME " + openOptionsUsage,
-	"list":   "/poll list [open|closed|cancelled|all] [--all] [--page N]",
-	"vote":   "/poll vote ID THEME...",
-	"unvote": "/poll unvote ID",
-	"group":  "/poll group [GROUP]",
-	"assign": "/poll assign @user GROUP",
-	"close":  "/poll close ID",
-	"reopen": "/poll reopen ID",
-	"cancel": "/poll cancel ID",
-	"extend": "/poll extend ID DURATION",
-	"report": "/poll report ID",
-	"export": "/poll export ID [csv|json|md] [ballots|tally]",
-}
-
 // generalUsage is shown for text whose subcommand is unknown.
-const generalUsage = "/poll open|preset|list|vote|unvote|group|assign|close|reopen|cancel|extend|report|export|help ... (/poll help lists them)"
+var generalUsage string
+
+// initUsage derives the help from the command table, once it exists
+// (the table's init calls it).
+func initUsage() {
+	names := make([]string, 0, len(specs))
+	for _, s := range specs {
+		names = append(names, s.Name)
+	}
+	generalUsage = "/poll " + strings.Join(names, "|") + " ... (/poll help lists them)"
+	overview = buildOverview()
+	helpPages = buildHelpPages()
+}
 
 // Usage returns the usage line of a subcommand ("vote" -> "/poll vote ID
 // THEME..."), or the general one for an unknown name.
 func Usage(name string) string {
-	if u, ok := usageLines[strings.ToLower(name)]; ok {
-		return u
+	if s := Lookup(name); s != nil {
+		return s.Line(false)
 	}
 	return generalUsage
 }
@@ -82,28 +72,11 @@ func HelpText(topic string) string {
 	if page, ok := helpPages[t]; ok {
 		return page
 	}
-	return "Usage: " + usageLines[t] + "\n\n" + shortHelp[t] + "\n"
+	sp := Lookup(t)
+	return "Usage: " + sp.Line(false) + "\n\n" + sp.Short + "\n"
 }
 
-// shortHelp is the one-line description of each subcommand.
-var shortHelp = map[string]string{
-	"help":   "Show this help, or the help on one topic.",
-	"open":   "Start a poll of candidate themes. Whoever opens a poll facilitates it.",
-	"preset": "Start a poll from a saved list of themes.",
-	"list":   "List this channel's polls: open (the default), closed, cancelled or all; --all lists every channel's (facilitators).",
-	"vote":   "Vote for themes by number or label. Voting again replaces your ballot.",
-	"unvote": "Take back your ballot.",
-	"group":  "Show your stakeholder group, or set it.",
-	"assign": "Put a participant in a stakeholder group (configured facilitators only).",
-	"close":  "Close a poll now and post its report.",
-	"reopen": "Reopen a closed poll; its ballots are kept.",
-	"cancel": "Cancel a poll: no report is posted.",
-	"extend": "Move a poll's deadline later by a duration, e.g. 1d or 12h.",
-	"report": "Show the consensus report: which themes have support across groups.",
-	"export": "Download the tally (or, for facilitators, the ballots) as CSV, JSON or Markdown.",
-}
-
-var overview = buildOverview()
+var overview string
 
 func buildOverview() string {
 	var b strings.Builder
@@ -111,15 +84,17 @@ func buildOverview() string {
 		b.WriteString("  " + usage + "\n      " + text + "\n")
 	}
 	b.WriteString("/poll runs consensus polls across stakeholder groups: people vote for the themes they support, and the report shows which themes have support in every group, not just a majority.\n\n")
+	// Participants' commands first, in the order people need them; then
+	// what facilitators do.
 	b.WriteString("For everyone:\n")
 	for _, n := range []string{"vote", "unvote", "group", "list", "report", "export", "help"} {
-		line(usageLines[n], shortHelp[n])
+		sp := Lookup(n)
+		line(sp.Line(true), sp.Short)
 	}
 	b.WriteString("\nFor facilitators (whoever opens a poll, and configured facilitators):\n")
-	line(`/poll open "Title" "Theme one" "Theme two" ... [options]`, shortHelp["open"])
-	line("/poll preset NAME [options]", shortHelp["preset"])
-	for _, n := range []string{"close", "reopen", "cancel", "extend", "assign"} {
-		line(usageLines[n], shortHelp[n])
+	for _, n := range []string{"open", "preset", "close", "reopen", "cancel", "extend", "assign"} {
+		sp := Lookup(n)
+		line(sp.Line(true), sp.Short)
 	}
 	b.WriteString("  Exporting ballots (export ID ballots) is for facilitators too.\n")
 	b.WriteString("\nExamples:\n")
@@ -137,8 +112,11 @@ func buildOverview() string {
 	return b.String()
 }
 
-var helpPages = map[string]string{
-	"open": `Usage: ` + usageLines["open"] + `
+var helpPages map[string]string
+
+func buildHelpPages() map[string]string {
+	return map[string]string{
+		"open": `Usage: ` + Usage("open") + `
 
 Start a poll. The first quoted text is the title, each further one a candidate theme (1 to 25 themes, each at most 80 characters). Quote every label that has spaces; straight or curly quotes both work.
 
@@ -157,15 +135,15 @@ Options (anywhere after the word open; --name value or --name=value):
 Example:
   /poll open "Theme for 2027" "DNSSEC" "DNS abuse" "BCP38 (DDoS mitigation)" --closes 48h
 `,
-	"preset": `Usage: ` + usageLines["preset"] + `
+		"preset": `Usage: ` + Usage("preset") + `
 
 Start a poll from a saved list of themes, built in or configured for this workspace. The options are those of /poll open (see /poll help open).
 
 Example:
   /poll preset igf-themes --closes 2d --quorum 2
 `,
-	"vote": `Usage: ` + usageLines["vote"] + `
-       ` + usageLines["unvote"] + `
+		"vote": `Usage: ` + Usage("vote") + `
+       ` + Usage("unvote") + `
 
 Vote in poll ID (the short code on the poll, like K7QX) for themes given by their number on the poll or by their label. Quote a label that has spaces. Numbers may be separated by commas.
   /poll vote K7QX 1 3 4
@@ -176,14 +154,14 @@ In a single-choice poll give one theme; in a ranked poll give the themes in your
 
 Your ballot counts for your stakeholder group (see /poll help groups). If you have none yet you are asked to pick one, and your vote is kept and counted as soon as you do.
 `,
-	"groups": `Usage: ` + usageLines["group"] + `
-       ` + usageLines["assign"] + `   (facilitators)
+		"groups": `Usage: ` + Usage("group") + `
+       ` + Usage("assign") + `   (facilitators)
 
 Every ballot counts for the voter's stakeholder group, because the report looks for support across groups. /poll group shows your group; /poll group GROUP sets it (/poll group civil society). Facilitators can put someone in a group with /poll assign @user GROUP, and a workspace can map platform roles to groups; a facilitator's assignment comes first, then the role, then your own choice.
 
 The usual groups are: ` + groupList() + `. A workspace may configure others.
 `,
-	"report": `Usage: ` + usageLines["report"] + `
+		"report": `Usage: ` + Usage("report") + `
 
 The report ranks the themes and gives each a status, looking at each stakeholder group separately: a theme that one large group loves and every other group rejects does not have consensus. A group counts once it has cast enough ballots (the quorum, 3 by default); groups below that are listed as under-represented. A group supports a theme when at least the threshold (half, by default) of its ballots chose it.
 
@@ -195,6 +173,7 @@ The report ranks the themes and gives each a status, looking at each stakeholder
 
 Themes are ranked by a score that rewards support in every group at once, then by the average support of the groups, then by overall support. Anyone may see the report of a closed poll, or of an open poll that shows live results.
 `,
+	}
 }
 
 func groupList() string {

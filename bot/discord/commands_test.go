@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -71,8 +72,7 @@ func bigGroups() []polls.GroupInfo {
 // budget: when the group choices would not fit, the group options are
 // autocompleted instead, and the autocompletion offers matching groups.
 func TestLargeConfigRegisters(t *testing.T) {
-	groups := polls.MustGroups(bigGroups())
-	cmds := commands(groups)
+	cmds := commands(engineWith(t, bigGroups()))
 	if n := commandChars(cmds[0]); n > maxCommandChars {
 		t.Fatalf("/poll with 25 long groups counts %d characters; Discord allows %d", n, maxCommandChars)
 	}
@@ -94,7 +94,7 @@ func TestLargeConfigRegisters(t *testing.T) {
 		t.Errorf("%d group options, want 2 (group, assign)", groupOpts)
 	}
 	// The default groups still come as choices.
-	small := commands(polls.MustGroups(polls.DefaultGroups))
+	small := commands(engineWith(t, polls.DefaultGroups))
 	if n := commandChars(small[0]); n > maxCommandChars || !strings.Contains(fmt.Sprint(mustJSON(t, small)), `"name":"Civil society","value":"civil-society"`) {
 		t.Errorf("default groups: %d characters, choices %s", n, mustJSON(t, small))
 	}
@@ -151,4 +151,75 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// engineWith is an engine whose configuration has the given groups.
+func engineWith(t *testing.T, groups []polls.GroupInfo) *bot.Engine {
+	t.Helper()
+	cfg := bot.Config{Groups: groups}
+	return bot.New(polls.NewService(nil, polls.WithGroups(cfg.GroupList())), cfg)
+}
+
+// TestSurfaces: every subcommand of the engine's table is registered on
+// Discord with every one of its options, nothing else is, and each
+// translates from typed options back into the command the text grammar
+// reads, so that a subcommand cannot exist in one surface and not another.
+func TestSurfaces(t *testing.T) {
+	cmd := commands(engineWith(t, polls.DefaultGroups))[0]
+	registered := map[string]*discordgo.ApplicationCommandOption{}
+	for _, sub := range cmd.Options {
+		registered[sub.Name] = sub
+	}
+	samples := map[string]any{
+		"title": "Theme for 2027", "themes": "DNSSEC; DNS abuse", "kind": "ranked", "closes": "48h",
+		"anonymous": true, "hide_results": true, "quorum": 4.0, "threshold": 0.6, "max_choices": 2.0, "min_groups": 3.0,
+		"name": "igf-main-themes", "status": "closed", "all": true, "page": 2.0, "poll": "K7QX",
+		"group": "academia", "user": "1234", "duration": "24h", "format": "json", "ballots": true, "topic": "vote",
+	}
+	for _, sp := range bot.Specs() {
+		sub := registered[sp.Name]
+		if sub == nil {
+			t.Errorf("/poll %s is not registered on Discord", sp.Name)
+			continue
+		}
+		delete(registered, sp.Name)
+		values := map[string]any{}
+		for i, o := range sp.Options {
+			if i >= len(sub.Options) || sub.Options[i].Name != o.Name || sub.Options[i].Required != o.Required {
+				t.Errorf("/poll %s: option %d is not %s (required %v) on Discord", sp.Name, i, o.Name, o.Required)
+				continue
+			}
+			v, ok := samples[o.Name]
+			if !ok {
+				t.Errorf("/poll %s: no sample value for option %s", sp.Name, o.Name)
+			}
+			values[o.Name] = v
+		}
+		if len(sub.Options) != len(sp.Options) {
+			t.Errorf("/poll %s has %d options on Discord, %d in the table", sp.Name, len(sub.Options), len(sp.Options))
+		}
+		c, err := command(sp.Name, optionsOf(values))
+		if err != nil {
+			t.Errorf("/poll %s with every option: %v", sp.Name, err)
+			continue
+		}
+		if c.Name() != sp.Name {
+			t.Errorf("/poll %s translates to %s", sp.Name, c.Name())
+		}
+		back, err := bot.Parse(c.String())
+		if err != nil || back.String() != c.String() {
+			t.Errorf("/poll %s: %q does not read back (%v)", sp.Name, c.String(), err)
+		}
+	}
+	for name := range registered {
+		t.Errorf("/poll %s is registered on Discord but not in the table", name)
+	}
+}
+
+func optionsOf(values map[string]any) optionMap {
+	m := optionMap{}
+	for k, v := range values {
+		m[k] = &discordgo.ApplicationCommandInteractionDataOption{Name: k, Value: v}
+	}
+	return m
 }

@@ -189,7 +189,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 // register overwrites the application's commands with /poll: per guild
 // when DISCORD_GUILD_ID is set (instant), else globally.
 func (a *Adapter) register(ctx context.Context) error {
-	_, err := a.session.ApplicationCommandBulkOverwrite(a.cfg.AppID, a.cfg.GuildID, commands(a.engine.Groups()), discordgo.WithContext(ctx))
+	_, err := a.session.ApplicationCommandBulkOverwrite(a.cfg.AppID, a.cfg.GuildID, commands(a.engine), discordgo.WithContext(ctx))
 	if err != nil {
 		return fmt.Errorf("register discord commands: %w", err)
 	}

@@ -183,10 +183,9 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 	name, opts := subcommand(in.ApplicationCommandData())
 	cmd, err := command(name, opts)
 	if err != nil {
-		return ephemeralAnswer(usageText(err))
+		return a.replyAnswer(in, a.engine.Refuse(req, err).Replies)
 	}
-	switch cmd.(type) {
-	case bot.Report, bot.Export:
+	if bot.IsSlow(cmd) {
 		// Charts and exports may take longer than the 3 s Discord allows:
 		// acknowledge now (exports privately), deliver as a follow-up.
 		var flags discordgo.MessageFlags
@@ -448,9 +447,9 @@ func (a *Adapter) onModal(ctx context.Context, req bot.Request, in *discordgo.In
 			}
 		}
 	}
-	cmd, err := bot.Parse("vote " + quoteID(poll) + " " + strings.ReplaceAll(order, ",", " "))
+	cmd, err := bot.FromOptions("vote", map[string]any{"poll": poll, "themes": order})
 	if err != nil {
-		return ephemeralAnswer(usageText(err))
+		return a.replyAnswer(in, a.engine.Refuse(req, err).Replies)
 	}
 	return a.voteAnswer(ctx, req, in, a.engine.Handle(ctx, req, cmd))
 }

@@ -20,16 +20,6 @@ func commandText(s string) string { return commandUnescaper.Replace(s) }
 
 var commandUnescaper = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">")
 
-// slow reports whether a command's work (report with chart, export) should
-// be deferred after the acknowledgement.
-func slow(c bot.Command) bool {
-	switch c.(type) {
-	case bot.Report, bot.Export:
-		return true
-	}
-	return false
-}
-
 // command runs a slash command. It returns the ephemeral message to
 // acknowledge with (nil for an empty acknowledgement); everything else is
 // delivered after the acknowledgement.
@@ -39,7 +29,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *commandAc
 	req.Delivery = delivery(ctx, commandKey(sc))
 	t := target{channel: sc.ChannelID, user: sc.UserID, responseURL: sc.ResponseURL}
 	cmd, err := bot.Parse(text)
-	if err == nil && slow(cmd) {
+	if err == nil && bot.IsSlow(cmd) {
 		a.background(ctx, func(ctx context.Context) { a.deliver(ctx, t, a.eng.Handle(ctx, req, cmd)) })
 		return nil
 	}
