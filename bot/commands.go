@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -218,7 +219,7 @@ func init() {
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.report(ctx, req, c.(Report))
 			}},
-		{Name: "export", Topic: "export", Usage: "export ID [csv|json|md] [ballots|tally]", Slow: true,
+		{Name: "export", Topic: "export", Usage: "export ID [" + strings.Join(report.Names(false), "|") + "] [ballots|tally]", Slow: true,
 			Short: "Download the tally (or, for facilitators, the ballots) as CSV, JSON or Markdown.",
 			Options: []Option{pollOption(),
 				{Name: "format", Help: "File format (default csv)", Choices: FormatChoices, as: asQuoted},
@@ -408,7 +409,7 @@ func (e *Engine) Choices(c Choices) []Choice {
 			out = append(out, Choice{s, s})
 		}
 	case FormatChoices:
-		for _, f := range []string{"csv", "json", "md"} {
+		for _, f := range report.Names(false) {
 			out = append(out, Choice{f, f})
 		}
 	case GroupChoices:

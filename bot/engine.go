@@ -3,7 +3,6 @@ package bot
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
-	"github.com/pollbot/pollbot/polls/export"
 )
 
 // Request says who is asking, from where. Adapters fill it from the
@@ -801,39 +800,28 @@ func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
 }
 
 func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
-	format := c.Format
-	if format == "" {
-		format = "csv"
+	name := c.Format
+	if name == "" {
+		name = "csv"
+	}
+	f, ok := report.Find(name, c.Ballots)
+	if !ok {
+		return e.fail(req, "export", &UsageError{Problem: fmt.Sprintf("ballots export as %s, not %s", orList(report.Names(true)), name), Usage: Usage("export")})
 	}
 	var (
-		buf  bytes.Buffer
-		name string
-		mime string
-		p    *polls.Poll
+		buf bytes.Buffer
+		p   *polls.Poll
+		err error
 	)
-	if c.Ballots {
+	if f.Ballots {
 		var denied *Response
 		if p, denied = e.managed(ctx, req, c.Poll, "export the ballots of"); denied != nil {
 			return *denied
 		}
-		var err error
-		switch format {
-		case "csv":
-			w := export.NewBallotsCSV(&buf, p, e.groups)
-			_, err = e.svc.Ballots(ctx, req.Tenant, p.ID, w.Write)
-			if err == nil {
-				err = w.Flush()
-			}
-			name, mime = p.ID+"-ballots.csv", "text/csv"
-		case "json":
-			err = WriteBallotsJSON(ctx, &buf, e.svc, p)
-			name, mime = p.ID+"-ballots.json", "application/json"
-		default:
-			return e.fail(req, "export", &UsageError{Problem: "ballots export as csv or json, not " + format, Usage: Usage("export")})
-		}
-		if err != nil {
-			return e.failPoll(req, "export", p.ID, err)
-		}
+		err = f.WriteBallots(&buf, p, e.groups, func(fn func(polls.Ballot) error) error {
+			_, err := e.svc.Ballots(ctx, req.Tenant, p.ID, fn)
+			return err
+		})
 	} else {
 		var (
 			r      *polls.Report
@@ -842,64 +830,17 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 		if p, r, _, denied = e.visibleReport(ctx, req, c.Poll, "export"); denied != nil {
 			return *denied
 		}
-		var err error
-		switch format {
-		case "csv":
-			err, name, mime = export.TallyCSV(&buf, p, r), p.ID+"-tally.csv", "text/csv"
-		case "json":
-			err, name, mime = export.JSON(&buf, r), p.ID+"-report.json", "application/json"
-		case "md":
-			err, name, mime = export.Markdown(&buf, p, r, e.groups), p.ID+"-report.md", "text/markdown"
-		}
-		if err != nil {
-			return e.failPoll(req, "export", p.ID, err)
-		}
+		err = f.WriteReport(&buf, p, r, e.groups)
 	}
+	if err != nil {
+		return e.failPoll(req, "export", p.ID, err)
+	}
+	file := f.File(p.ID)
 	return Response{Replies: []Reply{{
 		Visibility: Ephemeral,
-		Text:       fmt.Sprintf("Export of poll %s: %s.", p.ID, name),
-		Files:      []File{{Name: name, Title: UserText(p.Title), MIME: mime, Data: buf.Bytes()}},
+		Text:       fmt.Sprintf("Export of poll %s: %s.", p.ID, file),
+		Files:      []File{{Name: file, Title: UserText(p.Title), MIME: f.MIME, Data: buf.Bytes()}},
 	}}}
-}
-
-// WriteBallotsJSON streams a poll's ballots as a JSON array, one ballot a
-// line, themes by label.
-func WriteBallotsJSON(ctx context.Context, w io.Writer, svc *polls.Service, p *polls.Poll) error {
-	type row struct {
-		Voter   string      `json:"voter"`
-		Group   polls.Group `json:"group"`
-		CastAt  time.Time   `json:"cast_at"`
-		Choices []string    `json:"choices"`
-	}
-	if _, err := io.WriteString(w, "[\n"); err != nil {
-		return err
-	}
-	first := true
-	_, err := svc.Ballots(ctx, p.Tenant, p.ID, func(b polls.Ballot) error {
-		r := row{Voter: b.Voter, Group: b.Group, CastAt: b.CastAt.UTC()}
-		for _, c := range b.Choices {
-			if c >= 0 && c < len(p.Themes) {
-				r.Choices = append(r.Choices, p.Themes[c].Label)
-			}
-		}
-		data, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		if !first {
-			if _, err := io.WriteString(w, ",\n"); err != nil {
-				return err
-			}
-		}
-		first = false
-		_, err = w.Write(data)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(w, "\n]\n")
-	return err
 }
 
 // capitalize upper-cases the first letter: domain error details are

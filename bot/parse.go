@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -945,22 +946,23 @@ func parseExport(args []token) (Command, string) {
 	var what string
 	for _, a := range args[1:] {
 		w := strings.ToLower(a.text)
-		switch w {
-		case "csv", "json", "md", "markdown":
+		if w == "markdown" {
+			w = "md"
+		}
+		_, isFormat := report.Find(w, false)
+		switch {
+		case isFormat:
 			if e.Format != "" {
 				return nil, fmt.Sprintf("export takes one format, not both %s and %s", e.Format, w)
 			}
 			e.Format = w
-			if w == "markdown" {
-				e.Format = "md"
-			}
-		case "ballots", "tally":
+		case w == "ballots", w == "tally":
 			if what != "" {
 				return nil, fmt.Sprintf("export gives either the ballots or the tally, not both %s and %s", what, w)
 			}
 			what = w
 		default:
-			return nil, fmt.Sprintf("export takes a format (csv, json or md) and ballots or tally, not %q", excerpt(a.text, 40))
+			return nil, fmt.Sprintf("export takes a format (%s) and ballots or tally, not %q", orList(report.Names(false)), excerpt(a.text, 40))
 		}
 	}
 	if e.Format == "" {

@@ -275,7 +275,7 @@ func TestParseErrors(t *testing.T) {
 		{"export nothing", "export", "export needs a poll id", "/poll export"},
 		{"export two formats", "export K7QX csv json", "export takes one format, not both csv and json", "/poll export"},
 		{"export ballots and tally", "export K7QX ballots tally", "export gives either the ballots or the tally, not both ballots and tally", "/poll export"},
-		{"export bad word", "export K7QX pdf", `export takes a format (csv, json or md) and ballots or tally, not "pdf"`, "/poll export"},
+		{"export bad word", "export K7QX pdf", `export takes a format (csv, json, md or png) and ballots or tally, not "pdf"`, "/poll export"},
 		{"help unknown topic", "help frob", "there is no help on \"frob\"; topics: " + strings.Join(helpTopics, ", "), "/poll help"},
 		{"help near topic", "help vot", "there is no help on \"vot\"; topics: " + strings.Join(helpTopics, ", ") + "; did you mean vote?", "/poll help"},
 		{"help two topics", "help open vote", "unexpected vote: help takes at most one topic", "/poll help"},

@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
-	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/internal/redistest"
 	"github.com/pollbot/pollbot/polls"
 	boltstore "github.com/pollbot/pollbot/storage/bolt"

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
-	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/bot/report/chart"
 	slackadapter "github.com/pollbot/pollbot/bot/slack"
 	"github.com/pollbot/pollbot/internal/redistest"
 	"github.com/pollbot/pollbot/polls"

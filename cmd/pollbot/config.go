@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
-	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/internal/metrics"
 	"github.com/pollbot/pollbot/polls"
 	boltstore "github.com/pollbot/pollbot/storage/bolt"

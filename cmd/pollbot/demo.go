@@ -12,9 +12,8 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
-	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
-	"github.com/pollbot/pollbot/polls/export"
 )
 
 // demoGroups are the demo's participants per group: intergovernmental
@@ -202,21 +201,21 @@ func (d *demo) run(ctx context.Context, dir string) error {
 func (d *demo) write(ctx context.Context, dir string, p *polls.Poll, rep *polls.Report) error {
 	svc := d.svc
 	id := p.ID
-	files := []struct {
+	type file struct {
 		name  string
 		write func(w io.Writer) error
-	}{
-		{"report.md", func(w io.Writer) error { return export.Markdown(w, p, rep, d.engine.Groups()) }},
-		{"report.json", func(w io.Writer) error { return export.JSON(w, rep) }},
-		{"tally.csv", func(w io.Writer) error { return export.TallyCSV(w, p, rep) }},
-		{"ballots.csv", func(w io.Writer) error {
-			bw := export.NewBallotsCSV(w, p, d.engine.Groups())
-			if _, err := svc.Ballots(ctx, demoTenant, p.ID, bw.Write); err != nil {
+	}
+	var files []file
+	for _, f := range report.Formats(false) {
+		files = append(files, file{f.File(""), func(w io.Writer) error { return f.WriteReport(w, p, rep, d.engine.Groups()) }})
+	}
+	for _, f := range report.Formats(true) {
+		files = append(files, file{f.File(""), func(w io.Writer) error {
+			return f.WriteBallots(w, p, d.engine.Groups(), func(fn func(polls.Ballot) error) error {
+				_, err := svc.Ballots(ctx, demoTenant, p.ID, fn)
 				return err
-			}
-			return bw.Flush()
-		}},
-		{"chart.png", func(w io.Writer) error { return chart.PNG(w, rep, d.engine.Groups()) }},
+			})
+		}})
 	}
 	d.say("\n→ Wrote:")
 	for _, f := range files {

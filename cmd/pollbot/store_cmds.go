@@ -10,9 +10,8 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
-	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
-	"github.com/pollbot/pollbot/polls/export"
 )
 
 // pollJSON is one entry of `pollbot list --format json` (DESIGN.md 5).
@@ -101,9 +100,10 @@ func runList(ctx context.Context, args []string, e env) error {
 }
 
 func runReport(ctx context.Context, args []string, e env) error {
-	fs := newFlags("report", "[-format text|json|md|png] ID", e, "Prints a poll's consensus report (png writes the chart to standard output).")
+	names := "text|" + strings.Join(report.Names(false), "|")
+	fs := newFlags("report", "[-format "+names+"] ID", e, "Prints a poll's consensus report (png writes the chart to standard output).")
 	fs.tenantFlag()
-	format := fs.String("format", "text", "output `format`: text, json, md or png")
+	format := fs.String("format", "text", "output `format`: "+strings.ReplaceAll(names, "|", ", "))
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -111,10 +111,9 @@ func runReport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	switch *format {
-	case "text", "json", "md", "png":
-	default:
-		return fmt.Errorf("-format: %q is not text, json, md or png", *format)
+	f, ok := report.Find(*format, false)
+	if !ok && *format != "text" {
+		return fmt.Errorf("-format: %q is not %s", *format, strings.ReplaceAll(names, "|", ", "))
 	}
 	a, err := fs.cfg.openApp(ctx, e, appOption{})
 	if err != nil {
@@ -125,13 +124,12 @@ func runReport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	switch *format {
-	case "json":
-		return export.JSON(e.out, r)
-	case "md":
-		return export.Markdown(e.out, p, r, a.engine.Groups())
-	case "png":
-		return chart.PNG(e.out, r, a.engine.Groups())
+	if ok {
+		w := bufio.NewWriter(e.out)
+		if err := f.WriteReport(w, p, r, a.engine.Groups()); err != nil {
+			return err
+		}
+		return w.Flush()
 	}
 	// The operator reads every poll from the command line, hidden results
 	// included, and a terminal has no use for the chart.
@@ -140,10 +138,11 @@ func runReport(ctx context.Context, args []string, e env) error {
 }
 
 func runExport(ctx context.Context, args []string, e env) error {
-	fs := newFlags("export", "[-format csv|json] [-ballots] ID", e, "Writes a poll's tally (or, with -ballots, every ballot) to standard output.")
+	fs := newFlags("export", "[-format "+strings.Join(report.Names(false), "|")+"] [-ballots] ID", e,
+		"Writes a poll's results (or, with -ballots, every ballot) to standard output, as the chat command does.")
 	fs.tenantFlag()
-	format := fs.String("format", "csv", "output `format`: csv or json (json: the report, or with -ballots the ballots)")
-	ballots := fs.Bool("ballots", false, "export ballots (voter, group, time, choices) instead of the tally")
+	format := fs.String("format", "csv", "output `format`: "+strings.Join(report.Names(false), ", ")+"; with -ballots "+strings.Join(report.Names(true), " or "))
+	ballots := fs.Bool("ballots", false, "export ballots (voter, group, time, choices) instead of the results")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -151,44 +150,35 @@ func runExport(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	if *format != "csv" && *format != "json" {
-		return fmt.Errorf("-format: %q is not csv or json", *format)
+	f, ok := report.Find(*format, *ballots)
+	if !ok {
+		return fmt.Errorf("-format: %q is not %s", *format, strings.Join(report.Names(*ballots), ", "))
 	}
 	a, err := fs.cfg.openApp(ctx, e, appOption{})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	svc := a.svc
 	w := bufio.NewWriterSize(e.out, 64*1024)
-	if *ballots {
-		p, err := svc.Poll(ctx, fs.cfg.Tenant, id)
+	if f.Ballots {
+		p, err := a.svc.Poll(ctx, fs.cfg.Tenant, id)
 		if err != nil {
 			return err
 		}
-		if *format == "json" {
-			err = bot.WriteBallotsJSON(ctx, w, svc, p)
-		} else {
-			bw := export.NewBallotsCSV(w, p, a.engine.Groups())
-			if _, err = svc.Ballots(ctx, p.Tenant, p.ID, bw.Write); err == nil {
-				err = bw.Flush()
-			}
-		}
+		err = f.WriteBallots(w, p, a.engine.Groups(), func(fn func(polls.Ballot) error) error {
+			_, err := a.svc.Ballots(ctx, p.Tenant, p.ID, fn)
+			return err
+		})
 		if err != nil {
 			return err
 		}
 		return w.Flush()
 	}
-	p, r, err := svc.Report(ctx, fs.cfg.Tenant, id)
+	p, r, err := a.svc.Report(ctx, fs.cfg.Tenant, id)
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
-		err = export.JSON(w, r)
-	} else {
-		err = export.TallyCSV(w, p, r)
-	}
-	if err != nil {
+	if err := f.WriteReport(w, p, r, a.engine.Groups()); err != nil {
 		return err
 	}
 	return w.Flush()

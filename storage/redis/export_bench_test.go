@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
-	"github.com/pollbot/pollbot/polls/export"
 )
 
 // BenchmarkHundredThousandBallots measures what a facilitator waits for
@@ -80,7 +80,7 @@ func BenchmarkHundredThousandBallots(b *testing.B) {
 					}
 				}
 			}()
-			w := export.NewBallotsCSV(io.Discard, p, gs)
+			w := report.NewBallotsCSV(io.Discard, p, gs)
 			n := 0
 			err := s.Ballots(ctx, p.Tenant, p.ID, func(bl polls.Ballot) error { n++; return w.Write(bl) })
 			if err == nil {

@@ -1,4 +1,4 @@
-package export_test
+package report_test
 
 import (
 	"bytes"

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollbot/pollbot/bot/chart"
+	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/internal/typeset/typesettest"
 	"github.com/pollbot/pollbot/polls"
 )

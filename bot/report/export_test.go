@@ -1,4 +1,4 @@
-package export_test
+package report_test
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
-	"github.com/pollbot/pollbot/polls/export"
 )
 
 func TestGolden(t *testing.T) {
@@ -27,14 +27,14 @@ func TestGolden(t *testing.T) {
 		name  string
 		write func(*bytes.Buffer) error
 	}{
-		{"approval.tally.csv", func(b *bytes.Buffer) error { return export.TallyCSV(b, ap, ar) }},
+		{"approval.tally.csv", func(b *bytes.Buffer) error { return report.TallyCSV(b, ap, ar) }},
 		{"approval.ballots.csv", func(b *bytes.Buffer) error { return writeBallots(b, ap, fixtureGroups(), approvalBallots) }},
-		{"approval.json", func(b *bytes.Buffer) error { return export.JSON(b, ar) }},
-		{"approval.md", func(b *bytes.Buffer) error { return export.Markdown(b, ap, ar, fixtureGroups()) }},
-		{"ranked.tally.csv", func(b *bytes.Buffer) error { return export.TallyCSV(b, rp, rr) }},
+		{"approval.json", func(b *bytes.Buffer) error { return report.JSON(b, ar) }},
+		{"approval.md", func(b *bytes.Buffer) error { return report.Markdown(b, ap, ar, fixtureGroups()) }},
+		{"ranked.tally.csv", func(b *bytes.Buffer) error { return report.TallyCSV(b, rp, rr) }},
 		{"ranked.ballots.csv", func(b *bytes.Buffer) error { return writeBallots(b, rp, nil, rballots) }},
-		{"ranked.json", func(b *bytes.Buffer) error { return export.JSON(b, rr) }},
-		{"ranked.md", func(b *bytes.Buffer) error { return export.Markdown(b, rp, rr, nil) }},
+		{"ranked.json", func(b *bytes.Buffer) error { return report.JSON(b, rr) }},
+		{"ranked.md", func(b *bytes.Buffer) error { return report.Markdown(b, rp, rr, nil) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -48,7 +48,7 @@ func TestGolden(t *testing.T) {
 }
 
 func writeBallots(w *bytes.Buffer, p *polls.Poll, groups *polls.Groups, bs []polls.Ballot) error {
-	bw := export.NewBallotsCSV(w, p, groups)
+	bw := report.NewBallotsCSV(w, p, groups)
 	for _, b := range bs {
 		if err := bw.Write(b); err != nil {
 			return err
@@ -60,7 +60,7 @@ func writeBallots(w *bytes.Buffer, p *polls.Poll, groups *polls.Groups, bs []pol
 func TestTallyCSVRows(t *testing.T) {
 	p, r := approvalReport()
 	var b bytes.Buffer
-	if err := export.TallyCSV(&b, p, r); err != nil {
+	if err := report.TallyCSV(&b, p, r); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&b).ReadAll()
@@ -76,7 +76,7 @@ func TestTallyCSVRows(t *testing.T) {
 	// Themes in poll order, groups in report order.
 	for i, row := range rows[1:] {
 		th, g := i/len(r.Groups), i%len(r.Groups)
-		if row[0] != export.EscapeCell(p.Themes[th].Label) || row[1] != string(r.Groups[g].Group) {
+		if row[0] != report.EscapeCell(p.Themes[th].Label) || row[1] != string(r.Groups[g].Group) {
 			t.Errorf("row %d is %s/%s, want %s/%s", i+1, row[0], row[1], p.Themes[th].Label, r.Groups[g].Group)
 		}
 	}
@@ -85,10 +85,10 @@ func TestTallyCSVRows(t *testing.T) {
 func TestTallyCSVWrongReport(t *testing.T) {
 	p, _ := approvalReport()
 	_, rr, _ := rankedReport()
-	if err := export.TallyCSV(&bytes.Buffer{}, p, rr); err == nil {
+	if err := report.TallyCSV(&bytes.Buffer{}, p, rr); err == nil {
 		t.Error("TallyCSV accepted the report of another poll")
 	}
-	if err := export.Markdown(&bytes.Buffer{}, p, rr, nil); err == nil {
+	if err := report.Markdown(&bytes.Buffer{}, p, rr, nil); err == nil {
 		t.Error("Markdown accepted the report of another poll")
 	}
 }
@@ -108,7 +108,7 @@ func TestEscapeCell(t *testing.T) {
 		"1. =SUM(A1)": "1. =SUM(A1)",
 		"0.5000":      "0.5000",
 	} {
-		if got := export.EscapeCell(in); got != want {
+		if got := report.EscapeCell(in); got != want {
 			t.Errorf("EscapeCell(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -132,7 +132,7 @@ func TestFormulaInjection(t *testing.T) {
 	r := polls.ComputeReport(p, tally, nil)
 
 	var tb, bb bytes.Buffer
-	if err := export.TallyCSV(&tb, p, r); err != nil {
+	if err := report.TallyCSV(&tb, p, r); err != nil {
 		t.Fatal(err)
 	}
 	if err := writeBallots(&bb, p, nil, ballots); err != nil {
@@ -186,7 +186,7 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 func TestBallotsCSVStreams(t *testing.T) {
 	p := approvalPoll()
 	w := &countingWriter{}
-	bw := export.NewBallotsCSV(w, p, nil)
+	bw := report.NewBallotsCSV(w, p, nil)
 	const n = 5000
 	for i := range n {
 		b := polls.Ballot{Voter: fmt.Sprintf("U%06d", i), Group: "civil-society", Choices: []int{i % 6, (i + 1) % 6}, CastAt: opened}
@@ -218,7 +218,7 @@ func TestBallotsCSVStreams(t *testing.T) {
 func TestBallotsCSVEmptyAndInvalid(t *testing.T) {
 	p := approvalPoll()
 	var b bytes.Buffer
-	bw := export.NewBallotsCSV(&b, p, nil)
+	bw := report.NewBallotsCSV(&b, p, nil)
 	if err := bw.Write(polls.Ballot{Voter: "U1", Group: "government", Choices: []int{9}}); err == nil {
 		t.Error("a ballot for theme 10 of a 6-theme poll was written")
 	}
@@ -244,9 +244,9 @@ func (failWriter) Write([]byte) (int, error) { return 0, fmt.Errorf("disk full")
 func TestWriteErrors(t *testing.T) {
 	p, r := approvalReport()
 	for name, err := range map[string]error{
-		"tally":    export.TallyCSV(failWriter{}, p, r),
-		"json":     export.JSON(failWriter{}, r),
-		"markdown": export.Markdown(failWriter{}, p, r, nil),
+		"tally":    report.TallyCSV(failWriter{}, p, r),
+		"json":     report.JSON(failWriter{}, r),
+		"markdown": report.Markdown(failWriter{}, p, r, nil),
 		"ballots":  writeBallots2(failWriter{}, p),
 	} {
 		if err == nil || !strings.Contains(err.Error(), "disk full") {
@@ -256,7 +256,7 @@ func TestWriteErrors(t *testing.T) {
 }
 
 func writeBallots2(w failWriter, p *polls.Poll) error {
-	bw := export.NewBallotsCSV(w, p, nil)
+	bw := report.NewBallotsCSV(w, p, nil)
 	if err := bw.Write(polls.Ballot{Voter: "U1", Group: "government", Choices: []int{0}}); err != nil {
 		return err
 	}
@@ -267,7 +267,7 @@ func writeBallots2(w failWriter, p *polls.Poll) error {
 func TestJSONShape(t *testing.T) {
 	_, r := approvalReport()
 	var b bytes.Buffer
-	if err := export.JSON(&b, r); err != nil {
+	if err := report.JSON(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(b.String(), "{\n  \"poll\": {\n    \"id\"") {
@@ -337,7 +337,7 @@ func TestJSONEmptyAndNonFinite(t *testing.T) {
 	p := approvalPoll()
 	r := polls.ComputeReport(p, polls.NewTally(), nil)
 	var b bytes.Buffer
-	if err := export.JSON(&b, r); err != nil {
+	if err := report.JSON(&b, r); err != nil {
 		t.Fatal(err)
 	}
 	// closed_at and margin are the only nulls: an open poll has not
@@ -349,7 +349,7 @@ func TestJSONEmptyAndNonFinite(t *testing.T) {
 	}
 	// A hand-built report with nil slices still gets arrays.
 	b.Reset()
-	if err := export.JSON(&b, &polls.Report{Poll: polls.ReportPoll{ID: "X"}, Themes: []polls.ThemeResult{{Theme: "t"}}}); err != nil {
+	if err := report.JSON(&b, &polls.Report{Poll: polls.ReportPoll{ID: "X"}, Themes: []polls.ThemeResult{{Theme: "t"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(nulls.Replace(b.String()), "null") {
@@ -358,7 +358,7 @@ func TestJSONEmptyAndNonFinite(t *testing.T) {
 
 	_, bad := approvalReport()
 	bad.Themes[2].Groups[1].Support = math.NaN()
-	if err := export.JSON(&bytes.Buffer{}, bad); err == nil || !strings.Contains(err.Error(), "support") {
+	if err := report.JSON(&bytes.Buffer{}, bad); err == nil || !strings.Contains(err.Error(), "support") {
 		t.Errorf("NaN support: error %v", err)
 	}
 }
@@ -368,7 +368,7 @@ func TestJSONEmptyAndNonFinite(t *testing.T) {
 func TestMarkdownEscaping(t *testing.T) {
 	p, r := approvalReport()
 	var b bytes.Buffer
-	if err := export.Markdown(&b, p, r, fixtureGroups()); err != nil {
+	if err := report.Markdown(&b, p, r, fixtureGroups()); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -406,7 +406,7 @@ func unescapedPipes(s string) int {
 func TestMarkdownSummary(t *testing.T) {
 	p, r := approvalReport()
 	var b bytes.Buffer
-	if err := export.Markdown(&b, p, r, fixtureGroups()); err != nil {
+	if err := report.Markdown(&b, p, r, fixtureGroups()); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -424,7 +424,7 @@ func TestMarkdownSummary(t *testing.T) {
 
 	empty := polls.ComputeReport(p, polls.NewTally(), nil)
 	b.Reset()
-	if err := export.Markdown(&b, p, empty, nil); err != nil {
+	if err := report.Markdown(&b, p, empty, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "No ballots have been cast yet") {
@@ -467,7 +467,7 @@ func TestMarkdownLinksStayText(t *testing.T) {
 		},
 	}
 	var b bytes.Buffer
-	if err := export.Markdown(&b, p, polls.ComputeReport(p, tally, groups), groups); err != nil {
+	if err := report.Markdown(&b, p, polls.ComputeReport(p, tally, groups), groups); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
