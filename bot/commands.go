@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -293,7 +294,7 @@ func (s *Spec) flag(key string) *Option {
 // already bounded by the request body, and a long value should get the
 // error that names it ("the title is 10000 characters; at most 200")
 // rather than the grammar's general refusal of long text.
-const maxOptionBytes = MaxBody
+const maxOptionBytes = kit.MaxBody
 
 // FromOptions turns a subcommand's typed options (by option name: strings,
 // float64 numbers, booleans; a user option's value is the user id) into a

@@ -40,6 +40,9 @@ type PollView struct {
 	// Summary is set once the poll is closed: one line per status.
 	Summary []string
 	Footer  string // e.g. "Poll K7QX · /poll vote K7QX 1 3 · /poll report K7QX"
+	// Messages are the chat messages showing the poll, as of the same read
+	// as the rest of the view, so a re-render needs one read, not two.
+	Messages []polls.MessageRef
 }
 
 // GroupCount is a group's number of ballots.
@@ -239,6 +242,7 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		KindText: e.kindText(p), Status: p.Status, StatusText: e.statusText(p, now),
 		ClosesAt: p.ClosesAt, Anonymous: p.Anonymous,
 		ResultsVisible: p.ResultsVisible(), Ballots: t.Total(),
+		Messages: p.Messages,
 	}
 	if p.Anonymous {
 		v.KindText += " Anonymous: ballots are stored under a pseudonym."

@@ -39,7 +39,6 @@ var (
 	ErrNoPseudonymKey   = errors.New("anonymous polls need a pseudonym key")
 	ErrPseudonymKey     = errors.New("the poll was opened under another pseudonym key")
 	ErrInvalidDeadline  = errors.New("invalid deadline")
-	ErrResultsHidden    = errors.New("results are hidden until the poll closes")
 	ErrLimit            = errors.New("limit reached")
 	ErrLegacyAnonymous  = errors.New("anonymous poll opened before per-poll pseudonyms")
 	ErrVotingNotByClick = errors.New("this kind of poll is not voted by clicking a theme")

@@ -25,6 +25,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -43,14 +44,14 @@ type Adapter struct {
 
 	session    *discordgo.Session
 	gatewayURL string
-	coalescer  *bot.Coalescer
+	coalescer  *kit.Coalescer
 	roles      *roleCache
 	// followUps bounds the follow-up work running at once (see goAfter).
 	followUps chan struct{}
 
 	// follow-ups run after the interaction was answered; Run waits for
 	// them so none is cut off at shutdown.
-	tasks bot.Tasks
+	tasks kit.Tasks
 }
 
 // Option configures an Adapter.
@@ -105,7 +106,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	}
 	// Errors of follow-ups and interaction responses quote their URLs,
 	// whose paths hold interaction tokens.
-	a := &Adapter{engine: e, cfg: cfg, log: bot.RedactLogs(o.log), now: o.now, gatewayURL: o.gatewayURL, followUps: make(chan struct{}, maxFollowUps)}
+	a := &Adapter{engine: e, cfg: cfg, log: kit.RedactLogs(o.log), now: o.now, gatewayURL: o.gatewayURL, followUps: make(chan struct{}, maxFollowUps)}
 	if cfg.PublicKey != "" {
 		k, err := publicKey(cfg.PublicKey)
 		if err != nil {
@@ -136,12 +137,12 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	s.StateEnabled = true
 	a.session = s
 	a.roles = newRoleCache(s, o.roleTTL, o.now)
-	a.coalescer = bot.NewCoalescer(a.render, bot.CoalesceEvery(o.interval), bot.CoalesceLogger(a.log))
+	a.coalescer = kit.NewCoalescer(a.render, kit.CoalesceEvery(o.interval), kit.CoalesceLogger(a.log))
 	return a, nil
 }
 
 // Coalescer is the adapter's re-render queue, for metrics.
-func (a *Adapter) Coalescer() *bot.Coalescer { return a.coalescer }
+func (a *Adapter) Coalescer() *kit.Coalescer { return a.coalescer }
 
 // Mount registers POST /discord/interactions when a public key is
 // configured (HTTP interactions mode).
@@ -231,19 +232,15 @@ func (a *Adapter) touch(keys []polls.Key) {
 }
 
 // render edits every Discord message of a poll to its current view. A 429
-// becomes bot.RetryLater so the coalescer retries after Retry-After rather
+// becomes kit.RetryLater so the coalescer retries after Retry-After rather
 // than discordgo sleeping inside the render.
 func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	v, err := a.engine.PollView(ctx, k)
 	if err != nil {
 		return err
 	}
-	p, err := a.engine.Poll(ctx, k)
-	if err != nil {
-		return err
-	}
 	embeds, comps := pollMessage(v)
-	for _, ref := range p.Messages {
+	for _, ref := range v.Messages {
 		if ref.Platform != Platform {
 			continue
 		}
@@ -252,7 +249,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 		}, discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
 		var rl *discordgo.RateLimitError
 		if errors.As(err, &rl) {
-			return &bot.RetryLater{After: rl.RetryAfter, Err: err}
+			return &kit.RetryLater{After: rl.RetryAfter, Err: err}
 		}
 		if err != nil {
 			return fmt.Errorf("edit discord message %s: %w", ref.Message, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -30,13 +31,13 @@ type answer struct {
 const maxSkew = 5 * time.Minute
 
 // maxBody bounds an interaction request body.
-const maxBody = bot.MaxBody
+const maxBody = kit.MaxBody
 
 // serveHTTP is POST /discord/interactions: bound the body, verify, answer
 // PING, handle. A body over maxBody gets 413 (no more than maxBody+1 bytes
 // of it are read); anything unverified gets 401. Neither is acted on.
 func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	body, ok := bot.ReadBody(w, r, maxBody)
+	body, ok := kit.ReadBody(w, r, maxBody)
 	if !ok {
 		return
 	}
@@ -51,10 +52,10 @@ func (a *Adapter) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // checked: 400 for what does not decode, PONG for a PING, else the
 // handler's answer, then its follow-ups.
 func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []byte) {
-	if bot.JSONTooDeep(body, bot.MaxJSONDepth) {
+	if kit.JSONTooDeep(body, kit.MaxJSONDepth) {
 		// discordgo decodes nested components level by level: refuse the
 		// depth before it costs seconds and gigabytes.
-		http.Error(w, fmt.Sprintf("malformed interaction: JSON nested more than %d levels deep", bot.MaxJSONDepth), http.StatusBadRequest)
+		http.Error(w, fmt.Sprintf("malformed interaction: JSON nested more than %d levels deep", kit.MaxJSONDepth), http.StatusBadRequest)
 		return
 	}
 	var in discordgo.Interaction
@@ -66,7 +67,7 @@ func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []b
 		writeJSON(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 		return
 	}
-	ctx, cancel := bot.AnswerContext(r.Context())
+	ctx, cancel := kit.AnswerContext(r.Context())
 	ans := a.handle(ctx, &in)
 	cancel()
 	writeJSON(w, ans.resp)
@@ -113,7 +114,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // onGateway handles an INTERACTION_CREATE from the gateway: respond over
 // REST, then run the follow-ups.
 func (a *Adapter) onGateway(ctx context.Context, in *discordgo.Interaction) {
-	hctx, cancel := bot.AnswerContext(ctx)
+	hctx, cancel := kit.AnswerContext(ctx)
 	ans := a.handle(hctx, in)
 	cancel()
 	if ans.resp == nil {

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/polls"
 	"github.com/slack-go/slack"
 )
@@ -45,12 +46,12 @@ type Adapter struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	coOpts []bot.CoalescerOption
-	co     *bot.Coalescer
+	coOpts []kit.CoalescerOption
+	co     *kit.Coalescer
 	groups *userGroups
 
 	taskTimeout time.Duration
-	tasks       bot.Tasks
+	tasks       kit.Tasks
 	taskSlots   chan struct{}
 }
 
@@ -70,7 +71,7 @@ func WithClock(now func() time.Time) Option { return func(a *Adapter) { a.now = 
 
 // WithCoalescer passes options to the poll-message coalescer (tests use a
 // short interval; production keeps DESIGN.md's 2 s).
-func WithCoalescer(opts ...bot.CoalescerOption) Option {
+func WithCoalescer(opts ...kit.CoalescerOption) Option {
 	return func(a *Adapter) { a.coOpts = append(a.coOpts, opts...) }
 }
 
@@ -108,7 +109,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	}
 	// Errors of response_url posts and uploads quote their URLs, which are
 	// credentials.
-	a.log = bot.RedactLogs(a.log)
+	a.log = kit.RedactLogs(a.log)
 	apiOpts := []slack.Option{slack.OptionHTTPClient(a.client)}
 	if cfg.APIURL != "" {
 		apiOpts = append(apiOpts, slack.OptionAPIURL(cfg.APIURL))
@@ -117,8 +118,8 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 		apiOpts = append(apiOpts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
 	a.api = slack.New(cfg.BotToken, apiOpts...)
-	coOpts := append([]bot.CoalescerOption{bot.CoalesceClock(a.now), bot.CoalesceLogger(a.log)}, a.coOpts...)
-	a.co = bot.NewCoalescer(a.render, coOpts...)
+	coOpts := append([]kit.CoalescerOption{kit.CoalesceClock(a.now), kit.CoalesceLogger(a.log)}, a.coOpts...)
+	a.co = kit.NewCoalescer(a.render, coOpts...)
 	return a, nil
 }
 
@@ -133,7 +134,7 @@ func newTransport() *http.Transport {
 }
 
 // Coalescer returns the adapter's coalescer (metrics, tests).
-func (a *Adapter) Coalescer() *bot.Coalescer { return a.co }
+func (a *Adapter) Coalescer() *kit.Coalescer { return a.co }
 
 // Run renders poll messages and, with an app token, serves Socket Mode,
 // until ctx is done; it then renders what is pending once more, waits for
@@ -215,16 +216,12 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	if !strings.HasPrefix(k.Tenant, Platform+":") {
 		return nil
 	}
-	p, err := a.eng.Poll(ctx, k)
-	if err != nil {
-		return err
-	}
 	v, err := a.eng.PollView(ctx, k)
 	if err != nil {
 		return err
 	}
 	m := renderReply(bot.Reply{Poll: v})
-	for _, ref := range p.Messages {
+	for _, ref := range v.Messages {
 		if ref.Platform != Platform {
 			continue
 		}
@@ -241,7 +238,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 func slackErr(err error) error {
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		return &bot.RetryLater{After: rl.RetryAfter, Err: err}
+		return &kit.RetryLater{After: rl.RetryAfter, Err: err}
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -41,7 +42,7 @@ func TestClickAnsweredWhileStoreHangs(t *testing.T) {
 			st.hang.Store(true)
 			start := time.Now()
 			e.click("UCIV", bot.VoteAction(p.ID, 0))
-			if d := time.Since(start); d > bot.AnswerWithin+400*time.Millisecond {
+			if d := time.Since(start); d > kit.AnswerWithin+400*time.Millisecond {
 				t.Errorf("click acknowledged after %v; Slack gives up after 3s", d)
 			}
 			e.waitEphemeral("took too long to answer")

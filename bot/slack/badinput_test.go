@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -24,7 +25,7 @@ import (
 // the sender that names the problem and the limit; nothing is stored and
 // memory stays bounded.
 
-const limit = bot.MaxBody
+const limit = kit.MaxBody
 
 // allocated returns the bytes allocated while f runs (all goroutines; the
 // tests using it do not run in parallel).

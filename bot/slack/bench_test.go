@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	slackadapter "github.com/pollbot/pollbot/bot/slack"
 	"github.com/pollbot/pollbot/polls"
 	"github.com/slack-go/slack"
@@ -34,7 +35,7 @@ func BenchmarkVoteClick(b *testing.B) {
 	// The pool holds a connection per concurrent request (go-redis'
 	// default is 10 per CPU), as a deployment serving 50 concurrent
 	// clicks would configure in POLLBOT_REDIS_URL.
-	e := newEnv(b, false, redisStoreURL(b, "?pool_size=64&protocol=2"), slackadapter.WithCoalescer(bot.CoalesceEvery(2*time.Second)))
+	e := newEnv(b, false, redisStoreURL(b, "?pool_size=64&protocol=2"), slackadapter.WithCoalescer(kit.CoalesceEvery(2*time.Second)))
 	e.fake.mu.Lock()
 	e.fake.quiet = true // Slack's side of the confirmations is not ours to measure
 	e.fake.mu.Unlock()

@@ -12,14 +12,14 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 )
 
 // maxBody bounds what an HTTP-mode request may send (and a Socket Mode
 // envelope); Slack's payloads are a few kilobytes.
-const maxBody = bot.MaxBody
+const maxBody = kit.MaxBody
 
 // replayWindow is how old (or how far ahead) a request's timestamp may be.
 const replayWindow = 5 * time.Minute
@@ -42,7 +42,7 @@ func (a *Adapter) Mount(mux *http.ServeMux) {
 // neither reaches the engine.
 func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, ok := bot.ReadBody(w, r, maxBody)
+		body, ok := kit.ReadBody(w, r, maxBody)
 		if !ok {
 			return
 		}
@@ -61,7 +61,7 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 		}
 		// The signature names this request for the engine's
 		// at-most-once check when its payload names none (see delivery).
-		ctx, cancel := bot.AnswerContext(r.Context())
+		ctx, cancel := kit.AnswerContext(r.Context())
 		defer cancel()
 		r = r.WithContext(withSignature(ctx, r.Header.Get("X-Slack-Signature")))
 		next(w, r, body)
@@ -118,8 +118,8 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, _ []b
 		return
 	}
 	payload := []byte(r.PostForm.Get("payload"))
-	if bot.JSONTooDeep(payload, bot.MaxJSONDepth) {
-		http.Error(w, fmt.Sprintf("malformed interaction payload: JSON nested more than %d levels deep", bot.MaxJSONDepth), http.StatusBadRequest)
+	if kit.JSONTooDeep(payload, kit.MaxJSONDepth) {
+		http.Error(w, fmt.Sprintf("malformed interaction payload: JSON nested more than %d levels deep", kit.MaxJSONDepth), http.StatusBadRequest)
 		return
 	}
 	var cb slack.InteractionCallback
@@ -138,8 +138,8 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, _ []b
 // an empty acknowledgement for events (pollbot subscribes to none it acts
 // on; the endpoint exists so the manifest's request URL verifies).
 func (a *Adapter) serveEvent(w http.ResponseWriter, _ *http.Request, body []byte) {
-	if bot.JSONTooDeep(body, bot.MaxJSONDepth) {
-		http.Error(w, fmt.Sprintf("malformed event: JSON nested more than %d levels deep", bot.MaxJSONDepth), http.StatusBadRequest)
+	if kit.JSONTooDeep(body, kit.MaxJSONDepth) {
+		http.Error(w, fmt.Sprintf("malformed event: JSON nested more than %d levels deep", kit.MaxJSONDepth), http.StatusBadRequest)
 		return
 	}
 	ev, err := slackevents.ParseEvent(body, slackevents.OptionNoVerifyToken())

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/bot/report/chart"
 	slackadapter "github.com/pollbot/pollbot/bot/slack"
 	"github.com/pollbot/pollbot/internal/redistest"
@@ -104,7 +105,7 @@ func newEnvConfig(t testing.TB, socket bool, st polls.Store, cfg bot.Config, opt
 	if socket {
 		scfg = slackadapter.Config{BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: fake.APIURL()}
 	}
-	opts = append([]slackadapter.Option{slackadapter.WithCoalescer(bot.CoalesceEvery(20 * time.Millisecond))}, opts...)
+	opts = append([]slackadapter.Option{slackadapter.WithCoalescer(kit.CoalesceEvery(20 * time.Millisecond))}, opts...)
 	a, err := slackadapter.New(eng, scfg, opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
@@ -69,7 +69,7 @@ func (a *Adapter) envelope(ctx context.Context, smc *socketmode.Client, evt sock
 	req := *evt.Request
 	// The handling is bounded so that the acknowledgement, which must not
 	// share its deadline, goes out within Slack's 3 s.
-	hctx, cancel := bot.AnswerContext(ctx)
+	hctx, cancel := kit.AnswerContext(ctx)
 	defer cancel()
 	var payload any
 	switch evt.Type {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	discordadapter "github.com/pollbot/pollbot/bot/discord"
 	slackadapter "github.com/pollbot/pollbot/bot/slack"
 	"github.com/pollbot/pollbot/polls"
@@ -17,7 +18,7 @@ type chatAdapter interface {
 	Mount(mux *http.ServeMux)
 	Run(ctx context.Context) error
 	// Coalescer is the adapter's poll-message update queue, for metrics.
-	Coalescer() *bot.Coalescer
+	Coalescer() *kit.Coalescer
 	bot.Announcer
 }
 

@@ -199,8 +199,9 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 		return chart.PNG(w, r, g)
 	})}
 	if o.metrics != nil {
-		svcStore = o.metrics.WrapStore(st)
-		o.metrics.CountOpenPolls(svcStore.(polls.OpenCounter))
+		wrapped := o.metrics.WrapStore(st)
+		o.metrics.CountOpenPolls(wrapped)
+		svcStore = wrapped
 		engOpts = append(engOpts, bot.WithMetrics(o.metrics))
 	}
 	opts := []polls.Option{polls.WithGroups(bc.GroupList()), polls.WithLimits(bc.PollLimits())}

@@ -14,7 +14,7 @@ import (
 // whoever can reach the port can open connections and send requests slowly
 // or not at all; each costs a connection, a goroutine and buffers for as
 // long as the server lets it. The timeouts end such connections, the header
-// cap and the body limit (bot.MaxBody, read as it arrives) bound their
+// cap and the body limit (kit.MaxBody, read as it arrives) bound their
 // buffers, and the in-flight bound caps how many requests are served at
 // once.
 type httpLimits struct {

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -40,7 +41,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 
 	mu          sync.Mutex
-	coalescers  map[string][]func() bot.CoalescerStats
+	coalescers  map[string][]func() kit.CoalescerStats
 	openCounter polls.OpenCounter
 }
 
@@ -77,7 +78,7 @@ func New(version string, log *slog.Logger) *Metrics {
 			Name: "pollbot_http_requests_total",
 			Help: "HTTP requests by route pattern and status code (401: bad signature or stale timestamp).",
 		}, []string{"route", "code"}),
-		coalescers: map[string][]func() bot.CoalescerStats{},
+		coalescers: map[string][]func() kit.CoalescerStats{},
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "pollbot_build_info",
@@ -113,9 +114,9 @@ func (m *Metrics) Command(platform, command string, d time.Duration, failed bool
 }
 
 // AddCoalescer exports the poll-message updates of a platform's coalescer
-// (bot.Coalescer.Stats) as pollbot_message_updates_total. Several
+// (kit.Coalescer.Stats) as pollbot_message_updates_total. Several
 // coalescers of one platform add up.
-func (m *Metrics) AddCoalescer(platform string, stats func() bot.CoalescerStats) {
+func (m *Metrics) AddCoalescer(platform string, stats func() kit.CoalescerStats) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.coalescers[platform] = append(m.coalescers[platform], stats)
@@ -143,7 +144,7 @@ func (c *updatesCollector) Collect(ch chan<- prometheus.Metric) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for platform, fns := range c.coalescers {
-		var sum bot.CoalescerStats
+		var sum kit.CoalescerStats
 		for _, f := range fns {
 			s := f()
 			sum.Rendered += s.Rendered

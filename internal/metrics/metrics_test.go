@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/internal/metrics"
 	"github.com/pollbot/pollbot/polls"
 	boltstore "github.com/pollbot/pollbot/storage/bolt"
@@ -68,9 +69,9 @@ func TestEngineThroughMetrics(t *testing.T) {
 	e.HandleText(ctx, fac, "close "+r.Opened.ID)
 	e.Act(ctx, fac, bot.Action{Kind: bot.ActVote, Poll: r.Opened.ID, Theme: 1})
 
-	var co bot.CoalescerStats
-	m.AddCoalescer("slack", func() bot.CoalescerStats { return co })
-	co = bot.CoalescerStats{Rendered: 4, Coalesced: 7, RateLimited: 1}
+	var co kit.CoalescerStats
+	m.AddCoalescer("slack", func() kit.CoalescerStats { return co })
+	co = kit.CoalescerStats{Rendered: 4, Coalesced: 7, RateLimited: 1}
 
 	body := scrape(t, m)
 	wantLines(t, body,

@@ -24,7 +24,7 @@ type clientConfig struct {
 // (ContextTimeoutEnabled), whatever the URL says: without that, go-redis
 // waits out its own 5 s read timeout on a Redis that stopped answering,
 // and a click could not be answered within the 3 s Slack and Discord give
-// (see bot.AnswerWithin), nor /readyz within its 2 s.
+// (see bot/kit.AnswerWithin), nor /readyz within its 2 s.
 func NewClient(rawURL string) (redis.UniversalClient, error) {
 	c, err := parseURL(rawURL)
 	if err != nil {

@@ -1,4 +1,4 @@
-package bot_test
+package kit_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -35,7 +35,7 @@ func (r *renderLog) n(k polls.Key) int { r.mu.Lock(); defer r.mu.Unlock(); retur
 func TestCoalescerAtMostOnePerInterval(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	var rl renderLog
-	c := bot.NewCoalescer(rl.render, bot.CoalesceClock(clock.Now))
+	c := kit.NewCoalescer(rl.render, kit.CoalesceClock(clock.Now))
 	ctx := context.Background()
 	a, b := polls.Key{Tenant: "slack:T", ID: "AAAA"}, polls.Key{Tenant: "slack:T", ID: "BBBB"}
 
@@ -76,11 +76,11 @@ func TestCoalescerRateLimitedIsDelayedNotLost(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	rl := renderLog{fail: func(_ polls.Key, n int) error {
 		if n == 1 {
-			return &bot.RetryLater{After: 30 * time.Second, Err: errors.New("429")}
+			return &kit.RetryLater{After: 30 * time.Second, Err: errors.New("429")}
 		}
 		return nil
 	}}
-	c := bot.NewCoalescer(rl.render, bot.CoalesceClock(clock.Now))
+	c := kit.NewCoalescer(rl.render, kit.CoalesceClock(clock.Now))
 	ctx := context.Background()
 	k := polls.Key{Tenant: "discord:1", ID: "K7QX"}
 	c.Touch(k)
@@ -106,7 +106,7 @@ func TestCoalescerRateLimitedIsDelayedNotLost(t *testing.T) {
 func TestCoalescerGivesUpOnPermanentFailure(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	rl := renderLog{fail: func(polls.Key, int) error { return errors.New("message_not_found") }}
-	c := bot.NewCoalescer(rl.render, bot.CoalesceClock(clock.Now))
+	c := kit.NewCoalescer(rl.render, kit.CoalesceClock(clock.Now))
 	k := polls.Key{Tenant: "slack:T", ID: "GONE"}
 	c.Touch(k)
 	for range 20 {
@@ -120,7 +120,7 @@ func TestCoalescerGivesUpOnPermanentFailure(t *testing.T) {
 
 func TestCoalescerRunRendersFinalStateOnStop(t *testing.T) {
 	var rl renderLog
-	c := bot.NewCoalescer(rl.render, bot.CoalesceEvery(time.Hour))
+	c := kit.NewCoalescer(rl.render, kit.CoalesceEvery(time.Hour))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { c.Run(ctx); close(done) }()
@@ -136,4 +136,16 @@ func TestCoalescerRunRendersFinalStateOnStop(t *testing.T) {
 	if rl.n(k) != 2 {
 		t.Errorf("renders = %d, want 2 (the final state on shutdown)", rl.n(k))
 	}
+}
+
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

@@ -1,14 +1,14 @@
-package bot_test
+package kit_test
 
 import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/kit"
 )
 
 func TestTasks(t *testing.T) {
-	var ts bot.Tasks
+	var ts kit.Tasks
 	release := make(chan struct{})
 	var done atomic.Int32
 	ts.Go(func() { <-release; done.Add(1) })

@@ -1,4 +1,4 @@
-package bot
+package kit
 
 import (
 	"context"

@@ -1,0 +1,109 @@
+// This file holds the commands that change a ballot: vote, unvote and the
+// button clicks that reach the same path.
+
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pollbot/pollbot/polls"
+)
+
+func (e *Engine) vote(ctx context.Context, req Request, c Vote) Response {
+	res, err := e.castText(ctx, req, c)
+	e.countVote(req, res, err)
+	if err != nil {
+		return e.failPoll(req, "vote", c.Poll, err)
+	}
+	return e.castResponse(res)
+}
+
+// castText casts a typed vote: themes by label or number.
+func (e *Engine) castText(ctx context.Context, req Request, c Vote) (polls.CastResult, error) {
+	p, err := e.poll(ctx, req, c.Poll)
+	if err != nil {
+		return polls.CastResult{}, err
+	}
+	choices := make([]int, 0, len(c.Themes))
+	for _, t := range c.Themes {
+		i, err := p.ThemeIndex(t)
+		if err != nil {
+			return polls.CastResult{Poll: p}, err
+		}
+		choices = append(choices, i)
+	}
+	return e.svc.Cast(ctx, req.voter(e.RoleGroup(req)), p.ID, choices)
+}
+
+// castResponse confirms a vote to the voter, or asks for their group.
+func (e *Engine) castResponse(res polls.CastResult) Response {
+	p := res.Poll
+	if res.Repeated {
+		return Response{Duplicate: true}
+	}
+	if res.Held {
+		return Response{Replies: []Reply{e.pickerReply(fmt.Sprintf(
+			"Before your vote in poll %s counts, pick your stakeholder group. Your vote is kept and counted as soon as you pick.", p.ID))}}
+	}
+	return Response{
+		Replies: []Reply{{Visibility: Ephemeral, Text: e.ballotText(p, res.Ballot, res.Previous != nil)}},
+		Updated: []polls.Key{p.Key()},
+	}
+}
+
+func (e *Engine) pickerReply(text string) Reply {
+	pk := &GroupPicker{Prompt: "Which stakeholder group are you part of?"}
+	for _, g := range e.groups.All() {
+		pk.Options = append(pk.Options, Control{ID: GroupAction(g.ID), Label: UserText(strings.TrimSpace(g.Emoji + " " + g.Label))})
+	}
+	return Reply{Visibility: Ephemeral, Text: text, Picker: pk}
+}
+
+// ballotText describes the voter's current ballot.
+func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string {
+	if len(b.Choices) == 0 {
+		return fmt.Sprintf("You no longer have a ballot in poll %s.", p.ID)
+	}
+	labels := make([]string, len(b.Choices))
+	for i, c := range b.Choices {
+		if p.Kind == polls.Ranked {
+			labels[i] = fmt.Sprintf("%d. %s", i+1, UserText(p.Themes[c].Label))
+		} else {
+			labels[i] = UserText(p.Themes[c].Label)
+		}
+	}
+	what := "Your ballot in poll %s: %s."
+	if p.Kind == polls.Ranked {
+		what = "Your ranking in poll %s: %s."
+	}
+	s := fmt.Sprintf(what, p.ID, strings.Join(labels, "; "))
+	s += " Counted for " + UserText(e.groups.Info(b.Group).Label) + "."
+	if replaced {
+		s += " (It replaces your previous ballot.)"
+	}
+	return s
+}
+
+func (e *Engine) unvote(ctx context.Context, req Request, c Unvote) Response {
+	p, err := e.poll(ctx, req, c.Poll)
+	if err != nil {
+		return e.failPoll(req, "unvote", c.Poll, err)
+	}
+	r, err := e.svc.Retract(ctx, req.voter(""), p.ID)
+	if err != nil {
+		return e.failPoll(req, "unvote", p.ID, err)
+	}
+	switch {
+	case r.Repeated:
+		return Response{Duplicate: true}
+	case r.Had:
+		resp := ephemeral(fmt.Sprintf("Your ballot in poll %s was removed.", p.ID))
+		resp.Updated = []polls.Key{p.Key()}
+		return resp
+	case r.Held > 0:
+		return ephemeral(fmt.Sprintf("Your vote in poll %s, kept until you picked a stakeholder group, was withdrawn; nothing will be counted.", p.ID))
+	}
+	return ephemeral(fmt.Sprintf("You had no ballot in poll %s.", p.ID))
+}
