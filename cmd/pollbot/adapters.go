@@ -7,8 +7,8 @@ import (
 	"strings"
 
 	"github.com/pollbot/pollbot/bot"
-	"github.com/pollbot/pollbot/bot/kit"
 	discordadapter "github.com/pollbot/pollbot/bot/discord"
+	"github.com/pollbot/pollbot/bot/kit"
 	slackadapter "github.com/pollbot/pollbot/bot/slack"
 	"github.com/pollbot/pollbot/polls"
 )
