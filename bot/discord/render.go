@@ -13,7 +13,7 @@ import (
 	"github.com/pollbot/pollbot/polls"
 )
 
-// Discord's limits (DESIGN.md section 6 and Discord's documentation).
+// Discord's documented limits on messages, embeds and components.
 const (
 	maxContent      = 2000
 	maxEmbedTitle   = 256

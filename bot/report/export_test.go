@@ -263,7 +263,8 @@ func writeBallots2(w failWriter, p *polls.Poll) error {
 	return bw.Flush()
 }
 
-// TestJSONShape checks the document against DESIGN.md section 5 key by key.
+// TestJSONShape checks the document key by key against the report's
+// external contract (docs/ARCHITECTURE.md, "The consensus formulas").
 func TestJSONShape(t *testing.T) {
 	_, r := approvalReport()
 	var b bytes.Buffer

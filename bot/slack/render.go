@@ -10,7 +10,7 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// Block Kit limits (DESIGN.md section 6 and Slack's reference).
+// Block Kit limits, from Slack's reference.
 const (
 	maxBlocks         = 50
 	maxActionElements = 25

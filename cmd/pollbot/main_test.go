@@ -194,7 +194,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 		t.Fatalf("list: %v %s", err, out)
 	}
 	id := list[0]["id"].(string)
-	// DESIGN.md writes the flags after the id.
+	// README writes the flags after the id.
 	code, out, stderr := runCmd(t, nil, "", "report", id, "--format", "json", "--data", db, "--tenant", "demo")
 	if code != 0 || !strings.HasPrefix(out, "{") {
 		t.Fatalf("report ID --format json: exit %d, %.80q, %s", code, out, stderr)
