@@ -1,9 +1,7 @@
 package report
 
 import (
-	"fmt"
-	"strings"
-
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -14,10 +12,11 @@ import (
 // (groups below quorum, absent groups, held votes). Every place a report
 // appears says them the same way: the chat report and the closing
 // announcement (through bot), Markdown, the text report, the live screen.
+// The words are the catalog's (bot/msg).
 //
 // A sentence is one a chair can read aloud, e.g.
 //
-//	DNS abuse: divided (marginal): Civil society alone is below 50% (6/15);
+//	DNS abuse: divided (marginal): Civil society (6/15) alone is below 50%;
 //	3 more supporting ballots there would make it emerging.
 type Words struct {
 	// Groups names the groups; nil means polls.DefaultGroups.
@@ -26,6 +25,15 @@ type Words struct {
 	// output: chat marks it as user text, Markdown escapes it. nil leaves
 	// it as it is.
 	Label func(string) string
+	// Printer renders the catalog's messages; nil means English.
+	Printer *msg.Printer
+}
+
+func (w Words) p() *msg.Printer {
+	if w.Printer == nil {
+		return msg.English()
+	}
+	return w.Printer
 }
 
 func (w Words) label(s string) string {
@@ -47,112 +55,144 @@ func (w Words) group(g polls.Group) string { return w.label(w.groups().Info(g).L
 // Verdict is the whole sentence of one theme: its label, its status with
 // its qualifier, and its grounds.
 func (w Words) Verdict(r *polls.Report, th polls.ThemeResult) string {
-	return w.label(th.Theme) + ": " + Status(th) + ": " + w.Grounds(r, th)
+	return w.p().Sprint(msg.Verdict.With(w.label(th.Theme), w.p().Sprint(StatusMessage(th)), w.Grounds(r, th)))
 }
 
-// Status is a theme's status with its qualifier: "consensus, fragile",
-// "divided (marginal)", "low".
-func Status(th polls.ThemeResult) string {
-	s := string(th.Status)
+// Status is a theme's status with its qualifier, in words: "consensus,
+// fragile", "divided (marginal)", "low".
+func (w Words) Status(th polls.ThemeResult) string { return w.p().Sprint(StatusMessage(th)) }
+
+var statusWords = map[polls.ThemeStatus]msg.Def0{
+	polls.Consensus:    msg.StatusConsensus,
+	polls.Emerging:     msg.StatusEmerging,
+	polls.Divided:      msg.StatusDivided,
+	polls.Low:          msg.StatusLow,
+	polls.Insufficient: msg.StatusInsufficient,
+}
+
+// StatusWord is a status as a word: "consensus".
+func StatusWord(st polls.ThemeStatus) msg.Message {
+	d, ok := statusWords[st]
+	if !ok {
+		d = msg.StatusInsufficient
+	}
+	return d.With()
+}
+
+// StatusMessage is a theme's status with its qualifier.
+func StatusMessage(th polls.ThemeResult) msg.Message {
+	m := StatusWord(th.Status)
 	if th.Fragile {
-		s += ", fragile"
+		m = msg.StatusFragile.With(m)
 	}
 	if th.Status == polls.Divided && th.Split != "" {
-		s += " (" + string(th.Split) + ")"
+		split := msg.SplitMarginal.With()
+		if th.Split == polls.SplitClear {
+			split = msg.SplitClear.With()
+		}
+		m = msg.StatusSplit.With(m, split)
 	}
-	return s
+	return m
 }
 
 // Grounds says what the theme's status rests on and what would change it,
 // as one or two clauses ending in a full stop.
 func (w Words) Grounds(r *polls.Report, th polls.ThemeResult) string {
+	p := w.p()
 	tau := numfmt.PercentExact(r.Threshold)
 	ranked := r.Poll.Kind == polls.Ranked
+	withSupport := func(g polls.Group) string {
+		return p.Sprint(msg.GroupSupport.With(w.group(g), w.support(th, g, ranked)))
+	}
 	switch th.Status {
 	case polls.Insufficient:
-		q := qualifying(r)
-		if q == 0 {
-			return fmt.Sprintf("no group reached the quorum of %s, and judging takes %d.",
-				countOf(int64(r.Quorum), "ballot", "ballots"), r.MinGroups)
+		quorum := msg.Ballots.With(int64(r.Quorum))
+		if q := qualifying(r); q > 0 {
+			return p.Sprint(msg.GroundsFewQuorum.With(msg.Groups.With(int64(q)), quorum, r.MinGroups))
 		}
-		return fmt.Sprintf("only %s reached the quorum of %s, and judging takes %d.",
-			countOf(int64(q), "group", "groups"), countOf(int64(r.Quorum), "ballot", "ballots"), r.MinGroups)
+		return p.Sprint(msg.GroundsNoQuorum.With(quorum, r.MinGroups))
 
 	case polls.Consensus:
-		s := fmt.Sprintf("every group that counts is at or above %s with 95%% confidence", tau)
-		if m := th.Margin; m != nil {
-			if th.Fragile {
-				return fmt.Sprintf("one more %s from %s (%s) would make it %s.",
-					dissent(ranked, 1), w.group(m.Group), w.support(th, m.Group, ranked), m.To)
-			}
-			s += fmt.Sprintf("; it would take %s from %s (%s) to make it %s",
-				more(m.Dissents, dissent(ranked, m.Dissents)), w.group(m.Group), w.support(th, m.Group, ranked), m.To)
+		m := th.Margin
+		switch {
+		case m == nil:
+			return p.Sprint(msg.GroundsConfident.With(tau))
+		case th.Fragile:
+			return p.Sprint(msg.GroundsFragile.With(oneMoreDissent(ranked), withSupport(m.Group), StatusWord(m.To)))
 		}
-		return s + "."
+		return p.Sprint(msg.GroundsConfidentUntil.With(tau, moreDissent(ranked, m.Dissents), withSupport(m.Group), StatusWord(m.To)))
 
 	case polls.Emerging:
 		var parts []string
 		if len(th.ToConsensus) > 0 {
-			parts = append(parts, "consensus needs "+w.needs(th, th.ToConsensus, ranked, true))
+			parts = append(parts, p.Sprint(msg.GroundsConsensusNeeds.With(w.needs(th, th.ToConsensus, ranked, true))))
 		}
 		if len(th.SizeLimited) > 0 {
 			var names []string
 			for _, l := range th.SizeLimited {
 				names = append(names, w.group(l.Group))
 			}
-			s := fmt.Sprintf("%s %s too small for consensus even if unanimous", list(names), verb(len(names), "is", "are"))
+			s := p.Sprint(msg.GroundsTooSmall.With(p.ListStrings(names), len(names)))
 			if n := th.SizeLimited[0].BallotsNeeded; n != nil {
-				s += fmt.Sprintf(" (that takes at least %s)", countOf(*n, "ballot", "ballots"))
+				s += " " + p.Sprint(msg.GroundsTakesAtLeast.With(msg.Ballots.With(*n)))
 			} else {
-				s += fmt.Sprintf(" (no group size is enough at %s)", tau)
+				s += " " + p.Sprint(msg.GroundsNoSizeEnough.With(tau))
 			}
 			parts = append(parts, s)
 		}
 		if m := th.Margin; m != nil {
-			n := more(m.Dissents, dissent(ranked, m.Dissents))
+			dissents := moreDissent(ranked, m.Dissents)
 			if th.Fragile {
-				n = "one more " + dissent(ranked, 1)
+				dissents = oneMoreDissent(ranked)
 			}
-			from := fmt.Sprintf("from %s (%s)", w.group(m.Group), w.support(th, m.Group, ranked))
+			from := msg.FromGroup.With(withSupport(m.Group))
 			if len(th.ToConsensus) == 1 && th.ToConsensus[0].Group == m.Group {
-				from = "there"
+				from = msg.There.With()
 			}
-			parts = append(parts, fmt.Sprintf("%s %s would make it %s", n, from, m.To))
+			parts = append(parts, p.Sprint(msg.GroundsWouldLower.With(dissents, from, StatusWord(m.To))))
 		}
 		if len(parts) == 0 {
-			return fmt.Sprintf("every group that counts is at or above %s.", tau)
+			return p.Sprint(msg.GroundsAllAbove.With(tau))
 		}
-		return strings.Join(parts, "; ") + "."
+		return w.clauses(parts...)
 
 	case polls.Divided, polls.Low:
-		var below []string
-		for _, g := range th.Below {
-			below = append(below, fmt.Sprintf("%s (%s)", w.group(g), w.support(th, g, ranked)))
-		}
-		var s string
+		var clause string
 		switch {
 		case th.Status == polls.Low:
-			s = fmt.Sprintf("no group that counts reaches %s", tau)
+			clause = p.Sprint(msg.GroundsNoneReach.With(tau))
 		case len(th.Below) == 1:
-			s = fmt.Sprintf("%s alone is below %s", below[0], tau)
+			clause = p.Sprint(msg.GroundsAloneBelow.With(withSupport(th.Below[0]), tau))
 		default:
-			var above []string
+			var below, above []string
+			for _, g := range th.Below {
+				below = append(below, withSupport(g))
+			}
 			for _, g := range th.Above {
 				above = append(above, w.group(g))
 			}
-			s = fmt.Sprintf("%s %s below %s, while %s %s at or above it",
-				list(below), verb(len(below), "is", "are"), tau, list(above), verb(len(above), "is", "are"))
+			clause = p.Sprint(msg.GroundsSomeBelow.With(p.ListStrings(below), tau, p.ListStrings(above), len(above)))
 		}
 		if len(th.ToEmerging) == 1 {
 			n := th.ToEmerging[0]
 			if n.Needed == nil {
-				return s + fmt.Sprintf("; no number of %s there can bring it to %s.", supporting(ranked, 2), tau)
+				return w.clauses(clause, p.Sprint(msg.GroundsCannotReach.With(supportingNoun(ranked), tau)))
 			}
-			return s + fmt.Sprintf("; %s there would make it emerging.", more(*n.Needed, supporting(ranked, *n.Needed)))
+			return w.clauses(clause, p.Sprint(msg.GroundsWouldEmerge.With(moreSupport(ranked, *n.Needed), StatusWord(polls.Emerging))))
 		}
-		return s + "; emerging needs " + w.needs(th, th.ToEmerging, ranked, false) + "."
+		return w.clauses(clause, p.Sprint(msg.GroundsEmergingNeeds.With(w.needs(th, th.ToEmerging, ranked, false))))
 	}
 	return ""
+}
+
+// clauses joins clauses into one sentence: "a; b; c."
+func (w Words) clauses(parts ...string) string {
+	p := w.p()
+	s := parts[0]
+	for _, next := range parts[1:] {
+		s = p.Sprint(msg.ClauseJoin.With(s, next))
+	}
+	return p.Sprint(msg.Clauses.With(s))
 }
 
 // needs says "4 more supporting ballots in Technical community" or, for
@@ -160,28 +200,30 @@ func (w Words) Grounds(r *polls.Report, th polls.ThemeResult) string {
 // sector and 2 in Academia"; groups no number of ballots can lift are
 // said apart. withCount adds each group's present support.
 func (w Words) needs(th polls.ThemeResult, ns []polls.GroupNeed, ranked, withCount bool) string {
+	p := w.p()
 	var parts, never []string
 	for _, n := range ns {
 		name := w.group(n.Group)
 		if withCount {
-			name += " (" + w.support(th, n.Group, ranked) + ")"
+			name = p.Sprint(msg.GroupSupport.With(name, w.support(th, n.Group, ranked)))
 		}
 		if n.Needed == nil {
 			never = append(never, name)
 			continue
 		}
 		if len(parts) == 0 {
-			parts = append(parts, more(*n.Needed, supporting(ranked, *n.Needed))+" in "+name)
+			parts = append(parts, p.Sprint(msg.NeedFirst.With(moreSupport(ranked, *n.Needed), name)))
 		} else {
-			parts = append(parts, fmt.Sprintf("%d in %s", *n.Needed, name))
+			parts = append(parts, p.Sprint(msg.NeedRest.With(*n.Needed, name)))
 		}
 	}
-	s := list(parts)
+	s := p.ListStrings(parts)
 	if len(never) > 0 {
-		if s != "" {
-			s += ", and "
+		nv := p.Sprint(msg.NeedNever.With(supportingNoun(ranked), p.ListStrings(never)))
+		if s == "" {
+			return nv
 		}
-		s += fmt.Sprintf("more than any number of %s in %s", supporting(ranked, 2), list(never))
+		s = p.Sprint(msg.NeedsAnd.With(s, nv))
 	}
 	return s
 }
@@ -191,30 +233,36 @@ func (w Words) needs(th polls.ThemeResult, ns []polls.GroupNeed, ranked, withCou
 func (w Words) support(th polls.ThemeResult, g polls.Group, ranked bool) string {
 	for _, gs := range th.Groups {
 		if gs.Group == g {
-			return Count(gs.Supporters, gs.Ballots, ranked)
+			return w.p().Sprint(CountMessage(gs.Supporters, gs.Ballots, ranked))
 		}
 	}
 	return "–"
 }
 
-// Count is a group's support as a count: "6/15" (supporting ballots of
-// all its ballots), or in a ranked poll "4.5 of 6 points" (Borda points of
-// the most its ballots could give).
-func Count(supporters float64, ballots int64, ranked bool) string {
+// CountMessage is a group's support as a count: "6/15" (supporting
+// ballots of all its ballots), or in a ranked poll "4.5 of 6 points"
+// (Borda points of the most its ballots could give).
+func CountMessage(supporters float64, ballots int64, ranked bool) msg.Message {
 	if ranked {
-		return numfmt.Number(supporters) + " of " + countOf(ballots, "point", "points")
+		return msg.SupportPoints.With(numfmt.Number(supporters), ballots)
 	}
-	return numfmt.Number(supporters) + "/" + fmt.Sprint(ballots)
+	return msg.SupportCount.With(numfmt.Number(supporters), ballots)
+}
+
+// Count is CountMessage in English.
+func Count(supporters float64, ballots int64, ranked bool) string {
+	return msg.English().Sprint(CountMessage(supporters, ballots, ranked))
 }
 
 // Participation says what the report's participation rests on: each
 // group below quorum and what it needs to count, the configured groups
 // with no ballot, and the votes held while their voters pick a group.
 func (w Words) Participation(r *polls.Report) []string {
+	p := w.p()
 	var out []string
 	for _, g := range r.Groups {
 		if !g.Qualifies && g.Needed > 0 {
-			out = append(out, fmt.Sprintf("%s needs %s to count.", w.group(g.Group), more(g.Needed, nounFor(g.Needed, "ballot", "ballots"))))
+			out = append(out, p.Sprint(msg.ParticipationNeeds.With(w.group(g.Group), msg.MoreBallots.With(g.Needed))))
 		}
 	}
 	if len(r.Absent) > 0 {
@@ -222,12 +270,10 @@ func (w Words) Participation(r *polls.Report) []string {
 		for _, g := range r.Absent {
 			names = append(names, w.group(g))
 		}
-		out = append(out, fmt.Sprintf("No ballots from %s; %s to count.", list(names),
-			verb(len(names), "it needs ", "each needs ")+countOf(int64(r.Quorum), "ballot", "ballots")))
+		out = append(out, p.Sprint(msg.ParticipationAbsent.With(p.ListStrings(names), msg.Ballots.With(int64(r.Quorum)), len(names))))
 	}
 	if r.Held > 0 {
-		out = append(out, fmt.Sprintf("%s waiting for %s to pick a stakeholder group: not counted until %s.",
-			countOf(r.Held, "vote is", "votes are"), verb(int(r.Held), "its voter", "their voters"), verb(int(r.Held), "it is", "they are")))
+		out = append(out, p.Sprint(msg.ParticipationHeld.With(r.Held)))
 	}
 	return out
 }
@@ -243,42 +289,33 @@ func qualifying(r *polls.Report) int {
 	return n
 }
 
-// supporting names the ballots that add support: in a ranked poll a
-// ballot adds a whole point only by ranking the theme first.
-func supporting(ranked bool, n int64) string {
+// Supporting ballots add support: in a ranked poll a ballot adds a whole
+// point only by ranking the theme first. Dissenting ballots oppose: in a
+// ranked poll, ballots that give the theme no point (last or unranked).
+func moreSupport(ranked bool, n int64) msg.Message {
 	if ranked {
-		return nounFor(n, "ballot ranking it first", "ballots ranking it first")
+		return msg.MoreFirst.With(n)
 	}
-	return nounFor(n, "supporting ballot", "supporting ballots")
+	return msg.MoreSupporting.With(n)
 }
 
-// dissent names the ballots that oppose: in a ranked poll, ballots that
-// give the theme no point (last or unranked).
-func dissent(ranked bool, n int64) string {
+func supportingNoun(ranked bool) msg.Message {
 	if ranked {
-		return nounFor(n, "ballot ranking it last", "ballots ranking it last")
+		return msg.NounFirst.With()
 	}
-	return nounFor(n, "dissenting ballot", "dissenting ballots")
+	return msg.NounSupporting.With()
 }
 
-func more(n int64, noun string) string { return fmt.Sprintf("%d more %s", n, noun) }
-
-func nounFor(n int64, one, many string) string {
-	if n == 1 {
-		return one
+func moreDissent(ranked bool, n int64) msg.Message {
+	if ranked {
+		return msg.MoreLast.With(n)
 	}
-	return many
+	return msg.MoreDissenting.With(n)
 }
 
-func countOf(n int64, one, many string) string { return fmt.Sprintf("%d %s", n, nounFor(n, one, many)) }
-
-// list joins names as English does: "A", "A and B", "A, B and C".
-func list(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
+func oneMoreDissent(ranked bool) msg.Message {
+	if ranked {
+		return msg.OneMoreLast.With()
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return msg.OneMoreDissenting.With()
 }

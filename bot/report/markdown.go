@@ -110,7 +110,7 @@ func (d *mdDoc) needs() {
 			grounds = w.Grounds(r, t)
 			continue
 		}
-		d.printf("- **%s**: %s: %s\n", md(t.Theme), Status(t), w.Grounds(r, t))
+		d.printf("- **%s**: %s: %s\n", md(t.Theme), w.Status(t), w.Grounds(r, t))
 	}
 	if len(insufficient) > 0 {
 		d.printf("- %s: insufficient: %s\n", strings.Join(insufficient, ", "), grounds)
