@@ -336,14 +336,14 @@ func (l *layout) draw(c draw.Canvas) {
 		// Cells.
 		for j, col := range l.cols {
 			gs, _ := supportOf(rw.theme, col.group.Group)
-			fill := scale(gs.Support)
+			fill := CellColor(gs.Support, l.r.Threshold)
 			if !col.group.Qualifies {
-				fill = blend(fill, color.White, 0.55)
+				fill = FadeBelowQuorum(fill)
 			}
 			x := l.gridLeft + float64(j)*l.cellW
 			fillRect(c, fill, x+cellGap/2, y(rowTop+rowH-cellGap/2), l.cellW-cellGap, rowH-cellGap)
 			strokeRect(c, colorCellEdge, x+cellGap/2, y(rowTop+rowH-cellGap/2), l.cellW-cellGap, rowH-cellGap)
-			textCentered(c, l.f.cell, contrast(fill), x+l.cellW/2, y(mid+cellSize*0.35), percent(gs.Support))
+			textCentered(c, l.f.cell, InkOn(fill), x+l.cellW/2, y(mid+cellSize*0.35), percent(gs.Support))
 		}
 		// Status badge and score.
 		st := statusStyles[rw.theme.Status]
@@ -382,7 +382,7 @@ func (l *layout) drawLegend(c draw.Canvas, y func(float64) vg.Length) {
 	x0 := margin + typeset.Measure(title, l.f.note) + 14
 	for i := range steps {
 		v := (float64(i) + 0.5) / steps
-		fillRect(c, scale(v), x0+float64(i)*legendBarW/steps, y(barTop+legendBarH), legendBarW/steps+0.5, legendBarH)
+		fillRect(c, CellColor(v, l.r.Threshold), x0+float64(i)*legendBarW/steps, y(barTop+legendBarH), legendBarW/steps+0.5, legendBarH)
 	}
 	strokeRect(c, colorCellEdge, x0, y(barTop+legendBarH), legendBarW, legendBarH)
 	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {

@@ -20,25 +20,6 @@ var (
 	colorEmpty    = rgb(0xf3f5f7)
 )
 
-// blues is ColorBrewer's 9-class sequential Blues: perceptually ordered,
-// readable by the common forms of colour blindness, and clear of the greens
-// and oranges the status badges use.
-var blues = []color.RGBA{
-	rgb(0xf7fbff), rgb(0xdeebf7), rgb(0xc6dbef), rgb(0x9ecae1), rgb(0x6baed6),
-	rgb(0x4292c6), rgb(0x2171b5), rgb(0x08519c), rgb(0x08306b),
-}
-
-// scale maps support in [0, 1] onto blues by linear interpolation.
-func scale(v float64) color.RGBA {
-	v = math.Min(math.Max(finite(v), 0), 1)
-	pos := v * float64(len(blues)-1)
-	i := int(pos)
-	if i >= len(blues)-1 {
-		return blues[len(blues)-1]
-	}
-	return blend(blues[i+1], blues[i], pos-float64(i))
-}
-
 // blend returns a*t + b*(1-t).
 func blend(a, b color.Color, t float64) color.RGBA {
 	ar, ag, ab, _ := a.RGBA()
@@ -49,30 +30,6 @@ func blend(a, b color.Color, t float64) color.RGBA {
 
 func rgb(hex uint32) color.RGBA {
 	return color.RGBA{uint8(hex >> 16), uint8(hex >> 8), uint8(hex), 0xff}
-}
-
-// contrast picks near-black or white text, whichever has the higher WCAG
-// contrast ratio against bg.
-func contrast(bg color.Color) color.Color {
-	l := luminance(bg)
-	dark := colorInk
-	ld := luminance(dark)
-	if (l+0.05)/(ld+0.05) >= 1.05/(l+0.05) {
-		return dark
-	}
-	return color.White
-}
-
-func luminance(c color.Color) float64 {
-	r, g, b, _ := c.RGBA()
-	lin := func(v uint32) float64 {
-		s := float64(v) / 0xffff
-		if s <= 0.03928 {
-			return s / 12.92
-		}
-		return math.Pow((s+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
 }
 
 type statusStyle struct {
