@@ -78,15 +78,15 @@ func TestRemindRoundTrips(t *testing.T) {
 	}
 }
 
-// FuzzParseReminders checks ParseReminders on arbitrary text: it never
+// FuzzReminders checks ParseReminders on arbitrary text: it never
 // panics, fails only with a *UsageError naming a problem, and what it
 // accepts is at most polls.MaxReminders distinct whole seconds of at least
 // a minute and at most 366 days, longest first, that formatReminders
 // writes as text ParseReminders reads back the same (none included), and
 // that the domain's validation accepts.
 //
-//	go test -run '^$' -fuzz=FuzzParseReminders -fuzztime=1m ./bot
-func FuzzParseReminders(f *testing.F) {
+//	go test -run '^$' -fuzz=FuzzReminders -fuzztime=1m ./bot
+func FuzzReminders(f *testing.F) {
 	for _, s := range []string{"24h,1h", "1h 1d", "none", "", "1h,1h", "59s", "1.5h;30m", "1w,2d,1d,12h,1h", "7h,6h,5h,4h,3h,2h", "400d", "0h", "+1h", ",,,"} {
 		f.Add(s)
 	}
