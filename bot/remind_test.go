@@ -80,16 +80,38 @@ func vote(t *testing.T, e *bot.Engine, id string) {
 	}
 }
 
-// TestRemindersTwoReplicasOneRedis runs two engines, each with its own
-// Redis client (two replicas), against one real redis-server, with one
-// injected clock: polls opened with --remind 24h,1h get each of their two
-// reminders exactly once, at its time, however often and however
+// TestRemindersTwoReplicas runs two engines (two replicas) on one store,
+// with one injected clock: on Redis each has its own client to one real
+// redis-server; on the embedded store they share the open file, as two
+// goroutines of one process. Polls opened with --remind 24h,1h get each of
+// their two reminders exactly once, at its time, however often and however
 // concurrently the replicas tick; a reminder whose post failed is posted
 // by a later tick once its lease has run out, once; none comes before its
 // time or after the close; a poll that hides its results gets
 // participation only; and no reminder names a voter.
-func TestRemindersTwoReplicasOneRedis(t *testing.T) {
-	srv := redistest.StartServer(t)
+func TestRemindersTwoReplicas(t *testing.T) {
+	t.Run("redis", func(t *testing.T) {
+		srv := redistest.StartServer(t)
+		testRemindersTwoReplicas(t, func() polls.Store {
+			st, err := redisstore.Open(context.Background(), srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		})
+	})
+	t.Run("bolt", func(t *testing.T) {
+		st, err := boltstore.Open(filepath.Join(t.TempDir(), "pollbot.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		testRemindersTwoReplicas(t, func() polls.Store { return st })
+	})
+}
+
+func testRemindersTwoReplicas(t *testing.T, newStore func() polls.Store) {
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
 	const lease = 10 * time.Second
@@ -98,11 +120,7 @@ func TestRemindersTwoReplicasOneRedis(t *testing.T) {
 	var scheds []*bot.Scheduler
 	var engines []*bot.Engine
 	for range 2 {
-		st, err := redisstore.Open(ctx, srv.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
+		st := newStore()
 		e := bot.New(polls.NewService(st, polls.WithClock(clock.Now), polls.WithAnnounceLease(lease)), bot.Config{})
 		engines = append(engines, e)
 		scheds = append(scheds, bot.NewScheduler(e, &ann, time.Second, bot.WithReminders(rem)))
