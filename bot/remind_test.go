@@ -469,3 +469,39 @@ func TestReminderWording(t *testing.T) {
 		}
 	}
 }
+
+// unschedulable is a store that cannot store reminder schedules.
+type unschedulable struct{ polls.Store }
+
+func (unschedulable) SetReminders(context.Context, string, string, time.Time, []time.Time) (bool, error) {
+	return false, errors.New("dial tcp 127.0.0.1:1: connection refused")
+}
+
+// TestRemindersUnscheduled: a poll opened, or extended, while its
+// reminder schedule cannot be stored is opened (extended) all the same,
+// and the facilitator is told privately that its reminders may not come.
+func TestRemindersUnscheduled(t *testing.T) {
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "pollbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e := bot.New(polls.NewService(unschedulable{st}), bot.Config{})
+	ctx := context.Background()
+	req := bot.Request{Platform: "slack", Tenant: "slack:T1", User: "U1", Channel: "C1"}
+	r := e.HandleText(ctx, req, `open "T" "A" "B" --closes 2d --remind 1h`)
+	if r.Err != nil || r.Opened == nil || len(r.Replies) != 2 || r.Replies[0].Poll == nil {
+		t.Fatalf("open: %v %s", r.Err, text(r))
+	}
+	if got := r.Replies[1].Text; !strings.Contains(got, "is open") || !strings.Contains(got, "Its reminders could not be scheduled just now; /poll remind "+r.Opened.ID+" posts one by hand.") {
+		t.Errorf("open: %s", got)
+	}
+	r = e.HandleText(ctx, req, "extend "+r.Opened.ID+" 1d")
+	if r.Err != nil || len(r.Replies) != 2 || !strings.Contains(r.Replies[0].Text, "now closes") || r.Replies[1].Visibility != bot.Ephemeral || !strings.Contains(r.Replies[1].Text, "could not be scheduled") {
+		t.Errorf("extend: %v %+v", r.Err, r.Replies)
+	}
+	// A poll without reminders never needs the schedule.
+	if r := e.HandleText(ctx, req, `open "U" "A" "B" --closes 2d`); r.Err != nil || strings.Contains(text(r), "could not be scheduled") {
+		t.Errorf("open without reminders: %s", text(r))
+	}
+}

@@ -33,7 +33,8 @@ func (f AnnouncerFunc) Announce(ctx context.Context, p *polls.Poll, r Response) 
 // announcement's lease runs out (polls.WithAnnounceLease), and the next
 // tick of any replica announces it: at least once, and more than once only
 // if an announcement outlasts the lease or its completion cannot be
-// recorded.
+// recorded. Given a Reminder (WithReminders), it also posts the reminders
+// that fall due, on the same lease terms (see PostReminders).
 type Scheduler struct {
 	engine   *Engine
 	announce Announcer
