@@ -111,16 +111,11 @@ func (e *Engine) reminderText(p *polls.Poll, r *polls.Report, now time.Time) str
 		lines = append(lines, fmt.Sprintf("⏰ Reminder: %s (poll %s) closes %s.", title, p.ID, when(p.ClosesAt, now)))
 	}
 
-	groups := 0
-	for _, g := range r.Groups {
-		if g.Ballots > 0 {
-			groups++
-		}
-	}
 	if r.Ballots == 0 {
 		lines = append(lines, "No ballots yet.")
 	} else {
-		lines = append(lines, fmt.Sprintf("%s so far, from %s.", plural(r.Ballots, "ballot"), plural(int64(groups), "group")))
+		// r.Groups are the groups with ballots.
+		lines = append(lines, fmt.Sprintf("%s so far, from %s.", plural(r.Ballots, "ballot"), plural(int64(len(r.Groups)), "group")))
 	}
 	switch {
 	case r.Held == 1:
