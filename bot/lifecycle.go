@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ func (e *Engine) optionsFor(opts OpenOptions, now time.Time) (polls.Kind, time.T
 	if opts.HideResults {
 		o.Results = polls.ResultsHidden
 	}
+	o.Remind = e.remindersFor(opts, closes, now)
 	return kind, closes, o
 }
 
@@ -49,6 +51,11 @@ func (e *Engine) open(ctx context.Context, req Request, title string, themes []s
 		Tenant: req.Tenant, Title: title, Themes: themes, Kind: kind,
 		Creator: req.User, Channel: req.Channel, ClosesAt: closes, Options: o,
 	})
+	note := remindersNote(p)
+	if p != nil && errors.Is(err, polls.ErrRemindersUnscheduled) {
+		e.log.Error("poll opened without its reminders", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		note, err = unscheduledNote(p), nil
+	}
 	if err != nil {
 		return e.fail(req, "open", err)
 	}
@@ -58,7 +65,7 @@ func (e *Engine) open(ctx context.Context, req Request, title string, themes []s
 		Opened: p,
 		Replies: []Reply{
 			{Visibility: Public, Poll: view},
-			{Visibility: Ephemeral, Text: fmt.Sprintf("Poll %s is open. You can close it with /poll close %s, extend it with /poll extend %s 24h, and see the report with /poll report %s.", p.ID, p.ID, p.ID, p.ID)},
+			{Visibility: Ephemeral, Text: fmt.Sprintf("Poll %s is open. You can close it with /poll close %s, extend it with /poll extend %s 24h, and see the report with /poll report %s.", p.ID, p.ID, p.ID, p.ID) + note},
 		},
 	}
 }
@@ -134,6 +141,11 @@ func (e *Engine) reopen(ctx context.Context, req Request, c Reopen) Response {
 		return *denied
 	}
 	changed, p, err := e.svc.Reopen(ctx, req.Tenant, p.ID, e.cfg.Defaults.closes())
+	note := ""
+	if changed && errors.Is(err, polls.ErrRemindersUnscheduled) {
+		e.log.Error("poll reopened without its reminders", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		note, err = unscheduledNote(p), nil
+	}
 	if err != nil {
 		return e.failPoll(req, "reopen", p.ID, err)
 	}
@@ -144,7 +156,11 @@ func (e *Engine) reopen(ctx context.Context, req Request, c Reopen) Response {
 	if !p.ClosesAt.IsZero() {
 		text += " It closes " + when(p.ClosesAt, e.svc.Now()) + "."
 	}
-	return Response{Replies: []Reply{{Visibility: Public, Text: text}}, Updated: []polls.Key{p.Key()}}
+	resp := Response{Replies: []Reply{{Visibility: Public, Text: text}}, Updated: []polls.Key{p.Key()}}
+	if note != "" {
+		resp.Replies = append(resp.Replies, Reply{Visibility: Ephemeral, Text: strings.TrimSpace(note)})
+	}
+	return resp
 }
 
 func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
@@ -153,11 +169,20 @@ func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
 		return *denied
 	}
 	p, err := e.svc.Extend(ctx, req.Tenant, p.ID, c.By)
+	note := ""
+	if p != nil && errors.Is(err, polls.ErrRemindersUnscheduled) {
+		e.log.Error("poll extended without rescheduling its reminders", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		note, err = unscheduledNote(p), nil
+	}
 	if err != nil {
 		return e.failPoll(req, "extend", p.ID, err)
 	}
-	return Response{
+	resp := Response{
 		Replies: []Reply{{Visibility: Public, Text: fmt.Sprintf("Poll %s now closes %s.", p.ID, when(p.ClosesAt, e.svc.Now()))}},
 		Updated: []polls.Key{p.Key()},
 	}
+	if note != "" {
+		resp.Replies = append(resp.Replies, Reply{Visibility: Ephemeral, Text: strings.TrimSpace(note)})
+	}
+	return resp
 }

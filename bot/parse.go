@@ -112,7 +112,7 @@ func canonicalWords(cmd Command) int {
 	options := func(o OpenOptions) int {
 		return 2*optional(o.Kind != "") + 2*optional(!o.Closes.IsZero()) + optional(o.Anonymous) +
 			optional(o.HideResults) + 2*optional(o.Quorum != 0) + 2*optional(o.Threshold != 0) + 2*optional(o.MaxChoices != 0) +
-			2*optional(o.MinGroups != 0)
+			2*optional(o.MinGroups != 0) + 2*optional(o.Remind != nil)
 	}
 	switch c := cmd.(type) {
 	case Help:
@@ -675,6 +675,12 @@ func parseOptions(args []optionArg) (OpenOptions, string) {
 				return o, fmt.Sprintf("--min-groups must be from 1 to %d, not %s", polls.MaxMinGroups, v)
 			}
 			o.MinGroups = n
+		case "remind":
+			ds, problem := parseReminders(v)
+			if problem != "" {
+				return o, problem
+			}
+			o.Remind = ds
 		}
 	}
 	return o, ""
@@ -1272,6 +1278,9 @@ func (o OpenOptions) String() string {
 	if o.MinGroups != 0 {
 		b.WriteString(" --min-groups " + strconv.Itoa(o.MinGroups))
 	}
+	if o.Remind != nil {
+		b.WriteString(" --remind " + formatReminders(o.Remind))
+	}
 	return b.String()
 }
 
@@ -1350,6 +1359,7 @@ func (c Extend) String() string {
 	return "extend " + quoteIfNeeded(c.Poll) + " " + FormatDuration(c.By)
 }
 func (c Report) String() string { return "report " + quoteIfNeeded(c.Poll) }
+func (c Remind) String() string { return "remind " + quoteIfNeeded(c.Poll) }
 
 func (c Export) String() string {
 	s := "export " + quoteIfNeeded(c.Poll)

@@ -66,7 +66,9 @@ func newShell(t *testing.T, out *bytes.Buffer) (*shell.Shell, *testClock) {
 	var sh *shell.Shell
 	sched := bot.NewScheduler(eng, bot.AnnouncerFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) {
 		sh.Announce(ctx, p, r)
-	}), time.Hour)
+	}), time.Hour, bot.WithReminders(bot.ReminderFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) error {
+		return sh.Remind(ctx, p, r)
+	})))
 	sh = shell.New(eng, out, shell.WithScheduler(sched))
 	return sh, clock
 }

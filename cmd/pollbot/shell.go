@@ -26,7 +26,9 @@ You start as "you", a facilitator, on tenant "local". Input may be piped for scr
 	var sh *shell.Shell
 	sched := bot.NewScheduler(a.engine, bot.AnnouncerFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) {
 		sh.Announce(ctx, p, r)
-	}), 5*time.Second)
+	}), 5*time.Second, bot.WithReminders(bot.ReminderFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) error {
+		return sh.Remind(ctx, p, r)
+	})))
 	sh = shell.New(a.engine, e.out, shell.Interactive(interactive), shell.WithScheduler(sched))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
