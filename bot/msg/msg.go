@@ -83,7 +83,9 @@ func define(id string, params []string, types ...reflect.Type) *def {
 	return d
 }
 
-// pluralParam is the parameter whose value picks a plural form.
+// pluralParam is the parameter whose value picks a plural form: an
+// integer, or a number formatted as a string ("1", "4.5"), as CLDR's
+// plural rules read it.
 const pluralParam = "Count"
 
 // Def0 is a message without parameters.
@@ -317,6 +319,9 @@ func (p *Printer) check(m Message) error {
 		data[name] = m.args[i]
 		if name == pluralParam {
 			count = m.args[i]
+			if count == "" {
+				count = "0" // a number formatted by numfmt is never empty
+			}
 		}
 	}
 	_, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: m.d.id, TemplateData: data, PluralCount: count})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -336,7 +337,7 @@ func mdTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") 
 
 func pct(v float64) string { return numfmt.Percent(v) }
 
-func pts(v float64) string { return numfmt.Points(v) }
+func pts(v float64) string { return msg.English().Sprint(msg.Points.With(numfmt.PercentagePoints(v))) }
 
 // pctExact shows a threshold such as 0.6 or 0.667 without rounding it to a
 // misleading whole percent.
