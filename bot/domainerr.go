@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -43,7 +44,7 @@ func domainMessage(pr *msg.Printer, e *polls.Error, groups *polls.Groups) msg.Me
 		if p.s("Kind") == string(polls.Ranked) {
 			return msg.ErrRankedNotByClick.With(p.s("Poll"))
 		}
-		return msg.ErrNotByClick.With(p.s("Poll"), kindWord(polls.Kind(p.s("Kind"))))
+		return msg.ErrNotByClick.With(p.s("Poll"), report.KindWord(polls.Kind(p.s("Kind"))))
 	case polls.CodeGroupsEmpty:
 		return msg.ErrGroupsEmpty.With()
 	case polls.CodeGroupID:
@@ -69,7 +70,7 @@ func domainMessage(pr *msg.Printer, e *polls.Error, groups *polls.Groups) msg.Me
 	case polls.CodeTooManyThemes:
 		return msg.ErrTooManyThemes.With(p.n("Given"), p.n("Max"))
 	case polls.CodeTooFewThemes:
-		return msg.ErrTooFewThemes.With(kindWord(polls.Kind(p.s("Kind"))), p.n("Min"))
+		return msg.ErrTooFewThemes.With(report.KindWord(polls.Kind(p.s("Kind"))), p.n("Min"))
 	case polls.CodeThemeEmpty:
 		return msg.ErrThemeEmpty.With(p.n("Number"))
 	case polls.CodeThemeNotUTF8:
@@ -125,7 +126,7 @@ func domainMessage(pr *msg.Printer, e *polls.Error, groups *polls.Groups) msg.Me
 	case polls.CodeCancelledNoReopen:
 		return msg.ErrCancelledNoReopen.With(p.s("Poll"))
 	case polls.CodeNotOpenExtend:
-		return msg.ErrNotOpenExtend.With(p.s("Poll"), statusWord(polls.Status(p.s("Status"))))
+		return msg.ErrNotOpenExtend.With(p.s("Poll"), report.PollStatusWord(polls.Status(p.s("Status"))))
 	case polls.CodeGroupAssigned:
 		return msg.ErrGroupAssigned.With(p.group("Group"))
 	case polls.CodeOpenPollsLimit:

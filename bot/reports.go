@@ -110,7 +110,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 		if p, r, _, denied = e.visibleReport(ctx, req, c.Poll, "export"); denied != nil {
 			return *denied
 		}
-		err = f.WriteReport(&buf, p, r, e.groups)
+		err = f.WriteReport(report.WithPrinter(&buf, e.p), p, r, e.groups)
 	}
 	if err != nil {
 		return e.failPoll(req, "export", p.ID, err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -120,7 +121,7 @@ func (e *Engine) list(ctx context.Context, req Request, c List) Response {
 		if err != nil {
 			return e.fail(req, "list", err)
 		}
-		line := e.p.Sprint(msg.ListLine.With(p.ID, UserText(p.Title), statusWord(p.Status), msg.Ballots.With(t.Total())))
+		line := e.p.Sprint(msg.ListLine.With(p.ID, UserText(p.Title), report.PollStatusWord(p.Status), msg.Ballots.With(t.Total())))
 		if p.Status == polls.StatusOpen && !p.ClosesAt.IsZero() {
 			line = e.p.Sprint(msg.ListLineCloses.With(line, whenMessage(p.ClosesAt, now)))
 		}
@@ -138,7 +139,7 @@ func (e *Engine) list(ctx context.Context, req Request, c List) Response {
 		case page > 1:
 			v.Empty = e.p.Sprint(msg.ListNoPage.With(page, List{Status: c.Status, All: c.All}.String()))
 		case status != "":
-			v.Empty = e.p.Sprint(msg.ListEmptyStatus.With(statusWord(status)))
+			v.Empty = e.p.Sprint(msg.ListEmptyStatus.With(report.PollStatusWord(status)))
 		default:
 			v.Empty = e.p.Sprint(msg.ListEmpty.With())
 		}

@@ -179,37 +179,9 @@ func (e *Engine) kindText(p *polls.Poll) string {
 	return s
 }
 
-var kindWords = map[polls.Kind]msg.Def0{
-	polls.Approval: msg.KindApproval,
-	polls.Single:   msg.KindSingle,
-	polls.Ranked:   msg.KindRanked,
-}
-
 // sentences puts a sentence after another.
 func (e *Engine) sentences(first, next string) string {
 	return e.p.Sprint(msg.SentenceJoin.With(first, next))
-}
-
-// kindWord is a poll kind as a word: "a ranked poll".
-func kindWord(k polls.Kind) msg.Message {
-	if d, ok := kindWords[k]; ok {
-		return d.With()
-	}
-	return msg.Unworded.With(string(k))
-}
-
-var statusWords = map[polls.Status]msg.Def0{
-	polls.StatusOpen:      msg.PollStatusOpen,
-	polls.StatusClosed:    msg.PollStatusClosed,
-	polls.StatusCancelled: msg.PollStatusCancelled,
-}
-
-// statusWord is a poll's status as a word: "poll K7QX is closed".
-func statusWord(s polls.Status) msg.Message {
-	if d, ok := statusWords[s]; ok {
-		return d.With()
-	}
-	return msg.Unworded.With(string(s))
 }
 
 // dateTime is a time for people, in UTC: "Wed 25 Nov 10:00 UTC".
@@ -446,7 +418,7 @@ func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 		Title:  e.p.Sprint(msg.ReportTitle.With(UserText(p.Title))),
 		Report: r,
 	}
-	status := statusWord(p.Status)
+	status := report.PollStatusWord(p.Status)
 	if p.Status == polls.StatusOpen {
 		status = msg.ReportInterim.With()
 	}

@@ -77,7 +77,7 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 	if p.Kind == polls.Ranked {
 		what = msg.BallotRanking
 	}
-	s := e.p.Sprint(what.With(p.ID, strings.Join(labels, e.p.Sprint(msg.ChoiceSeparator.With()))))
+	s := e.p.Sprint(what.With(p.ID, strings.Join(labels, e.p.Sprint(msg.ItemSeparator.With()))))
 	s = e.sentences(s, e.p.Sprint(msg.BallotCountedAs.With(UserText(e.groups.Info(b.Group).Label))))
 	if replaced {
 		s = e.sentences(s, e.p.Sprint(msg.BallotReplaces.With()))

@@ -4,7 +4,7 @@ package msg
 // reports.go, scope.go).
 
 // Votes and ballots (bot/votes.go). Choices is the ballot's themes, each
-// a label or a Numbered label, joined with ChoiceSeparator.
+// a label or a Numbered label, joined with ItemSeparator.
 var (
 	VoteHeld        = Define1[string]("vote-held", "Poll")
 	BallotNone      = Define1[string]("ballot-none", "Poll")

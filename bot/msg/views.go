@@ -66,11 +66,12 @@ var (
 
 // Separators and joins the views share. SentenceJoin puts a sentence
 // after another; Dot separates the parts of a line ("Poll K7QX · open");
-// ChoiceSeparator the choices of a ballot ("DNSSEC; DNS abuse").
+// ItemSeparator items that may hold commas, such as a ballot's choices
+// ("DNSSEC; DNS abuse").
 var (
-	SentenceJoin    = Define2[string, string]("sentence-join", "First", "Next")
-	Dot             = Define("separator-dot")
-	ChoiceSeparator = Define("separator-choice")
+	SentenceJoin  = Define2[string, string]("sentence-join", "First", "Next")
+	Dot           = Define("separator-dot")
+	ItemSeparator = Define("separator-item")
 	// Numbered is a theme with its number: "2. DNS abuse".
 	Numbered = Define2[int, string]("numbered", "Number", "Label")
 	// Heading ends a list's title: "Open polls:".
