@@ -15,6 +15,24 @@ import (
 // and checks that each has a message of its own, not the words for an
 // error without a code: a new code without a message fails here.
 func TestEveryDomainCodeIsWorded(t *testing.T) {
+	ids := map[string]polls.Code{}
+	for _, c := range domainCodes(t) {
+		m := domainMessage(msg.English(), &polls.Error{Kind: polls.ErrInvalidOption, Code: c}, nil)
+		switch id := m.ID(); id {
+		case "", msg.ErrDomain.With().ID(), msg.ErrUnknownKindBare.With().ID():
+			t.Errorf("code %s has no message of its own (%q)", c, id)
+		default:
+			if other, dup := ids[id]; dup && !sharedWords[c] {
+				t.Errorf("codes %s and %s are both worded by %s", other, c, id)
+			}
+			ids[id] = c
+		}
+	}
+}
+
+// domainCodes are the codes polls declares, read from its source.
+func domainCodes(t *testing.T) []polls.Code {
+	t.Helper()
 	f, err := parser.ParseFile(gotoken.NewFileSet(), "../polls/errors.go", nil, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -39,19 +57,7 @@ func TestEveryDomainCodeIsWorded(t *testing.T) {
 	if len(codes) < 50 {
 		t.Fatalf("found %d codes in polls/errors.go; the test no longer reads them", len(codes))
 	}
-	ids := map[string]polls.Code{}
-	for _, c := range codes {
-		m := domainMessage(msg.English(), &polls.Error{Kind: polls.ErrInvalidOption, Code: c}, nil)
-		switch id := m.ID(); id {
-		case "", msg.ErrDomain.With().ID(), msg.ErrUnknownKindBare.With().ID():
-			t.Errorf("code %s has no message of its own (%q)", c, id)
-		default:
-			if other, dup := ids[id]; dup && !sharedWords[c] {
-				t.Errorf("codes %s and %s are both worded by %s", other, c, id)
-			}
-			ids[id] = c
-		}
-	}
+	return codes
 }
 
 // sharedWords are codes worded as another code of theirs is: a title and

@@ -18,9 +18,10 @@ const (
 	UserClose = "\uE001"
 )
 
-// Unwrapped removes from s every ⟦…⟧ span (the catalog's text, as
-// msg.Pseudo renders it) and every span of user text, marks included. An
-// unclosed span runs to the end of s.
+// Unwrapped replaces every ⟦…⟧ span of s (the catalog's text, as
+// msg.Pseudo renders it) and every span of user text, marks included, by a
+// space, so that what was on either side stays apart. An unclosed span
+// runs to the end of s.
 func Unwrapped(s string) string {
 	s = cut(s, "⟦", "⟧")
 	return cut(s, UserOpen, UserClose)
@@ -35,6 +36,7 @@ func cut(s, open, close string) string {
 			return b.String()
 		}
 		b.WriteString(s[:i])
+		b.WriteByte(' ')
 		s = s[i+len(open):]
 		j := strings.Index(s, close)
 		if j < 0 {

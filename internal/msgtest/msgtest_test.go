@@ -8,11 +8,11 @@ import (
 func TestUnwrapped(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"", ""},
-		{"⟦Poll ⟧K7QX⟦ is closed.⟧", "K7QX"},
-		{"⟦Your ballot: ⟧" + UserOpen + "DNS abuse" + UserClose + "⟦.⟧", ""},
-		{"left ⟦catalog⟧ right", "left  right"},
-		{"⟦unclosed", ""},
-		{UserOpen + "unclosed user text", ""},
+		{"⟦Poll ⟧K7QX⟦ is closed.⟧", " K7QX "},
+		{"⟦Your ballot: ⟧" + UserOpen + "DNS abuse" + UserClose + "⟦.⟧", "   "},
+		{"left⟦catalog⟧right", "left right"},
+		{"⟦unclosed", " "},
+		{UserOpen + "unclosed user text", " "},
 		{"a ⟧ stray", "a ⟧ stray"},
 	} {
 		if got := Unwrapped(tt.in); got != tt.want {
