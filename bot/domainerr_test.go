@@ -66,3 +66,33 @@ var sharedWords = map[polls.Code]bool{
 	polls.CodeTitleDirection: true, polls.CodeTitleReplacement: true, polls.CodeTitleMarker: true,
 	polls.CodeThemeDirection: true, polls.CodeThemeReplacement: true, polls.CodeThemeMarker: true,
 }
+
+// TestCountsChooseTheirWords: a count of one takes the singular, whichever
+// message says it.
+func TestCountsChooseTheirWords(t *testing.T) {
+	p := msg.English()
+	for _, tt := range []struct {
+		m    msg.Message
+		want string
+	}{
+		{domainMessage(p, &polls.Error{Code: polls.CodeMaxChoices, Params: polls.Params{"Poll": "K7QX", "Max": 1, "Given": 2}}, nil),
+			"poll K7QX allows at most 1 choice; 2 given"},
+		{domainMessage(p, &polls.Error{Code: polls.CodeMaxChoices, Params: polls.Params{"Poll": "K7QX", "Max": 2, "Given": 3}}, nil),
+			"poll K7QX allows at most 2 choices; 3 given"},
+		{domainMessage(p, &polls.Error{Code: polls.CodeMaxChoicesToggle, Params: polls.Params{"Poll": "K7QX", "Max": 1}}, nil),
+			"poll K7QX allows at most 1 choice; remove it first"},
+		{domainMessage(p, &polls.Error{Code: polls.CodeOpenPollsLimit, Params: polls.Params{"Max": 1}}, nil),
+			"this workspace already has 1 open poll, the most it may have at once; close it before opening another"},
+		{domainMessage(p, &polls.Error{Code: polls.CodeOpensPerHour, Params: polls.Params{"Max": 1}}, nil),
+			"you have opened 1 poll in the last hour, the most one person may; try again later"},
+		{countMessage(polls.Ranked, 1), "1 point"},
+		{countMessage(polls.Ranked, 1.5), "1.5 points"},
+		{countMessage(polls.Ranked, 0), "0 points"},
+		{countMessage(polls.Approval, 1), "1 vote"},
+		{countMessage(polls.Approval, 0), "0 votes"},
+	} {
+		if got := p.Sprint(tt.m); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}

@@ -10,20 +10,23 @@ var (
 	ErrNoChoices   = Define("err-no-choices")
 	ErrThemeNumber = Define3[string, int64, int64]("err-theme-number", "Poll", "Number", "Max")
 	// ErrThemeLabel quotes what was typed (Typed, user text).
-	ErrThemeLabel        = Define3[string, string, int64]("err-theme-label", "Poll", "Typed", "Max")
-	ErrRepeatedChoice    = Define2[int64, string]("err-repeated-choice", "Number", "Label")
-	ErrOneChoice         = Define2[string, int64]("err-one-choice", "Poll", "Given")
-	ErrMaxChoices        = Define3[string, int64, int64]("err-max-choices", "Poll", "Max", "Given")
-	ErrMaxChoicesToggle  = Define2[string, int64]("err-max-choices-toggle", "Poll", "Max")
-	ErrRankedNotByClick  = Define1[string]("err-ranked-not-by-click", "Poll")
-	ErrNotByClick        = Define2[string, Message]("err-not-by-click", "Poll", "Kind")
-	ErrNoPseudonymKey    = Define("err-no-pseudonym-key")
-	ErrPollNeedsKey      = Define1[string]("err-poll-needs-key", "Poll")
-	ErrPollOtherKey      = Define1[string]("err-poll-other-key", "Poll")
-	ErrLegacyAnonymous   = Define1[string]("err-legacy-anonymous", "Poll")
-	ErrGroupAssigned     = Define1[string]("err-group-assigned", "Group")
-	ErrOpenPollsLimit    = Define1[int64]("err-open-polls-limit", "Max")
-	ErrOpensPerHourLimit = Define1[int64]("err-opens-per-hour-limit", "Max")
+	ErrThemeLabel     = Define3[string, string, int64]("err-theme-label", "Poll", "Typed", "Max")
+	ErrRepeatedChoice = Define2[int64, string]("err-repeated-choice", "Number", "Label")
+	ErrOneChoice      = Define2[string, int64]("err-one-choice", "Poll", "Given")
+	// ErrMaxChoices' Count is the most choices the poll allows.
+	ErrMaxChoices       = Define3[string, int64, int64]("err-max-choices", "Poll", "Count", "Given")
+	ErrMaxChoicesToggle = Define2[string, int64]("err-max-choices-toggle", "Poll", "Count")
+	ErrRankedNotByClick = Define1[string]("err-ranked-not-by-click", "Poll")
+	ErrNotByClick       = Define2[string, Message]("err-not-by-click", "Poll", "Kind")
+	ErrNoPseudonymKey   = Define("err-no-pseudonym-key")
+	ErrPollNeedsKey     = Define1[string]("err-poll-needs-key", "Poll")
+	ErrPollOtherKey     = Define1[string]("err-poll-other-key", "Poll")
+	ErrLegacyAnonymous  = Define1[string]("err-legacy-anonymous", "Poll")
+	ErrGroupAssigned    = Define1[string]("err-group-assigned", "Group")
+	// The limits' Count is the most polls open at once, or opened by one
+	// person in an hour.
+	ErrOpenPollsLimit    = Define1[int64]("err-open-polls-limit", "Count")
+	ErrOpensPerHourLimit = Define1[int64]("err-opens-per-hour-limit", "Count")
 )
 
 // Domain errors about stakeholder groups. Groups is the list of group ids

@@ -83,7 +83,7 @@ var (
 	// CountVotes is a theme's votes; CountPoints a ranked poll's points
 	// (numbers formatted by numfmt).
 	CountVotes  = Define1[string]("count-votes", "Count")
-	CountPoints = Define1[string]("count-points", "Points")
+	CountPoints = Define1[string]("count-points", "Count")
 	HiddenNote  = Define("results-hidden-note")
 	RankControl = Define("rank-control")
 	// FooterOpen shows how to vote by text; Example is theme numbers.
