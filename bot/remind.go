@@ -14,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -375,9 +376,8 @@ Example:
 `
 }
 
-// remindErrText words the domain's reminder errors; ok is false for other
-// codes.
-func remindErrText(code polls.Code, p params) (string, bool) {
+// remindErrMessage words the domain's errors about reminders.
+func remindErrMessage(code polls.Code, p params) (msg.Message, bool) {
 	dur := func(k string) string {
 		d, _ := p.m[k].(time.Duration)
 		return FormatDuration(d)
@@ -385,17 +385,17 @@ func remindErrText(code polls.Code, p params) (string, bool) {
 	left, _ := p.m["Left"].(time.Duration)
 	switch code {
 	case polls.CodeRemindCount:
-		return fmt.Sprintf("a poll has at most %d reminders, not %d", p.n("Max"), p.n("Given")), true
+		return msg.ErrRemindCount.With(p.n("Max"), p.n("Given")), true
 	case polls.CodeRemindRange:
-		return fmt.Sprintf("a reminder comes from %s to %s before the deadline, not %s", dur("Min"), dur("Max"), dur("Given")), true
+		return msg.ErrRemindRange.With(dur("Min"), dur("Max"), dur("Given")), true
 	case polls.CodeRemindTwice:
-		return fmt.Sprintf("the reminder %s before the deadline is given twice", dur("Given")), true
+		return msg.ErrRemindTwice.With(dur("Given")), true
 	case polls.CodeRemindNoDeadline:
-		return "reminders come before a deadline: add one, e.g. --closes 48h", true
+		return msg.ErrRemindNoDeadline.With(), true
 	case polls.CodeRemindTooEarly:
-		return fmt.Sprintf("a reminder %s before the deadline would come before now: the poll closes in %s", dur("Given"), humanDuration(left)), true
+		return msg.ErrRemindTooEarly.With(dur("Given"), humanDuration(left)), true
 	}
-	return "", false
+	return msg.Message{}, false
 }
 
 // ThreadOf is where a Thread reply of p goes on a platform: the poll's

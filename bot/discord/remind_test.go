@@ -29,6 +29,13 @@ func TestRemindersReplyToThePoll(t *testing.T) {
 			h := newHarness(t, c, harnessOpts{store: boltStore(t, c), guildID: testGuild, http: mode.http})
 			ctx := context.Background()
 			id, msgID := openPoll(t, h, str("title", "Theme for 2027"), str("themes", "DNSSEC; DNS abuse"), str("closes", "2d"), str("remind", "24h, 1h"))
+			// The poll's message is recorded after the answer (in HTTP
+			// mode, once its follow-up says its id): a reminder can only
+			// reply to a message the store knows.
+			waitFor(t, "the poll's message recorded", func() bool {
+				p, err := h.engine.Poll(ctx, polls.Key{Tenant: Platform + ":" + testGuild, ID: id})
+				return err == nil && len(p.Messages) > 0
+			})
 			before := len(h.fake.createdMessages())
 			mustReply := func(when string, n int) {
 				t.Helper()
