@@ -44,6 +44,9 @@ func domainText(e *polls.Error, groups *polls.Groups) string {
 	case polls.CodeNoGroupGiven:
 		return "no group given; choose one of " + p.list("Groups")
 	case polls.CodeUnknownGroup:
+		if g := p.nearGroup("Typed"); g != "" {
+			return fmt.Sprintf("unknown group %s; did you mean %s? Choose one of %s", p.typed("Typed"), g, p.list("Groups"))
+		}
 		return fmt.Sprintf("unknown group %s; choose one of %s", p.typed("Typed"), p.list("Groups"))
 	case polls.CodeUnknownKind:
 		return fmt.Sprintf("unknown poll kind %s; use %s", p.typed("Typed"), orList(p.strs("Kinds")))
@@ -116,7 +119,9 @@ func domainText(e *polls.Error, groups *polls.Groups) string {
 	case polls.CodeCancelledNoReopen:
 		return fmt.Sprintf("poll %s was cancelled and cannot be reopened", p.s("Poll"))
 	case polls.CodeNotOpenExtend:
-		return fmt.Sprintf("poll %s is %s; reopen it instead", p.s("Poll"), p.s("Status"))
+		return fmt.Sprintf("poll %s is %s; reopen it with a new deadline instead: /poll reopen %s 24h", p.s("Poll"), p.s("Status"), p.s("Poll"))
+	case polls.CodeReopenPastDeadline:
+		return fmt.Sprintf("poll %s's deadline, %s, has passed, so it would close again at once: reopen it with a new one, e.g. /poll reopen %s 24h", p.s("Poll"), p.t("Deadline").Format("Mon 2 Jan 15:04 UTC"), p.s("Poll"))
 	case polls.CodeGroupAssigned:
 		return fmt.Sprintf("a facilitator assigned you to %s; ask one to change it", p.group("Group"))
 	case polls.CodeOpenPollsLimit:
@@ -186,6 +191,36 @@ func (p params) group(k string) string {
 		gs = polls.MustGroups(polls.DefaultGroups)
 	}
 	return UserText(gs.Info(g).Label)
+}
+
+// nearGroup is the id of the group whose id or label is a plausible typo
+// of what was typed ("civl society" for civil-society), or "".
+func (p params) nearGroup(k string) string {
+	t, ok := p.m[k].(polls.Typed)
+	if !ok || t.Cut {
+		return ""
+	}
+	gs := p.groups
+	if gs == nil {
+		gs = polls.MustGroups(polls.DefaultGroups)
+	}
+	fold := func(s string) string {
+		return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), "-")
+	}
+	var names []string
+	ids := map[string]polls.Group{}
+	for _, g := range gs.All() {
+		for _, n := range []string{fold(string(g.ID)), fold(g.Label)} {
+			if _, dup := ids[n]; !dup {
+				ids[n] = g.ID
+				names = append(names, n)
+			}
+		}
+	}
+	if s := suggest(fold(t.Text), names, nil); s != "" {
+		return UserText(string(ids[s]))
+	}
+	return ""
 }
 
 func (p params) strs(k string) []string {

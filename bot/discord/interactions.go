@@ -338,8 +338,11 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 			focused = o.Name
 		}
 	}
-	if focused == "group" {
+	switch focused {
+	case "group":
 		return answer{resp: autocomplete(groupMatches(a.engine.Groups(), strings.ToLower(strings.TrimSpace(typed))))}
+	case "name":
+		return answer{resp: autocomplete(presetMatches(a.engine.Choices(bot.PresetChoices), strings.ToLower(strings.TrimSpace(typed))))}
 	}
 	// The channel's open polls only: a poll of another channel is not
 	// offered to someone who may not see it.
@@ -357,6 +360,21 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 
 // groupMatches are the groups whose id or label contains typed (lower
 // case), in their configured order, at most 25.
+// presetMatches offers the presets whose name or title contains typed
+// (lower case), at most 25.
+func presetMatches(presets []bot.Choice, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, p := range presets {
+		if len(out) == maxChoices {
+			break
+		}
+		if typed == "" || strings.Contains(strings.ToLower(p.Name), typed) {
+			out = append(out, choice(p))
+		}
+	}
+	return out
+}
+
 func groupMatches(groups *polls.Groups, typed string) []*discordgo.ApplicationCommandOptionChoice {
 	var out []*discordgo.ApplicationCommandOptionChoice
 	for _, g := range groups.All() {

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/polls"
@@ -174,7 +176,7 @@ func (s *Shell) line(ctx context.Context, line string, size int) bool {
 	case "/quit", "/exit":
 		return false
 	case "/as":
-		s.as(ctx, strings.Fields(rest))
+		s.as(ctx, rest)
 	case "/whoami":
 		s.whoami(ctx)
 	case "/help":
@@ -184,7 +186,11 @@ func (s *Shell) line(ctx context.Context, line string, size int) bool {
 		s.print(s.engine.HandleText(ctx, s.request(), rest))
 	default:
 		if strings.HasPrefix(word, "/") {
-			s.printf("pollbot (only you): unknown shell command %s. Use /poll ..., /as USER [GROUP], /whoami, /help or /quit.\n", word)
+			hint := ""
+			if near := bot.Suggest(word, shellCommands); near != "" {
+				hint = " Did you mean " + near + "?"
+			}
+			s.printf("pollbot (only you): unknown shell command %s.%s Use /poll ..., /as USER [GROUP], /whoami, /help or /quit.\n", bot.Clip(word, 40), hint)
 			return true
 		}
 		s.print(s.engine.HandleText(ctx, s.request(), line))
@@ -209,22 +215,50 @@ func echo(line string, size int) string {
 	return fmt.Sprintf("%s… (%d bytes in all)", line, size)
 }
 
+// shellCommands are the shell's own commands, for "did you mean".
+var shellCommands = []string{"/poll", "/as", "/whoami", "/help", "/quit", "/exit"}
+
 // maxUser bounds a shell user name.
 const maxUser = 64
 
-func (s *Shell) as(ctx context.Context, args []string) {
-	if len(args) == 0 || strings.ContainsAny(args[0], "<>@:") {
-		s.printf("pollbot (only you): /as needs a user name (letters, digits, - or _), optionally followed by a group.\nUsage: /as USER [GROUP]\n")
+// validUser reports whether name is a shell user name: one word of
+// letters, digits, '-', '_' and '.', as platform user ids and handles are.
+func validUser(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// as switches to another participant: /as USER [GROUP]. The group is read
+// as /poll group reads it (quotes and all).
+func (s *Shell) as(ctx context.Context, rest string) {
+	const usage = "\nUsage: /as USER [GROUP]\n"
+	name, group, _ := strings.Cut(strings.TrimSpace(rest), " ")
+	switch {
+	case name == "":
+		s.printf("pollbot (only you): /as needs a user name, optionally followed by a group." + usage)
+		return
+	case len(name) > maxUser:
+		s.printf("pollbot (only you): That user name is %d bytes long; /as takes a user name of at most %d."+usage, len(name), maxUser)
+		return
+	case !validUser(name):
+		shown := name
+		if r, _ := utf8.DecodeRuneInString(name); strings.ContainsRune(`"'“”‘’«»„`, r) {
+			shown = strings.TrimSpace(rest) // a quoted name, shown whole
+		}
+		s.printf("pollbot (only you): %s is not a user name: /as takes one word of letters, digits, -, _ or . (no quotes or spaces), optionally followed by a group."+usage, bot.UserText(bot.Clip(shown, 40)))
 		return
 	}
-	if len(args[0]) > maxUser {
-		s.printf("pollbot (only you): That user name is %d bytes long; /as takes a user name of at most %d.\nUsage: /as USER [GROUP]\n", len(args[0]), maxUser)
-		return
-	}
-	s.user = args[0]
+	s.user = name
 	s.printf("You are now %s.\n", s.user)
-	if len(args) > 1 {
-		s.print(s.engine.Handle(ctx, s.request(), bot.Group{Group: strings.Join(args[1:], " ")}))
+	if group = strings.TrimSpace(group); group != "" {
+		s.print(s.engine.HandleText(ctx, s.request(), "group "+group))
 	}
 }
 
