@@ -410,8 +410,8 @@ func (e *Engine) Choices(c Choices) []Choice {
 			out = append(out, Choice{s, s})
 		}
 	case FormatChoices:
-		for _, f := range report.Names(false) {
-			out = append(out, Choice{f, f})
+		for _, f := range report.Formats(false) {
+			out = append(out, Choice{f.Name + " · " + f.Title, f.Name})
 		}
 	case GroupChoices:
 		for _, g := range e.groups.All() {
