@@ -1,7 +1,8 @@
 // Package shell is pollbot's local adapter: a line-oriented chat on standard
 // input and output. It lets a newcomer try pollbot without Slack, Discord or
 // a server, and it is scriptable: piped input gives deterministic output,
-// which the golden tests rely on.
+// which the golden tests rely on (Run). On a terminal it edits lines and
+// keeps their history (RunTerminal).
 //
 // Lines are /poll commands (the "/poll" may be left out), plus:
 //
@@ -10,14 +11,19 @@
 //	/help              this help and the /poll help
 //	/quit              leave
 //
-// Lines starting with # are comments.
+// Lines starting with # are comments. Files that come with replies (an
+// export, a report's chart) are saved in a folder (WithFiles) and their
+// path printed; a short text file is shown as well.
 package shell
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +32,7 @@ import (
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/polls"
+	"golang.org/x/term"
 )
 
 // Tenant is the shell's tenant; `pollbot list` and `pollbot report` read it
@@ -42,6 +49,8 @@ type Shell struct {
 	user        string
 	interactive bool
 	scheduler   *bot.Scheduler
+	files       string         // the folder attachments are saved in
+	term        *term.Terminal // set by RunTerminal: it keeps the prompt itself
 
 	mu   sync.Mutex  // serialises output: the scheduler may announce at any time
 	busy atomic.Bool // a line is being handled (no prompt is showing)
@@ -58,9 +67,18 @@ func Interactive(on bool) Option { return func(s *Shell) { s.interactive = on } 
 // deadlines fire deterministically in scripts.
 func WithScheduler(sc *bot.Scheduler) Option { return func(s *Shell) { s.scheduler = sc } }
 
+// DefaultFiles is the folder WithFiles defaults to.
+const DefaultFiles = "pollbot-files"
+
+// WithFiles sets the folder where files that come with a reply (an
+// export, a report's chart) are saved; the shell prints their path. It is
+// made when the first file is saved. Default DefaultFiles, in the working
+// directory.
+func WithFiles(dir string) Option { return func(s *Shell) { s.files = dir } }
+
 // New returns a shell over the engine, writing to out.
 func New(e *bot.Engine, out io.Writer, opts ...Option) *Shell {
-	s := &Shell{engine: e, out: out, user: DefaultUser}
+	s := &Shell{engine: e, out: out, user: DefaultUser, files: DefaultFiles}
 	for _, o := range opts {
 		o(s)
 	}
@@ -275,7 +293,10 @@ func (s *Shell) whoami(ctx context.Context) {
 // a terminal it arrives while a prompt waits, so it starts on a new line and
 // puts the prompt back.
 func (s *Shell) Announce(_ context.Context, _ *polls.Poll, r bot.Response) {
-	idle := s.interactive && !s.busy.Load()
+	s.mu.Lock()
+	ownPrompt := s.term != nil // the terminal redraws its prompt itself
+	s.mu.Unlock()
+	idle := s.interactive && !ownPrompt && !s.busy.Load()
 	if idle {
 		s.printf("\n")
 	}
@@ -289,15 +310,58 @@ func (s *Shell) print(r bot.Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, rep := range r.Replies {
+		files := rep.Files
+		rep.Files = nil
 		// RenderText shows user text as written: a terminal gives none of
 		// it meaning (polls refuses control characters in titles and labels).
 		text := strings.TrimRight(bot.RenderText(rep), "\n")
+		for _, f := range files {
+			text += "\n" + s.saveFile(f)
+		}
 		if rep.Visibility == bot.Ephemeral {
 			fmt.Fprintf(s.out, "pollbot (only you): %s\n", text)
 		} else {
 			fmt.Fprintf(s.out, "pollbot:\n%s\n", text)
 		}
 	}
+}
+
+// maxShownLines is the longest text file that is also shown in the
+// transcript, not only saved.
+const maxShownLines = 30
+
+// saveFile saves a reply's file in the files folder and says where, as
+// plain text; a short text file (a CSV tally, a ballots export of a small
+// poll) is shown too.
+func (s *Shell) saveFile(f bot.File) string {
+	name := filepath.Base(f.Name)
+	if name == "." || name == ".." || name == string(filepath.Separator) || name == "" {
+		return fmt.Sprintf("(%s was not saved: not a file name.)", bot.PlainText(f.Name))
+	}
+	path := filepath.Join(s.files, name)
+	var shown string
+	if isText(f.MIME) && bytes.Count(f.Data, []byte("\n")) <= maxShownLines {
+		shown = bot.PlainText(fmt.Sprintf("--- %s ---\n%s", name, strings.TrimRight(string(f.Data), "\n"))) + "\n--- end of " + name + " ---\n"
+	}
+	err := os.MkdirAll(s.files, 0o755)
+	if err == nil {
+		err = os.WriteFile(path, f.Data, 0o644)
+	}
+	if err != nil {
+		return shown + fmt.Sprintf("Could not save %s: %v.", name, err)
+	}
+	return shown + fmt.Sprintf("Saved %s (%s).", path, size(len(f.Data)))
+}
+
+func isText(mime string) bool {
+	return strings.HasPrefix(mime, "text/") || mime == "application/json"
+}
+
+func size(n int) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f KB", float64(n)/1024)
 }
 
 func (s *Shell) printf(format string, args ...any) {

@@ -172,8 +172,9 @@ const otherTenants = "Other tenants are read with -tenant: slack:TEAM_ID (a Slac
 // directly: which tenant of which store was read, and how to read another.
 // Other errors are returned as they are.
 func (c config) pollErr(id string, err error) error {
-	if !errors.Is(err, polls.ErrNotFound) {
-		return err
+	var de *polls.Error
+	if !errors.As(err, &de) || de.Code != polls.CodePollNotFound {
+		return err // not an id at all, among others: said as it is
 	}
 	return fmt.Errorf("no poll %s in tenant %s of %s. %s; pollbot list -tenant TENANT lists a tenant's polls",
 		polls.NormalizeID(id), c.Tenant, c.where(), otherTenants)
