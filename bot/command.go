@@ -7,7 +7,7 @@ import (
 )
 
 // Command is one parsed /poll command. The concrete types below are the whole
-// grammar of DESIGN.md section 5. String renders a command back to canonical
+// grammar of /poll (see the command table, commands.go). String renders a command back to canonical
 // text that Parse reads as the same command.
 type Command interface {
 	// Name is the subcommand word: "open", "vote", ...
@@ -47,6 +47,10 @@ type OpenOptions struct {
 	Threshold   float64    // --threshold 0.6 (0 < t <= 1)
 	MaxChoices  int        // --max-choices N (N >= 1)
 	MinGroups   int        // --min-groups K (K >= 1)
+	// Remind is --remind 24h,1h: how long before the deadline reminders
+	// come, longest first. Nil means the configured default; empty
+	// (--remind none) means none.
+	Remind []time.Duration
 }
 
 type (
@@ -102,6 +106,8 @@ type (
 	}
 	// Report: /poll report ID
 	Report struct{ Poll string }
+	// Remind: /poll remind ID
+	Remind struct{ Poll string }
 	// Export: /poll export ID [csv|json|md] [ballots|tally]
 	Export struct {
 		Poll    string
@@ -123,4 +129,5 @@ func (Reopen) Name() string { return "reopen" }
 func (Cancel) Name() string { return "cancel" }
 func (Extend) Name() string { return "extend" }
 func (Report) Name() string { return "report" }
+func (Remind) Name() string { return "remind" }
 func (Export) Name() string { return "export" }

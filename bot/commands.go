@@ -126,6 +126,7 @@ func openOptions() []Option {
 		{Name: "threshold", Help: "Support a group needs, more than 0 and at most 1 (default 0.5)", Type: OptNumber, Max: 1, Hint: "a number like 0.6 or 60%", Metavar: "0.6", as: asFlag},
 		{Name: "max_choices", Help: "Most themes one ballot may choose (approval, ranked)", Type: OptInteger, Min: 1, Max: 25, Hint: "a whole number", Metavar: "N", as: asFlag},
 		{Name: "min_groups", Help: "Groups that must count before a theme is judged (default 2)", Type: OptInteger, Min: 1, Max: 100, Hint: "a whole number of groups", Metavar: "K", as: asFlag},
+		{Name: "remind", Help: "Post reminders this long before the deadline, e.g. 24h,1h (none: no reminders)", Hint: "durations before the deadline like 24h,1h, or none", Metavar: "24h,1h", as: asFlag},
 	}
 }
 
@@ -212,6 +213,13 @@ func init() {
 			parse:   parseExtend,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.extend(ctx, req, c.(Extend))
+			}},
+		{Name: "remind", Topic: "remind", Usage: "remind ID", Access: Managers,
+			Short:   "Post a reminder under the poll now: time left, groups below quorum, themes near emerging.",
+			Options: []Option{pollOption()},
+			parse:   pollOnly("remind", func(id string) Command { return Remind{Poll: id} }),
+			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
+				return e.remind(ctx, req, c.(Remind))
 			}},
 		{Name: "report", Topic: "report", Usage: "report ID", Slow: true,
 			Short:   "Show the consensus report: which themes have support across groups.",

@@ -129,6 +129,9 @@ func domainText(e *polls.Error, groups *polls.Groups) string {
 	case polls.CodeOpensPerHour:
 		return fmt.Sprintf("you have opened %d polls in the last hour, the most one person may; try again later", p.n("Max"))
 	}
+	if text, ok := remindErrText(e.Code, p); ok {
+		return text
+	}
 	return e.Kind.Error()
 }
 

@@ -55,6 +55,14 @@ type Reply struct {
 	List       *ListView
 	Picker     *GroupPicker
 	Files      []File
+	// Thread, when set, makes a public reply an answer under the poll's
+	// own message, in the poll's channel wherever the request came from
+	// (Slack: a reply in the message's thread; Discord: a reply to the
+	// message), or a message in the poll's channel when the poll has no
+	// message on the platform. A Thread reply that cannot be posted ends
+	// the delivery: the adapter tells the sender so, and delivers none
+	// of the replies after it.
+	Thread *polls.Poll
 }
 
 // File is an attachment: an export or a chart.

@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ func (e *Engine) optionsFor(opts OpenOptions, now time.Time) (polls.Kind, time.T
 	if opts.HideResults {
 		o.Results = polls.ResultsHidden
 	}
+	o.Remind = e.remindersFor(opts, closes, now)
 	return kind, closes, o
 }
 
@@ -49,6 +51,11 @@ func (e *Engine) open(ctx context.Context, req Request, title string, themes []s
 		Tenant: req.Tenant, Title: title, Themes: themes, Kind: kind,
 		Creator: req.User, Channel: req.Channel, ClosesAt: closes, Options: o,
 	})
+	note := remindersNote(p)
+	if p != nil && errors.Is(err, polls.ErrRemindersUnscheduled) {
+		e.log.Error("poll opened without its reminders", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		note, err = unscheduledNote(p), nil
+	}
 	if err != nil {
 		return e.fail(req, "open", err)
 	}
@@ -58,14 +65,14 @@ func (e *Engine) open(ctx context.Context, req Request, title string, themes []s
 		Opened: p,
 		Replies: []Reply{
 			{Visibility: Public, Poll: view},
-			{Visibility: Ephemeral, Text: fmt.Sprintf("Poll %s is open. You can close it with /poll close %s, extend it with /poll extend %s 24h, and see the report with /poll report %s.", p.ID, p.ID, p.ID, p.ID)},
+			{Visibility: Ephemeral, Text: fmt.Sprintf("Poll %s is open. You can close it with /poll close %s, extend it with /poll extend %s 24h, and see the report with /poll report %s.", p.ID, p.ID, p.ID, p.ID) + note},
 		},
 	}
 }
 
 func (e *Engine) preset(ctx context.Context, req Request, c Preset) Response {
 	if c.Preset == "" {
-		if c.Opts != (OpenOptions{}) {
+		if c.Opts.String() != "" {
 			return e.fail(req, "preset", &UsageError{
 				Problem: "preset needs the name of a theme list: " + orList(e.cfg.PresetNames()),
 				Usage:   Usage("preset"),
@@ -163,6 +170,11 @@ func (e *Engine) reopen(ctx context.Context, req Request, c Reopen) Response {
 		return *denied
 	}
 	changed, p, err := e.svc.Reopen(ctx, req.Tenant, p.ID, c.For)
+	note := ""
+	if changed && errors.Is(err, polls.ErrRemindersUnscheduled) {
+		e.log.Error("poll reopened without its reminders", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		note, err = unscheduledNote(p), nil
+	}
 	if err != nil {
 		return e.failPoll(req, "reopen", p.ID, err)
 	}
@@ -179,7 +191,11 @@ func (e *Engine) reopen(ctx context.Context, req Request, c Reopen) Response {
 	default:
 		text = fmt.Sprintf("Poll %s is open again, with no deadline: /poll close %s closes it, /poll extend %s 24h sets one.", p.ID, p.ID, p.ID)
 	}
-	return Response{Replies: []Reply{{Visibility: Public, Text: text}}, Updated: []polls.Key{p.Key()}}
+	resp := Response{Replies: []Reply{{Visibility: Public, Text: text}}, Updated: []polls.Key{p.Key()}}
+	if note != "" {
+		resp.Replies = append(resp.Replies, Reply{Visibility: Ephemeral, Text: strings.TrimSpace(note)})
+	}
+	return resp
 }
 
 func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
@@ -189,6 +205,11 @@ func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
 	}
 	before := p.ClosesAt
 	p, err := e.svc.Extend(ctx, req.Tenant, p.ID, c.By)
+	note := ""
+	if p != nil && errors.Is(err, polls.ErrRemindersUnscheduled) {
+		e.log.Error("poll extended without rescheduling its reminders", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		note, err = unscheduledNote(p), nil
+	}
 	if err != nil {
 		return e.failPoll(req, "extend", p.ID, err)
 	}
@@ -202,8 +223,12 @@ func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
 	case !before.After(now):
 		text = fmt.Sprintf("Poll %s was past its deadline; it now closes %s.", p.ID, when(p.ClosesAt, now))
 	}
-	return Response{
+	resp := Response{
 		Replies: []Reply{{Visibility: Public, Text: text}},
 		Updated: []polls.Key{p.Key()},
 	}
+	if note != "" {
+		resp.Replies = append(resp.Replies, Reply{Visibility: Ephemeral, Text: strings.TrimSpace(note)})
+	}
+	return resp
 }

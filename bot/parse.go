@@ -26,8 +26,7 @@ const (
 const MaxCommandBytes = maxTextBytes
 
 // UsageError is what Parse returns for text that is not a valid command. It
-// is meant for the person who typed the command (ephemerally, DESIGN.md
-// section 5): Problem names what is wrong in their own words, Usage is the
+// is meant for the person who typed the command, privately: Problem names what is wrong in their own words, Usage is the
 // usage line of the subcommand they tried (the general one when the
 // subcommand is unknown), and Topic is the help topic to offer, "" for the
 // general help.
@@ -113,7 +112,7 @@ func canonicalWords(cmd Command) int {
 	options := func(o OpenOptions) int {
 		return 2*optional(o.Kind != "") + 2*optional(!o.Closes.IsZero()) + optional(o.Anonymous) +
 			optional(o.HideResults) + 2*optional(o.Quorum != 0) + 2*optional(o.Threshold != 0) + 2*optional(o.MaxChoices != 0) +
-			2*optional(o.MinGroups != 0)
+			2*optional(o.MinGroups != 0) + 2*optional(o.Remind != nil)
 	}
 	switch c := cmd.(type) {
 	case Help:
@@ -705,6 +704,12 @@ func parseOptions(args []optionArg) (OpenOptions, string) {
 				return o, fmt.Sprintf("--min-groups must be from 1 to %d, not %s", polls.MaxMinGroups, v)
 			}
 			o.MinGroups = n
+		case "remind":
+			ds, problem := parseReminders(v)
+			if problem != "" {
+				return o, problem
+			}
+			o.Remind = ds
 		}
 	}
 	return o, ""
@@ -1331,6 +1336,9 @@ func (o OpenOptions) String() string {
 	if o.MinGroups != 0 {
 		b.WriteString(" --min-groups " + strconv.Itoa(o.MinGroups))
 	}
+	if o.Remind != nil {
+		b.WriteString(" --remind " + formatReminders(o.Remind))
+	}
 	return b.String()
 }
 
@@ -1419,6 +1427,7 @@ func (c Extend) String() string {
 	return "extend " + quoteIfNeeded(c.Poll) + " " + FormatDuration(c.By)
 }
 func (c Report) String() string { return "report " + quoteIfNeeded(c.Poll) }
+func (c Remind) String() string { return "remind " + quoteIfNeeded(c.Poll) }
 
 func (c Export) String() string {
 	s := "export " + quoteIfNeeded(c.Poll)

@@ -31,7 +31,7 @@ func Usage(name string) string {
 }
 
 // helpTopics are the topics of /poll help TOPIC, canonical names only.
-var helpTopics = []string{"open", "preset", "list", "vote", "groups", "close", "reopen", "cancel", "extend", "report", "export"}
+var helpTopics = []string{"open", "preset", "list", "vote", "groups", "close", "reopen", "cancel", "extend", "remind", "report", "export"}
 
 // helpAliases send the other words people ask about to a topic.
 var helpAliases = map[string]string{
@@ -40,7 +40,8 @@ var helpAliases = map[string]string{
 	"group": "groups", "assign": "groups", "stakeholder": "groups", "stakeholders": "groups",
 	"consensus": "report", "status": "report", "statuses": "report", "results": "report", "score": "report",
 	"options": "open", "flags": "open", "closes": "open", "duration": "open", "durations": "open", "deadline": "open",
-	"presets": "preset",
+	"presets":  "preset",
+	"reminder": "remind", "reminders": "remind",
 }
 
 // helpTopic maps what follows /poll help to a canonical topic.
@@ -92,7 +93,7 @@ func buildOverview() string {
 		line(sp.Line(true), sp.Short)
 	}
 	b.WriteString("\nFor facilitators (whoever opens a poll, and configured facilitators):\n")
-	for _, n := range []string{"open", "preset", "close", "reopen", "cancel", "extend", "assign"} {
+	for _, n := range []string{"open", "preset", "close", "reopen", "cancel", "extend", "remind", "assign"} {
 		sp := Lookup(n)
 		line(sp.Line(true), sp.Short)
 	}
@@ -116,6 +117,7 @@ var helpPages map[string]string
 
 func buildHelpPages() map[string]string {
 	return map[string]string{
+		"remind": remindHelp(),
 		"open": `Usage: ` + Usage("open") + `
 
 Start a poll. The first quoted text is the title, each further one a candidate theme (1 to 25 themes, each at most 80 characters). Quote every label that has spaces; straight or curly quotes both work.
@@ -131,6 +133,7 @@ Options (anywhere after the word open; --name value or --name=value):
   --quorum N           ballots a group needs before it counts (default 3)
   --threshold 0.6      support a group needs for a theme, more than 0 and at most 1, or 60% (default 0.5)
   --max-choices N      most themes one ballot may choose (approval and ranked)
+  --remind 24h,1h      post reminders this long before the deadline (see /poll help remind)
 
 Example:
   /poll open "Theme for 2027" "DNSSEC" "DNS abuse" "BCP38 (DDoS mitigation)" --closes 48h

@@ -64,8 +64,8 @@ type Code string
 // Params are an error's parameters by name. Values are of these types:
 // string (ids, numbers as typed), int, int64, float64, Group, Status,
 // Kind, [Typed] (what a person typed, cut to a few dozen characters),
-// Label (a title or a theme label as its facilitator wrote it), time.Time
-// and []Group or []Kind (lists to choose from).
+// Label (a title or a theme label as its facilitator wrote it), time.Time,
+// time.Duration and []Group or []Kind (lists to choose from).
 type Params map[string]any
 
 // Typed is text a person typed, repeated back in an error: at most

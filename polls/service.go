@@ -163,7 +163,8 @@ type OpenRequest struct {
 }
 
 // Open validates and stores a new open poll, within the tenant's and the
-// creator's limits (ErrLimit).
+// creator's limits (ErrLimit), and schedules its reminders. An error
+// wrapping ErrRemindersUnscheduled comes with the poll, which is open.
 func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 	if len(req.Themes) > MaxThemes {
 		// Refused before thousands of labels are copied and normalised.
@@ -197,6 +198,9 @@ func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 	if err := s.checkDeadline(p.ClosesAt, now); err != nil {
 		return nil, err
 	}
+	if err := p.checkRemindersFit(now); err != nil {
+		return nil, err
+	}
 	if err := s.checkOpenLimits(ctx, p); err != nil {
 		return nil, err
 	}
@@ -209,7 +213,7 @@ func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open poll: %w", err)
 		}
-		return p, nil
+		return p, s.scheduleReminders(ctx, p)
 	}
 	return nil, fmt.Errorf("open poll: no free poll id after 20 tries: %w", ErrExists)
 }
@@ -308,14 +312,20 @@ func (s *Service) finish(ctx context.Context, tenant, id string, to Status) (boo
 		return false, p, storeErr(p, err)
 	}
 	p, err = s.store.Poll(ctx, tenant, p.ID)
+	if err == nil && changed {
+		// A poll that is not open is reminded of nothing. Should dropping
+		// its schedule fail, the next claim of a reminder drops it.
+		_ = s.scheduleReminders(ctx, p)
+	}
 	return changed, p, err
 }
 
-// Reopen reopens a closed poll. With d > 0 its deadline becomes d from now.
-// Without, it keeps its deadline when that is still ahead, and a poll that
-// had none stays without; a deadline that has passed is refused
-// (CodeReopenPastDeadline): the poll would close again at once, so it needs
-// a new one.
+// Reopen reopens a closed poll and schedules its reminders for its
+// deadline (see Open for ErrRemindersUnscheduled). With d > 0 the deadline
+// becomes d from now. Without, it keeps its deadline when that is still
+// ahead, and a poll that had none stays without; a deadline that has
+// passed is refused (CodeReopenPastDeadline): the poll would close again at
+// once, so it needs a new one.
 func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration) (bool, *Poll, error) {
 	p, err := s.Poll(ctx, tenant, id)
 	if err != nil {
@@ -344,11 +354,16 @@ func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration
 		return false, p, storeErr(p, err)
 	}
 	p, err = s.store.Poll(ctx, tenant, p.ID)
+	if err == nil && changed {
+		err = s.scheduleReminders(ctx, p)
+	}
 	return changed, p, err
 }
 
 // Extend pushes an open poll's deadline back by d (from now if it has none
-// or it has passed), to at most MaxAhead from now.
+// or it has passed), to at most MaxAhead from now, and schedules its
+// reminders anew for the new deadline (see Open for
+// ErrRemindersUnscheduled).
 func (s *Service) Extend(ctx context.Context, tenant, id string, d time.Duration) (*Poll, error) {
 	if d <= 0 {
 		return nil, fail(ErrInvalidDeadline, CodeExtendPositive, nil)
@@ -374,7 +389,7 @@ func (s *Service) Extend(ctx context.Context, tenant, id string, d time.Duration
 		return p, storeErr(p, err)
 	}
 	p.ClosesAt = closes
-	return p, nil
+	return p, s.scheduleReminders(ctx, p)
 }
 
 // SetMessage records a chat message that shows the poll.

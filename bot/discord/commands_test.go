@@ -173,7 +173,7 @@ func TestSurfaces(t *testing.T) {
 	}
 	samples := map[string]any{
 		"title": "Theme for 2027", "themes": "DNSSEC; DNS abuse", "kind": "ranked", "closes": "48h",
-		"anonymous": true, "hide_results": true, "quorum": 4.0, "threshold": 0.6, "max_choices": 2.0, "min_groups": 3.0,
+		"anonymous": true, "hide_results": true, "quorum": 4.0, "threshold": 0.6, "max_choices": 2.0, "min_groups": 3.0, "remind": "24h, 1h",
 		"name": "igf-main-themes", "status": "closed", "all": true, "page": 2.0, "poll": "K7QX",
 		"group": "academia", "user": "1234", "duration": "24h", "format": "json", "ballots": true, "topic": "vote",
 	}

@@ -210,7 +210,7 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 					a.sendFollowUp(ctx, in, message(bot.Reply{Visibility: bot.Ephemeral, Text: duplicateText}))
 					return
 				}
-				a.followUp(ctx, in, resp.Replies)
+				a.followUp(ctx, in, a.postThreads(ctx, resp.Replies))
 				a.touch(resp.Updated)
 			},
 		}
@@ -220,7 +220,7 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 		return ephemeralAnswer(duplicateText)
 	}
 	a.touch(resp.Updated)
-	replies := resp.Replies
+	replies := a.postThreads(ctx, resp.Replies)
 	if resp.Opened == nil {
 		return a.replyAnswer(in, replies)
 	}

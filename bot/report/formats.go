@@ -28,7 +28,7 @@ type Format struct {
 	// only, and in anonymous polls voters are pseudonyms.
 	Ballots bool
 	// Exactly one of report and ballots is set.
-	report  func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups) error
+	report  func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error
 	ballots func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter
 }
 
@@ -42,14 +42,29 @@ type BallotWriter interface {
 // list them.
 var formats = []Format{
 	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "tally", Title: "Tally: a row per theme and group",
-		report: func(w io.Writer, p *polls.Poll, r *polls.Report, _ *polls.Groups) error { return TallyCSV(w, p, r) }},
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error {
+			return TallyCSV(w, p, r)
+		}},
 	{Name: "wide", Ext: ".csv", MIME: "text/csv", Stem: "tally-wide", Title: "Tally as a table: a row per theme, a column per group",
-		report: TallyWideCSV},
-	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "report", Title: "Report: every number, for scripts", report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups) error { return ReportJSON(w, r, g) }},
-	{Name: "md", Ext: ".md", MIME: "text/markdown", Stem: "report", Title: "Report in Markdown, for a document", report: Markdown},
-	{Name: "png", Ext: ".png", MIME: "image/png", Stem: "chart", Title: "Chart: themes by group", report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups) error { return chart.PNG(w, r, g) }},
-	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "ballots", Ballots: true, Title: "Ballots: a row per ballot", ballots: func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter { return NewBallotsCSV(w, p, g) }},
-	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "ballots", Ballots: true, Title: "Ballots as a JSON array", ballots: func(w io.Writer, p *polls.Poll, _ *polls.Groups) BallotWriter { return NewBallotsJSON(w, p) }},
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return TallyWideCSV(w, p, r, g)
+		}},
+	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "report", Title: "Report: every number, for scripts",
+		report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return ReportJSON(w, r, g)
+		}},
+	{Name: "md", Ext: ".md", MIME: "text/markdown", Stem: "report", Title: "Report in Markdown, for a document",
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error {
+			return MarkdownLinking(w, p, r, g, ChartFile(id))
+		}},
+	{Name: "png", Ext: ".png", MIME: "image/png", Stem: chartStem, Title: "Chart: themes by group",
+		report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return chart.PNG(w, r, g)
+		}},
+	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "ballots", Ballots: true, Title: "Ballots: a row per ballot",
+		ballots: func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter { return NewBallotsCSV(w, p, g) }},
+	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "ballots", Ballots: true, Title: "Ballots as a JSON array",
+		ballots: func(w io.Writer, p *polls.Poll, _ *polls.Groups) BallotWriter { return NewBallotsJSON(w, p) }},
 }
 
 // Formats returns the report formats (ballots false) or the ballots
@@ -93,13 +108,30 @@ func (f Format) File(id string) string {
 	return id + "-" + f.Stem + f.Ext
 }
 
-// WriteReport writes the report in this format; it fails for a ballots
-// format.
+// WriteReport writes the report in this format, as one of the files
+// named for poll p (see File); it fails for a ballots format.
 func (f Format) WriteReport(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups) error {
+	return f.WriteReportAs(w, p, r, g, p.ID)
+}
+
+// WriteReportAs is WriteReport for a set of files named with id (see
+// File; "" for the demo's bare names): the Markdown report links the
+// chart by the name File gives it.
+func (f Format) WriteReportAs(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error {
 	if f.report == nil {
 		return fmt.Errorf("%s (%s) is a ballots format", f.Name, f.Stem)
 	}
-	return f.report(w, p, r, g)
+	return f.report(w, p, r, g, id)
+}
+
+// chartStem is the stem of the chart's file, which the Markdown report
+// links.
+const chartStem = "chart"
+
+// ChartFile is the file name of the chart among the files named with id
+// (see File).
+func ChartFile(id string) string {
+	return Format{Stem: chartStem, Ext: ".png"}.File(id)
 }
 
 // WriteBallots streams ballots in this format: each is called with the

@@ -12,8 +12,8 @@ import (
 // JSON is ReportJSON with the default groups' labels.
 func JSON(w io.Writer, r *polls.Report) error { return ReportJSON(w, r, nil) }
 
-// ReportJSON writes r in the report shape of the external contract (see
-// polls.Report), indented by two spaces: times in RFC 3339 UTC, every array
+// ReportJSON writes r in the report's external shape (the JSON tags of
+// polls.Report; docs/ARCHITECTURE.md, section 3), indented by two spaces: times in RFC 3339 UTC, every array
 // present (empty, never null). It adds what a reader would otherwise look
 // up: each theme's "number", its 1-based position in the poll (what votes
 // name it by), and each group's "label" from groups (nil: the defaults),

@@ -289,6 +289,13 @@ func (s *Shell) whoami(ctx context.Context) {
 	s.print(s.engine.Handle(ctx, s.request(), bot.Group{}))
 }
 
+// Remind prints a reminder the scheduler posts (implements bot.Reminder),
+// as Announce prints an announcement.
+func (s *Shell) Remind(ctx context.Context, p *polls.Poll, r bot.Response) error {
+	s.Announce(ctx, p, r)
+	return nil
+}
+
 // Announce prints a scheduler announcement (implements bot.Announcer). In
 // a terminal it arrives while a prompt waits, so it starts on a new line and
 // puts the prompt back.
@@ -318,9 +325,12 @@ func (s *Shell) print(r bot.Response) {
 		for _, f := range files {
 			text += "\n" + s.saveFile(f)
 		}
-		if rep.Visibility == bot.Ephemeral {
+		switch {
+		case rep.Visibility == bot.Ephemeral:
 			fmt.Fprintf(s.out, "pollbot (only you): %s\n", text)
-		} else {
+		case rep.Thread != nil:
+			fmt.Fprintf(s.out, "pollbot, under poll %s:\n%s\n", rep.Thread.ID, text)
+		default:
 			fmt.Fprintf(s.out, "pollbot:\n%s\n", text)
 		}
 	}

@@ -77,7 +77,9 @@ func newShellFiles(t *testing.T, out *bytes.Buffer) (*shell.Shell, *testClock, s
 	var sh *shell.Shell
 	sched := bot.NewScheduler(eng, bot.AnnouncerFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) {
 		sh.Announce(ctx, p, r)
-	}), time.Hour)
+	}), time.Hour, bot.WithReminders(bot.ReminderFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) error {
+		return sh.Remind(ctx, p, r)
+	})))
 	sh = shell.New(eng, out, shell.WithScheduler(sched), shell.WithFiles(files))
 	return sh, clock, files
 }

@@ -21,12 +21,24 @@ type target struct {
 }
 
 // deliver posts an engine response: public replies in the channel (a newly
-// opened poll is recorded with SetMessage), ephemeral replies to the user,
+// opened poll is recorded with SetMessage; a Thread reply goes in the
+// thread of the poll's message), ephemeral replies to the user,
 // files to the channel (public) or the user's DM (ephemeral), and touches
 // the coalescer for polls to re-render.
 func (a *Adapter) deliver(ctx context.Context, t target, resp bot.Response) {
 	a.co.Touch(resp.Updated...)
 	for _, r := range resp.Replies {
+		if r.Visibility == bot.Public && r.Thread != nil {
+			if err := a.postThread(ctx, r); err != nil {
+				// What followed (a confirmation) would not be true.
+				a.log.Warn("slack: posting under the poll failed", "poll", r.Thread.ID, "err", err)
+				if t.user != "" {
+					a.ephemeral(ctx, t, renderReply(bot.Reply{Text: postFailedText(err)}))
+				}
+				return
+			}
+			continue
+		}
 		m := renderReply(r)
 		if r.Visibility == bot.Public {
 			a.public(ctx, t, r, m, resp)

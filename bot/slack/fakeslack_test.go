@@ -42,6 +42,7 @@ type fakeSlack struct {
 	quiet      bool // benchmarks: answer response_url posts without recording
 	quietN     atomic.Int64
 	uploadErr  string // when set, files.getUploadURLExternal answers ok:false with it
+	failPosts  string // chat.postMessage in this channel answers not_in_channel
 }
 
 // call is one recorded request: a Web API method, "response" (a post to
@@ -137,6 +138,14 @@ func (f *fakeSlack) LimitUpdates(n int, retryAfter string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.limitLeft, f.retryAfter = n, retryAfter
+}
+
+// FailPosts makes chat.postMessage in channel fail as Slack answers a bot
+// that is not in the channel ("" posts everywhere again).
+func (f *fakeSlack) FailPosts(channel string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failPosts = channel
 }
 
 // SetUserGroup puts users in a Slack user group.
@@ -241,6 +250,15 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, map[string]any{"ok": false, "error": "ratelimited"})
 			return
 		}
+	}
+	f.mu.Lock()
+	failPost := method == "chat.postMessage" && f.failPosts != "" && c.Str("channel") == f.failPosts
+	f.mu.Unlock()
+	if failPost {
+		c.Method = "chat.postMessage:refused"
+		f.record(c)
+		writeJSON(w, map[string]any{"ok": false, "error": "not_in_channel"})
+		return
 	}
 	f.record(c)
 	f.mu.Lock()

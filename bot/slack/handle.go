@@ -43,9 +43,14 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *commandAc
 		return nil
 	}
 	// The first private reply without files rides on the acknowledgement:
-	// the sender sees it at once and it costs no Web API call.
+	// the sender sees it at once and it costs no Web API call. Not one
+	// that follows a reply under the poll: it is delivered only if that
+	// reply could be posted (see bot.Reply.Thread).
 	var ack *commandAck
 	for i, r := range resp.Replies {
+		if r.Thread != nil {
+			break
+		}
 		if r.Visibility == bot.Ephemeral && len(r.Files) == 0 {
 			m := renderReply(r)
 			ack = &commandAck{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, Blocks: m.Blocks}

@@ -20,9 +20,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	var addr string
 	fs.StringVar(&addr, "http-addr", envOr(e, "POLLBOT_HTTP_ADDR", ":8080"), "HTTP listen `address` (env POLLBOT_HTTP_ADDR)")
 	var tick time.Duration
-	fs.DurationVar(&tick, "deadline-interval", 5*time.Second, "how often to close polls whose deadline passed")
+	fs.DurationVar(&tick, "deadline-interval", 5*time.Second, "how often to close polls whose deadline passed and post due reminders")
 	var retry time.Duration
-	fs.DurationVar(&retry, "announce-retry", polls.DefaultAnnounceLease, "how long a poll closed at its deadline may go unannounced (its process died\nwhile announcing it) before any pollbot announces it; longer than a slow\nannouncement, which is otherwise posted twice")
+	fs.DurationVar(&retry, "announce-retry", polls.DefaultAnnounceLease, "how long a poll closed at its deadline may go unannounced, or a due reminder\nunposted (its process died while posting it), before any pollbot posts it;\nlonger than a slow post, which is otherwise posted twice")
 	limits := defaultHTTPLimits
 	limits.register(fs)
 	if err := fs.parse(args); err != nil {
@@ -74,7 +74,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 		return fmt.Errorf("POLLBOT_HTTP_ADDR %s: %w", addr, err)
 	}
 	srv := newHTTPServer(limits, mux, m)
-	sched := bot.NewScheduler(a.engine, router{adapters: adapters, log: a.log}, tick)
+	rt := router{adapters: adapters, log: a.log}
+	sched := bot.NewScheduler(a.engine, rt, tick, bot.WithReminders(rt))
 
 	// The adapters and the scheduler stop only after the HTTP server has
 	// drained, so work deferred by the last requests is delivered; the

@@ -36,7 +36,9 @@ Files that come with replies (exports, a report's chart) are saved in DIR.`)
 	var sh *shell.Shell
 	sched := bot.NewScheduler(a.engine, bot.AnnouncerFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) {
 		sh.Announce(ctx, p, r)
-	}), 5*time.Second)
+	}), 5*time.Second, bot.WithReminders(bot.ReminderFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) error {
+		return sh.Remind(ctx, p, r)
+	})))
 	sh = shell.New(a.engine, e.out, shell.Interactive(interactive), shell.WithScheduler(sched), shell.WithFiles(*files))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -18,6 +18,7 @@
 //	                                    (e: c|t|r|close|cancel|reopen|deadline, u: voter, g: group,
 //	                                    d: the tally's change, c: a new deadline, t: unix ms)
 //	pollbot:{<tenant>/<poll>}:d:<key>   string: a vote's delivery, for polls.DeliveryTTL
+//	pollbot:{<tenant>/<poll>}:remind    hash: the poll's reminder schedule (see remind.go)
 //	pollbot:{<tenant>}:polls            zset: poll ids by open time (unix ms)
 //	pollbot:{<tenant>}:status:<status>  zset: the same, of one status
 //	pollbot:{<tenant>}:channel:<ch>     zset: the same, of one channel
@@ -28,6 +29,7 @@
 //	pollbot:{<tenant>}:dlv:<key>        string: a request's delivery, for polls.DeliveryTTL
 //	pollbot:{<tenant>}:rate:<key>       string: a rate limit's count in its window
 //	pollbot:deadlines                   zset: "<tenant>/<poll>" by closes-at (unix ms)
+//	pollbot:reminders                   zset: "<tenant>/<poll>" by its next reminder (unix ms, see remind.go)
 //	pollbot:open                        set: "<tenant>/<poll>" of every open poll (the open-polls metric)
 //
 // Every key of one poll shares the hash tag {<tenant>/<poll>}, so the Lua
