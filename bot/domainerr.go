@@ -120,7 +120,7 @@ func domainText(e *polls.Error, groups *polls.Groups) string {
 		return fmt.Sprintf("poll %s was cancelled and cannot be reopened", p.s("Poll"))
 	case polls.CodeNotOpenExtend:
 		return fmt.Sprintf("poll %s is %s; reopen it with a new deadline instead: /poll reopen %s 24h", p.s("Poll"), p.s("Status"), p.s("Poll"))
-	case polls.CodeReopenPastDeadline:
+	case polls.CodeReopenDeadline:
 		return fmt.Sprintf("poll %s's deadline, %s, has passed, so it would close again at once: reopen it with a new one, e.g. /poll reopen %s 24h", p.s("Poll"), p.t("Deadline").Format("Mon 2 Jan 15:04 UTC"), p.s("Poll"))
 	case polls.CodeGroupAssigned:
 		return fmt.Sprintf("a facilitator assigned you to %s; ask one to change it", p.group("Group"))

@@ -324,7 +324,7 @@ func (s *Service) finish(ctx context.Context, tenant, id string, to Status) (boo
 // deadline (see Open for ErrRemindersUnscheduled). With d > 0 the deadline
 // becomes d from now. Without, it keeps its deadline when that is still
 // ahead, and a poll that had none stays without; a deadline that has
-// passed is refused (CodeReopenPastDeadline): the poll would close again at
+// passed is refused (CodeReopenDeadline): the poll would close again at
 // once, so it needs a new one.
 func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration) (bool, *Poll, error) {
 	p, err := s.Poll(ctx, tenant, id)
@@ -343,7 +343,7 @@ func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration
 	case d > 0:
 		closes = now.Add(d)
 	case !closes.IsZero() && !closes.After(now):
-		return false, p, fail(ErrInvalidDeadline, CodeReopenPastDeadline, Params{"Poll": p.ID, "Deadline": closes})
+		return false, p, fail(ErrInvalidDeadline, CodeReopenDeadline, Params{"Poll": p.ID, "Deadline": closes})
 	}
 	if err := s.checkDeadline(closes, now); err != nil {
 		return false, p, err
