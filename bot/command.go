@@ -91,8 +91,12 @@ type (
 	}
 	// Close: /poll close ID
 	Close struct{ Poll string }
-	// Reopen: /poll reopen ID
-	Reopen struct{ Poll string }
+	// Reopen: /poll reopen ID [DURATION]; For, when set, is the new
+	// deadline from now (else a deadline still ahead is kept).
+	Reopen struct {
+		Poll string
+		For  time.Duration
+	}
 	// Cancel: /poll cancel ID
 	Cancel struct{ Poll string }
 	// Extend: /poll extend ID DURATION

@@ -145,7 +145,7 @@ func init() {
 				o := c.(Open)
 				return e.open(ctx, req, o.Title, o.Themes, o.Opts)
 			}},
-		{Name: "preset", Topic: "preset", Usage: "preset NAME", Short: "Start a poll from a saved list of themes.",
+		{Name: "preset", Topic: "preset", Usage: "preset [NAME]", Short: "Start a poll from a saved list of themes; without a name, list them.",
 			Options: append([]Option{{Name: "name", Help: "Preset name", Required: true, Choices: PresetChoices, as: asQuoted}}, openOptions()...),
 			parse:   parsePreset,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
@@ -196,9 +196,9 @@ func init() {
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.finish(ctx, req, c.(Close).Poll, polls.StatusClosed)
 			}},
-		{Name: "reopen", Topic: "reopen", Usage: "reopen ID", Access: Managers, Short: "Reopen a closed poll; its ballots are kept.",
-			Options: []Option{pollOption()},
-			parse:   pollOnly("reopen", func(id string) Command { return Reopen{Poll: id} }),
+		{Name: "reopen", Topic: "reopen", Usage: "reopen ID [DURATION]", Access: Managers, Short: "Reopen a closed poll, its ballots kept: its deadline if still ahead, or a new one, e.g. 1d.",
+			Options: []Option{pollOption(), {Name: "duration", Help: "A new deadline from now, e.g. 24h (needed when the old one has passed)", as: asQuoted}},
+			parse:   parseReopen,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.reopen(ctx, req, c.(Reopen))
 			}},
@@ -208,7 +208,7 @@ func init() {
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.finish(ctx, req, c.(Cancel).Poll, polls.StatusCancelled)
 			}},
-		{Name: "extend", Topic: "extend", Usage: "extend ID DURATION", Access: Managers, Short: "Move a poll's deadline later by a duration, e.g. 1d or 12h.",
+		{Name: "extend", Topic: "extend", Usage: "extend ID DURATION", Access: Managers, Short: "Move an open poll's deadline later, e.g. by 1d; a poll without one gets one.",
 			Options: []Option{pollOption(), {Name: "duration", Help: "How much longer, e.g. 24h", Required: true, as: asQuoted}},
 			parse:   parseExtend,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
@@ -418,16 +418,23 @@ func (e *Engine) Choices(c Choices) []Choice {
 			out = append(out, Choice{s, s})
 		}
 	case FormatChoices:
-		for _, f := range report.Names(false) {
-			out = append(out, Choice{f, f})
+		for _, f := range report.Formats(false) {
+			out = append(out, Choice{f.Name + " · " + f.Title, f.Name})
 		}
 	case GroupChoices:
 		for _, g := range e.groups.All() {
 			out = append(out, Choice{strings.TrimSpace(g.Label), string(g.ID)})
 		}
 	case PresetChoices:
+		// The name, then what the preset asks, so that a menu of presets
+		// says what each is.
 		for _, n := range e.cfg.PresetNames() {
-			out = append(out, Choice{n, n})
+			def, _ := e.cfg.preset(n)
+			name := n
+			if def.Title != "" {
+				name += " · " + def.Title
+			}
+			out = append(out, Choice{name, n})
 		}
 	}
 	return out

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pollbot/pollbot/bot/msg"
@@ -54,6 +55,9 @@ func domainMessage(pr *msg.Printer, e *polls.Error, groups *polls.Groups) msg.Me
 	case polls.CodeNoGroupGiven:
 		return msg.ErrNoGroupGiven.With(pr.Join(p.strs("Groups")))
 	case polls.CodeUnknownGroup:
+		if g := p.nearGroup("Typed"); g != "" {
+			return msg.ErrUnknownGroupNear.With(p.typed("Typed"), g, pr.Join(p.strs("Groups")))
+		}
 		return msg.ErrUnknownGroup.With(p.typed("Typed"), pr.Join(p.strs("Groups")))
 	case polls.CodeUnknownKind:
 		return msg.ErrUnknownKind.With(p.typed("Typed"), pr.OrListStrings(p.strs("Kinds")))
@@ -127,6 +131,8 @@ func domainMessage(pr *msg.Printer, e *polls.Error, groups *polls.Groups) msg.Me
 		return msg.ErrCancelledNoReopen.With(p.s("Poll"))
 	case polls.CodeNotOpenExtend:
 		return msg.ErrNotOpenExtend.With(p.s("Poll"), report.PollStatusWord(polls.Status(p.s("Status"))))
+	case polls.CodeReopenDeadline:
+		return msg.ErrReopenDeadline.With(p.s("Poll"), dateTime(p.t("Deadline")))
 	case polls.CodeGroupAssigned:
 		return msg.ErrGroupAssigned.With(p.group("Group"))
 	case polls.CodeOpenPollsLimit:
@@ -206,6 +212,36 @@ func (p params) group(k string) string {
 		gs = polls.MustGroups(polls.DefaultGroups)
 	}
 	return UserText(gs.Info(g).Label)
+}
+
+// nearGroup is the id of the group whose id or label is a plausible typo
+// of what was typed ("civl society" for civil-society), or "".
+func (p params) nearGroup(k string) string {
+	t, ok := p.m[k].(polls.Typed)
+	if !ok || t.Cut {
+		return ""
+	}
+	gs := p.groups
+	if gs == nil {
+		gs = polls.MustGroups(polls.DefaultGroups)
+	}
+	fold := func(s string) string {
+		return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r == ' ' || r == '-' || r == '_' }), "-")
+	}
+	var names []string
+	ids := map[string]polls.Group{}
+	for _, g := range gs.All() {
+		for _, n := range []string{fold(string(g.ID)), fold(g.Label)} {
+			if _, dup := ids[n]; !dup {
+				ids[n] = g.ID
+				names = append(names, n)
+			}
+		}
+	}
+	if s := suggest(fold(t.Text), names, nil); s != "" {
+		return UserText(string(ids[s]))
+	}
+	return ""
 }
 
 // strs are the ids of a list of groups or kinds to choose from: written

@@ -61,14 +61,25 @@ func (e *Engine) group(ctx context.Context, req Request, c Group) Response {
 		}
 		return ephemeral(fmt.Sprintf("Your stakeholder group is %s (%s).", UserText(e.groups.Info(g).Label), sourceText[src]))
 	}
+	before, _, had, err := e.svc.Resolve(ctx, v)
+	if err != nil {
+		return e.fail(req, "group", err)
+	}
 	g, outcomes, err := e.svc.SetGroup(ctx, v, c.Group)
 	if err != nil {
 		return e.fail(req, "group", err)
 	}
 	e.countHeld(req, outcomes)
 	text := fmt.Sprintf("Your stakeholder group is now %s.", UserText(e.groups.Info(g).Label))
+	now := g
 	if rg := e.RoleGroup(req); rg != "" && rg != g {
 		text = fmt.Sprintf("Saved %s, but your role maps you to %s, which takes precedence.", UserText(e.groups.Info(g).Label), UserText(e.groups.Info(rg).Label))
+		now = rg
+	}
+	if had && before != now {
+		// A ballot records the group it was cast in (a report counts it
+		// there); changing group does not move ballots already cast.
+		text += fmt.Sprintf(" Ballots you have already cast stay counted for %s until you vote again in their polls.", UserText(e.groups.Info(before).Label))
 	}
 	return e.withOutcomes(text, outcomes)
 }
@@ -121,12 +132,20 @@ func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
 	if user == "" {
 		return e.fail(req, "assign", &UsageError{Problem: "assign needs a user", Usage: Usage("assign")})
 	}
+	before, _, had, err := e.svc.Resolve(ctx, polls.Voter{Tenant: req.Tenant, User: user})
+	if err != nil {
+		return e.fail(req, "assign", err)
+	}
 	g, outcomes, err := e.svc.Assign(ctx, req.Tenant, user, c.Group)
 	if err != nil {
 		return e.fail(req, "assign", err)
 	}
 	e.countHeld(req, outcomes)
-	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", UserText(user), UserText(e.groups.Info(g).Label)), nil)
+	text := fmt.Sprintf("%s is now in %s (assigned).", UserText(user), UserText(e.groups.Info(g).Label))
+	if had && before != g {
+		text += fmt.Sprintf(" Ballots they have already cast stay counted for %s until they vote again in their polls.", UserText(e.groups.Info(before).Label))
+	}
+	resp := e.withOutcomes(text, nil)
 	// A facilitator learns what became of the votes held for the user,
 	// but never which anonymous poll one was in: that would tie the user
 	// to a vote the poll promises to keep apart from them.

@@ -71,6 +71,15 @@ func (e *Engine) open(ctx context.Context, req Request, title string, themes []s
 }
 
 func (e *Engine) preset(ctx context.Context, req Request, c Preset) Response {
+	if c.Preset == "" {
+		if c.Opts.String() != "" {
+			return e.fail(req, "preset", &UsageError{
+				Problem: "preset needs the name of a theme list: " + orList(e.cfg.PresetNames()),
+				Usage:   Usage("preset"),
+			})
+		}
+		return ephemeral(e.presetList())
+	}
 	def, ok := e.cfg.preset(c.Preset)
 	if !ok {
 		return e.fail(req, "preset", fmt.Errorf("%w %s. Presets: %s.\nUsage: %s", ErrNoPreset, UserText(strconv.Quote(c.Preset)), UserText(strings.Join(e.cfg.PresetNames(), ", ")), Usage("preset")))
@@ -84,6 +93,26 @@ func (e *Engine) preset(ctx context.Context, req Request, c Preset) Response {
 		title = def.Name
 	}
 	return e.open(ctx, req, title, def.Themes, opts)
+}
+
+// presetList answers /poll preset without a name: every preset, with its
+// title and size, configured ones first.
+func (e *Engine) presetList() string {
+	var b strings.Builder
+	b.WriteString("Presets: start one with /poll preset NAME, with any options of /poll open.")
+	for _, name := range e.cfg.PresetNames() {
+		def, _ := e.cfg.preset(name)
+		title := def.Title
+		if title == "" {
+			title = def.Description
+		}
+		fmt.Fprintf(&b, "\n  %s", UserText(def.Name))
+		if title != "" {
+			b.WriteString(": " + UserText(title))
+		}
+		fmt.Fprintf(&b, " (%s)", plural(int64(len(def.Themes)), "theme"))
+	}
+	return b.String()
 }
 
 func (e *Engine) managed(ctx context.Context, req Request, id, verb string) (*polls.Poll, *Response) {
@@ -140,7 +169,7 @@ func (e *Engine) reopen(ctx context.Context, req Request, c Reopen) Response {
 	if denied != nil {
 		return *denied
 	}
-	changed, p, err := e.svc.Reopen(ctx, req.Tenant, p.ID, e.cfg.Defaults.closes())
+	changed, p, err := e.svc.Reopen(ctx, req.Tenant, p.ID, c.For)
 	note := ""
 	if changed && errors.Is(err, polls.ErrRemindersUnscheduled) {
 		e.log.Error("poll reopened without its reminders", "tenant", p.Tenant, "poll", p.ID, "err", err)
@@ -152,9 +181,15 @@ func (e *Engine) reopen(ctx context.Context, req Request, c Reopen) Response {
 	if !changed {
 		return ephemeral(fmt.Sprintf("Poll %s is already open.", p.ID))
 	}
-	text := fmt.Sprintf("Poll %s is open again.", p.ID)
-	if !p.ClosesAt.IsZero() {
-		text += " It closes " + when(p.ClosesAt, e.svc.Now()) + "."
+	now := e.svc.Now()
+	var text string
+	switch {
+	case c.For > 0:
+		text = fmt.Sprintf("Poll %s is open again and closes %s.", p.ID, when(p.ClosesAt, now))
+	case !p.ClosesAt.IsZero():
+		text = fmt.Sprintf("Poll %s is open again and keeps its deadline: it closes %s.", p.ID, when(p.ClosesAt, now))
+	default:
+		text = fmt.Sprintf("Poll %s is open again, with no deadline: /poll close %s closes it, /poll extend %s 24h sets one.", p.ID, p.ID, p.ID)
 	}
 	resp := Response{Replies: []Reply{{Visibility: Public, Text: text}}, Updated: []polls.Key{p.Key()}}
 	if note != "" {
@@ -168,6 +203,7 @@ func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
 	if denied != nil {
 		return *denied
 	}
+	before := p.ClosesAt
 	p, err := e.svc.Extend(ctx, req.Tenant, p.ID, c.By)
 	note := ""
 	if p != nil && errors.Is(err, polls.ErrRemindersUnscheduled) {
@@ -177,8 +213,18 @@ func (e *Engine) extend(ctx context.Context, req Request, c Extend) Response {
 	if err != nil {
 		return e.failPoll(req, "extend", p.ID, err)
 	}
+	now := e.svc.Now()
+	// The service counts from now when there is no deadline to move (or it
+	// has passed): say so, rather than let "extended" suggest otherwise.
+	text := fmt.Sprintf("Poll %s now closes %s, %s later than before.", p.ID, when(p.ClosesAt, now), FormatDuration(c.By))
+	switch {
+	case before.IsZero():
+		text = fmt.Sprintf("Poll %s had no deadline; it now closes %s.", p.ID, when(p.ClosesAt, now))
+	case !before.After(now):
+		text = fmt.Sprintf("Poll %s was past its deadline; it now closes %s.", p.ID, when(p.ClosesAt, now))
+	}
 	resp := Response{
-		Replies: []Reply{{Visibility: Public, Text: fmt.Sprintf("Poll %s now closes %s.", p.ID, when(p.ClosesAt, e.svc.Now()))}},
+		Replies: []Reply{{Visibility: Public, Text: text}},
 		Updated: []polls.Key{p.Key()},
 	}
 	if note != "" {

@@ -120,7 +120,7 @@ func canonicalWords(cmd Command) int {
 	case Open:
 		return 2 + len(c.Themes) + options(c.Opts)
 	case Preset:
-		return 2 + options(c.Opts)
+		return 1 + optional(c.Preset != "") + options(c.Opts)
 	case List:
 		return 1 + optional(c.Status != "" && c.Status != "open") + optional(c.All) + 2*optional(c.Page > 1)
 	case Vote:
@@ -129,6 +129,8 @@ func canonicalWords(cmd Command) int {
 		return 1 + optional(c.Group != "")
 	case Assign, Extend:
 		return 3
+	case Reopen:
+		return 2 + optional(c.For > 0)
 	case Export:
 		return 2 + optional(c.Format != "" && c.Format != "csv") + optional(c.Ballots)
 	}
@@ -215,9 +217,9 @@ func tokenize(s string) ([]token, *UsageError) {
 			return nil, &UsageError{Problem: tooLongProblem}
 		}
 		if opensQuote(s[i:]) {
-			text, n, ok := readQuoted(s[i:], ",")
-			if !ok {
-				return nil, unterminated(s[i:])
+			text, n, qerr := readQuoted(s[i:], ",")
+			if qerr != nil {
+				return nil, qerr
 			}
 			toks = append(toks, token{text: text, quoted: true})
 			i += n
@@ -241,9 +243,9 @@ func tokenize(s string) ([]token, *UsageError) {
 			// --closes="2026-12-01 15:00Z": a quote right after the = of an
 			// option opens a quoted value.
 			if r == '=' && isOption(s[start:i]) && strings.IndexByte(s[start:i], '=') == i-start-1 && opensQuote(s[i:]) {
-				text, n, ok := readQuoted(s[i:], ",")
-				if !ok {
-					return nil, unterminated(s[i:])
+				text, n, qerr := readQuoted(s[i:], ",")
+				if qerr != nil {
+					return nil, qerr
 				}
 				toks = append(toks, token{text: s[start:i] + text})
 				i += n
@@ -269,17 +271,23 @@ func opensQuote(s string) bool {
 // readQuoted reads the quoted string that s starts with. It returns the
 // text (white space folded, escapes resolved) and the number of bytes read,
 // including a separator (one of seps) right after the closing quote, so
-// that "1","3" and "A", "B" read as lists. ok is false when no closing quote is found.
-func readQuoted(s, seps string) (text string, n int, ok bool) {
+// that "1","3" and "A", "B" read as lists. A quote that is never closed is
+// an error, and so is one that closes nothing but opens a new quoted string
+// while this one is open (after white space, before a word: the "A" of
+// "Unclosed "A" "B"), because the label then silently swallows the next:
+// the error names both places.
+func readQuoted(s, seps string) (text string, n int, err *UsageError) {
 	open, w := utf8.DecodeRuneInString(s)
 	closers := quoteClosers[open]
 	var b strings.Builder
+	afterSpace := false
 	for i := w; i < len(s); {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		if r == '\\' && i+w < len(s) {
 			if next, w2 := utf8.DecodeRuneInString(s[i+w:]); next == '\\' || isQuote(next) {
 				b.WriteString(s[i+w : i+w+w2])
 				i += w + w2
+				afterSpace = false
 				continue
 			}
 		}
@@ -288,20 +296,34 @@ func readQuoted(s, seps string) (text string, n int, ok bool) {
 			// in 'don't stop' and ‘don’t stop’ stay letters.
 			end := i + w
 			if end == len(s) {
-				return foldSpace(b.String()), end, true
+				return foldSpace(b.String()), end, nil
 			}
 			next, wn := utf8.DecodeRuneInString(s[end:])
 			if unicode.IsSpace(next) {
-				return foldSpace(b.String()), end, true
+				return foldSpace(b.String()), end, nil
 			}
 			if strings.ContainsRune(seps, next) {
-				return foldSpace(b.String()), end + wn, true
+				return foldSpace(b.String()), end + wn, nil
+			}
+			if afterSpace {
+				return "", 0, unbalanced(s[:i], s[i:])
 			}
 		}
+		afterSpace = unicode.IsSpace(r)
 		b.WriteString(s[i : i+w])
 		i += w
 	}
-	return "", 0, false
+	return "", 0, unterminated(s)
+}
+
+// unbalanced is the error for a quoted string (open, from its opening
+// quote) that is still open where another one starts (next).
+func unbalanced(open, next string) *UsageError {
+	open = strings.TrimRightFunc(open, unicode.IsSpace)
+	if i := strings.IndexAny(next, "\n\r"); i >= 0 {
+		next = next[:i]
+	}
+	return &UsageError{Problem: fmt.Sprintf("unbalanced quotes: %s has no closing quote before %s (a quote inside a label is written \\\")", excerpt(open, 30), excerpt(next, 20))}
 }
 
 func unterminated(rest string) *UsageError {
@@ -551,6 +573,13 @@ var commandSynonyms = map[string]string{
 	"presets": "preset", "template": "preset",
 }
 
+// Suggest returns the candidate nearest to word (any case) when it is near
+// enough to be a plausible typo of it, else "": "/pol" suggests "/poll".
+// Candidates are compared as given; give them in lower case.
+func Suggest(word string, candidates []string) string {
+	return suggest(strings.ToLower(word), candidates, nil)
+}
+
 // suggest returns the candidate nearest to word, if it is near enough to be
 // a plausible typo ("opne", "vot"), or a synonym's target ("results").
 func suggest(word string, candidates []string, synonyms map[string]string) string {
@@ -794,7 +823,9 @@ func parseOpen(args []token) (Command, string) {
 func parsePreset(args []token) (Command, string) {
 	switch {
 	case len(args) == 0:
-		return nil, "preset needs the name of a theme list"
+		// No name asks which presets there are: the engine, which knows
+		// the configured ones, lists them.
+		return Preset{}, ""
 	case args[0].text == "":
 		return nil, "the preset name is empty"
 	case len(args) > 1:
@@ -939,6 +970,29 @@ func parseExtend(args []token) (Command, string) {
 	return Extend{Poll: id, By: d}, ""
 }
 
+func parseReopen(args []token) (Command, string) {
+	switch len(args) {
+	case 0:
+		return nil, "reopen needs a poll id"
+	case 1, 2:
+	default:
+		return nil, extra("reopen", args[2], "takes a poll id and at most one duration (like 1d12h, no spaces)")
+	}
+	id, problem := pollID(args[0])
+	if problem != "" {
+		return nil, problem
+	}
+	r := Reopen{Poll: id}
+	if len(args) == 2 {
+		d, err := ParseDuration(args[1].text)
+		if err != nil {
+			return nil, err.(*UsageError).Problem
+		}
+		r.For = d
+	}
+	return r, ""
+}
+
 func parseExport(args []token) (Command, string) {
 	if len(args) == 0 {
 		return nil, "export needs a poll id"
@@ -967,7 +1021,11 @@ func parseExport(args []token) (Command, string) {
 			}
 			what = w
 		default:
-			return nil, fmt.Sprintf("export takes a format (%s) and ballots or tally, not %q", orList(report.Names(false)), excerpt(a.text, 40))
+			p := fmt.Sprintf("export takes a format (%s) and ballots or tally, not %q", orList(report.Names(false)), excerpt(a.text, 40))
+			if s := suggest(w, append(report.Names(false), "ballots", "tally"), nil); s != "" {
+				p += "; did you mean " + s + "?"
+			}
+			return nil, p
 		}
 	}
 	if e.Format == "" {
@@ -1179,9 +1237,9 @@ func ParseThemes(s string) ([]string, error) {
 		case unicode.IsSpace(r) || r == ';':
 			i += w
 		case quoteClosers[r] != "":
-			text, n, ok := readQuoted(s[i:], ",;\n")
-			if !ok {
-				return nil, unterminated(s[i:])
+			text, n, qerr := readQuoted(s[i:], ",;\n")
+			if qerr != nil {
+				return nil, qerr
 			}
 			if err := add(text); err != nil {
 				return nil, err
@@ -1303,7 +1361,12 @@ func (c Open) String() string {
 	return b.String()
 }
 
-func (c Preset) String() string { return "preset " + quoteIfNeeded(c.Preset) + c.Opts.String() }
+func (c Preset) String() string {
+	if c.Preset == "" {
+		return "preset" + c.Opts.String()
+	}
+	return "preset " + quoteIfNeeded(c.Preset) + c.Opts.String()
+}
 
 func (c List) String() string {
 	s := "list"
@@ -1352,8 +1415,13 @@ func (c Assign) String() string {
 	return "assign " + quoteIfNeeded(c.User) + " " + quoteIfNeeded(c.Group)
 }
 
-func (c Close) String() string  { return "close " + quoteIfNeeded(c.Poll) }
-func (c Reopen) String() string { return "reopen " + quoteIfNeeded(c.Poll) }
+func (c Close) String() string { return "close " + quoteIfNeeded(c.Poll) }
+func (c Reopen) String() string {
+	if c.For > 0 {
+		return "reopen " + quoteIfNeeded(c.Poll) + " " + FormatDuration(c.For)
+	}
+	return "reopen " + quoteIfNeeded(c.Poll)
+}
 func (c Cancel) String() string { return "cancel " + quoteIfNeeded(c.Poll) }
 func (c Extend) String() string {
 	return "extend " + quoteIfNeeded(c.Poll) + " " + FormatDuration(c.By)

@@ -129,6 +129,8 @@ func TestParse(t *testing.T) {
 		{"assign bare id", "assign U123 government", Assign{User: "U123", Group: "government"}},
 		{"close", "close K7QX", Close{Poll: "K7QX"}},
 		{"reopen", "Reopen K7QX", Reopen{Poll: "K7QX"}},
+		{"reopen for a day", "reopen K7QX 1d", Reopen{Poll: "K7QX", For: 24 * time.Hour}},
+		{"preset list", "preset", Preset{}},
 		{"cancel", "cancel K7QX", Cancel{Poll: "K7QX"}},
 		{"extend", "extend K7QX 1d12h", Extend{Poll: "K7QX", By: 36 * time.Hour}},
 		{"extend minutes", "extend K7QX 90m", Extend{Poll: "K7QX", By: 90 * time.Minute}},
@@ -192,6 +194,10 @@ func TestParseErrors(t *testing.T) {
 		{"unterminated curly", `vote K7QX “DNS abuse`, `unterminated quote in “DNS abuse`, "/poll vote"},
 		{"escaped closer", `open "T\"`, `unterminated quote in "T\"`, "/poll open"},
 		{"closer not at a word end", `open "T" "a"b`, `unterminated quote in "a"b`, "/poll open"},
+		{"unbalanced", `open "Unclosed "A" "B"`, `unbalanced quotes: "Unclosed has no closing quote before "A" "B" (a quote inside a label is written \")`, "/poll open"},
+		{"unbalanced nested", `open "T" "The "best" one"`, `unbalanced quotes: "The has no closing quote before "best" one" (a quote inside a label is written \")`, "/poll open"},
+		{"unbalanced curly", `vote K7QX “DNS abuse “Privacy”`, `unbalanced quotes: “DNS abuse has no closing quote before “Privacy” (a quote inside a label is written \")`, "/poll vote"},
+		{"unbalanced option value", `open T A --closes="2d --kind "ranked"`, `unbalanced quotes: "2d --kind has no closing quote before "ranked" (a quote inside a label is written \")`, "/poll open"},
 		{"unterminated unknown command", `frob "x`, `unterminated quote in "x`, "/poll open|"},
 		{"unterminated option value", `open T A --closes="2d`, `unterminated quote in "2d`, "/poll open"},
 
@@ -249,7 +255,6 @@ func TestParseErrors(t *testing.T) {
 		{"empty title", `open "" "A"`, "the title is empty", "/poll open"},
 		{"blank title", `open "  " "A"`, "the title is empty", "/poll open"},
 		{"empty theme", `open "T" "A" ""`, "theme 2 is empty", "/poll open"},
-		{"preset nothing", "preset", "preset needs the name of a theme list", "/poll preset"},
 		{"preset two words", "preset igf themes", `unexpected themes: preset takes one name (quote a name with spaces)`, "/poll preset"},
 		{"list bad", "list pending", `list shows open, closed, cancelled or all polls, not "pending"`, "/poll list"},
 		{"list extra", "list open closed", "unexpected closed: list takes one of open, closed, cancelled or all", "/poll list"},
@@ -263,6 +268,8 @@ func TestParseErrors(t *testing.T) {
 		{"unvote extra", "unvote K7QX 1", "unexpected 1: unvote takes only a poll id", "/poll unvote"},
 		{"close extra", "close K7QX now", "unexpected now: close takes only a poll id", "/poll close"},
 		{"reopen nothing", "reopen", "reopen needs a poll id", "/poll reopen"},
+		{"reopen bad duration", "reopen K7QX soon", `"soon" is not a duration like 90m, 48h, 1h30m or 2d`, "/poll reopen"},
+		{"reopen extra", "reopen K7QX 1d 2h", "unexpected 2h: reopen takes a poll id and at most one duration (like 1d12h, no spaces)", "/poll reopen"},
 		{"cancel bad id", "cancel <K7QX>", "<K7QX> is not a poll id (ids look like K7QX)", "/poll cancel"},
 		{"report nothing", "report", "report needs a poll id", "/poll report"},
 		{"group empty", `group ""`, "the group name is empty", "/poll group"},
@@ -275,7 +282,9 @@ func TestParseErrors(t *testing.T) {
 		{"export nothing", "export", "export needs a poll id", "/poll export"},
 		{"export two formats", "export K7QX csv json", "export takes one format, not both csv and json", "/poll export"},
 		{"export ballots and tally", "export K7QX ballots tally", "export gives either the ballots or the tally, not both ballots and tally", "/poll export"},
-		{"export bad word", "export K7QX pdf", `export takes a format (csv, json, md or png) and ballots or tally, not "pdf"`, "/poll export"},
+		{"export bad word", "export K7QX pdf", `export takes a format (csv, wide, json, md or png) and ballots or tally, not "pdf"`, "/poll export"},
+		{"export near ballots", "export K7QX ballot", `export takes a format (csv, wide, json, md or png) and ballots or tally, not "ballot"; did you mean ballots?`, "/poll export"},
+		{"export near json", "export K7QX JSN", `export takes a format (csv, wide, json, md or png) and ballots or tally, not "JSN"; did you mean json?`, "/poll export"},
 		{"help unknown topic", "help frob", "there is no help on \"frob\"; topics: " + strings.Join(helpTopics, ", "), "/poll help"},
 		{"help near topic", "help vot", "there is no help on \"vot\"; topics: " + strings.Join(helpTopics, ", ") + "; did you mean vote?", "/poll help"},
 		{"help two topics", "help open vote", "unexpected vote: help takes at most one topic", "/poll help"},
@@ -356,6 +365,9 @@ func TestString(t *testing.T) {
 		{Assign{User: "<@U123|alice>", Group: "civil society"}, `assign <@U123|alice> "civil society"`},
 		{Close{Poll: "K7QX"}, "close K7QX"},
 		{Reopen{Poll: "K7QX"}, "reopen K7QX"},
+		{Reopen{Poll: "K7QX", For: 90 * time.Minute}, "reopen K7QX 1h30m"},
+		{Preset{}, "preset"},
+		{Preset{Opts: OpenOptions{Quorum: 2}}, "preset --quorum 2"},
 		{Cancel{Poll: "K7QX"}, "cancel K7QX"},
 		{Extend{Poll: "K7QX", By: 36 * time.Hour}, "extend K7QX 1d12h"},
 		{Extend{Poll: "K7QX", By: 7 * 24 * time.Hour}, "extend K7QX 7d"},
@@ -461,7 +473,7 @@ func TestParseThemes(t *testing.T) {
 			t.Errorf("ParseThemes(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-	for _, in := range []string{"", " ; ; ", `"A" "B`, `""`} {
+	for _, in := range []string{"", " ; ; ", `"A" "B`, `""`, `"A "B" "C"`} {
 		if got, err := ParseThemes(in); err == nil {
 			t.Errorf("ParseThemes(%q) = %q, want an error", in, got)
 		}

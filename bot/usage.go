@@ -140,10 +140,10 @@ Example:
 `,
 		"preset": `Usage: ` + Usage("preset") + `
 
-Start a poll from a saved list of themes, built in or configured for this workspace. The options are those of /poll open (see /poll help open).
+Start a poll from a saved list of themes, built in or configured for this workspace. The options are those of /poll open (see /poll help open). /poll preset alone lists the presets, with their titles.
 
 Example:
-  /poll preset igf-themes --closes 2d --quorum 2
+  /poll preset igf-main-themes --closes 2d --quorum 2
 `,
 		"vote": `Usage: ` + Usage("vote") + `
        ` + Usage("unvote") + `
@@ -163,6 +163,22 @@ Your ballot counts for your stakeholder group (see /poll help groups). If you ha
 Every ballot counts for the voter's stakeholder group, because the report looks for support across groups. /poll group shows your group; /poll group GROUP sets it (/poll group civil society). Facilitators can put someone in a group with /poll assign @user GROUP, and a workspace can map platform roles to groups; a facilitator's assignment comes first, then the role, then your own choice.
 
 The usual groups are: ` + groupList() + `. A workspace may configure others.
+`,
+		"extend": `Usage: ` + Usage("extend") + `
+
+Give an open poll more time: its deadline moves later by DURATION (90m, 48h, 1h30m, 2d, 1w; at most 366 days ahead). A poll with no deadline gets one, DURATION from now, and so does a poll whose deadline has just passed and that is not yet closed. Facilitators and the poll's creator only. A closed poll is not extended: reopen it instead.
+
+Examples:
+  /poll extend K7QX 1d
+  /poll extend K7QX 12h
+`,
+		"reopen": `Usage: ` + Usage("reopen") + `
+
+Open a closed poll again; its ballots are kept and people can change them. Its deadline:
+  /poll reopen K7QX        keeps the deadline it had when that is still ahead (a poll closed early); a poll that had no deadline stays without one
+  /poll reopen K7QX 24h    closes 24 hours from now, whatever it had
+
+A poll that closed at its deadline needs a new one (the old one has passed), so give a duration. Facilitators and the poll's creator only; a cancelled poll cannot be reopened.
 `,
 		"report": `Usage: ` + Usage("report") + `
 

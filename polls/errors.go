@@ -142,6 +142,7 @@ const (
 	CodeAlreadyCancelled  Code = "already_cancelled"   // Poll
 	CodeCancelledNoReopen Code = "cancelled_no_reopen" // Poll
 	CodeNotOpenExtend     Code = "not_open_extend"     // Poll, Status
+	CodeReopenDeadline    Code = "reopen_deadline"     // Poll, Deadline
 	CodeGroupAssigned     Code = "group_assigned"      // Group
 	CodeOpenPollsLimit    Code = "open_polls_limit"    // Max
 	CodeOpensPerHour      Code = "opens_per_hour"      // Max

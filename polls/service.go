@@ -320,9 +320,12 @@ func (s *Service) finish(ctx context.Context, tenant, id string, to Status) (boo
 	return changed, p, err
 }
 
-// Reopen reopens a closed poll, with a deadline d from now (0: none), and
-// schedules its reminders for that deadline (see Open for
-// ErrRemindersUnscheduled).
+// Reopen reopens a closed poll and schedules its reminders for its
+// deadline (see Open for ErrRemindersUnscheduled). With d > 0 the deadline
+// becomes d from now. Without, it keeps its deadline when that is still
+// ahead, and a poll that had none stays without; a deadline that has
+// passed is refused (CodeReopenDeadline): the poll would close again at
+// once, so it needs a new one.
 func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration) (bool, *Poll, error) {
 	p, err := s.Poll(ctx, tenant, id)
 	if err != nil {
@@ -334,10 +337,13 @@ func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration
 	case StatusOpen:
 		return false, p, nil
 	}
-	var closes time.Time
 	now := s.stamp()
-	if d > 0 {
+	closes := p.ClosesAt
+	switch {
+	case d > 0:
 		closes = now.Add(d)
+	case !closes.IsZero() && !closes.After(now):
+		return false, p, fail(ErrInvalidDeadline, CodeReopenDeadline, Params{"Poll": p.ID, "Deadline": closes})
 	}
 	if err := s.checkDeadline(closes, now); err != nil {
 		return false, p, err

@@ -25,14 +25,21 @@ const (
 
 // commands is the /poll application command: a subcommand for every
 // subcommand of the engine's command table (bot.Specs), with its typed
-// options. The group options list the configured groups as choices when
-// they fit, within 25 choices and Discord's budget for the whole command;
-// otherwise (many groups, long labels) they are autocompleted instead (see
+// options. The group options list the configured groups, and preset's
+// name option the presets, as choices when they fit, within 25 choices
+// and Discord's budget for the whole command; otherwise (many groups or
+// presets, long labels) they are autocompleted instead (see
 // onAutocomplete), so that any configuration registers.
 func commands(e *bot.Engine) []*discordgo.ApplicationCommand {
-	cmd := pollCommand(e, true)
-	if len(e.Groups().All()) > maxChoices || commandChars(cmd) > maxCommandChars {
-		cmd = pollCommand(e, false)
+	groups := len(e.Groups().All()) <= maxChoices
+	presets := len(e.Choices(bot.PresetChoices)) <= maxChoices
+	cmd := pollCommand(e, groups, presets)
+	if commandChars(cmd) > maxCommandChars && presets {
+		presets = false
+		cmd = pollCommand(e, groups, presets)
+	}
+	if commandChars(cmd) > maxCommandChars {
+		cmd = pollCommand(e, false, false)
 	}
 	return []*discordgo.ApplicationCommand{cmd}
 }
@@ -47,8 +54,9 @@ var optionTypes = map[bot.OptionType]discordgo.ApplicationCommandOptionType{
 }
 
 // pollCommand builds /poll from the command table, with the groups as
-// choices of the group options or with those options autocompleted.
-func pollCommand(e *bot.Engine, groupChoices bool) *discordgo.ApplicationCommand {
+// choices of the group options and the presets as choices of preset's name,
+// or with those options autocompleted.
+func pollCommand(e *bot.Engine, groupChoices, presetChoices bool) *discordgo.ApplicationCommand {
 	var subs []*discordgo.ApplicationCommandOption
 	for _, sp := range bot.Specs() {
 		sub := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: sp.Name, Description: bot.Clip(sp.Short, maxDescription)}
@@ -70,12 +78,14 @@ func pollCommand(e *bot.Engine, groupChoices bool) *discordgo.ApplicationCommand
 				for _, g := range e.Groups().All() {
 					opt.Choices = append(opt.Choices, groupChoice(g))
 				}
+			case o.Choices == bot.PresetChoices && !presetChoices:
+				opt.Autocomplete = true
 			case o.Choices != bot.NoChoices:
 				for _, c := range e.Choices(o.Choices) {
 					if len(opt.Choices) == maxChoices {
 						break
 					}
-					opt.Choices = append(opt.Choices, &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(c.Name, maxChoiceName), Value: c.Value})
+					opt.Choices = append(opt.Choices, choice(c))
 				}
 			}
 			sub.Options = append(sub.Options, opt)
@@ -92,6 +102,11 @@ func pollCommand(e *bot.Engine, groupChoices bool) *discordgo.ApplicationCommand
 		Contexts:    &guildOnly,
 		Options:     subs,
 	}
+}
+
+// choice offers a value of the command table's choices.
+func choice(c bot.Choice) *discordgo.ApplicationCommandOptionChoice {
+	return &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(c.Name, maxChoiceName), Value: c.Value}
 }
 
 // groupChoice offers a group: its label, shown literally, and its id.

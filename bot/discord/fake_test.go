@@ -38,6 +38,7 @@ type fakeDiscord struct {
 	limited    int               // 429s sent
 	forbidPost bool              // refuse channel messages (missing permission)
 	dropFollow bool              // close the connection of follow-ups unanswered
+	bigFiles   bool              // refuse follow-ups with files: 413, as Discord refuses files over its limit
 	originals  map[string]string // interaction token -> id of its @original
 	nextID     int
 
@@ -270,8 +271,17 @@ func (f *fakeDiscord) followup(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := f.read(r)
 	f.mu.Lock()
-	f.followups[r.PathValue("token")] = append(f.followups[r.PathValue("token")], rec)
+	big := f.bigFiles && len(rec.Files) > 0
+	if !big {
+		f.followups[r.PathValue("token")] = append(f.followups[r.PathValue("token")], rec)
+	}
 	f.mu.Unlock()
+	if big {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		_, _ = io.WriteString(w, `{"message":"Request entity too large","code":40005}`)
+		return
+	}
 	writeTestJSON(w, map[string]any{"id": f.newID(), "channel_id": "1", "content": rec.str("content")})
 }
 

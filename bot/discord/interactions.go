@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -121,7 +122,7 @@ func (a *Adapter) onGateway(ctx context.Context, in *discordgo.Interaction) {
 		return
 	}
 	if err := a.session.InteractionRespond(in, ans.resp, discordgo.WithContext(ctx)); err != nil {
-		a.log.Warn("discord interaction response failed", "interaction", in.ID, "err", err)
+		a.log.Warn("discord interaction response failed", "interaction", in.ID, "err", a.apiErr(err))
 		return
 	}
 	a.goAfter(ctx, ans.after)
@@ -163,7 +164,7 @@ func (a *Adapter) request(ctx context.Context, in *discordgo.Interaction) (bot.R
 	}
 	roles, err := a.roles.roles(ctx, in.GuildID, in.Member.Roles)
 	if err != nil {
-		a.log.Warn("discord guild roles unavailable; mapping by role id only", "guild", in.GuildID, "err", err)
+		a.log.Warn("discord guild roles unavailable; mapping by role id only", "guild", in.GuildID, "err", a.apiErr(err))
 	}
 	return bot.Request{
 		Platform: Platform,
@@ -232,7 +233,7 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 	more, p := ans.after, resp.Opened
 	ans.after = func(ctx context.Context) {
 		if m, err := a.session.InteractionResponse(in, discordgo.WithContext(ctx)); err != nil {
-			a.log.Warn("fetching the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+			a.log.Warn("fetching the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", a.apiErr(err))
 		} else {
 			a.recordMessage(ctx, p, polls.MessageRef{Platform: Platform, Channel: m.ChannelID, Message: m.ID})
 		}
@@ -265,7 +266,7 @@ func (a *Adapter) postOpened(ctx context.Context, p *polls.Poll, replies []bot.R
 		Content: m.content, Embeds: m.embeds, Components: m.components, AllowedMentions: noMentions(),
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		a.log.Warn("posting the poll message failed; answering with it instead", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		a.log.Warn("posting the poll message failed; answering with it instead", "tenant", p.Tenant, "poll", p.ID, "err", a.apiErr(err))
 		return replies, false
 	}
 	// Recorded after the answer: SetMessage retries while the store is
@@ -321,9 +322,49 @@ func (a *Adapter) followUp(ctx context.Context, in *discordgo.Interaction, repli
 }
 
 func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m msg) {
-	if _, err := a.session.FollowupMessageCreate(in, false, m.webhook(), discordgo.WithContext(ctx)); err != nil {
-		a.log.Warn("discord follow-up failed", "interaction", in.ID, "err", err)
+	_, err := a.session.FollowupMessageCreate(in, false, m.webhook(), discordgo.WithContext(ctx))
+	if err == nil {
+		return
 	}
+	a.log.Warn("discord follow-up failed", "interaction", in.ID, "files", len(m.files), "err", a.apiErr(err))
+	if len(m.files) == 0 {
+		return
+	}
+	// Files are what a follow-up most often fails on (a chart too large,
+	// an upload cut off): the message goes again without them, and the
+	// person who asked is told, privately, why they are missing.
+	names := make([]string, len(m.files))
+	for i, f := range m.files {
+		names[i] = f.Name
+	}
+	if m.content != "" || len(m.embeds) > 0 {
+		bare := m
+		bare.files = nil
+		if _, err := a.session.FollowupMessageCreate(in, false, bare.webhook(), discordgo.WithContext(ctx)); err != nil {
+			a.log.Warn("discord follow-up failed without its files too", "interaction", in.ID, "err", a.apiErr(err))
+			return
+		}
+	}
+	note := msg{ephemeral: true, content: md("pollbot could not attach " + strings.Join(names, ", ") + ": " + attachFailure(err) + " Please ask again in a moment.")}
+	if _, err := a.session.FollowupMessageCreate(in, false, note.webhook(), discordgo.WithContext(ctx)); err != nil {
+		a.log.Warn("discord follow-up failed", "interaction", in.ID, "err", a.apiErr(err))
+	}
+}
+
+// attachFailure says in a few words why Discord did not take a message's
+// files.
+func attachFailure(err error) string {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil {
+		switch re.Response.StatusCode {
+		case http.StatusRequestEntityTooLarge:
+			return "the file is larger than Discord takes."
+		case http.StatusForbidden:
+			return "Discord refused it (a missing permission)."
+		}
+		return fmt.Sprintf("Discord answered %s.", re.Response.Status)
+	}
+	return "Discord could not be reached."
 }
 
 // onAutocomplete offers the guild's open polls for a poll option, and the
@@ -338,8 +379,11 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 			focused = o.Name
 		}
 	}
-	if focused == "group" {
+	switch focused {
+	case "group":
 		return answer{resp: autocomplete(groupMatches(a.engine.Groups(), strings.ToLower(strings.TrimSpace(typed))))}
+	case "name":
+		return answer{resp: autocomplete(presetMatches(a.engine.Choices(bot.PresetChoices), strings.ToLower(strings.TrimSpace(typed))))}
 	}
 	// The channel's open polls only: a poll of another channel is not
 	// offered to someone who may not see it.
@@ -357,6 +401,21 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 
 // groupMatches are the groups whose id or label contains typed (lower
 // case), in their configured order, at most 25.
+// presetMatches offers the presets whose name or title contains typed
+// (lower case), at most 25.
+func presetMatches(presets []bot.Choice, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, p := range presets {
+		if len(out) == maxChoices {
+			break
+		}
+		if typed == "" || strings.Contains(strings.ToLower(p.Name), typed) {
+			out = append(out, choice(p))
+		}
+	}
+	return out
+}
+
 func groupMatches(groups *polls.Groups, typed string) []*discordgo.ApplicationCommandOptionChoice {
 	var out []*discordgo.ApplicationCommandOptionChoice
 	for _, g := range groups.All() {

@@ -131,3 +131,9 @@ var (
 	ErrRemindNoDeadline = Define("err-remind-no-deadline")
 	ErrRemindTooEarly   = Define2[string, Message]("err-remind-too-early", "Given", "Left")
 )
+
+// Refusals that suggest what was meant or what to do instead.
+var (
+	ErrUnknownGroupNear = Define3[string, string, string]("err-unknown-group-near", "Typed", "Near", "Groups")
+	ErrReopenDeadline   = Define2[string, Message]("err-reopen-deadline", "Poll", "Deadline")
+)

@@ -22,6 +22,8 @@ type Format struct {
 	// Stem names the file: <poll id>-<stem><ext> in chat, <stem><ext> in
 	// the demo's folder ("tally", "report", "ballots", "chart").
 	Stem string
+	// Title says in a few words what the file holds, for menus.
+	Title string
 	// Ballots formats export every ballot, not the report: facilitators
 	// only, and in anonymous polls voters are pseudonyms.
 	Ballots bool
@@ -39,18 +41,30 @@ type BallotWriter interface {
 // formats are the file forms, report formats first, in the order menus
 // list them.
 var formats = []Format{
-	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "tally", report: func(w io.Writer, p *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error {
-		return TallyCSV(w, p, r)
-	}},
-	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "report", report: func(w io.Writer, _ *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error { return JSON(w, r) }},
-	{Name: "md", Ext: ".md", MIME: "text/markdown", Stem: "report", report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error {
-		return MarkdownLinking(w, p, r, g, ChartFile(id))
-	}},
-	{Name: "png", Ext: ".png", MIME: "image/png", Stem: chartStem, report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
-		return chart.PNG(w, r, g)
-	}},
-	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "ballots", Ballots: true, ballots: func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter { return NewBallotsCSV(w, p, g) }},
-	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "ballots", Ballots: true, ballots: func(w io.Writer, p *polls.Poll, _ *polls.Groups) BallotWriter { return NewBallotsJSON(w, p) }},
+	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "tally", Title: "Tally: a row per theme and group",
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error {
+			return TallyCSV(w, p, r)
+		}},
+	{Name: "wide", Ext: ".csv", MIME: "text/csv", Stem: "tally-wide", Title: "Tally as a table: a row per theme, a column per group",
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return TallyWideCSV(w, p, r, g)
+		}},
+	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "report", Title: "Report: every number, for scripts",
+		report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return ReportJSON(w, r, g)
+		}},
+	{Name: "md", Ext: ".md", MIME: "text/markdown", Stem: "report", Title: "Report in Markdown, for a document",
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error {
+			return MarkdownLinking(w, p, r, g, ChartFile(id))
+		}},
+	{Name: "png", Ext: ".png", MIME: "image/png", Stem: chartStem, Title: "Chart: themes by group",
+		report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return chart.PNG(w, r, g)
+		}},
+	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "ballots", Ballots: true, Title: "Ballots: a row per ballot",
+		ballots: func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter { return NewBallotsCSV(w, p, g) }},
+	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "ballots", Ballots: true, Title: "Ballots as a JSON array",
+		ballots: func(w io.Writer, p *polls.Poll, _ *polls.Groups) BallotWriter { return NewBallotsJSON(w, p) }},
 }
 
 // Formats returns the report formats (ballots false) or the ballots

@@ -1,7 +1,8 @@
 // Package shell is pollbot's local adapter: a line-oriented chat on standard
 // input and output. It lets a newcomer try pollbot without Slack, Discord or
 // a server, and it is scriptable: piped input gives deterministic output,
-// which the golden tests rely on.
+// which the golden tests rely on (Run). On a terminal it edits lines and
+// keeps their history (RunTerminal).
 //
 // Lines are /poll commands (the "/poll" may be left out), plus:
 //
@@ -10,20 +11,28 @@
 //	/help              this help and the /poll help
 //	/quit              leave
 //
-// Lines starting with # are comments.
+// Lines starting with # are comments. Files that come with replies (an
+// export, a report's chart) are saved in a folder (WithFiles) and their
+// path printed; a short text file is shown as well.
 package shell
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/polls"
+	"golang.org/x/term"
 )
 
 // Tenant is the shell's tenant; `pollbot list` and `pollbot report` read it
@@ -40,6 +49,8 @@ type Shell struct {
 	user        string
 	interactive bool
 	scheduler   *bot.Scheduler
+	files       string         // the folder attachments are saved in
+	term        *term.Terminal // set by RunTerminal: it keeps the prompt itself
 
 	mu   sync.Mutex  // serialises output: the scheduler may announce at any time
 	busy atomic.Bool // a line is being handled (no prompt is showing)
@@ -56,9 +67,18 @@ func Interactive(on bool) Option { return func(s *Shell) { s.interactive = on } 
 // deadlines fire deterministically in scripts.
 func WithScheduler(sc *bot.Scheduler) Option { return func(s *Shell) { s.scheduler = sc } }
 
+// DefaultFiles is the folder WithFiles defaults to.
+const DefaultFiles = "pollbot-files"
+
+// WithFiles sets the folder where files that come with a reply (an
+// export, a report's chart) are saved; the shell prints their path. It is
+// made when the first file is saved. Default DefaultFiles, in the working
+// directory.
+func WithFiles(dir string) Option { return func(s *Shell) { s.files = dir } }
+
 // New returns a shell over the engine, writing to out.
 func New(e *bot.Engine, out io.Writer, opts ...Option) *Shell {
-	s := &Shell{engine: e, out: out, user: DefaultUser}
+	s := &Shell{engine: e, out: out, user: DefaultUser, files: DefaultFiles}
 	for _, o := range opts {
 		o(s)
 	}
@@ -174,7 +194,7 @@ func (s *Shell) line(ctx context.Context, line string, size int) bool {
 	case "/quit", "/exit":
 		return false
 	case "/as":
-		s.as(ctx, strings.Fields(rest))
+		s.as(ctx, rest)
 	case "/whoami":
 		s.whoami(ctx)
 	case "/help":
@@ -184,7 +204,11 @@ func (s *Shell) line(ctx context.Context, line string, size int) bool {
 		s.print(s.engine.HandleText(ctx, s.request(), rest))
 	default:
 		if strings.HasPrefix(word, "/") {
-			s.printf("pollbot (only you): unknown shell command %s. Use /poll ..., /as USER [GROUP], /whoami, /help or /quit.\n", word)
+			hint := ""
+			if near := bot.Suggest(word, shellCommands); near != "" {
+				hint = " Did you mean " + near + "?"
+			}
+			s.printf("pollbot (only you): unknown shell command %s.%s Use /poll ..., /as USER [GROUP], /whoami, /help or /quit.\n", bot.Clip(word, 40), hint)
 			return true
 		}
 		s.print(s.engine.HandleText(ctx, s.request(), line))
@@ -209,22 +233,50 @@ func echo(line string, size int) string {
 	return fmt.Sprintf("%s… (%d bytes in all)", line, size)
 }
 
+// shellCommands are the shell's own commands, for "did you mean".
+var shellCommands = []string{"/poll", "/as", "/whoami", "/help", "/quit", "/exit"}
+
 // maxUser bounds a shell user name.
 const maxUser = 64
 
-func (s *Shell) as(ctx context.Context, args []string) {
-	if len(args) == 0 || strings.ContainsAny(args[0], "<>@:") {
-		s.printf("pollbot (only you): /as needs a user name (letters, digits, - or _), optionally followed by a group.\nUsage: /as USER [GROUP]\n")
+// validUser reports whether name is a shell user name: one word of
+// letters, digits, '-', '_' and '.', as platform user ids and handles are.
+func validUser(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// as switches to another participant: /as USER [GROUP]. The group is read
+// as /poll group reads it (quotes and all).
+func (s *Shell) as(ctx context.Context, rest string) {
+	const usage = "\nUsage: /as USER [GROUP]\n"
+	name, group, _ := strings.Cut(strings.TrimSpace(rest), " ")
+	switch {
+	case name == "":
+		s.printf("pollbot (only you): /as needs a user name, optionally followed by a group." + usage)
+		return
+	case len(name) > maxUser:
+		s.printf("pollbot (only you): That user name is %d bytes long; /as takes a user name of at most %d."+usage, len(name), maxUser)
+		return
+	case !validUser(name):
+		shown := name
+		if r, _ := utf8.DecodeRuneInString(name); strings.ContainsRune(`"'“”‘’«»„`, r) {
+			shown = strings.TrimSpace(rest) // a quoted name, shown whole
+		}
+		s.printf("pollbot (only you): %s is not a user name: /as takes one word of letters, digits, -, _ or . (no quotes or spaces), optionally followed by a group."+usage, bot.UserText(bot.Clip(shown, 40)))
 		return
 	}
-	if len(args[0]) > maxUser {
-		s.printf("pollbot (only you): That user name is %d bytes long; /as takes a user name of at most %d.\nUsage: /as USER [GROUP]\n", len(args[0]), maxUser)
-		return
-	}
-	s.user = args[0]
+	s.user = name
 	s.printf("You are now %s.\n", s.user)
-	if len(args) > 1 {
-		s.print(s.engine.Handle(ctx, s.request(), bot.Group{Group: strings.Join(args[1:], " ")}))
+	if group = strings.TrimSpace(group); group != "" {
+		s.print(s.engine.HandleText(ctx, s.request(), "group "+group))
 	}
 }
 
@@ -248,7 +300,10 @@ func (s *Shell) Remind(ctx context.Context, p *polls.Poll, r bot.Response) error
 // a terminal it arrives while a prompt waits, so it starts on a new line and
 // puts the prompt back.
 func (s *Shell) Announce(_ context.Context, _ *polls.Poll, r bot.Response) {
-	idle := s.interactive && !s.busy.Load()
+	s.mu.Lock()
+	ownPrompt := s.term != nil // the terminal redraws its prompt itself
+	s.mu.Unlock()
+	idle := s.interactive && !ownPrompt && !s.busy.Load()
 	if idle {
 		s.printf("\n")
 	}
@@ -262,9 +317,14 @@ func (s *Shell) print(r bot.Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, rep := range r.Replies {
+		files := rep.Files
+		rep.Files = nil
 		// RenderText shows user text as written: a terminal gives none of
 		// it meaning (polls refuses control characters in titles and labels).
 		text := strings.TrimRight(bot.RenderText(rep), "\n")
+		for _, f := range files {
+			text += "\n" + s.saveFile(f)
+		}
 		switch {
 		case rep.Visibility == bot.Ephemeral:
 			fmt.Fprintf(s.out, "pollbot (only you): %s\n", text)
@@ -274,6 +334,44 @@ func (s *Shell) print(r bot.Response) {
 			fmt.Fprintf(s.out, "pollbot:\n%s\n", text)
 		}
 	}
+}
+
+// maxShownLines is the longest text file that is also shown in the
+// transcript, not only saved.
+const maxShownLines = 30
+
+// saveFile saves a reply's file in the files folder and says where, as
+// plain text; a short text file (a CSV tally, a ballots export of a small
+// poll) is shown too.
+func (s *Shell) saveFile(f bot.File) string {
+	name := filepath.Base(f.Name)
+	if name == "." || name == ".." || name == string(filepath.Separator) || name == "" {
+		return fmt.Sprintf("(%s was not saved: not a file name.)", bot.PlainText(f.Name))
+	}
+	path := filepath.Join(s.files, name)
+	var shown string
+	if isText(f.MIME) && bytes.Count(f.Data, []byte("\n")) <= maxShownLines {
+		shown = bot.PlainText(fmt.Sprintf("--- %s ---\n%s", name, strings.TrimRight(string(f.Data), "\n"))) + "\n--- end of " + name + " ---\n"
+	}
+	err := os.MkdirAll(s.files, 0o755)
+	if err == nil {
+		err = os.WriteFile(path, f.Data, 0o644)
+	}
+	if err != nil {
+		return shown + fmt.Sprintf("Could not save %s: %v.", name, err)
+	}
+	return shown + fmt.Sprintf("Saved %s (%s).", path, size(len(f.Data)))
+}
+
+func isText(mime string) bool {
+	return strings.HasPrefix(mime, "text/") || mime == "application/json"
+}
+
+func size(n int) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%.1f KB", float64(n)/1024)
 }
 
 func (s *Shell) printf(format string, args ...any) {

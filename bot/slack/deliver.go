@@ -75,8 +75,31 @@ func (a *Adapter) public(ctx context.Context, t target, r bot.Reply, m message, 
 	for _, f := range r.Files {
 		if err := a.upload(ctx, channel, f, ""); err != nil {
 			a.log.Warn("slack: file upload failed", "channel", channel, "file", f.Name, "err", err)
+			// The message is in the channel without its file: the person
+			// who asked learns why, privately.
+			if t.user != "" {
+				private := t
+				private.replace = false
+				a.ephemeral(ctx, private, renderReply(bot.Reply{Text: "The message is posted, but " + uploadFailedText(f.Name, err)}))
+			}
 		}
 	}
+}
+
+// uploadFailedText says why a file could not be uploaded, and what to do:
+// "pollbot could not upload K7QX-chart.png: …".
+func uploadFailedText(name string, err error) string {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "missing_scope", "not_allowed_token_type":
+			return "pollbot could not upload " + name + ": the app lacks the files:write permission. A workspace admin can add it under the app's OAuth & Permissions and reinstall (pollbot's manifest asks for it)."
+		case "not_in_channel", "channel_not_found":
+			return "pollbot could not upload " + name + " here: invite it first with /invite @pollbot, then ask again."
+		}
+		return "pollbot could not upload " + name + ": Slack answered " + se.Err + ". Please ask again in a moment."
+	}
+	return "pollbot could not upload " + name + " just now. Please ask again in a moment."
 }
 
 // postFailedText tells the sender why nothing appeared in the channel: the
@@ -130,7 +153,7 @@ func (a *Adapter) filesToDM(ctx context.Context, t target, r bot.Reply) {
 		}
 		if err := a.upload(ctx, ch.ID, f, comment); err != nil {
 			a.log.Warn("slack: file upload failed", "file", f.Name, "err", err)
-			a.ephemeral(ctx, t, renderReply(bot.Reply{Text: "pollbot could not upload " + f.Name + ". Please try again in a moment."}))
+			a.ephemeral(ctx, t, renderReply(bot.Reply{Text: uploadFailedText(f.Name, err)}))
 			continue
 		}
 		a.ephemeral(ctx, t, renderReply(bot.Reply{Text: fmt.Sprintf("Sent %s to you in a direct message with pollbot.", f.Name)}))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -46,11 +47,13 @@ var demoSupport = [][]int{
 }
 
 func runDemo(ctx context.Context, args []string, e env) error {
-	fs := newFlags("demo", "[-out DIR] [-seed N]", e, `Runs a scripted multistakeholder poll end to end: opens the IGF preset
+	fs := newFlags("demo", "[-out DIR] [-seed N] [-data FILE]", e, `Runs a scripted multistakeholder poll end to end: opens the IGF preset
 igf-bpf-cybersecurity-2016, casts ballots from 61 participants in six stakeholder groups,
-closes the poll, prints the consensus report and writes report.md, report.json, tally.csv,
-ballots.csv and chart.png to DIR. Uses POLLBOT_REDIS_URL when set, else an embedded store
-in DIR/demo.db (tenant "demo").`)
+closes the poll, prints the consensus report and writes its exports (report.md,
+report.json, tally.csv, tally-wide.csv, ballots.csv, ballots.json, chart.png) to DIR.
+The poll is stored under tenant "demo": in Redis when POLLBOT_REDIS_URL is set, else in
+an embedded store, DIR/demo.db unless -data names another file (POLLBOT_DATA is not
+used, so a demo never lands in the store you serve from).`)
 	out := fs.String("out", "pollbot-demo", "output `directory`")
 	seed := fs.Uint64("seed", 2016, "random `seed` for who votes for what")
 	if err := fs.parse(args); err != nil {
@@ -63,7 +66,9 @@ in DIR/demo.db (tenant "demo").`)
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	if fs.cfg.RedisURL == "" {
+	dataFlag := false
+	fs.Visit(func(f *flag.Flag) { dataFlag = dataFlag || f.Name == "data" })
+	if fs.cfg.RedisURL == "" && !dataFlag {
 		fs.cfg.Data = filepath.Join(*out, "demo.db")
 	}
 	a, err := fs.cfg.openApp(ctx, e, appOption{})
@@ -227,17 +232,20 @@ func (d *demo) write(ctx context.Context, dir string, p *polls.Poll, rep *polls.
 		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-		d.say("  %-28s %s", path, size(buf.Len()))
+		d.say("  %-28s %s", path, size(int64(buf.Len())))
 	}
 	where := "-data " + d.dataPath
 	if d.dataPath == "" {
 		where = "-redis-url URL"
+		d.say("  %-28s %s", "the poll, in Redis", "tenant "+demoTenant)
+	} else if st, err := os.Stat(d.dataPath); err == nil {
+		d.say("  %-28s %s (the embedded store, tenant %s)", d.dataPath, size(st.Size()), demoTenant)
 	}
 	d.say("\nExplore it: pollbot report %s -tenant %s %s   ·   try it yourself: pollbot shell", where, demoTenant, id)
 	return nil
 }
 
-func size(n int) string {
+func size(n int64) string {
 	if n < 1024 {
 		return fmt.Sprintf("%d B", n)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -51,6 +52,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 
 	adapters, err := openAdapters(e, a.engine, a.log)
 	if err != nil {
+		return err
+	}
+	if err := checkAdapters(ctx, adapters, a.log); err != nil {
 		return err
 	}
 	mux := healthMux(a.store)
@@ -111,6 +115,35 @@ func runServe(ctx context.Context, args []string, e env) error {
 		err = nil
 	}
 	return err
+}
+
+// checker is an adapter that can check its credentials before serving
+// (Slack's auth.test).
+type checker interface {
+	Check(ctx context.Context) (team, user string, err error)
+}
+
+// checkTimeout bounds the start-up check of each adapter's credentials.
+const checkTimeout = 20 * time.Second
+
+// checkAdapters checks each adapter's credentials at start-up, so that a
+// token the platform refuses, or a platform that cannot be reached, stops
+// serve with one line saying which, before it serves anything.
+func checkAdapters(ctx context.Context, adapters []namedAdapter, log *slog.Logger) error {
+	for _, ad := range adapters {
+		c, ok := ad.chatAdapter.(checker)
+		if !ok {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+		team, user, err := c.Check(cctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+		log.Info(ad.platform+": bot token accepted", "team", team, "bot", user)
+	}
+	return nil
 }
 
 func envOr(e env, k, def string) string {

@@ -6,16 +6,26 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/shell"
 	"github.com/pollbot/pollbot/polls"
 )
 
 func runShell(ctx context.Context, args []string, e env) error {
-	fs := newFlags("shell", "", e, `Chat with pollbot locally. Lines are /poll commands; also /as USER [GROUP], /whoami, /quit.
-You start as "you", a facilitator, on tenant "local". Input may be piped for scripts.`)
+	fs := newFlags("shell", "[-files DIR]", e, `Chat with pollbot locally. Lines are /poll commands; also /as USER [GROUP], /whoami, /quit.
+You start as "you", a facilitator, on tenant "local". In a terminal, lines can be edited
+(arrows, Home/End, Ctrl-A/E) and recalled (Up); Ctrl-C clears a line, a second Ctrl-C or
+Ctrl-D leaves. Input may be piped for scripts: each line is then echoed after the prompt.
+Files that come with replies (exports, a report's chart) are saved in DIR.`)
+	files := fs.String("files", shell.DefaultFiles, "`folder` to save exports and charts in (made when the first is saved)")
 	if err := fs.parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
 	}
 	a, err := fs.cfg.openApp(ctx, e, appOption{facilitators: []string{"shell:" + shell.DefaultUser}})
 	if err != nil {
@@ -29,7 +39,7 @@ You start as "you", a facilitator, on tenant "local". Input may be piped for scr
 	}), 5*time.Second, bot.WithReminders(bot.ReminderFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) error {
 		return sh.Remind(ctx, p, r)
 	})))
-	sh = shell.New(a.engine, e.out, shell.Interactive(interactive), shell.WithScheduler(sched))
+	sh = shell.New(a.engine, e.out, shell.Interactive(interactive), shell.WithScheduler(sched), shell.WithFiles(*files))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -37,10 +47,45 @@ You start as "you", a facilitator, on tenant "local". Input may be piped for scr
 		// In a terminal deadlines also fire between lines.
 		wg.Go(func() { _ = sched.Run(ctx) })
 	}
-	err = sh.Run(ctx, e.in)
+	if e.tty != nil {
+		err = runTerminal(ctx, sh, e.tty)
+	} else {
+		err = sh.Run(ctx, e.in)
+	}
 	cancel()
 	wg.Wait()
 	return err
+}
+
+// runTerminal runs the shell with line editing on a terminal, in raw mode
+// for as long as it runs.
+func runTerminal(ctx context.Context, sh *shell.Shell, tty *terminal) error {
+	fd := int(tty.in.Fd())
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return err
+	}
+	defer term.Restore(fd, old)
+	out := int(tty.out.Fd())
+	return sh.RunTerminal(ctx, tty, func() (int, int, error) { return term.GetSize(out) })
+}
+
+// terminal is standard input and output when both are a terminal: the
+// shell then edits lines itself.
+type terminal struct {
+	in, out *os.File
+}
+
+func (t *terminal) Read(p []byte) (int, error)  { return t.in.Read(p) }
+func (t *terminal) Write(p []byte) (int, error) { return t.out.Write(p) }
+
+// openTerminal returns the terminal when standard input and output are
+// both one, else nil.
+func openTerminal() *terminal {
+	if !term.IsTerminal(int(os.Stdin.Fd())) || !term.IsTerminal(int(os.Stdout.Fd())) {
+		return nil
+	}
+	return &terminal{in: os.Stdin, out: os.Stdout}
 }
 
 func isTerminal(f *os.File) bool {
