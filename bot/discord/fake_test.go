@@ -502,7 +502,9 @@ func (f *fakeDiscord) createdMessages() []recorded {
 // waitFor polls cond until it holds or 10 s pass.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: a report's chart takes seconds to draw under the race
+	// detector on a busy machine; a condition that holds returns at once.
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

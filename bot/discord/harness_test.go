@@ -185,7 +185,7 @@ func newHarness(t testing.TB, c *clock, o harnessOpts) *harness {
 			if err != nil {
 				t.Errorf("Run: %v", err)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(60 * time.Second):
 			t.Errorf("Run did not return after cancel")
 		}
 	})

@@ -131,10 +131,12 @@ func newEnvConfig(t testing.TB, socket bool, st polls.Store, cfg bot.Config, opt
 	return e
 }
 
-// waitFor polls cond until it holds or 10 s pass.
+// waitFor polls cond until it holds or 60 s pass: generous, because a
+// report's chart takes seconds to draw under the race detector on a busy
+// machine, and waiting longer costs nothing when the condition holds.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
