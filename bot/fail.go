@@ -17,7 +17,6 @@ import (
 // Errors of the engine itself.
 var (
 	ErrForbidden = errors.New("not allowed")
-	ErrNoPreset  = errors.New("unknown preset")
 )
 
 // wordedError is an engine error that its person is told in the catalog's
@@ -72,7 +71,7 @@ func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 		if we.usage != "" {
 			text += "\n" + e.p.Sprint(msg.ReplyUsage.With(we.usage))
 		}
-	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNoPreset), errors.Is(err, ErrBadAction):
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrBadAction):
 		// Refusals that are still worded where they are made, as their
 		// error's text.
 		text = sentence(err.Error())

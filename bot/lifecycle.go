@@ -82,7 +82,11 @@ func (e *Engine) preset(ctx context.Context, req Request, c Preset) Response {
 	}
 	def, ok := e.cfg.preset(c.Preset)
 	if !ok {
-		return e.fail(req, "preset", fmt.Errorf("%w %s. Presets: %s.\nUsage: %s", ErrNoPreset, UserText(strconv.Quote(c.Preset)), UserText(strings.Join(e.cfg.PresetNames(), ", ")), Usage("preset")))
+		// The usage line goes under the sentence, without its full stop.
+		return e.fail(req, "preset", &UsageError{
+			Problem: fmt.Sprintf("unknown preset %s. Presets: %s", strconv.Quote(c.Preset), strings.Join(e.cfg.PresetNames(), ", ")),
+			Usage:   Usage("preset"),
+		})
 	}
 	opts := c.Opts
 	if opts.Kind == "" {
