@@ -177,7 +177,7 @@ func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) (resp Res
 	case spec == nil || spec.handle == nil:
 		resp = e.fail(req, "command", fmt.Errorf("unhandled command %T", cmd))
 	case spec.Access == Facilitators && !e.IsFacilitator(req):
-		resp = e.fail(req, spec.Name, forbidden(msg.ErrFacilitatorsOnly.With(facilitatorVerb[spec.Name])))
+		resp = e.fail(req, spec.Name, forbidden(msg.ErrFacilitatorsOnly.With(facilitatorVerb[spec.Name].With())))
 	default:
 		resp = spec.handle(e, ctx, req, cmd)
 	}

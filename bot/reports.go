@@ -95,7 +95,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 	)
 	if f.Ballots {
 		var denied *Response
-		if p, denied = e.managed(ctx, req, c.Poll, "export the ballots of"); denied != nil {
+		if p, denied = e.managed(ctx, req, c.Poll, "export", msg.VerbExportBallots); denied != nil {
 			return *denied
 		}
 		err = f.WriteBallots(&buf, p, e.groups, func(fn func(polls.Ballot) error) error {
