@@ -92,7 +92,8 @@ type Response struct {
 	Duplicate bool
 }
 
-// ChartFunc renders a report as a PNG.
+// ChartFunc renders a report as a PNG. The engine's writer carries its
+// printer (see report.PrinterOf), in whose language the chart's words go.
 type ChartFunc func(w io.Writer, r *polls.Report, groups *polls.Groups) error
 
 // Engine runs /poll commands against a polls.Service. It is safe for

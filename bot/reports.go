@@ -67,7 +67,7 @@ func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
 	if e.chart != nil {
 		png, err := e.charts.get(p, r, func() ([]byte, error) {
 			var buf bytes.Buffer
-			err := e.chart(&buf, r, e.groups)
+			err := e.chart(report.WithPrinter(&buf, e.p), r, e.groups)
 			return buf.Bytes(), err
 		})
 		if err != nil {

@@ -60,7 +60,7 @@ var formats = []Format{
 		}},
 	{Name: "png", Ext: ".png", MIME: "image/png", Stem: chartStem, Title: msg.FormatChartPNG.With(),
 		report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
-			return chart.PNG(w, r, g)
+			return chart.PNG(w, r, g, chart.WithPrinter(PrinterOf(w)))
 		}},
 	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "ballots", Ballots: true, Title: msg.FormatBallotsCSV.With(),
 		ballots: func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter { return NewBallotsCSV(w, p, g) }},
