@@ -34,9 +34,10 @@ var machineWord = regexp.MustCompile(`^([A-Z0-9]{4}|[A-Z0-9]{4}-[a-z]+\.[a-z]+|[
 // which brackets every text the catalog wrote, and checks that once the
 // brackets and the text people wrote (UserText) are removed, no word
 // remains but ids and the like: the sentences come from the catalog, not
-// from Go. Replies of the engine files the catalog does not word yet
-// (opening, closing, extending, groups, help) are left out; each case
-// renders only what the converted files build.
+// from Go. It reaches what the shell sessions do not (every domain
+// error, the engine's own errors); bot/shell's
+// TestSessionsSayNothingOutsideTheCatalog checks whole sessions, from the
+// engine to the terminal.
 func TestNoEnglishOutsideTheCatalog(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
