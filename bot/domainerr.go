@@ -261,9 +261,6 @@ func (p params) strs(k string) []string {
 	return out
 }
 
-// orList joins "a", "b", "c" as "a, b or c".
-func orList(items []string) string { return msg.English().OrListStrings(items) }
-
 // Describe words an error for a person, in English: a domain error in its
 // own words, anything else as it is. Commands that are not chat (start-up,
 // the configuration) use it; chat replies go through the engine.

@@ -92,7 +92,8 @@ type Response struct {
 	Duplicate bool
 }
 
-// ChartFunc renders a report as a PNG.
+// ChartFunc renders a report as a PNG. The engine's writer carries its
+// printer (see report.PrinterOf), in whose language the chart's words go.
 type ChartFunc func(w io.Writer, r *polls.Report, groups *polls.Groups) error
 
 // Engine runs /poll commands against a polls.Service. It is safe for
@@ -177,7 +178,7 @@ func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) (resp Res
 	case spec == nil || spec.handle == nil:
 		resp = e.fail(req, "command", fmt.Errorf("unhandled command %T", cmd))
 	case spec.Access == Facilitators && !e.IsFacilitator(req):
-		resp = e.fail(req, spec.Name, forbidden(msg.ErrFacilitatorsOnly.With(facilitatorVerb[spec.Name])))
+		resp = e.fail(req, spec.Name, forbidden(msg.ErrFacilitatorsOnly.With(facilitatorVerb[spec.Name].With())))
 	default:
 		resp = spec.handle(e, ctx, req, cmd)
 	}

@@ -7,7 +7,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/pollbot/pollbot/bot/msg"
@@ -17,7 +16,6 @@ import (
 // Errors of the engine itself.
 var (
 	ErrForbidden = errors.New("not allowed")
-	ErrNoPreset  = errors.New("unknown preset")
 )
 
 // wordedError is an engine error that its person is told in the catalog's
@@ -27,7 +25,7 @@ var (
 type wordedError struct {
 	kind  error
 	m     msg.Message
-	usage string
+	usage msg.Message
 }
 
 func (e *wordedError) Error() string { return msg.English().Sprint(e.m) }
@@ -58,9 +56,9 @@ func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 	var text string
 	switch {
 	case errors.As(err, &ue):
-		// A problem quotes what was typed: all of it is user text.
-		text = UserText(sentence(ue.Problem))
-		if ue.Usage != "" {
+		// A problem marks what it quotes of what was typed as user text.
+		text = sentence(e.p.Sprint(ue.Problem))
+		if !ue.Usage.IsZero() {
 			text += "\n" + e.p.Sprint(msg.ReplyUsage.With(ue.Usage))
 		}
 	case errors.As(err, &de):
@@ -69,13 +67,9 @@ func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 		text = sentence(e.domainText(de))
 	case errors.As(err, &we):
 		text = sentence(e.p.Sprint(we.m))
-		if we.usage != "" {
+		if !we.usage.IsZero() {
 			text += "\n" + e.p.Sprint(msg.ReplyUsage.With(we.usage))
 		}
-	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNoPreset), errors.Is(err, ErrBadAction):
-		// Refusals that are still worded where they are made, as their
-		// error's text.
-		text = sentence(err.Error())
 	case errors.Is(err, polls.ErrNoBallot):
 		text = e.p.Sprint(msg.ErrNoBallot.With())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
@@ -116,7 +110,7 @@ func (e *Engine) annotate(resp *Response, name string) {
 	}
 	for _, k := range usageErrs {
 		if errors.Is(resp.Err, k) {
-			if u := Usage(name); u != "" {
+			if u := Usage(name); !u.IsZero() {
 				resp.Replies[0].Text += "\n" + e.p.Sprint(msg.ReplyUsage.With(u))
 			}
 			return
@@ -144,16 +138,4 @@ func sentence(s string) string {
 		return s
 	}
 	return s + "."
-}
-
-// plural formats a count with its noun: "1 ballot", "2 ballots". It is
-// English outside the catalog (a message with a Count says it there),
-// kept for the engine files the catalog does not word yet.
-//
-//lint:ignore U1000 kept for the engine files not yet worded by the catalog
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -290,11 +291,11 @@ func TestParseErrors(t *testing.T) {
 		{"help two topics", "help open vote", "unexpected vote: help takes at most one topic", "/poll help"},
 
 		// size
-		{"too many words", "open T" + strings.Repeat(" A", 100), tooLongProblem + "; " + pollLimits, "/poll open"},
-		{"too many bytes", "open T " + strings.Repeat("A", maxTextBytes), tooLongProblem + "; " + pollLimits, "/poll open \"Title\""},
-		{"too many bytes, unknown command", "frob " + strings.Repeat("A", maxTextBytes), tooLongProblem, "/poll open|"},
+		{"too many words", "open T" + strings.Repeat(" A", 100), english(tooLongProblem) + "; " + english(pollLimits), "/poll open"},
+		{"too many bytes", "open T " + strings.Repeat("A", maxTextBytes), english(tooLongProblem) + "; " + english(pollLimits), "/poll open \"Title\""},
+		{"too many bytes, unknown command", "frob " + strings.Repeat("A", maxTextBytes), english(tooLongProblem), "/poll open|"},
 		{"invalid utf8", "open T \xff", "the command is not valid text (UTF-8)", ""},
-		{"canonical form too long", `vote K7QX ` + strings.Repeat("1,", 99) + "1", tooLongProblem, "/poll vote"},
+		{"canonical form too long", `vote K7QX ` + strings.Repeat("1,", 99) + "1", english(tooLongProblem), "/poll vote"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,13 +307,13 @@ func TestParseErrors(t *testing.T) {
 			if !errors.As(err, &ue) {
 				t.Fatalf("Parse(%q): %T %v, want a *UsageError", tt.in, err, err)
 			}
-			if ue.Problem != tt.problem {
-				t.Errorf("Problem\n got %q\nwant %q", ue.Problem, tt.problem)
+			if got := english(ue.Problem); got != tt.problem {
+				t.Errorf("Problem\n got %q\nwant %q", got, tt.problem)
 			}
-			if !strings.Contains(ue.Usage, tt.usage) {
-				t.Errorf("Usage %q does not contain %q", ue.Usage, tt.usage)
+			if got := english(ue.Usage); !strings.Contains(got, tt.usage) {
+				t.Errorf("Usage %q does not contain %q", got, tt.usage)
 			}
-			if want := ue.Problem + "\nUsage: " + ue.Usage; ue.Usage != "" && err.Error() != want {
+			if want := english(ue.Problem) + "\nUsage: " + english(ue.Usage); !ue.Usage.IsZero() && err.Error() != want {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
 			}
 		})
@@ -481,7 +482,8 @@ func TestParseThemes(t *testing.T) {
 }
 
 func TestHelpText(t *testing.T) {
-	all := HelpText("")
+	help := func(topic string) string { return HelpText(msg.English(), topic) }
+	all := help("")
 	for _, want := range []string{
 		"For everyone:", "For facilitators",
 		`/poll open "Theme for 2027" "DNSSEC" "DNS abuse" "BCP38 (DDoS mitigation)" --closes 48h`,
@@ -494,43 +496,43 @@ func TestHelpText(t *testing.T) {
 		if !strings.Contains(all, "/poll "+c.Name) {
 			t.Errorf("HelpText(\"\") does not list %s", c.Name)
 		}
-		if c.Usage == "" || c.Short == "" {
+		if c.Usage.IsZero() || c.Short.IsZero() {
 			t.Errorf("%s has no usage line or description", c.Name)
 		}
-		if page := HelpText(c.Name); c.Name != "help" && !strings.Contains(page, "Usage: ") || !strings.Contains(page, "/poll "+c.Name) {
+		if page := help(c.Name); c.Name != "help" && !strings.Contains(page, "Usage: ") || !strings.Contains(page, "/poll "+c.Name) {
 			t.Errorf("HelpText(%q) = %q", c.Name, page)
 		}
 	}
 	for _, topic := range helpTopics {
-		if HelpText(topic) == all {
+		if help(topic) == all {
 			t.Errorf("HelpText(%q) is the overview", topic)
 		}
 		if _, err := Parse("help " + topic); err != nil {
 			t.Errorf("help %s: %v", topic, err)
 		}
 	}
-	report := HelpText("report")
+	report := help("report")
 	for _, status := range []string{"consensus", "emerging", "divided", "low", "insufficient"} {
 		if !strings.Contains(report, status) {
 			t.Errorf("HelpText(report) does not explain %s", status)
 		}
 	}
-	if HelpText("consensus") != report {
+	if help("consensus") != report {
 		t.Error(`HelpText("consensus") is not the report page`)
 	}
-	if !strings.Contains(HelpText("groups"), "civil-society") {
+	if !strings.Contains(help("groups"), "civil-society") {
 		t.Error("HelpText(groups) does not list the groups")
 	}
-	if got := PlainText(HelpText("frob")); !strings.HasPrefix(got, `There is no help on "frob".`) {
+	if got := PlainText(help("frob")); !strings.HasPrefix(got, `There is no help on "frob".`) {
 		t.Errorf("HelpText(frob) = %q", got)
 	}
 }
 
 func TestUsage(t *testing.T) {
-	if got := Usage("Vote"); got != "/poll vote ID THEME..." {
+	if got := english(Usage("Vote")); got != "/poll vote ID THEME..." {
 		t.Errorf("Usage(Vote) = %q", got)
 	}
-	if got := Usage("nope"); got != generalUsage {
+	if got := english(Usage("nope")); got != english(generalUsage) {
 		t.Errorf("Usage(nope) = %q", got)
 	}
 }
@@ -561,3 +563,7 @@ func ExampleParse() {
 	// --hide-results does not apply to vote
 	// Usage: /poll vote ID THEME...
 }
+
+// english is a message as the English printer renders it, without the
+// marks of user text.
+func english(m msg.Message) string { return PlainText(msg.English().Sprint(m)) }

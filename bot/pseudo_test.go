@@ -34,9 +34,10 @@ var machineWord = regexp.MustCompile(`^([A-Z0-9]{4}|[A-Z0-9]{4}-[a-z]+\.[a-z]+|[
 // which brackets every text the catalog wrote, and checks that once the
 // brackets and the text people wrote (UserText) are removed, no word
 // remains but ids and the like: the sentences come from the catalog, not
-// from Go. Replies of the engine files the catalog does not word yet
-// (opening, closing, extending, groups, help) are left out; each case
-// renders only what the converted files build.
+// from Go. It reaches what the shell sessions do not (every domain
+// error, the engine's own errors); bot/shell's
+// TestSessionsSayNothingOutsideTheCatalog checks whole sessions, from the
+// engine to the terminal.
 func TestNoEnglishOutsideTheCatalog(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -154,7 +155,7 @@ func TestNoEnglishOutsideTheCatalog(t *testing.T) {
 	add("internal error", e.fail(fac, "test", errors.New("the store's own words")).Replies)
 	add("timeout", e.fail(fac, "test", context.DeadlineExceeded).Replies)
 	add("no ballot", e.fail(fac, "test", polls.ErrNoBallot).Replies)
-	add("export format", e.fail(fac, "test", &wordedError{m: msg.ErrExportFormat.With(e.p.OrListStrings([]string{"csv", "json"}), UserText("xml")), usage: "ID"}).Replies, "csv", "json", "ID")
+	add("export format", e.fail(fac, "test", &wordedError{m: msg.ErrExportFormat.With(e.p.OrListStrings([]string{"csv", "json"}), UserText("xml")), usage: Usage("export")}).Replies, "csv", "json", "csv|wide|json|md|png")
 	add("held vote error", []Reply{{Text: e.errText(errors.New("the store's own words"))}})
 
 	// The labels people wrote are shown escaped, not marked, in the
@@ -189,7 +190,7 @@ func TestNoEnglishOutsideTheCatalog(t *testing.T) {
 	}
 	// The check finds English that is not the catalog's, even inside a
 	// message's parameters.
-	out := renderText(e.p, Reply{Text: e.p.Sprint(msg.ReplyUsage.With("/poll open TITLE"))})
+	out := renderText(e.p, Reply{Text: e.p.Sprint(msg.ReplyUsage.With(msg.Unworded.With("/poll open TITLE")))})
 	if got := msgtest.Leftovers(msgtest.Unwrapped(out), nil); !slices.Equal(got, []string{"poll", "open", "TITLE"}) {
 		t.Errorf("leftovers of a usage line = %q", got)
 	}

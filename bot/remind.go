@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -102,68 +103,66 @@ const (
 	nearEmergingThemes = 5
 )
 
-// reminderText words a reminder. Every sentence of a reminder is here.
+// reminderText words a reminder.
 func (e *Engine) reminderText(p *polls.Poll, r *polls.Report, now time.Time) string {
-	var lines []string
-	title := "“" + UserText(p.Title) + "”"
+	var lines []msg.Message
+	title := UserText(p.Title)
 	if p.ClosesAt.IsZero() {
-		lines = append(lines, fmt.Sprintf("⏰ Reminder: %s (poll %s) is open, with no deadline.", title, p.ID))
+		lines = append(lines, msg.ReminderNoDeadline.With(title, p.ID))
 	} else {
-		lines = append(lines, fmt.Sprintf("⏰ Reminder: %s (poll %s) closes %s.", title, p.ID, when(p.ClosesAt, now)))
+		lines = append(lines, msg.ReminderCloses.With(title, p.ID, whenMessage(p.ClosesAt, now)))
 	}
 
 	if r.Ballots == 0 {
-		lines = append(lines, "No ballots yet.")
+		lines = append(lines, msg.ReminderNoBallots.With())
 	} else {
 		// r.Groups are the groups with ballots.
-		lines = append(lines, fmt.Sprintf("%s so far, from %s.", plural(r.Ballots, "ballot"), plural(int64(len(r.Groups)), "group")))
+		lines = append(lines, msg.ReminderSoFar.With(msg.Ballots.With(r.Ballots), msg.Groups.With(int64(len(r.Groups)))))
 	}
-	switch {
-	case r.Held == 1:
-		lines = append(lines, "1 more vote waits for its voter to pick a stakeholder group (/poll group); it counts once they do.")
-	case r.Held > 1:
-		lines = append(lines, fmt.Sprintf("%d more votes wait for their voters to pick a stakeholder group (/poll group); they count once they do.", r.Held))
+	if r.Held > 0 {
+		lines = append(lines, msg.ReminderHeld.With(r.Held))
 	}
 
 	var below, absent []string
 	for _, g := range r.Groups {
 		if !g.Qualifies {
-			below = append(below, fmt.Sprintf("%s needs %d more", e.groupLabel(g.Group), g.Needed))
+			below = append(below, e.p.Sprint(msg.ReminderGroupNeeds.With(e.groupLabel(g.Group), g.Needed)))
 		}
 	}
 	for _, g := range r.Absent {
 		absent = append(absent, e.groupLabel(g))
 	}
+	quorum := msg.Ballots.With(int64(r.Quorum))
 	switch {
 	case len(below) > 0:
-		lines = append(lines, fmt.Sprintf("Groups below quorum (%s to count): %s.", plural(int64(r.Quorum), "ballot"), andList(below)))
+		lines = append(lines, msg.ReminderBelow.With(quorum, e.p.ListStrings(below)))
 	case len(absent) == 0 && r.Ballots > 0:
-		lines = append(lines, fmt.Sprintf("Every group has reached the quorum of %s.", plural(int64(r.Quorum), "ballot")))
+		lines = append(lines, msg.ReminderAllQuorum.With(quorum))
 	}
 	if len(absent) > 0 {
-		lines = append(lines, fmt.Sprintf("No ballots yet from %s (%d each to count).", andList(absent), r.Quorum))
+		lines = append(lines, msg.ReminderAbsent.With(e.p.ListStrings(absent), r.Quorum))
 	}
 
 	// Support per theme is a result: a poll that hides its results until
 	// it closes gets participation only.
 	if p.ResultsVisible() {
 		if near := e.nearEmerging(p, r); len(near) > 0 {
-			lines = append(lines, "One step from emerging:")
+			lines = append(lines, msg.ReminderNearHead.With())
 			lines = append(lines, near...)
 		}
 	}
-	how := "Vote with the buttons on the poll, or with /poll vote " + p.ID + " and theme numbers."
+	how := msg.ReminderHowButtons.With(p.ID)
 	if p.Kind == polls.Ranked {
-		how = "Vote with /poll vote " + p.ID + " and theme numbers, most wanted first."
+		how = msg.ReminderHowRanked.With(p.ID)
 	}
 	lines = append(lines, how)
-	return strings.Join(lines, "\n")
+	return strings.Join(e.p.Sprints(lines...), "\n")
 }
 
 // nearEmerging words the themes one step from emerging (see
 // polls.ThemeResult.NearEmerging), fewest ballots needed first, then by
 // rank.
-func (e *Engine) nearEmerging(p *polls.Poll, r *polls.Report) []string {
+func (e *Engine) nearEmerging(p *polls.Poll, r *polls.Report) []msg.Message {
 	type near struct {
 		theme string
 		need  polls.GroupNeed
@@ -181,33 +180,22 @@ func (e *Engine) nearEmerging(p *polls.Poll, r *polls.Report) []string {
 		}
 		return a.rank - b.rank
 	})
-	var out []string
+	var out []msg.Message
 	for i, n := range all {
 		if i == nearEmergingThemes {
-			out = append(out, fmt.Sprintf("• and %d more: see /poll report %s.", len(all)-i, p.ID))
+			out = append(out, msg.ReminderNearMore.With(len(all)-i, p.ID))
 			break
 		}
-		what := plural(*n.need.Needed, "more supporting ballot")
+		what := msg.MoreSupporting.With(*n.need.Needed)
 		if p.Kind == polls.Ranked {
-			what = plural(*n.need.Needed, "more ballot") + " ranking it first"
+			what = msg.MoreFirst.With(*n.need.Needed)
 		}
-		out = append(out, fmt.Sprintf("• %s: %s from %s would make it emerging.", UserText(n.theme), what, e.groupLabel(n.need.Group)))
+		out = append(out, msg.ReminderNear.With(UserText(n.theme), what, e.groupLabel(n.need.Group)))
 	}
 	return out
 }
 
 func (e *Engine) groupLabel(g polls.Group) string { return UserText(e.groups.Info(g).Label) }
-
-// andList joins "a", "b", "c" as "a, b and c".
-func andList(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
 
 // remindsPerHour bounds the reminders facilitators post by hand in one
 // poll: each is a message in the channel.
@@ -215,24 +203,24 @@ const remindsPerHour = 3
 
 // remind is /poll remind ID: a reminder now, under the poll's message.
 func (e *Engine) remind(ctx context.Context, req Request, c Remind) Response {
-	p, denied := e.managed(ctx, req, c.Poll, "send a reminder for")
+	p, denied := e.managed(ctx, req, c.Poll, "remind", msg.VerbRemind)
 	if denied != nil {
 		return *denied
 	}
 	if p.Status != polls.StatusOpen {
-		return ephemeral(fmt.Sprintf("Poll %s is %s; reminders are for open polls.", p.ID, p.Status))
+		return ephemeral(e.p.Sprint(msg.ReminderNotOpen.With(p.ID, report.PollStatusWord(p.Status))))
 	}
 	ok, err := e.svc.Allow(ctx, p.Tenant, "remind:"+p.ID, remindsPerHour, time.Hour)
 	if err != nil {
 		e.log.Warn("reminder rate limit unavailable; reminding anyway", "tenant", p.Tenant, "poll", p.ID, "err", err)
 	} else if !ok {
-		return ephemeral(fmt.Sprintf("%d reminders of poll %s were posted in the last hour, the most there may be; scroll up to see them.", remindsPerHour, p.ID))
+		return ephemeral(e.p.Sprint(msg.ReminderRateLimited.With(remindsPerHour, p.ID)))
 	}
 	resp := e.Reminder(ctx, p)
 	if resp.Err != nil {
 		return e.failPoll(req, "remind", p.ID, resp.Err)
 	}
-	resp.Replies = append(resp.Replies, Reply{Visibility: Ephemeral, Text: fmt.Sprintf("Reminder posted under poll %s.", p.ID)})
+	resp.Replies = append(resp.Replies, Reply{Visibility: Ephemeral, Text: e.p.Sprint(msg.ReminderPosted.With(p.ID))})
 	return resp
 }
 
@@ -257,23 +245,17 @@ func (e *Engine) remindersFor(opts OpenOptions, closes, now time.Time) []time.Du
 	return out
 }
 
-// remindersNote tells the facilitator when a new poll's reminders come,
-// or "" for none.
-func remindersNote(p *polls.Poll) string {
+// remindersNote tells the facilitator when a new poll's reminders come;
+// zero for none.
+func remindersNote(pr *msg.Printer, p *polls.Poll) msg.Message {
 	if p == nil || len(p.Remind) == 0 {
-		return ""
+		return msg.Message{}
 	}
 	parts := make([]string, len(p.Remind))
 	for i, d := range p.Remind {
 		parts[i] = FormatDuration(d)
 	}
-	return fmt.Sprintf(" Reminders will be posted under the poll %s before its deadline (/poll remind %s posts one now).", andList(parts), p.ID)
-}
-
-// unscheduledNote is added to a reply whose poll change was made but
-// whose reminders could not be scheduled.
-func unscheduledNote(p *polls.Poll) string {
-	return fmt.Sprintf(" Its reminders could not be scheduled just now; /poll remind %s posts one by hand.", p.ID)
+	return msg.RemindersNote.With(pr.ListStrings(parts), p.ID)
 }
 
 // ParseReminders reads a --remind value: durations before the deadline
@@ -283,38 +265,38 @@ func unscheduledNote(p *polls.Poll) string {
 // They come back longest first. Errors are *UsageError.
 func ParseReminders(s string) ([]time.Duration, error) {
 	d, problem := parseReminders(s)
-	if problem != "" {
-		return nil, valueError("%s", problem)
+	if !problem.IsZero() {
+		return nil, valueError(problem)
 	}
 	return d, nil
 }
 
-func parseReminders(s string) ([]time.Duration, string) {
+func parseReminders(s string) ([]time.Duration, msg.Message) {
 	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '\t' || r == '\n' })
 	if len(parts) == 1 && slices.Contains([]string{"none", "off", "no"}, strings.ToLower(parts[0])) {
-		return []time.Duration{}, ""
+		return []time.Duration{}, noProblem
 	}
 	if len(parts) == 0 {
-		return nil, fmt.Sprintf("--remind needs durations before the deadline, like 24h,1h (or none), not %q", excerpt(s, 40))
+		return nil, msg.ParseRemindValue.With(typed(s, 40))
 	}
 	if len(parts) > polls.MaxReminders {
-		return nil, fmt.Sprintf("--remind takes at most %d reminders, not %d", polls.MaxReminders, len(parts))
+		return nil, msg.ParseRemindCount.With(polls.MaxReminders, len(parts))
 	}
 	out := make([]time.Duration, 0, len(parts))
 	for _, part := range parts {
 		d, problem := parseDuration(part)
 		switch {
-		case problem != "":
-			return nil, "--remind: " + problem
+		case !problem.IsZero():
+			return nil, msg.ParseOptionProblem.With("remind", problem)
 		case d < polls.MinRemindBefore:
-			return nil, fmt.Sprintf("--remind %s: a reminder comes at least a minute before the deadline", FormatDuration(d))
+			return nil, msg.ParseRemindTooClose.With(FormatDuration(d))
 		case slices.Contains(out, d):
-			return nil, fmt.Sprintf("--remind lists %s twice", FormatDuration(d))
+			return nil, msg.ParseRemindTwice.With(FormatDuration(d))
 		}
 		out = append(out, d)
 	}
 	slices.SortFunc(out, func(a, b time.Duration) int { return cmp.Compare(b, a) })
-	return out, ""
+	return out, noProblem
 }
 
 // formatReminders writes offsets as --remind reads them: "1d,1h", or
@@ -356,24 +338,11 @@ func (d *Durations) UnmarshalYAML(n *yaml.Node) error {
 	}
 	ds, err := ParseReminders(text)
 	if err != nil {
-		return fmt.Errorf("line %d: %s", n.Line, strings.TrimPrefix(err.(*UsageError).Problem, "--remind"))
+		// The operator's configuration, not a chat reply: in English.
+		return fmt.Errorf("line %d: %s", n.Line, strings.TrimPrefix(err.Error(), "--remind"))
 	}
 	*d = ds
 	return nil
-}
-
-// remindHelp is the page of /poll help remind.
-func remindHelp() string {
-	return `Usage: ` + Usage("remind") + `
-
-Post a reminder now, under the poll's message: how long until the deadline, how many ballots so far, which stakeholder groups are below quorum and how many more ballots each needs, and (when results are shown while the poll is open) which themes are one step from emerging: the one group below the threshold would lift them with at most ` + fmt.Sprint(nearEmergingBallots) + ` more supporting ballots. A reminder never names a voter. Facilitators and the poll's creator; at most ` + fmt.Sprint(remindsPerHour) + ` an hour.
-
-Reminders can also come by themselves: open a poll with --remind 24h,1h (durations before its deadline, at most ` + fmt.Sprint(polls.MaxReminders) + `, each at least a minute) and each is posted once at its time. Extending or reopening the poll moves them to the new deadline; reminders whose time has passed are skipped, not posted late. A workspace may configure a default (--remind none turns it off for one poll).
-
-Example:
-  /poll open "Theme for 2027" "DNSSEC" "DNS abuse" --closes 3d --remind 24h,1h
-  /poll remind K7QX
-`
 }
 
 // remindErrMessage words the domain's errors about reminders.

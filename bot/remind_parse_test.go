@@ -40,7 +40,7 @@ func TestParseReminders(t *testing.T) {
 		switch {
 		case c.problem == "" && (err != nil || !reflect.DeepEqual(got, c.want)):
 			t.Errorf("ParseReminders(%q) = %v, %v; want %v", c.in, got, err, c.want)
-		case c.problem != "" && (!errors.As(err, &ue) || !strings.Contains(ue.Problem, c.problem)):
+		case c.problem != "" && (!errors.As(err, &ue) || !strings.Contains(english(ue.Problem), c.problem)):
 			t.Errorf("ParseReminders(%q) = %v, %v; want a problem with %q", c.in, got, err, c.problem)
 		}
 	}
@@ -94,7 +94,7 @@ func FuzzReminders(f *testing.F) {
 		ds, err := ParseReminders(s)
 		if err != nil {
 			var ue *UsageError
-			if !errors.As(err, &ue) || ue.Problem == "" {
+			if !errors.As(err, &ue) || ue.Problem.IsZero() {
 				t.Fatalf("ParseReminders(%q): %v, want a *UsageError with a problem", s, err)
 			}
 			return

@@ -67,7 +67,7 @@ func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
 	if e.chart != nil {
 		png, err := e.charts.get(p, r, func() ([]byte, error) {
 			var buf bytes.Buffer
-			err := e.chart(&buf, r, e.groups)
+			err := e.chart(report.WithPrinter(&buf, e.p), r, e.groups)
 			return buf.Bytes(), err
 		})
 		if err != nil {
@@ -95,7 +95,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 	)
 	if f.Ballots {
 		var denied *Response
-		if p, denied = e.managed(ctx, req, c.Poll, "export the ballots of"); denied != nil {
+		if p, denied = e.managed(ctx, req, c.Poll, "export", msg.VerbExportBallots); denied != nil {
 			return *denied
 		}
 		err = f.WriteBallots(&buf, p, e.groups, func(fn func(polls.Ballot) error) error {

@@ -201,7 +201,7 @@ func (e *Engine) errText(err error) string {
 	}
 	var ue *UsageError
 	if errors.As(err, &ue) {
-		return ue.Problem
+		return e.p.Sprint(ue.Problem)
 	}
 	return e.p.Sprint(msg.ErrStoreVoteAgain.With())
 }

@@ -19,6 +19,11 @@ func RenderText(r Reply) string { return RenderTextIn(msg.English(), r) }
 // Engine.Printer) for the few the text layout adds to the views.
 func RenderTextIn(p *msg.Printer, r Reply) string { return PlainText(renderText(p, r)) }
 
+// RenderTextMarked is RenderTextIn with the marks of user text kept (see
+// UserText): for a surface that escapes people's text itself, or a test
+// that tells the catalog's words from the text people wrote.
+func RenderTextMarked(p *msg.Printer, r Reply) string { return renderText(p, r) }
+
 func renderText(p *msg.Printer, r Reply) string {
 	var b strings.Builder
 	if r.Text != "" {

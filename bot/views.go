@@ -196,10 +196,6 @@ func timeUTC(t time.Time) msg.Message {
 	return msg.TimeUTC.With(t.Format("2006-01-02"), t.Format("15:04"))
 }
 
-// when is whenMessage in English, for the engine files the catalog does
-// not word yet.
-func when(t, now time.Time) string { return msg.English().Sprint(whenMessage(t, now)) }
-
 // whenMessage is a time for people, in UTC, with the distance from now:
 // "Wed 25 Nov 10:00 UTC (in 2d)".
 func whenMessage(t, now time.Time) msg.Message {

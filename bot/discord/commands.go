@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -57,12 +58,15 @@ var optionTypes = map[bot.OptionType]discordgo.ApplicationCommandOptionType{
 // choices of the group options and the presets as choices of preset's name,
 // or with those options autocompleted.
 func pollCommand(e *bot.Engine, groupChoices, presetChoices bool) *discordgo.ApplicationCommand {
+	// Descriptions are plain text, in the engine's language.
+	p := e.Printer()
+	describe := func(m catalog.Message) string { return bot.Clip(bot.PlainText(p.Sprint(m)), maxDescription) }
 	var subs []*discordgo.ApplicationCommandOption
 	for _, sp := range bot.Specs() {
-		sub := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: sp.Name, Description: bot.Clip(sp.Short, maxDescription)}
+		sub := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: sp.Name, Description: describe(sp.Short)}
 		for _, o := range sp.Options {
 			opt := &discordgo.ApplicationCommandOption{
-				Type: optionTypes[o.Type], Name: o.Name, Description: bot.Clip(o.Help, maxDescription),
+				Type: optionTypes[o.Type], Name: o.Name, Description: describe(o.Help),
 				Required: o.Required, Autocomplete: o.Autocomplete,
 			}
 			if o.Min != 0 {
@@ -98,7 +102,7 @@ func pollCommand(e *bot.Engine, groupChoices, presetChoices bool) *discordgo.App
 	guildOnly := []discordgo.InteractionContextType{discordgo.InteractionContextGuild}
 	return &discordgo.ApplicationCommand{
 		Name:        "poll",
-		Description: "Multistakeholder consensus polls",
+		Description: describe(catalog.ShortPoll.With()),
 		Contexts:    &guildOnly,
 		Options:     subs,
 	}

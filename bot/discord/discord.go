@@ -209,7 +209,7 @@ func (a *Adapter) Announce(ctx context.Context, p *polls.Poll, r bot.Response) {
 		if rep.Visibility != bot.Public || p.Channel == "" {
 			continue
 		}
-		m := message(rep)
+		m := a.layout(rep)
 		_, err := a.session.ChannelMessageSendComplex(p.Channel, &discordgo.MessageSend{
 			Content: m.content, Embeds: m.embeds, Components: m.components, Files: m.files,
 			AllowedMentions: noMentions(),
@@ -244,7 +244,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	if err != nil {
 		return err
 	}
-	embeds, comps := pollMessage(v)
+	embeds, comps := pollMessageIn(a.engine.Printer(), v)
 	for _, ref := range v.Messages {
 		if ref.Platform != Platform {
 			continue

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/kit"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -138,7 +139,7 @@ func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer 
 		if in.Type == discordgo.InteractionApplicationCommandAutocomplete {
 			return answer{resp: autocomplete(nil)}
 		}
-		return ephemeralAnswer("pollbot runs polls in servers, where every participant has a stakeholder group; it does not work in direct messages. Use /poll in a server channel.")
+		return a.ephemeralAnswer(catalog.DiscordNoDM.With())
 	}
 	// The engine acts on one interaction once, whichever replica a
 	// redelivery or a replay of it reaches: it records the interaction's
@@ -154,7 +155,7 @@ func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer 
 	case discordgo.InteractionModalSubmit:
 		return a.onModal(ctx, req, in)
 	}
-	return ephemeralAnswer("pollbot does not handle this kind of interaction.")
+	return a.ephemeralAnswer(catalog.DiscordUnknownKind.With())
 }
 
 // request says who is asking. DMs (no guild) have no tenant.
@@ -175,8 +176,9 @@ func (a *Adapter) request(ctx context.Context, in *discordgo.Interaction) (bot.R
 	}, true
 }
 
-func ephemeralAnswer(text string) answer {
-	m := message(bot.Reply{Visibility: bot.Ephemeral, Text: text})
+// ephemeralAnswer answers with a note of the adapter's own, privately.
+func (a *Adapter) ephemeralAnswer(note catalog.Message) answer {
+	m := a.layout(bot.Reply{Visibility: bot.Ephemeral, Text: a.engine.Printer().Sprint(note)})
 	return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: m.responseData()}}
 }
 
@@ -207,7 +209,7 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 			after: func(ctx context.Context) {
 				resp := a.engine.Handle(ctx, req, cmd)
 				if resp.Duplicate {
-					a.sendFollowUp(ctx, in, message(bot.Reply{Visibility: bot.Ephemeral, Text: duplicateText}))
+					a.sendFollowUp(ctx, in, a.layout(bot.Reply{Visibility: bot.Ephemeral, Text: a.engine.Printer().Sprint(catalog.DiscordDuplicate.With())}))
 					return
 				}
 				a.followUp(ctx, in, a.postThreads(ctx, resp.Replies))
@@ -217,7 +219,7 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 	}
 	resp := a.engine.Handle(ctx, req, cmd)
 	if resp.Duplicate {
-		return ephemeralAnswer(duplicateText)
+		return a.ephemeralAnswer(catalog.DiscordDuplicate.With())
 	}
 	a.touch(resp.Updated)
 	replies := a.postThreads(ctx, resp.Replies)
@@ -261,7 +263,7 @@ func (a *Adapter) postOpened(ctx context.Context, p *polls.Poll, replies []bot.R
 	if public == nil || p.Channel == "" {
 		return replies, false
 	}
-	m := message(*public)
+	m := a.layout(*public)
 	sent, err := a.session.ChannelMessageSendComplex(p.Channel, &discordgo.MessageSend{
 		Content: m.content, Embeds: m.embeds, Components: m.components, AllowedMentions: noMentions(),
 	}, discordgo.WithContext(ctx))
@@ -297,7 +299,7 @@ func (a *Adapter) replyAnswer(in *discordgo.Interaction, replies []bot.Reply) an
 	if len(replies) == 0 {
 		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}}
 	}
-	first := message(replies[0])
+	first := a.layout(replies[0])
 	ans := answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: first.responseData()}}
 	if len(first.files) > 0 || len(replies) > 1 {
 		rest := replies[1:]
@@ -317,7 +319,7 @@ func (a *Adapter) replyAnswer(in *discordgo.Interaction, replies []bot.Reply) an
 // followUp sends replies as follow-up messages of an interaction.
 func (a *Adapter) followUp(ctx context.Context, in *discordgo.Interaction, replies []bot.Reply) {
 	for _, r := range replies {
-		a.sendFollowUp(ctx, in, message(r))
+		a.sendFollowUp(ctx, in, a.layout(r))
 	}
 }
 
@@ -345,7 +347,8 @@ func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m
 			return
 		}
 	}
-	note := msg{ephemeral: true, content: md("pollbot could not attach " + strings.Join(names, ", ") + ": " + attachFailure(err) + " Please ask again in a moment.")}
+	pr := a.engine.Printer()
+	note := msg{ephemeral: true, content: md(pr.Sprint(catalog.DiscordAttachFailed.With(pr.Join(names), attachFailure(err))))}
 	if _, err := a.session.FollowupMessageCreate(in, false, note.webhook(), discordgo.WithContext(ctx)); err != nil {
 		a.log.Warn("discord follow-up failed", "interaction", in.ID, "err", a.apiErr(err))
 	}
@@ -353,18 +356,18 @@ func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m
 
 // attachFailure says in a few words why Discord did not take a message's
 // files.
-func attachFailure(err error) string {
+func attachFailure(err error) catalog.Message {
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Response != nil {
 		switch re.Response.StatusCode {
 		case http.StatusRequestEntityTooLarge:
-			return "the file is larger than Discord takes."
+			return catalog.DiscordAttachTooLarge.With()
 		case http.StatusForbidden:
-			return "Discord refused it (a missing permission)."
+			return catalog.DiscordAttachForbidden.With()
 		}
-		return fmt.Sprintf("Discord answered %s.", re.Response.Status)
+		return catalog.DiscordAttachAnswered.With(re.Response.Status)
 	}
-	return "Discord could not be reached."
+	return catalog.DiscordAttachUnreachable.With()
 }
 
 // onAutocomplete offers the guild's open polls for a poll option, and the
@@ -455,7 +458,7 @@ func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordg
 		}
 		a.touch(resp.Updated)
 		// Replace the picker with the outcome, so it cannot be used twice.
-		m := message(joinReplies(resp.Replies))
+		m := a.layout(joinReplies(resp.Replies))
 		m.components = []discordgo.MessageComponent{}
 		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: m.responseData()}}
 	case strings.HasPrefix(id, idSelect):
@@ -477,7 +480,7 @@ func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordg
 			// The engine words why (unknown, closed): let it answer.
 			return a.replyAnswer(in, a.engine.Act(ctx, req, act).Replies)
 		}
-		return answer{resp: rankModal(p)}
+		return answer{resp: rankModalIn(a.engine.Printer(), p)}
 	}
 	return a.voteAnswer(ctx, req, in, a.engine.Act(ctx, req, act))
 }
@@ -542,7 +545,7 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 	// Concurrent clicks may answer out of order; the coalesced edit that
 	// follows renders the final state.
 	a.touch(resp.Updated)
-	embeds, comps := pollMessage(v)
+	embeds, comps := pollMessageIn(a.engine.Printer(), v)
 	replies := resp.Replies
 	return answer{
 		resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: &discordgo.InteractionResponseData{
@@ -551,7 +554,7 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 		after: func(ctx context.Context) {
 			for _, r := range replies {
 				r.Visibility = bot.Ephemeral
-				a.sendFollowUp(ctx, in, message(r))
+				a.sendFollowUp(ctx, in, a.layout(r))
 			}
 		},
 	}
@@ -566,7 +569,3 @@ func joinReplies(rs []bot.Reply) bot.Reply {
 	}
 	return bot.Reply{Visibility: bot.Ephemeral, Text: strings.Join(texts, "\n")}
 }
-
-// duplicateText answers a command that was acted on before: a redelivery
-// of it, or a replay of a captured request.
-const duplicateText = "This request was already handled."

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -39,7 +40,7 @@ func (a *Adapter) postThread(ctx context.Context, r bot.Reply) error {
 	if channel == "" {
 		return errors.New("discord: the poll has no channel to post in")
 	}
-	m := message(r)
+	m := a.layout(r)
 	send := &discordgo.MessageSend{Content: m.content, Embeds: m.embeds, AllowedMentions: noMentions()}
 	if id != "" {
 		keep := false
@@ -67,12 +68,8 @@ func (a *Adapter) postThreads(ctx context.Context, replies []bot.Reply) []bot.Re
 		}
 		if err := a.postThread(ctx, r); err != nil {
 			a.log.Warn("posting under the poll failed", "tenant", r.Thread.Tenant, "poll", r.Thread.ID, "err", err)
-			return []bot.Reply{{Visibility: bot.Ephemeral, Text: threadFailedText}}
+			return []bot.Reply{{Visibility: bot.Ephemeral, Text: a.engine.Printer().Sprint(catalog.DiscordThreadFailed.With())}}
 		}
 	}
 	return rest
 }
-
-// threadFailedText answers a command whose reply under the poll could
-// not be posted: usually the bot may not send messages in the channel.
-const threadFailedText = "pollbot could not post under the poll's message. Check that it may send messages in the poll's channel, then try again."

@@ -62,8 +62,12 @@ type msg struct {
 	ephemeral  bool
 }
 
-// message lays out one engine reply.
+// message lays out one engine reply in English (the adapter lays out in
+// the engine's language: see Adapter.layout).
 func message(r bot.Reply) msg { return messageIn(catalog.English(), r) }
+
+// layout lays out one engine reply in the engine's language.
+func (a *Adapter) layout(r bot.Reply) msg { return messageIn(a.engine.Printer(), r) }
 
 // messageIn is message with the words of p.
 func messageIn(p *catalog.Printer, r bot.Reply) msg {
@@ -271,12 +275,8 @@ func escapeMarkdown(s string) string {
 // are.
 const markdownSpecial = "\\*_~`|[]<>#"
 
-// pollMessage is the poll as an embed and its vote controls.
-func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
-	return pollMessageIn(catalog.English(), v)
-}
-
-// pollMessageIn is pollMessage with the words of p.
+// pollMessageIn is the poll as an embed and its vote controls, with the
+// words of p.
 func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	e := &discordgo.MessageEmbed{
 		Title: bot.Clip(md(v.Title), maxEmbedTitle),

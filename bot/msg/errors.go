@@ -106,7 +106,7 @@ var (
 	ErrNotAllowed = Define1[Message]("err-not-allowed", "Reason")
 	// ErrFacilitatorsOnly's Verb says what the command does ("assign
 	// stakeholder groups").
-	ErrFacilitatorsOnly = Define1[string]("err-facilitators-only", "Verb")
+	ErrFacilitatorsOnly = Define1[Message]("err-facilitators-only", "Verb")
 	ErrResultsHidden    = Define1[string]("err-results-hidden", "Poll")
 	ErrListEverywhere   = Define("err-list-everywhere")
 	ErrUnknownControl   = Define("err-unknown-control")
@@ -120,7 +120,7 @@ var (
 	// that could not be counted.
 	ErrStoreVoteAgain = Define("err-store-vote-again")
 	// ReplyUsage is the usage line under an error.
-	ReplyUsage = Define1[string]("reply-usage", "Usage")
+	ReplyUsage = Define1[Message]("reply-usage", "Usage")
 )
 
 // The domain's errors about reminders (--remind).

@@ -229,8 +229,19 @@ func Pseudo() *Printer {
 // Lang is the printer's language.
 func (p *Printer) Lang() string { return p.lang }
 
+// OrList is a parameter of alternatives, which a printer joins as its
+// language does: "csv, json or md".
+type OrList []string
+
+// Names is a parameter of names to choose from, which a printer joins
+// with its language's list separator alone: "open, vote, report" (see
+// Join).
+type Names []string
+
 // Sprint renders m. A parameter that is itself a Message is rendered
-// first, with this printer; a []Message becomes a list ("A, B and C").
+// first, with this printer; a []Message becomes a list ("A, B and C"),
+// an OrList alternatives ("A, B or C") and Names an enumeration ("A, B,
+// C").
 func (p *Printer) Sprint(m Message) string {
 	if m.d == nil {
 		return ""
@@ -245,6 +256,10 @@ func (p *Printer) Sprint(m Message) string {
 			v = p.Sprint(mv)
 		case []Message:
 			v = p.List(mv)
+		case OrList:
+			v = p.OrListStrings(mv)
+		case Names:
+			v = p.Join(mv)
 		}
 		if name == pluralParam {
 			count = v

@@ -40,3 +40,18 @@ func Ordinal(n int) Message {
 	}
 	return OrdinalOther.With(n)
 }
+
+// The Slack adapter's delivery notes (bot/slack/deliver.go): why a message
+// or a file did not arrive, and where a private file went. Name is a file
+// name; Err Slack's error code ("ratelimited").
+var (
+	SlackPostInvite     = Define("slack-post-invite")
+	SlackPostFailed     = Define("slack-post-failed")
+	SlackPostedBut      = Define1[Message]("slack-posted-but", "Problem")
+	SlackUploadScope    = Define1[string]("slack-upload-scope", "Name")
+	SlackUploadInvite   = Define1[string]("slack-upload-invite", "Name")
+	SlackUploadAnswered = Define2[string, string]("slack-upload-answered", "Name", "Err")
+	SlackUploadFailed   = Define1[string]("slack-upload-failed", "Name")
+	SlackNoDM           = Define("slack-no-dm")
+	SlackSentDM         = Define1[string]("slack-sent-dm", "Name")
+)

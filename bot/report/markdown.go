@@ -35,7 +35,7 @@ func MarkdownLinking(w io.Writer, p *polls.Poll, r *polls.Report, groups *polls.
 		groups = polls.MustGroups(polls.DefaultGroups)
 	}
 	bw := bufio.NewWriter(w)
-	d := mdDoc{w: bw, p: p, r: r, groups: groups, chart: chartFile, pr: printerOf(w)}
+	d := mdDoc{w: bw, p: p, r: r, groups: groups, chart: chartFile, pr: PrinterOf(w)}
 	d.header()
 	d.summary()
 	d.ranking()

@@ -7,8 +7,8 @@ import (
 	"github.com/pollbot/pollbot/polls"
 )
 
-// WithPrinter returns w carrying p: a format that writes words (Markdown)
-// writes them with p, where it would otherwise write English. The format
+// WithPrinter returns w carrying p: a format that writes words (Markdown,
+// the chart) writes them with p, where it would otherwise write English. The format
 // registry's writers take a plain io.Writer, so the printer travels with
 // it: /poll export, which writes through the registry, gets its report in
 // the engine's language.
@@ -19,8 +19,10 @@ type printing struct {
 	p *msg.Printer
 }
 
-// printerOf is the printer w carries, or English.
-func printerOf(w io.Writer) *msg.Printer {
+// PrinterOf is the printer w carries (see WithPrinter), or English: for
+// a writer of words that is handed a plain io.Writer, such as a chart
+// function.
+func PrinterOf(w io.Writer) *msg.Printer {
 	if pw, ok := w.(printing); ok && pw.p != nil {
 		return pw.p
 	}

@@ -24,6 +24,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 	"golang.org/x/term"
 )
@@ -51,6 +53,8 @@ type Shell struct {
 	scheduler   *bot.Scheduler
 	files       string         // the folder attachments are saved in
 	term        *term.Terminal // set by RunTerminal: it keeps the prompt itself
+	p           *msg.Printer   // the engine's: the shell speaks its language
+	marks       bool           // print the marks of user text (KeepMarks)
 
 	mu   sync.Mutex  // serialises output: the scheduler may announce at any time
 	busy atomic.Bool // a line is being handled (no prompt is showing)
@@ -76,9 +80,16 @@ const DefaultFiles = "pollbot-files"
 // directory.
 func WithFiles(dir string) Option { return func(s *Shell) { s.files = dir } }
 
-// New returns a shell over the engine, writing to out.
+// KeepMarks makes the shell print the marks around text people wrote
+// (see bot.UserText), which it otherwise drops: what was typed, user
+// names, titles and labels. A test that renders with msg.Pseudo() uses it
+// to tell the catalog's words from people's.
+func KeepMarks(on bool) Option { return func(s *Shell) { s.marks = on } }
+
+// New returns a shell over the engine, writing to out, in the engine's
+// language (Engine.Printer).
 func New(e *bot.Engine, out io.Writer, opts ...Option) *Shell {
-	s := &Shell{engine: e, out: out, user: DefaultUser, files: DefaultFiles}
+	s := &Shell{engine: e, out: out, user: DefaultUser, files: DefaultFiles, p: e.Printer()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -104,11 +115,11 @@ const maxLine = 64 * 1024
 func (s *Shell) Run(ctx context.Context, in io.Reader) error {
 	r := bufio.NewReaderSize(in, 64*1024)
 	if s.interactive {
-		s.printf("pollbot shell — you are %q, a facilitator. Type /help for commands, /quit to leave.\n", s.user)
+		s.say(msg.ShellWelcome.With(bot.UserText(strconv.Quote(s.user))))
 	}
 	for {
 		if s.interactive {
-			s.printf("%s> ", s.user)
+			s.printf("%s> ", bot.UserText(s.user))
 		}
 		line, size, err := readLine(r, maxLine)
 		if err != nil && size == 0 {
@@ -174,10 +185,10 @@ func (s *Shell) line(ctx context.Context, line string, size int) bool {
 	line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff"))
 	if !s.interactive && line != "" {
 		if strings.HasPrefix(line, "#") {
-			s.printf("%s\n", echo(line, size))
+			s.printf("%s\n", s.echo(line, size))
 			return true
 		}
-		s.printf("%s> %s\n", s.user, echo(line, size))
+		s.printf("%s> %s\n", bot.UserText(s.user), s.echo(line, size))
 	}
 	if line == "" || strings.HasPrefix(line, "#") {
 		return true
@@ -186,7 +197,7 @@ func (s *Shell) line(ctx context.Context, line string, size int) bool {
 	defer s.busy.Store(false)
 	if s.scheduler != nil {
 		if _, err := s.scheduler.Tick(ctx); err != nil {
-			s.printf("pollbot: deadline check failed: %v\n", err)
+			s.say(msg.ShellTickFailed.With(err.Error()))
 		}
 	}
 	word, rest, _ := strings.Cut(line, " ")
@@ -198,17 +209,18 @@ func (s *Shell) line(ctx context.Context, line string, size int) bool {
 	case "/whoami":
 		s.whoami(ctx)
 	case "/help":
-		s.printf("Shell commands: /poll ... (or just the subcommand), /as USER [GROUP], /whoami, /quit.\n")
+		s.say(msg.ShellHelp.With())
 		s.print(s.engine.Handle(ctx, s.request(), bot.Help{Topic: strings.TrimSpace(rest)}))
 	case "/poll":
 		s.print(s.engine.HandleText(ctx, s.request(), rest))
 	default:
 		if strings.HasPrefix(word, "/") {
-			hint := ""
+			typed := bot.UserText(bot.Clip(word, 40))
+			m := msg.ShellUnknown.With(typed)
 			if near := bot.Suggest(word, shellCommands); near != "" {
-				hint = " Did you mean " + near + "?"
+				m = msg.ShellUnknownNear.With(typed, near)
 			}
-			s.printf("pollbot (only you): unknown shell command %s.%s Use /poll ..., /as USER [GROUP], /whoami, /help or /quit.\n", bot.Clip(word, 40), hint)
+			s.say(msg.ShellPrivate.With(s.p.Sprint(m)))
 			return true
 		}
 		s.print(s.engine.HandleText(ctx, s.request(), line))
@@ -217,10 +229,10 @@ func (s *Shell) line(ctx context.Context, line string, size int) bool {
 }
 
 // echo is how a script line is shown in the transcript: in full, unless it
-// is longer than any command may be.
-func echo(line string, size int) string {
+// is longer than any command may be. What was typed is user text.
+func (s *Shell) echo(line string, size int) string {
 	if size <= bot.MaxCommandBytes {
-		return line
+		return bot.UserText(line)
 	}
 	n := 0
 	for i := range line {
@@ -230,7 +242,7 @@ func echo(line string, size int) string {
 		}
 		n++
 	}
-	return fmt.Sprintf("%s… (%d bytes in all)", line, size)
+	return s.p.Sprint(msg.ShellLongLine.With(bot.UserText(line), size))
 }
 
 // shellCommands are the shell's own commands, for "did you mean".
@@ -256,36 +268,38 @@ func validUser(name string) bool {
 // as switches to another participant: /as USER [GROUP]. The group is read
 // as /poll group reads it (quotes and all).
 func (s *Shell) as(ctx context.Context, rest string) {
-	const usage = "\nUsage: /as USER [GROUP]\n"
+	refuse := func(problem msg.Message) {
+		s.say(msg.ShellPrivate.With(s.p.Sprint(problem) + "\n" + s.p.Sprint(msg.ShellAsUsage.With())))
+	}
 	name, group, _ := strings.Cut(strings.TrimSpace(rest), " ")
 	switch {
 	case name == "":
-		s.printf("pollbot (only you): /as needs a user name, optionally followed by a group." + usage)
+		refuse(msg.ShellAsNeedsName.With())
 		return
 	case len(name) > maxUser:
-		s.printf("pollbot (only you): That user name is %d bytes long; /as takes a user name of at most %d."+usage, len(name), maxUser)
+		refuse(msg.ShellAsTooLong.With(len(name), maxUser))
 		return
 	case !validUser(name):
 		shown := name
 		if r, _ := utf8.DecodeRuneInString(name); strings.ContainsRune(`"'“”‘’«»„`, r) {
 			shown = strings.TrimSpace(rest) // a quoted name, shown whole
 		}
-		s.printf("pollbot (only you): %s is not a user name: /as takes one word of letters, digits, -, _ or . (no quotes or spaces), optionally followed by a group."+usage, bot.UserText(bot.Clip(shown, 40)))
+		refuse(msg.ShellAsNotName.With(bot.UserText(bot.Clip(shown, 40))))
 		return
 	}
 	s.user = name
-	s.printf("You are now %s.\n", s.user)
+	s.say(msg.ShellYouAreNow.With(bot.UserText(s.user)))
 	if group = strings.TrimSpace(group); group != "" {
 		s.print(s.engine.HandleText(ctx, s.request(), "group "+group))
 	}
 }
 
 func (s *Shell) whoami(ctx context.Context) {
-	role := "a participant"
+	role := msg.ShellParticipant.With()
 	if s.engine.IsFacilitator(s.request()) {
-		role = "a facilitator"
+		role = msg.ShellFacilitator.With()
 	}
-	s.printf("You are %s, %s.\n", s.user, role)
+	s.say(msg.ShellWhoami.With(bot.UserText(s.user), role))
 	s.print(s.engine.Handle(ctx, s.request(), bot.Group{}))
 }
 
@@ -309,7 +323,7 @@ func (s *Shell) Announce(_ context.Context, _ *polls.Poll, r bot.Response) {
 	}
 	s.print(r)
 	if idle {
-		s.printf("%s> ", s.user)
+		s.printf("%s> ", bot.UserText(s.user))
 	}
 }
 
@@ -319,20 +333,22 @@ func (s *Shell) print(r bot.Response) {
 	for _, rep := range r.Replies {
 		files := rep.Files
 		rep.Files = nil
-		// RenderText shows user text as written: a terminal gives none of
-		// it meaning (polls refuses control characters in titles and labels).
-		text := strings.TrimRight(bot.RenderText(rep), "\n")
+		// User text is shown as written: a terminal gives none of it
+		// meaning (polls refuses control characters in titles and labels).
+		text := strings.TrimRight(bot.RenderTextMarked(s.p, rep), "\n")
 		for _, f := range files {
 			text += "\n" + s.saveFile(f)
 		}
+		var m msg.Message
 		switch {
 		case rep.Visibility == bot.Ephemeral:
-			fmt.Fprintf(s.out, "pollbot (only you): %s\n", text)
+			m = msg.ShellPrivate.With(text)
 		case rep.Thread != nil:
-			fmt.Fprintf(s.out, "pollbot, under poll %s:\n%s\n", rep.Thread.ID, text)
+			m = msg.ShellThread.With(rep.Thread.ID, text)
 		default:
-			fmt.Fprintf(s.out, "pollbot:\n%s\n", text)
+			m = msg.ShellPublic.With(text)
 		}
+		fmt.Fprint(s.out, s.shown(s.p.Sprint(m)+"\n"))
 	}
 }
 
@@ -346,36 +362,51 @@ const maxShownLines = 30
 func (s *Shell) saveFile(f bot.File) string {
 	name := filepath.Base(f.Name)
 	if name == "." || name == ".." || name == string(filepath.Separator) || name == "" {
-		return fmt.Sprintf("(%s was not saved: not a file name.)", bot.PlainText(f.Name))
+		return s.p.Sprint(msg.ShellNotSaved.With(f.Name))
 	}
 	path := filepath.Join(s.files, name)
 	var shown string
 	if isText(f.MIME) && bytes.Count(f.Data, []byte("\n")) <= maxShownLines {
-		shown = bot.PlainText(fmt.Sprintf("--- %s ---\n%s", name, strings.TrimRight(string(f.Data), "\n"))) + "\n--- end of " + name + " ---\n"
+		shown = s.p.Sprint(msg.FileBegin.With(name)) + "\n" + bot.PlainText(strings.TrimRight(string(f.Data), "\n")) + "\n" +
+			s.p.Sprint(msg.FileEnd.With(name)) + "\n"
 	}
 	err := os.MkdirAll(s.files, 0o755)
 	if err == nil {
 		err = os.WriteFile(path, f.Data, 0o644)
 	}
 	if err != nil {
-		return shown + fmt.Sprintf("Could not save %s: %v.", name, err)
+		return shown + s.p.Sprint(msg.ShellSaveFailed.With(name, err.Error()))
 	}
-	return shown + fmt.Sprintf("Saved %s (%s).", path, size(len(f.Data)))
+	return shown + s.p.Sprint(msg.ShellSaved.With(path, size(len(f.Data))))
 }
 
 func isText(mime string) bool {
 	return strings.HasPrefix(mime, "text/") || mime == "application/json"
 }
 
-func size(n int) string {
+func size(n int) msg.Message {
 	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
+		return msg.SizeBytes.With(n)
 	}
-	return fmt.Sprintf("%.1f KB", float64(n)/1024)
+	return msg.SizeKB.With(strconv.FormatFloat(float64(n)/1024, 'f', 1, 64))
 }
 
+// printf prints the shell's own layout (a prompt, an echo): its words come
+// from the catalog (say).
 func (s *Shell) printf(format string, args ...any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fmt.Fprint(s.out, bot.PlainText(fmt.Sprintf(format, args...)))
+	fmt.Fprint(s.out, s.shown(fmt.Sprintf(format, args...)))
+}
+
+// say prints a message of the shell's own, on a line.
+func (s *Shell) say(m msg.Message) { s.printf("%s\n", s.p.Sprint(m)) }
+
+// shown is text as the shell prints it: user text as written, its marks
+// dropped unless KeepMarks.
+func (s *Shell) shown(text string) string {
+	if s.marks {
+		return text
+	}
+	return bot.PlainText(text)
 }

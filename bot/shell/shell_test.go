@@ -62,6 +62,13 @@ func newShell(t *testing.T, out *bytes.Buffer) (*shell.Shell, *testClock) {
 // in.
 func newShellFiles(t *testing.T, out *bytes.Buffer) (*shell.Shell, *testClock, string) {
 	t.Helper()
+	return newShellWith(t, out, nil, nil)
+}
+
+// newShellWith is newShellFiles with more options for the engine and the
+// shell.
+func newShellWith(t *testing.T, out *bytes.Buffer, engOpts []bot.EngineOption, shOpts []shell.Option) (*shell.Shell, *testClock, string) {
+	t.Helper()
 	files := filepath.Join(t.TempDir(), shell.DefaultFiles)
 	clock := &testClock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "pollbot.db"), boltstore.WithClock(clock.Now))
@@ -73,14 +80,14 @@ func newShellFiles(t *testing.T, out *bytes.Buffer) (*shell.Shell, *testClock, s
 	svc := polls.NewService(st,
 		polls.WithClock(clock.Now), polls.WithIDs(seededIDs()),
 		polls.WithGroups(cfg.GroupList()), polls.WithPseudonymKey([]byte("test pseudonym key")))
-	eng := bot.New(svc, cfg)
+	eng := bot.New(svc, cfg, engOpts...)
 	var sh *shell.Shell
 	sched := bot.NewScheduler(eng, bot.AnnouncerFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) {
 		sh.Announce(ctx, p, r)
 	}), time.Hour, bot.WithReminders(bot.ReminderFunc(func(ctx context.Context, p *polls.Poll, r bot.Response) error {
 		return sh.Remind(ctx, p, r)
 	})))
-	sh = shell.New(eng, out, shell.WithScheduler(sched), shell.WithFiles(files))
+	sh = shell.New(eng, out, append([]shell.Option{shell.WithScheduler(sched), shell.WithFiles(files)}, shOpts...)...)
 	return sh, clock, files
 }
 
@@ -95,30 +102,8 @@ func TestSessions(t *testing.T) {
 	for _, in := range inputs {
 		name := strings.TrimSuffix(filepath.Base(in), ".txt")
 		t.Run(name, func(t *testing.T) {
-			var out bytes.Buffer
-			sh, clock, files := newShellFiles(t, &out)
-			f, err := os.Open(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			ctx := context.Background()
-			sc := bufio.NewScanner(f)
-			for sc.Scan() {
-				line := sc.Text()
-				if d, ok := strings.CutPrefix(line, "#clock +"); ok {
-					dur, err := time.ParseDuration(strings.TrimSpace(d))
-					if err != nil {
-						t.Fatalf("%s: bad #clock line %q", in, line)
-					}
-					clock.Advance(dur)
-				}
-				if !sh.Line(ctx, line) {
-					break
-				}
-			}
+			transcript := replay(t, in, nil, nil)
 			golden := filepath.Join("testdata", name+".golden")
-			transcript := strings.ReplaceAll(out.String(), files, shell.DefaultFiles)
 			if *update {
 				if err := os.WriteFile(golden, []byte(transcript), 0o644); err != nil {
 					t.Fatal(err)
@@ -134,6 +119,39 @@ func TestSessions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// replay runs the session in file in (see TestSessions) on a new shell
+// with the given options and returns its transcript, with the folder
+// files are saved in shown as pollbot-files.
+func replay(t *testing.T, in string, engOpts []bot.EngineOption, shOpts []shell.Option) string {
+	t.Helper()
+	var out bytes.Buffer
+	sh, clock, files := newShellWith(t, &out, engOpts, shOpts)
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx := context.Background()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if d, ok := strings.CutPrefix(line, "#clock +"); ok {
+			dur, err := time.ParseDuration(strings.TrimSpace(d))
+			if err != nil {
+				t.Fatalf("%s: bad #clock line %q", in, line)
+			}
+			clock.Advance(dur)
+		}
+		if !sh.Line(ctx, line) {
+			break
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(out.String(), files, shell.DefaultFiles)
 }
 
 // lineDiff shows the first differing lines with some context.

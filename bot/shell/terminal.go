@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/msg"
 	"golang.org/x/term"
 )
 
@@ -38,20 +41,20 @@ func (s *Shell) RunTerminal(ctx context.Context, tty io.ReadWriter, size func() 
 	s.mu.Lock()
 	s.out, s.term, s.interactive = t, t, true
 	s.mu.Unlock()
-	s.printf("pollbot shell — you are %q, a facilitator. Type /help for commands, /quit to leave; Up recalls a line, Ctrl-C clears one.\n", s.user)
+	s.say(msg.ShellWelcomeTerminal.With(bot.UserText(strconv.Quote(s.user))))
 	for {
 		if size != nil {
 			if w, h, err := size(); err == nil && w > 0 {
 				_ = t.SetSize(w, h)
 			}
 		}
-		t.SetPrompt(s.user + "> ")
+		t.SetPrompt(s.shown(bot.UserText(s.user)) + "> ")
 		line, err := t.ReadLine()
 		if keys.takeInterrupt() {
 			// Ctrl-C: the line was ended so that it shows as typed, with
 			// ^C after it; it is not run.
 			if strings.TrimSpace(strings.TrimSuffix(line, "^C")) == "" {
-				s.printf("(Press Ctrl-C again or Ctrl-D to leave, or type /quit.)\n")
+				s.say(msg.ShellPressAgain.With())
 			}
 			continue
 		}

@@ -259,7 +259,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	if err != nil {
 		return err
 	}
-	m := renderReply(bot.Reply{Poll: v})
+	m := a.layout(bot.Reply{Poll: v})
 	for _, ref := range v.Messages {
 		if ref.Platform != Platform {
 			continue

@@ -52,7 +52,7 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *commandAc
 			break
 		}
 		if r.Visibility == bot.Ephemeral && len(r.Files) == 0 {
-			m := renderReply(r)
+			m := a.layout(r)
 			ack = &commandAck{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, Blocks: m.Blocks}
 			resp.Replies = append(resp.Replies[:i:i], resp.Replies[i+1:]...)
 			break
@@ -162,7 +162,7 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 func (a *Adapter) openRankModal(ctx context.Context, req bot.Request, t target, trigger, poll string) {
 	v, err := a.eng.PollView(ctx, polls.Key{Tenant: req.Tenant, ID: poll})
 	if err == nil && v.Status == polls.StatusOpen {
-		if _, err = a.api.OpenViewContext(ctx, trigger, rankModal(v, t.channel)); err == nil {
+		if _, err = a.api.OpenViewContext(ctx, trigger, rankModalIn(a.eng.Printer(), v, t.channel)); err == nil {
 			return
 		}
 		a.log.Warn("slack: views.open failed", "poll", poll, "err", err)

@@ -37,7 +37,7 @@ func (a *Adapter) postThread(ctx context.Context, r bot.Reply) error {
 	if channel == "" {
 		return errors.New("slack: the poll has no channel to post in")
 	}
-	m := renderReply(r)
+	m := a.layout(r)
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)}
 	if ts != "" {
 		opts = append(opts, slack.MsgOptionTS(ts))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/internal/metrics"
 	"github.com/pollbot/pollbot/polls"
@@ -234,7 +235,7 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	}
 	var svcStore polls.Store = st
 	engOpts := []bot.EngineOption{bot.WithLogger(log), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
-		return chart.PNG(w, r, g)
+		return chart.PNG(w, r, g, chart.WithPrinter(report.PrinterOf(w)))
 	})}
 	if o.metrics != nil {
 		wrapped := o.metrics.WrapStore(st)
