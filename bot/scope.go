@@ -116,11 +116,12 @@ func (e *Engine) list(ctx context.Context, req Request, c List) Response {
 	}
 	v := &ListView{Title: e.p.Sprint(listTitles[status].With())}
 	now := e.svc.Now()
-	for _, p := range res.Polls {
-		t, err := e.svc.TallyOf(ctx, p)
-		if err != nil {
-			return e.fail(req, "list", err)
-		}
+	tallies, err := e.svc.Tallies(ctx, req.Tenant, res.Polls)
+	if err != nil {
+		return e.fail(req, "list", err)
+	}
+	for i, p := range res.Polls {
+		t := tallies[i]
 		line := e.p.Sprint(msg.ListLine.With(p.ID, UserText(p.Title), report.PollStatusWord(p.Status), msg.Ballots.With(t.Total())))
 		if p.Status == polls.StatusOpen && !p.ClosesAt.IsZero() {
 			line = e.p.Sprint(msg.ListLineCloses.With(line, whenMessage(p.ClosesAt, now)))

@@ -412,6 +412,16 @@ func (s *Service) TallyAfterVote(ctx context.Context, tenant, id string) (*Poll,
 	return p, t, err
 }
 
+// Tallies returns the tallies of polls of one tenant, in their order, in
+// one store round trip (see Store.Tallies).
+func (s *Service) Tallies(ctx context.Context, tenant string, ps []*Poll) ([]Tally, error) {
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	return s.store.Tallies(ctx, tenant, ids)
+}
+
 // Tally returns a poll and its tally.
 func (s *Service) Tally(ctx context.Context, tenant, id string) (*Poll, Tally, error) {
 	p, err := s.Poll(ctx, tenant, id)

@@ -170,6 +170,11 @@ type BallotStore interface {
 	Ballots(ctx context.Context, tenant, id string, fn func(Ballot) error) error
 	// Tally returns the poll's tally.
 	Tally(ctx context.Context, tenant, id string) (Tally, error)
+	// Tallies returns the tallies of the tenant's polls ids, in the order
+	// of ids, in one round trip or transaction rather than one a poll (a
+	// listing shows a page of polls with their ballots); a poll that does
+	// not exist has the zero Tally.
+	Tallies(ctx context.Context, tenant string, ids []string) ([]Tally, error)
 }
 
 // Flip is what Toggle changes: one choice and the points it adds.

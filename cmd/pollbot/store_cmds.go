@@ -60,28 +60,31 @@ func runList(ctx context.Context, args []string, e env) error {
 		return err
 	}
 	defer a.Close()
-	var ps []*polls.Poll
+	// A page of polls, then their tallies in one round trip: a store of
+	// 10,000 polls lists in a hundred round trips, not ten thousand.
+	var out []pollJSON
 	for q := (polls.PollQuery{Status: st, Limit: polls.MaxPageSize}); ; {
 		page, err := a.svc.List(ctx, fs.cfg.Tenant, q)
 		if err != nil {
 			return err
 		}
-		ps = append(ps, page.Polls...)
+		tallies, err := a.svc.Tallies(ctx, fs.cfg.Tenant, page.Polls)
+		if err != nil {
+			return err
+		}
+		for i, p := range page.Polls {
+			out = append(out, pollJSON{
+				ID: p.ID, Tenant: p.Tenant, Title: p.Title, Kind: p.Kind, Status: p.Status,
+				OpenedAt: p.OpenedAt.UTC(), ClosesAt: timePtr(p.ClosesAt), ClosedAt: timePtr(p.ClosedAt), Ballots: tallies[i].Total(),
+			})
+		}
 		q.Offset += len(page.Polls)
 		if len(page.Polls) == 0 || q.Offset >= page.Total {
 			break
 		}
 	}
-	out := make([]pollJSON, 0, len(ps))
-	for _, p := range ps {
-		t, err := a.store.Tally(ctx, p.Tenant, p.ID)
-		if err != nil {
-			return err
-		}
-		out = append(out, pollJSON{
-			ID: p.ID, Tenant: p.Tenant, Title: p.Title, Kind: p.Kind, Status: p.Status,
-			OpenedAt: p.OpenedAt.UTC(), ClosesAt: timePtr(p.ClosesAt), ClosedAt: timePtr(p.ClosedAt), Ballots: t.Total(),
-		})
+	if out == nil {
+		out = []pollJSON{}
 	}
 	if *format == "json" {
 		enc := json.NewEncoder(e.out)

@@ -140,6 +140,11 @@ func (s *Store) Tally(ctx context.Context, tenant, id string) (t polls.Tally, er
 	return s.Store.Tally(ctx, tenant, id)
 }
 
+func (s *Store) Tallies(ctx context.Context, tenant string, ids []string) (ts []polls.Tally, err error) {
+	defer func(start time.Time) { s.done("tallies", start, err) }(time.Now())
+	return s.Store.Tallies(ctx, tenant, ids)
+}
+
 func (s *Store) Membership(ctx context.Context, tenant, user string) (m polls.Membership, err error) {
 	defer func(t time.Time) { s.done("membership", t, err) }(time.Now())
 	return s.Store.Membership(ctx, tenant, user)

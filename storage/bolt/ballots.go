@@ -223,6 +223,36 @@ func (s *Store) Tally(ctx context.Context, tenant, id string) (t polls.Tally, er
 	return t, err
 }
 
+// Tallies reads the tallies of many polls in one read transaction.
+func (s *Store) Tallies(ctx context.Context, tenant string, ids []string) (ts []polls.Tally, err error) {
+	defer wrap(&err, "tallies in %s", tenant)
+	ts = make([]polls.Tally, len(ids))
+	err = s.view(ctx, func(tx *bolt.Tx) error {
+		for i, id := range ids {
+			_, p, err := loadPoll(tx, tenant, id)
+			if errors.Is(err, polls.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			fields := map[string]string{}
+			err = pollBucket(tx, tenant, id).Bucket(bktTally).ForEach(func(k, v []byte) error {
+				fields[string(k)] = string(v)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if ts[i], err = polls.ParseTally(len(p.Themes), fields); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ts, err
+}
+
 // deliveryKey is where a delivery is kept: the store is given keyed hashes
 // already, but hashing again bounds the key's size whatever a caller
 // passes.

@@ -179,6 +179,39 @@ func (s *Store) Tally(ctx context.Context, tenant, id string) (t polls.Tally, er
 	return polls.ParseTally(n, fields.Val())
 }
 
+// Tallies reads the tallies of many polls in one pipeline (on a Cluster,
+// go-redis sends one per node).
+func (s *Store) Tallies(ctx context.Context, tenant string, ids []string) (ts []polls.Tally, err error) {
+	defer wrap(&err, "tallies", tenant, "")
+	themes := make([]*redis.StringCmd, len(ids))
+	fields := make([]*redis.MapStringStringCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(pipe redis.Pipeliner) error {
+		for i, id := range ids {
+			k := s.keys(tenant, id)
+			themes[i] = pipe.HGet(ctx, k.poll, fThemes)
+			fields[i] = pipe.HGetAll(ctx, k.tally)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	ts = make([]polls.Tally, len(ids))
+	for i := range ids {
+		if errors.Is(themes[i].Err(), redis.Nil) {
+			continue
+		}
+		n, err := themes[i].Int()
+		if err != nil {
+			return nil, fmt.Errorf("poll %s theme count: %w", ids[i], err)
+		}
+		if ts[i], err = polls.ParseTally(n, fields[i].Val()); err != nil {
+			return nil, fmt.Errorf("poll %s: %w", ids[i], err)
+		}
+	}
+	return ts, nil
+}
+
 // newToken is a random token naming one store call, so that a client's
 // retry of it is told apart from another request (see voteScript).
 func newToken() string {

@@ -206,3 +206,111 @@ func BenchmarkTallyReport(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkListTallies reads the tallies of a listing's page of 100 polls
+// (what `pollbot list` and /poll list show beside each poll): one Tally a
+// poll, one round trip each, against Tallies, one pipeline for the page.
+// The ratio is the point: 10,000 polls are a hundred pages.
+func BenchmarkListTallies(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	const page = polls.MaxPageSize
+	ids := make([]string, page)
+	for i := range ids {
+		p := newPoll("slack:T1", "L"+strconv.Itoa(1000+i), polls.Approval, 8)
+		mustCreate(b, s, p)
+		ids[i] = p.ID
+		for v := range 5 {
+			choices := []int{v % 8, (v + 3) % 8}
+			bl := polls.Ballot{Voter: "v" + strconv.Itoa(v), Group: benchGroups[v], Choices: choices, Points: polls.Points(polls.Approval, 8, choices), CastAt: time.Now()}
+			if _, err := s.Cast(ctx, "slack:T1", p.ID, bl, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("one-a-poll", func(b *testing.B) {
+		for b.Loop() {
+			for _, id := range ids {
+				if _, err := s.Tally(ctx, "slack:T1", id); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("pipelined", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Tallies(ctx, "slack:T1", ids); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkListAll10k lists a tenant of 10,000 polls with their ballots,
+// page by page, as `pollbot list` does: a page of polls, then the page's
+// tallies in one pipeline.
+func BenchmarkListAll10k(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	const n = 10_000
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for w := range benchWorkers {
+		wg.Go(func() {
+			for i := w; i < n; i += benchWorkers {
+				p := newPoll("slack:T1", "P"+strconv.Itoa(10000+i), polls.Approval, 4)
+				if err := s.CreatePoll(ctx, p); err != nil {
+					failed.Store(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatal(err)
+	}
+	list := func(b *testing.B, tallies func(ids []string) error) {
+		for b.Loop() {
+			seen := 0
+			for q := (polls.PollQuery{Limit: polls.MaxPageSize}); ; {
+				page, err := s.Polls(ctx, "slack:T1", q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids := make([]string, len(page.Polls))
+				for i, p := range page.Polls {
+					ids[i] = p.ID
+				}
+				if err := tallies(ids); err != nil {
+					b.Fatal(err)
+				}
+				seen += len(page.Polls)
+				q.Offset += len(page.Polls)
+				if len(page.Polls) == 0 || q.Offset >= page.Total {
+					break
+				}
+			}
+			if seen != n {
+				b.Fatalf("listed %d polls, want %d", seen, n)
+			}
+		}
+	}
+	// Before: a Tally a poll, one round trip each.
+	b.Run("tally-a-poll", func(b *testing.B) {
+		list(b, func(ids []string) error {
+			for _, id := range ids {
+				if _, err := s.Tally(ctx, "slack:T1", id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	b.Run("pipelined", func(b *testing.B) {
+		list(b, func(ids []string) error {
+			_, err := s.Tallies(ctx, "slack:T1", ids)
+			return err
+		})
+	})
+}

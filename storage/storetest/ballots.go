@@ -393,3 +393,50 @@ func testDelivery(t *testing.T, e *env) {
 		toggle(s2, q, 0, "click-1", 0)
 	}
 }
+
+// testTallies: Tallies reads what Tally reads, for many polls at once, in
+// the order asked, with the zero Tally for a poll that does not exist.
+func testTallies(t *testing.T, e *env) {
+	s, tn := e.store(t)
+	ctx := t.Context()
+	a := newPoll(tn, "TALA", polls.Approval, themes(3)...)
+	b := newPoll(tn, "TALB", polls.Ranked, themes(3)...)
+	c := newPoll(tn, "TALC", polls.Approval, themes(2)...)
+	for _, p := range []*polls.Poll{a, b, c} {
+		create(t, s, p)
+	}
+	_, err := s.Cast(ctx, tn, a.ID, ballot("v1", gov, 0, 2), "")
+	must(t, "Cast", err)
+	_, err = s.Cast(ctx, tn, a.ID, ballot("v2", civil, 2), "")
+	must(t, "Cast", err)
+	_, err = s.Cast(ctx, tn, b.ID, polls.Ballot{Voter: "v1", Group: acad, Choices: []int{2, 0}, Points: polls.Points(polls.Ranked, 3, []int{2, 0}), CastAt: now()}, "")
+	must(t, "Cast", err)
+
+	ids := []string{b.ID, "NONE", a.ID, c.ID, a.ID}
+	got, err := s.Tallies(ctx, tn, ids)
+	must(t, "Tallies", err)
+	if len(got) != len(ids) {
+		t.Fatalf("Tallies: %d tallies for %d ids", len(got), len(ids))
+	}
+	for i, id := range ids {
+		want := polls.Tally{}
+		if id != "NONE" {
+			want, err = s.Tally(ctx, tn, id)
+			must(t, "Tally", err)
+		}
+		if d := tallyDiff(got[i], want); len(d) > 0 {
+			t.Errorf("Tallies[%d] (%s) differs from Tally:\n\t%s", i, id, strings.Join(d, "\n\t"))
+		}
+		if got[i].Version != want.Version {
+			t.Errorf("Tallies[%d] (%s): version %d, Tally says %d", i, id, got[i].Version, want.Version)
+		}
+	}
+	if got[2].Total() != 2 || got[0].Total() != 1 || got[3].Total() != 0 {
+		t.Errorf("Tallies: ballots %d, %d, %d; want 2, 1, 0", got[2].Total(), got[0].Total(), got[3].Total())
+	}
+	empty, err := s.Tallies(ctx, tn, nil)
+	must(t, "Tallies(none)", err)
+	if len(empty) != 0 {
+		t.Errorf("Tallies(none): %d tallies", len(empty))
+	}
+}

@@ -79,6 +79,7 @@ func Run(t *testing.T, h Harness) {
 			{"Ranked", testRanked},
 			{"Stream", testStream},
 			{"NotFound", testBallotsNotFound},
+			{"Tallies", testTallies},
 		}},
 		{"Toggle", []subtest{
 			{"MaxChoices", testToggleMaxChoices},
