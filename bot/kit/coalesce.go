@@ -41,6 +41,7 @@ type CoalescerStats struct {
 // Touch is cheap and safe from any goroutine; Run does the rendering.
 type Coalescer struct {
 	interval time.Duration
+	workers  int
 	now      func() time.Time
 	render   func(ctx context.Context, k polls.Key) error
 	log      *slog.Logger
@@ -60,6 +61,13 @@ type CoalescerOption func(*Coalescer)
 // (default 2s).
 func CoalesceEvery(d time.Duration) CoalescerOption { return func(c *Coalescer) { c.interval = d } }
 
+// CoalesceWorkers sets how many renders run at once (default 8): with
+// hundreds of active polls, one render after another would leave the
+// last poll's message minutes behind, each render being a platform call.
+func CoalesceWorkers(n int) CoalescerOption {
+	return func(c *Coalescer) { c.workers = max(n, 1) }
+}
+
 // CoalesceClock injects the clock (tests).
 func CoalesceClock(now func() time.Time) CoalescerOption { return func(c *Coalescer) { c.now = now } }
 
@@ -71,6 +79,7 @@ func CoalesceLogger(l *slog.Logger) CoalescerOption { return func(c *Coalescer) 
 func NewCoalescer(render func(ctx context.Context, k polls.Key) error, opts ...CoalescerOption) *Coalescer {
 	c := &Coalescer{
 		interval:  2 * time.Second,
+		workers:   8,
 		now:       time.Now,
 		render:    render,
 		log:       slog.New(slog.DiscardHandler),
@@ -135,35 +144,17 @@ func (c *Coalescer) Flush(ctx context.Context) time.Time {
 	}
 	c.mu.Unlock()
 
+	// Due polls render side by side, at most workers at once.
+	sem := make(chan struct{}, c.workers)
+	var wg sync.WaitGroup
 	for _, k := range due {
-		err := c.render(ctx, k)
-		c.mu.Lock()
-		var rl *RetryLater
-		switch {
-		case err == nil:
-			c.stats.Rendered++
-			delete(c.failures, k)
-		case errors.As(err, &rl):
-			c.stats.RateLimited++
-			c.pending[k] = true
-			if next := c.now().Add(rl.After); next.After(c.notBefore[k]) {
-				c.notBefore[k] = next
-			}
-			c.log.Warn("poll message update rate limited", "tenant", k.Tenant, "poll", k.ID, "retry_after", rl.After)
-		case ctx.Err() != nil:
-			c.pending[k] = true
-		default:
-			c.failures[k]++
-			if c.failures[k] < maxFailures {
-				c.pending[k] = true
-			} else {
-				c.stats.Failed++
-				delete(c.failures, k)
-			}
-			c.log.Warn("poll message update failed", "tenant", k.Tenant, "poll", k.ID, "attempt", c.failures[k], "err", err)
-		}
-		c.mu.Unlock()
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c.rendered(ctx, k, c.render(ctx, k))
+		})
 	}
+	wg.Wait()
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -180,6 +171,36 @@ func (c *Coalescer) Flush(ctx context.Context) time.Time {
 		}
 	}
 	return next
+}
+
+// rendered records how a render of k ended.
+func (c *Coalescer) rendered(ctx context.Context, k polls.Key, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var rl *RetryLater
+	switch {
+	case err == nil:
+		c.stats.Rendered++
+		delete(c.failures, k)
+	case errors.As(err, &rl):
+		c.stats.RateLimited++
+		c.pending[k] = true
+		if next := c.now().Add(rl.After); next.After(c.notBefore[k]) {
+			c.notBefore[k] = next
+		}
+		c.log.Warn("poll message update rate limited", "tenant", k.Tenant, "poll", k.ID, "retry_after", rl.After)
+	case ctx.Err() != nil:
+		c.pending[k] = true
+	default:
+		c.failures[k]++
+		if c.failures[k] < maxFailures {
+			c.pending[k] = true
+		} else {
+			c.stats.Failed++
+			delete(c.failures, k)
+		}
+		c.log.Warn("poll message update failed", "tenant", k.Tenant, "poll", k.ID, "attempt", c.failures[k], "err", err)
+	}
 }
 
 // Run renders pending polls until ctx is done, then renders what is still

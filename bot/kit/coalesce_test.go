@@ -3,6 +3,7 @@ package kit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -148,4 +149,60 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
+}
+
+// TestCoalescerRendersSideBySide: with many polls due at once, renders run
+// side by side, never more than the workers allowed; every poll is
+// rendered once.
+func TestCoalescerRendersSideBySide(t *testing.T) {
+	const workers, n = 4, 40
+	var (
+		mu       sync.Mutex
+		inflight int
+		most     int
+		seen     = map[polls.Key]int{}
+		full     = make(chan struct{})
+		once     sync.Once
+	)
+	c := kit.NewCoalescer(func(ctx context.Context, k polls.Key) error {
+		mu.Lock()
+		inflight++
+		most = max(most, inflight)
+		seen[k]++
+		if inflight == workers {
+			once.Do(func() { close(full) })
+		}
+		mu.Unlock()
+		// The first renders wait until workers of them are in flight
+		// together: only renders side by side get past this.
+		select {
+		case <-full:
+		case <-time.After(10 * time.Second):
+			t.Error("renders never ran side by side")
+		}
+		mu.Lock()
+		inflight--
+		mu.Unlock()
+		return nil
+	}, kit.CoalesceWorkers(workers))
+	var keys []polls.Key
+	for i := range n {
+		keys = append(keys, polls.Key{Tenant: "t", ID: fmt.Sprintf("P%03d", i)})
+	}
+	c.Touch(keys...)
+	c.Flush(context.Background())
+	if most != workers {
+		t.Errorf("at most %d renders in flight, want %d", most, workers)
+	}
+	if len(seen) != n {
+		t.Errorf("%d polls rendered, want %d", len(seen), n)
+	}
+	for k, times := range seen {
+		if times != 1 {
+			t.Errorf("%s rendered %d times", k.ID, times)
+		}
+	}
+	if got := c.Stats().Rendered; got != n {
+		t.Errorf("stats: %d rendered, want %d", got, n)
+	}
 }
