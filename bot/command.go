@@ -7,7 +7,7 @@ import (
 )
 
 // Command is one parsed /poll command. The concrete types below are the whole
-// grammar of DESIGN.md section 5. String renders a command back to canonical
+// grammar of /poll (see the command table, commands.go). String renders a command back to canonical
 // text that Parse reads as the same command.
 type Command interface {
 	// Name is the subcommand word: "open", "vote", ...

@@ -26,8 +26,7 @@ const (
 const MaxCommandBytes = maxTextBytes
 
 // UsageError is what Parse returns for text that is not a valid command. It
-// is meant for the person who typed the command (ephemerally, DESIGN.md
-// section 5): Problem names what is wrong in their own words, Usage is the
+// is meant for the person who typed the command, privately: Problem names what is wrong in their own words, Usage is the
 // usage line of the subcommand they tried (the general one when the
 // subcommand is unknown), and Topic is the help topic to offer, "" for the
 // general help.

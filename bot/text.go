@@ -93,7 +93,7 @@ func writeReportText(b *strings.Builder, v *ReportView) {
 		}
 	}
 	for _, t := range v.Themes {
-		fmt.Fprintf(b, "\n#%d %s — %s\n   %s\n", t.Rank, t.Label, t.Badge, t.Numbers)
+		fmt.Fprintf(b, "\n#%d %s — %s\n   %s\n   %s\n", t.Rank, t.Label, t.Badge, t.Grounds, t.Numbers)
 		for _, g := range t.Groups {
 			note := ""
 			if !g.Qualifies {

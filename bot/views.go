@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/report"
+	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -95,7 +97,9 @@ type ReportThemeLine struct {
 	// Numbers: "score 0.82 · equal 78% · overall 80% · spread 25 pts"
 	Numbers string
 	Groups  []GroupBar
-	Note    string // for divided themes: which groups are apart
+	// Grounds says what the status rests on and what would change it, as
+	// a sentence: "Civil society (6/15) alone is below 50%; …".
+	Grounds string
 }
 
 // GroupBar is one group's support for one theme.
@@ -146,8 +150,9 @@ func Bar(share float64, width int) string {
 	return strings.Repeat("▓", full) + strings.Repeat("░", width-full)
 }
 
-// Percent formats a share as a whole percentage.
-func Percent(share float64) string { return fmt.Sprintf("%.0f%%", share*100) }
+// Percent formats a share as a whole percentage, the one way every output
+// does (numfmt.Percent): 5/8 is 63%.
+func Percent(share float64) string { return numfmt.Percent(share) }
 
 func (e *Engine) kindText(p *polls.Poll) string {
 	switch p.Kind {
@@ -268,7 +273,7 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		}
 		if rep != nil {
 			if tr, ok := rep.Theme(i); ok {
-				line.Status, line.Badge = tr.Status, Badge(tr.Status)
+				line.Status, line.Badge = tr.Status, qualifiedBadge(tr)
 			}
 		}
 		v.Themes = append(v.Themes, line)
@@ -285,84 +290,94 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 			}
 		}
 		example := "1"
-		if len(p.Themes) >= 3 {
-			example = "1 3"
-		}
-		if p.Kind == polls.Ranked {
+		switch {
+		case p.Kind == polls.Ranked:
 			example = "2 1"
+		case p.Kind == polls.Approval && len(p.Themes) >= 3 && p.MaxChoices != 1:
+			example = "1 3"
 		}
 		v.Footer = fmt.Sprintf("Poll %s · vote by text: /poll vote %s %s · your group: /poll group", p.ID, p.ID, example)
 	} else {
 		v.Footer = fmt.Sprintf("Poll %s · full report: /poll report %s", p.ID, p.ID)
 	}
 	if rep != nil && p.Status == polls.StatusClosed {
-		v.Summary = summaryLines(rep, e.groups)
+		v.Summary = e.closedSummary(rep)
 	}
 	return v
 }
 
 func countText(k polls.Kind, n float64) string {
 	if k == polls.Ranked {
-		return fmt.Sprintf("%s points", trimFloat(n))
+		return fmt.Sprintf("%s points", numfmt.Number(n))
 	}
 	if n == 1 {
 		return "1 vote"
 	}
-	return fmt.Sprintf("%s votes", trimFloat(n))
+	return fmt.Sprintf("%s votes", numfmt.Number(n))
 }
 
-func trimFloat(f float64) string {
-	s := fmt.Sprintf("%.2f", f)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s
-}
-
-// summaryLines says in plain words which themes reached which status.
-func summaryLines(r *polls.Report, groups *polls.Groups) []string {
-	by := map[polls.ThemeStatus][]string{}
+// summaryLines says in plain words which themes reached which status,
+// best first.
+func summaryLines(r *polls.Report) []string {
+	if r.Ballots == 0 {
+		return []string{"No ballots were cast."}
+	}
+	by := map[string][]string{}
 	for _, t := range r.Themes {
-		by[t.Status] = append(by[t.Status], UserText(t.Theme))
+		key := string(t.Status)
+		if t.Status == polls.Divided {
+			key += string(t.Split)
+		}
+		name := UserText(t.Theme)
+		if t.Fragile {
+			name += " (fragile)"
+		}
+		by[key] = append(by[key], name)
 	}
 	var out []string
-	add := func(s polls.ThemeStatus, lead string) {
-		if names := by[s]; len(names) > 0 {
+	add := func(key, lead string) {
+		if names := by[key]; len(names) > 0 {
 			out = append(out, lead+strings.Join(names, ", ")+".")
 		}
 	}
-	add(polls.Consensus, "Consensus across groups: ")
-	add(polls.Emerging, "Emerging (every group above threshold, not yet certain): ")
-	for _, t := range r.Themes {
-		if t.Status == polls.Divided {
-			out = append(out, "Divided: "+UserText(t.Theme)+" ("+dividedNote(t, groups)+").")
-		}
+	if len(by[string(polls.Consensus)]) == 0 && len(by[string(polls.Insufficient)]) == 0 {
+		out = append(out, "No theme has consensus across groups.")
 	}
-	add(polls.Low, "Low support: ")
-	add(polls.Insufficient, "Not enough groups reached quorum to judge: ")
-	if len(out) == 0 {
-		out = append(out, "No ballots were cast.")
-	}
+	add(string(polls.Consensus), "Consensus across groups: ")
+	add(string(polls.Emerging), "Emerging (every group at or above the threshold, not yet with confidence): ")
+	add(string(polls.Divided)+string(polls.SplitClear), "Divided, clearly: ")
+	add(string(polls.Divided)+string(polls.SplitMarginal), "Divided within noise (marginal): ")
+	add(string(polls.Low), "Low support: ")
+	add(string(polls.Insufficient), "Not enough groups reached quorum to judge: ")
 	return out
 }
 
-// dividedNote names the most and least supportive qualifying groups.
-func dividedNote(t polls.ThemeResult, groups *polls.Groups) string {
-	var hi, lo *polls.GroupSupport
-	for i := range t.Groups {
-		g := &t.Groups[i]
-		if !g.Qualifies {
+// closedSummary is what a closed poll's message says under its themes:
+// the headline, then per theme in rank order what its status rests on,
+// then what participation lacked.
+func (e *Engine) closedSummary(r *polls.Report) []string {
+	out := summaryLines(r)
+	if r.Ballots == 0 {
+		return out
+	}
+	out = out[:1]
+	w := e.words()
+	// Whether a group qualifies does not depend on the theme: every
+	// insufficient theme rests on the same grounds, said once.
+	var insufficient []string
+	var grounds string
+	for _, t := range r.Themes {
+		if t.Status == polls.Insufficient {
+			insufficient = append(insufficient, UserText(t.Theme))
+			grounds = w.Grounds(r, t)
 			continue
 		}
-		if hi == nil || g.Support > hi.Support {
-			hi = g
-		}
-		if lo == nil || g.Support < lo.Support {
-			lo = g
-		}
+		out = append(out, w.Verdict(r, t))
 	}
-	if hi == nil || lo == nil {
-		return ""
+	if len(insufficient) > 0 {
+		out = append(out, strings.Join(insufficient, ", ")+": insufficient: "+grounds)
 	}
-	return fmt.Sprintf("%s %s vs %s %s", UserText(groups.Info(hi.Group).Label), Percent(hi.Support), UserText(groups.Info(lo.Group).Label), Percent(lo.Support))
+	return append(out, w.Participation(r)...)
 }
 
 // ReportView builds the chat view of a report (no chart, no permission
@@ -377,52 +392,75 @@ func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 	if p.Status == polls.StatusOpen {
 		status = "open (interim)"
 	}
-	v.Subtitle = fmt.Sprintf("Poll %s · %s · %s from %s · quorum %d · threshold %s",
-		p.ID, status, plural(r.Ballots, "ballot"), plural(int64(len(r.Groups)), "group"), r.Quorum, Percent(r.Threshold))
-	v.Summary = summaryLines(r, e.groups)
+	v.Subtitle = fmt.Sprintf("Poll %s · %s · %s from %s · quorum %d · threshold %s · judged with at least %s",
+		p.ID, status, plural(r.Ballots, "ballot"), plural(int64(len(r.Groups)), "group"), r.Quorum,
+		numfmt.PercentExact(r.Threshold), plural(int64(r.MinGroups), "group"))
+	v.Summary = summaryLines(r)
 	for _, g := range r.Groups {
 		info := e.groups.Info(g.Group)
 		v.Groups = append(v.Groups, GroupCount{Group: g.Group, Label: UserText(info.Label), Emoji: UserText(info.Emoji), Ballots: g.Ballots})
 	}
+	w := e.words()
+	ranked := r.Poll.Kind == polls.Ranked
 	for _, t := range r.Themes {
 		line := ReportThemeLine{
-			Rank: t.Rank, Label: UserText(t.Theme), Status: t.Status, Badge: Badge(t.Status),
-			Numbers: fmt.Sprintf("score %.2f · equal %s · overall %s · spread %.0f pts",
-				t.Score, Percent(t.Equal), Percent(t.Overall), t.Spread*100),
+			Rank: t.Rank, Label: UserText(t.Theme), Status: t.Status, Badge: qualifiedBadge(t),
+			Numbers: fmt.Sprintf("score %.2f · equal %s · overall %s · spread %s",
+				t.Score, Percent(t.Equal), Percent(t.Overall), numfmt.Points(t.Spread)),
+			Grounds: e.Grounds(r, t),
 		}
 		for _, g := range t.Groups {
 			info := e.groups.Info(g.Group)
 			line.Groups = append(line.Groups, GroupBar{
 				Group: g.Group, Label: UserText(info.Label), Emoji: UserText(info.Emoji),
 				Support: g.Support, Percent: Percent(g.Support), Bar: Bar(g.Support, 10),
-				Count: trimFloat(g.Supporters) + "/" + fmt.Sprint(g.Ballots), Qualifies: g.Qualifies,
+				Count: report.Count(g.Supporters, g.Ballots, ranked), Qualifies: g.Qualifies,
 			})
-		}
-		if t.Status == polls.Divided {
-			line.Note = dividedNote(t, e.groups)
 		}
 		v.Themes = append(v.Themes, line)
 	}
 	if len(r.UnderRepresented) > 0 {
-		var parts []string
-		for _, g := range r.UnderRepresented {
-			n := int64(0)
-			for _, gt := range r.Groups {
-				if gt.Group == g {
-					n = gt.Ballots
-				}
-			}
-			parts = append(parts, fmt.Sprintf("%s (%d)", UserText(e.groups.Info(g).Label), n))
-		}
-		v.Notes = append(v.Notes, fmt.Sprintf("Below quorum of %d, shown but not counted for status: %s.", r.Quorum, strings.Join(parts, ", ")))
+		v.Notes = append(v.Notes, fmt.Sprintf("Groups below the quorum of %d are shown but not counted for status.", r.Quorum))
 	}
-	if len(r.Absent) > 0 {
-		var parts []string
-		for _, g := range r.Absent {
-			parts = append(parts, UserText(e.groups.Info(g).Label))
-		}
-		v.Notes = append(v.Notes, "No ballots from: "+strings.Join(parts, ", ")+".")
-	}
-	v.Legend = "consensus: every group that reached quorum supports it, with 95% confidence · emerging: every such group is above the threshold, not yet with confidence · divided: some groups above, some below · score: geometric mean of smoothed support across groups."
+	v.Notes = append(v.Notes, w.Participation(r)...)
+	v.Legend = "consensus: every group that reached quorum supports it, with 95% confidence · emerging: every such group is at or above the threshold, not yet with confidence · divided: some groups above, some below (clear: beyond what the groups' sizes leave to chance; marginal: within it) · fragile: one more dissenting ballot lowers the status · score: geometric mean of smoothed support across groups."
 	return v
+}
+
+// qualifiedBadge is a theme's badge with its qualifier: "✅ consensus,
+// fragile", "⚖️ divided (marginal)".
+func qualifiedBadge(t polls.ThemeResult) string {
+	b := Badge(t.Status)
+	if t.Fragile {
+		b += ", fragile"
+	}
+	if t.Status == polls.Divided && t.Split != "" {
+		b += " (" + string(t.Split) + ")"
+	}
+	return b
+}
+
+// words says what statuses rest on, with labels marked as user text.
+func (e *Engine) words() report.Words {
+	return report.Words{Groups: e.groups, Label: UserText}
+}
+
+// Grounds is the sentence that says what a theme's status rests on and
+// what would change it, without the theme's label: "Civil society (6/15)
+// alone is below 50%; 3 more supporting ballots there would make it
+// emerging." The chat report, the closing announcement and the live screen
+// show it beside the theme. Labels in it are marked with UserText.
+func (e *Engine) Grounds(r *polls.Report, th polls.ThemeResult) string {
+	s := e.words().Grounds(r, th)
+	if strings.HasPrefix(s, userOpenMark) {
+		return s // a group's label, as its writer wrote it
+	}
+	return capitalize(s)
+}
+
+// Verdict is the whole sentence of a theme, its label and status first:
+// "DNS abuse: divided (marginal): Civil society (6/15) alone is below
+// 50%; …".
+func (e *Engine) Verdict(r *polls.Report, th polls.ThemeResult) string {
+	return e.words().Verdict(r, th)
 }

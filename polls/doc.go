@@ -9,5 +9,6 @@
 // storage/redis; time and poll identifiers are injected into [Service] so that
 // tests control them.
 //
-// The consensus measures follow DESIGN.md section 4; see [ComputeReport].
+// The consensus measures are documented on [ComputeReport] and in
+// docs/ARCHITECTURE.md, section 3.
 package polls

@@ -223,6 +223,8 @@ func TestGroundsProperties(t *testing.T) {
 			d, mg := th.Margin.Dissents, th.Margin.Group
 			if got := themeOf(p, plus(p, tl, mg, d, i, false), i).Status; statusLevel[got] >= statusLevel[th.Status] {
 				fail(th, "%d dissents in %s leave it %s", d, mg, got)
+			} else if got != th.Margin.To {
+				fail(th, "%d dissents in %s make it %s, margin says %s", d, mg, got, th.Margin.To)
 			}
 			for _, g := range r.Groups {
 				if !g.Qualifies {

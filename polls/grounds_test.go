@@ -105,7 +105,7 @@ func TestReportGrounds(t *testing.T) {
 			},
 			want: grounds{
 				Status: Consensus, Above: groups(gov, priv, civ, tech, acad),
-				Margin: &Margin{acad, 1}, Fragile: true,
+				Margin: &Margin{acad, 1, Emerging}, Fragile: true,
 			},
 		},
 		{
@@ -121,7 +121,7 @@ func TestReportGrounds(t *testing.T) {
 			},
 			want: grounds{
 				Status: Emerging, Above: groups(gov, priv, civ, tech, acad),
-				ToConsensus: []GroupNeed{need(tech, 4)}, Margin: &Margin{tech, 5},
+				ToConsensus: []GroupNeed{need(tech, 4)}, Margin: &Margin{tech, 5, Divided},
 			},
 		},
 		{
@@ -151,7 +151,7 @@ func TestReportGrounds(t *testing.T) {
 				Status: Emerging, Above: groups(gov, civ, acad),
 				ToConsensus: []GroupNeed{need(gov, 1), need(civ, 1), need(acad, 1)},
 				SizeLimited: []SizeLimit{limited(gov, 4), limited(civ, 4), limited(acad, 4)},
-				Margin:      &Margin{gov, 4},
+				Margin:      &Margin{gov, 4, Divided},
 			},
 		},
 		{
@@ -163,7 +163,7 @@ func TestReportGrounds(t *testing.T) {
 				Status: Emerging, Above: groups(gov, civ),
 				ToConsensus: []GroupNeed{never(gov), never(civ)},
 				SizeLimited: []SizeLimit{{Group: gov}, {Group: civ}},
-				Margin:      &Margin{gov, 1}, Fragile: true,
+				Margin:      &Margin{gov, 1, Divided}, Fragile: true,
 			},
 		},
 		{
@@ -192,7 +192,7 @@ func TestReportGrounds(t *testing.T) {
 				Status: Emerging, Above: groups(gov, civ),
 				ToConsensus: []GroupNeed{need(gov, 3), need(civ, 3)},
 				SizeLimited: []SizeLimit{limited(gov, 4), limited(civ, 4)},
-				Margin:      &Margin{gov, 2},
+				Margin:      &Margin{gov, 2, Divided},
 			},
 		},
 		{
@@ -204,7 +204,7 @@ func TestReportGrounds(t *testing.T) {
 			want: grounds{
 				Status: Emerging, Above: groups(gov, acad),
 				ToConsensus: []GroupNeed{need(gov, 1)}, SizeLimited: []SizeLimit{limited(gov, 4)},
-				Margin: &Margin{gov, 4},
+				Margin: &Margin{gov, 4, Divided},
 			},
 		},
 		{
@@ -227,7 +227,7 @@ func TestReportGrounds(t *testing.T) {
 			want: grounds{
 				Status: Emerging, Above: groups(gov, civ),
 				ToConsensus: []GroupNeed{need(gov, 7), need(civ, 7)},
-				Margin:      &Margin{gov, 1}, Fragile: true,
+				Margin:      &Margin{gov, 1, Divided}, Fragile: true,
 			},
 		},
 		{
@@ -239,7 +239,7 @@ func TestReportGrounds(t *testing.T) {
 			name: "ranked: consensus margin in points", kind: Ranked,
 			groups: map[Group]gc{gov: {10, []int64{19}}, civ: {10, []int64{20}}},
 			want: grounds{
-				Status: Consensus, Above: groups(gov, civ), Margin: &Margin{gov, 3},
+				Status: Consensus, Above: groups(gov, civ), Margin: &Margin{gov, 3, Emerging},
 			},
 		},
 		{
@@ -249,7 +249,7 @@ func TestReportGrounds(t *testing.T) {
 			name:   "a Wilson lower bound exactly at the threshold reaches it",
 			groups: map[Group]gc{gov: {2500, []int64{1299}}, civ: {2500, []int64{1299}}},
 			want: grounds{
-				Status: Consensus, Above: groups(gov, civ), Margin: &Margin{gov, 1}, Fragile: true,
+				Status: Consensus, Above: groups(gov, civ), Margin: &Margin{gov, 1, Emerging}, Fragile: true,
 			},
 		},
 		{
@@ -260,7 +260,7 @@ func TestReportGrounds(t *testing.T) {
 			groups: map[Group]gc{gov: {2500, []int64{1298}}, civ: {2500, []int64{1299}}},
 			want: grounds{
 				Status: Emerging, Above: groups(gov, civ),
-				ToConsensus: []GroupNeed{need(gov, 3)}, Margin: &Margin{gov, 97},
+				ToConsensus: []GroupNeed{need(gov, 3)}, Margin: &Margin{gov, 97, Divided},
 			},
 		},
 		{
@@ -311,7 +311,7 @@ func TestReportGrounds(t *testing.T) {
 				Status: Emerging, Above: groups(gov, civ),
 				ToConsensus: []GroupNeed{need(gov, 20), need(civ, 11)},
 				SizeLimited: []SizeLimit{limited(gov, 16), limited(civ, 16)},
-				Margin:      &Margin{gov, 1}, Fragile: true,
+				Margin:      &Margin{gov, 1, Divided}, Fragile: true,
 			},
 		},
 		{
@@ -326,7 +326,7 @@ func TestReportGrounds(t *testing.T) {
 				// k = 2: 202500 >= 259308? no; k = 3: 455625 >= 280917.
 				Status: Emerging, Above: groups(gov, civ),
 				ToConsensus: []GroupNeed{need(gov, 3), need(civ, 3)},
-				Margin:      &Margin{gov, 1}, Fragile: true,
+				Margin:      &Margin{gov, 1, Divided}, Fragile: true,
 			},
 		},
 	}
@@ -380,9 +380,9 @@ func TestReportDemoThemes(t *testing.T) {
 		split       Split
 	}
 	want := []row{
-		{"Collaboration and cooperation among actors", Consensus, nil, nil, &Margin{acad, 1}, ""},
-		{"Education and awareness", Emerging, nil, []GroupNeed{need(tech, 4)}, &Margin{tech, 5}, ""},
-		{"Responsible disclosure", Emerging, nil, []GroupNeed{need(gov, 9), need(priv, 5), need(acad, 2)}, &Margin{gov, 1}, ""},
+		{"Collaboration and cooperation among actors", Consensus, nil, nil, &Margin{acad, 1, Emerging}, ""},
+		{"Education and awareness", Emerging, nil, []GroupNeed{need(tech, 4)}, &Margin{tech, 5, Divided}, ""},
+		{"Responsible disclosure", Emerging, nil, []GroupNeed{need(gov, 9), need(priv, 5), need(acad, 2)}, &Margin{gov, 1, Divided}, ""},
 		{"DNS abuse", Divided, []GroupNeed{need(civ, 3)}, nil, nil, SplitMarginal},
 		{"Privacy", Divided, []GroupNeed{need(gov, 4), need(priv, 8)}, nil, nil, SplitClear},
 		{"Enforcement", Divided, []GroupNeed{need(priv, 4), need(civ, 11), need(tech, 6), need(acad, 2)}, nil, nil, SplitClear},

@@ -141,11 +141,12 @@ type SizeLimit struct {
 
 // Margin is how robust a consensus or emerging status is: Dissents extra
 // opposing ballots (ballots that leave the theme out) in Group lower the
-// status, and no qualifying group needs fewer (ties go to the group first
-// in group order).
+// status to To, and no qualifying group needs fewer (ties go to the group
+// first in group order).
 type Margin struct {
-	Group    Group `json:"group"`
-	Dissents int64 `json:"dissents"`
+	Group    Group       `json:"group"`
+	Dissents int64       `json:"dissents"`
+	To       ThemeStatus `json:"to"`
 }
 
 // Split says whether a divided theme is divided beyond sampling noise.
@@ -366,9 +367,25 @@ func (e *threshold) grounds(tr *ThemeResult, cells []cell, qualifying, minGroups
 		if tr.Status == Consensus {
 			lower = e.dissentsUnconfident
 		}
+		var at cell
 		for _, c := range q {
 			if d, ok := lower(c.p, c.s, c.n); ok && (tr.Margin == nil || d < tr.Margin.Dissents) {
 				tr.Margin = &Margin{Group: c.group, Dissents: d}
+				at = c
+			}
+		}
+		if m := tr.Margin; m != nil {
+			// Only the margin's group changes, and it still qualifies. A
+			// consensus whose group stays above the threshold becomes
+			// emerging; a group that falls below leaves the theme divided
+			// when another group is above, else low.
+			switch {
+			case tr.Status == Consensus && e.supportAtLeast(at.p, at.s, at.n+m.Dissents):
+				m.To = Emerging
+			case len(tr.Above) > 1:
+				m.To = Divided
+			default:
+				m.To = Low
 			}
 		}
 		tr.Fragile = tr.Margin != nil && tr.Margin.Dissents == 1

@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Config is how the adapter reaches Discord. The environment variables are
-// those of DESIGN.md section 5.
+// Config is how the adapter reaches Discord. The environment variables
+// are documented in README.md, "Run it in Discord".
 type Config struct {
 	BotToken  string // DISCORD_BOT_TOKEN
 	AppID     string // DISCORD_APP_ID

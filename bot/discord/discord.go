@@ -7,7 +7,7 @@
 // of poll messages within Discord's rate limits.
 //
 // Wording is the engine's; this package only lays views out within
-// Discord's limits (DESIGN.md section 6) and degrades rather than fails
+// Discord's documented limits and degrades rather than fails
 // when a view does not fit.
 package discord
 
@@ -83,7 +83,7 @@ func WithGatewayURL(url string) Option { return func(o *options) { o.gatewayURL 
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // WithEditInterval sets the minimum time between edits of one poll message
-// (default 2s, DESIGN.md section 6).
+// (default 2s, well within Discord's per-channel rate limit on edits).
 func WithEditInterval(d time.Duration) Option { return func(o *options) { o.interval = d } }
 
 // WithRoleTTL sets how long a guild's role names are cached (default 5m).

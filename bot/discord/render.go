@@ -13,7 +13,7 @@ import (
 	"github.com/pollbot/pollbot/polls"
 )
 
-// Discord's limits (DESIGN.md section 6 and Discord's documentation).
+// Discord's documented limits on messages, embeds and components.
 const (
 	maxContent      = 2000
 	maxEmbedTitle   = 256
@@ -295,13 +295,31 @@ func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.Messag
 		Name:  bot.Clip(fmt.Sprintf("Ballots: %d", v.Ballots), maxFieldName),
 		Value: bot.Clip(nonEmpty(md(v.ParticipationText)), maxFieldValue),
 	})
-	if len(v.Summary) > 0 {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
-			Name:  "Summary",
-			Value: bot.Clip(md(strings.Join(v.Summary, "\n")), maxFieldValue),
-		})
-	}
 	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(plain(v.Footer), maxFooter)}
+	if len(v.Summary) > 0 {
+		// The summary says per theme what its status rests on: more than
+		// one field holds, so it takes as many as the embed's budget
+		// allows, cut at a line.
+		budget := maxEmbedTotal - embedsSize([]*discordgo.MessageEmbed{e})
+		for i, chunk := range splitLines(md(strings.Join(v.Summary, "\n")), maxFieldValue) {
+			name := "Summary"
+			if i > 0 {
+				name = "Summary (continued)"
+			}
+			if len(e.Fields) == maxEmbedFields {
+				break
+			}
+			cost := utf8.RuneCountInString(name) + utf8.RuneCountInString(chunk)
+			if cost > budget {
+				if room := budget - utf8.RuneCountInString(name); room > 40 {
+					e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: bot.Clip(chunk, room)})
+				}
+				break
+			}
+			budget -= cost
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: chunk})
+		}
+	}
 	return []*discordgo.MessageEmbed{e}, pollComponents(v)
 }
 
@@ -422,7 +440,7 @@ func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
 		}
 		name := bot.Clip(md(fmt.Sprintf("#%d %s — %s", t.Rank, t.Label, t.Badge)), maxFieldName)
 		var b strings.Builder
-		b.WriteString(md(t.Numbers) + "\n")
+		b.WriteString(md(t.Grounds) + "\n" + md(t.Numbers) + "\n")
 		for _, g := range t.Groups {
 			note := ""
 			if !g.Qualifies {

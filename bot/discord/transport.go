@@ -10,7 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// defaultAPIURL is DISCORD_API_URL's default (DESIGN.md section 5).
+// defaultAPIURL is DISCORD_API_URL's default, Discord's documented base URL.
 // discordgo v0.29 builds its endpoints on API v9 (discordgo.EndpointAPI);
 // its payloads are the same in v10, which the rewrite selects.
 const defaultAPIURL = "https://discord.com/api/v10/"

@@ -33,8 +33,8 @@ type CoalescerStats struct {
 }
 
 // Coalescer re-renders poll messages after changes without flooding the
-// platform: at most one render per poll per interval (DESIGN.md section 6:
-// 2 s), and the final state is always rendered, because a touch during a
+// platform: at most one render per poll per interval (2 s in production,
+// within both platforms' rate limits for editing one message), and the final state is always rendered, because a touch during a
 // render or its interval leaves the poll pending. A render the platform
 // rate-limits is retried after its Retry-After, not lost.
 //

@@ -13,7 +13,7 @@ import (
 )
 
 // tallyHeader is the header row of [TallyCSV]. The first five columns are
-// DESIGN.md's; the others repeat per-theme and per-group facts so that a
+// the contract (theme, group, supporters, ballots, support); the others repeat per-theme and per-group facts so that a
 // spreadsheet can filter and sort without a lookup: whether the group reached
 // quorum (and so counts toward the status), the theme's 1-based number in the
 // poll, its rank and its status.

@@ -26,7 +26,7 @@ type Format struct {
 	// only, and in anonymous polls voters are pseudonyms.
 	Ballots bool
 	// Exactly one of report and ballots is set.
-	report  func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups) error
+	report  func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error
 	ballots func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter
 }
 
@@ -39,10 +39,16 @@ type BallotWriter interface {
 // formats are the file forms, report formats first, in the order menus
 // list them.
 var formats = []Format{
-	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "tally", report: func(w io.Writer, p *polls.Poll, r *polls.Report, _ *polls.Groups) error { return TallyCSV(w, p, r) }},
-	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "report", report: func(w io.Writer, _ *polls.Poll, r *polls.Report, _ *polls.Groups) error { return JSON(w, r) }},
-	{Name: "md", Ext: ".md", MIME: "text/markdown", Stem: "report", report: Markdown},
-	{Name: "png", Ext: ".png", MIME: "image/png", Stem: "chart", report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups) error { return chart.PNG(w, r, g) }},
+	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "tally", report: func(w io.Writer, p *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error {
+		return TallyCSV(w, p, r)
+	}},
+	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "report", report: func(w io.Writer, _ *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error { return JSON(w, r) }},
+	{Name: "md", Ext: ".md", MIME: "text/markdown", Stem: "report", report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error {
+		return MarkdownLinking(w, p, r, g, ChartFile(id))
+	}},
+	{Name: "png", Ext: ".png", MIME: "image/png", Stem: chartStem, report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+		return chart.PNG(w, r, g)
+	}},
 	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "ballots", Ballots: true, ballots: func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter { return NewBallotsCSV(w, p, g) }},
 	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "ballots", Ballots: true, ballots: func(w io.Writer, p *polls.Poll, _ *polls.Groups) BallotWriter { return NewBallotsJSON(w, p) }},
 }
@@ -88,13 +94,30 @@ func (f Format) File(id string) string {
 	return id + "-" + f.Stem + f.Ext
 }
 
-// WriteReport writes the report in this format; it fails for a ballots
-// format.
+// WriteReport writes the report in this format, as one of the files
+// named for poll p (see File); it fails for a ballots format.
 func (f Format) WriteReport(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups) error {
+	return f.WriteReportAs(w, p, r, g, p.ID)
+}
+
+// WriteReportAs is WriteReport for a set of files named with id (see
+// File; "" for the demo's bare names): the Markdown report links the
+// chart by the name File gives it.
+func (f Format) WriteReportAs(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error {
 	if f.report == nil {
 		return fmt.Errorf("%s (%s) is a ballots format", f.Name, f.Stem)
 	}
-	return f.report(w, p, r, g)
+	return f.report(w, p, r, g, id)
+}
+
+// chartStem is the stem of the chart's file, which the Markdown report
+// links.
+const chartStem = "chart"
+
+// ChartFile is the file name of the chart among the files named with id
+// (see File).
+func ChartFile(id string) string {
+	return Format{Stem: chartStem, Ext: ".png"}.File(id)
 }
 
 // WriteBallots streams ballots in this format: each is called with the

@@ -9,7 +9,8 @@ import (
 	"github.com/pollbot/pollbot/polls"
 )
 
-// JSON writes r in the report shape of DESIGN.md section 5, indented by two
+// JSON writes r in the report's external shape (the JSON tags of
+// polls.Report; docs/ARCHITECTURE.md, section 3), indented by two
 // spaces: times in RFC 3339 UTC, every array present (empty, never null).
 // A report with a non-finite number is an error rather than a document that
 // some readers reject: JSON has no NaN.

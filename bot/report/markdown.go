@@ -4,20 +4,28 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/polls"
 )
 
 // Markdown writes r as a Markdown document a working group pastes into its
-// own: title, poll facts, a plain-language summary, the ranking, support by
-// group, participation, and a short guide to reading it. Labels of themes,
-// groups and the title are escaped so that none can break a table or inject
-// markup. groups names the groups; nil means [polls.DefaultGroups].
+// own: title, poll facts, the chart, a plain-language summary, the
+// ranking, what each theme needs, support by group, participation, and a
+// short guide to reading it. Labels of themes, groups and the title are
+// escaped so that none can break a table or inject markup. groups names
+// the groups; nil means [polls.DefaultGroups]. The chart is linked as
+// ChartFile(p.ID), the name /poll export gives it.
 func Markdown(w io.Writer, p *polls.Poll, r *polls.Report, groups *polls.Groups) error {
+	return MarkdownLinking(w, p, r, groups, ChartFile(p.ID))
+}
+
+// MarkdownLinking is Markdown with the chart linked as chartFile, a
+// relative path (empty: no link).
+func MarkdownLinking(w io.Writer, p *polls.Poll, r *polls.Report, groups *polls.Groups, chartFile string) error {
 	if err := matches(p, r); err != nil {
 		return fmt.Errorf("export markdown: %w", err)
 	}
@@ -25,10 +33,11 @@ func Markdown(w io.Writer, p *polls.Poll, r *polls.Report, groups *polls.Groups)
 		groups = polls.MustGroups(polls.DefaultGroups)
 	}
 	bw := bufio.NewWriter(w)
-	d := mdDoc{w: bw, p: p, r: r, groups: groups}
+	d := mdDoc{w: bw, p: p, r: r, groups: groups, chart: chartFile}
 	d.header()
 	d.summary()
 	d.ranking()
+	d.needs()
 	d.byGroup()
 	d.participation()
 	d.guide()
@@ -45,6 +54,7 @@ type mdDoc struct {
 	p      *polls.Poll
 	r      *polls.Report
 	groups *polls.Groups
+	chart  string // relative path of the chart image; empty: none
 }
 
 func (d *mdDoc) printf(format string, args ...any) { fmt.Fprintf(d.w, format, args...) }
@@ -74,8 +84,46 @@ func (d *mdDoc) header() {
 		d.printf(" (anonymous)")
 	}
 	d.printf("\n")
-	d.printf("- **Quorum:** %s per group; **threshold:** %s support\n\n",
-		plural(r.Quorum, "ballot", "ballots"), pctExact(r.Threshold))
+	d.printf("- **Quorum:** %s per group; **threshold:** %s support; **judged with** at least %s\n\n",
+		plural(r.Quorum, "ballot", "ballots"), pctExact(r.Threshold), plural(r.MinGroups, "group", "groups"))
+	if d.chart != "" {
+		d.printf("![Consensus chart: support per group and theme, with each theme's status](%s)\n\n", mdLink(d.chart))
+	}
+}
+
+// needs is "What each theme needs": per theme, in rank order, what its
+// status rests on and what would change it, then what participation
+// lacks. Every insufficient theme rests on the same grounds (whether a
+// group reaches quorum does not depend on the theme), said once.
+func (d *mdDoc) needs() {
+	r := d.r
+	if r.Ballots == 0 {
+		return
+	}
+	w := Words{Groups: d.groups, Label: md}
+	d.printf("## What each theme needs\n\n")
+	var insufficient []string
+	var grounds string
+	for _, t := range r.Themes {
+		if t.Status == polls.Insufficient {
+			insufficient = append(insufficient, "**"+md(t.Theme)+"**")
+			grounds = w.Grounds(r, t)
+			continue
+		}
+		d.printf("- **%s**: %s: %s\n", md(t.Theme), w.Status(t), w.Grounds(r, t))
+	}
+	if len(insufficient) > 0 {
+		d.printf("- %s: insufficient: %s\n", strings.Join(insufficient, ", "), grounds)
+	}
+	for _, s := range w.Participation(r) {
+		d.printf("- %s\n", s)
+	}
+	d.printf("\n")
+}
+
+// mdLink escapes a relative path for a Markdown link destination.
+func mdLink(path string) string {
+	return strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E").Replace(path)
 }
 
 func (d *mdDoc) summary() {
@@ -95,17 +143,20 @@ func (d *mdDoc) summary() {
 	s = append(s, fmt.Sprintf("%s from %s; %d of them %s the quorum of %s.",
 		plural(int(r.Ballots), "ballot", "ballots"), plural(len(r.Groups), "stakeholder group", "stakeholder groups"),
 		qualifying, verb(qualifying, "reaches", "reach"), plural(r.Quorum, "ballot", "ballots")))
-	if qualifying < 2 {
-		s = append(s, "Fewer than two groups reach the quorum, so no theme can show consensus across groups yet.")
+	if qualifying < r.MinGroups {
+		s = append(s, fmt.Sprintf("Fewer than %s reach the quorum, so no theme can show consensus across groups yet.", plural(r.MinGroups, "group", "groups")))
 		d.printf("%s\n\n", strings.Join(s, " "))
 		return
 	}
 	by := map[polls.ThemeStatus][]string{}
 	for _, t := range r.Themes {
 		item := md(t.Theme)
-		if t.Status == polls.Divided {
+		switch {
+		case t.Status == polls.Divided:
 			hi, lo := extremes(t)
-			item += fmt.Sprintf(" (%s %s vs %s %s)", d.label(hi.Group), pct(hi.Support), d.label(lo.Group), pct(lo.Support))
+			item += fmt.Sprintf(" (%s: %s %s vs %s %s)", t.Split, d.label(hi.Group), pct(hi.Support), d.label(lo.Group), pct(lo.Support))
+		case t.Fragile:
+			item += " (fragile)"
 		}
 		by[t.Status] = append(by[t.Status], item)
 	}
@@ -115,7 +166,7 @@ func (d *mdDoc) summary() {
 		s = append(s, "Consensus across groups: "+strings.Join(by[polls.Consensus], ", ")+".")
 	}
 	if l := by[polls.Emerging]; len(l) > 0 {
-		s = append(s, "Emerging (every group at the threshold, not yet with confidence): "+strings.Join(l, ", ")+".")
+		s = append(s, "Emerging (every group at or above the threshold, not yet with confidence): "+strings.Join(l, ", ")+".")
 	}
 	if l := by[polls.Divided]; len(l) > 0 {
 		s = append(s, "Divided: "+strings.Join(l, "; ")+".")
@@ -231,12 +282,17 @@ func (d *mdDoc) guide() {
 	d.printf("- **Status** compares each group's support with the threshold (%s), counting only groups with at least %s: "+
 		"*consensus*: every such group supports the theme at or above the threshold even allowing for its sample size "+
 		"(the 95%% Wilson lower bound of its support); *emerging*: every such group reaches the threshold, but not yet with that confidence; "+
-		"*divided*: some groups reach it and others do not; *low*: none does; *insufficient*: fewer than two groups have enough ballots to compare.\n",
-		pctExact(d.r.Threshold), plural(d.r.Quorum, "ballot", "ballots"))
+		"*divided*: some groups reach it and others do not; *low*: none does; *insufficient*: fewer than %s have enough ballots to compare.\n",
+		pctExact(d.r.Threshold), plural(d.r.Quorum, "ballot", "ballots"), plural(d.r.MinGroups, "group", "groups"))
 	d.printf("- **Score** (0 to 1) is the geometric mean of every group's support, smoothed for small groups, " +
 		"so a theme ranks high only when all groups support it, and one reluctant group pulls it down more than in a plain average. " +
 		"**Equal** weighs every group the same, **overall** every ballot the same; **spread** is the gap in percentage points " +
 		"between the most and the least supportive group.\n")
+	d.printf("- **What each theme needs** counts *extra* ballots from one group, all else equal: \"3 more supporting ballots\" means three new ballots " +
+		"from that group that include the theme (voters changing their minds move the share faster, so fewer of them would do). " +
+		"*Fragile*: one more dissenting ballot lowers the status. A divided theme is *clear* when some group is above the threshold " +
+		"and some below it beyond what their sizes leave to chance (95%% Wilson bounds), *marginal* when the gap is within it. " +
+		"A group *too small for consensus* could not show 95%% confidence even if unanimous.\n")
 	if d.p.Kind == polls.Ranked {
 		d.printf("- In this ranked poll a ballot gives a theme ranked r-th of m themes (m−r)/(m−1) of a point " +
 			"(first place 1, last place and unranked 0); a group's support is its average.\n")
@@ -278,15 +334,13 @@ func isWordByte(c byte) bool {
 
 func mdTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-func pct(v float64) string { return strconv.Itoa(int(math.Round(clean(v)*100))) + "%" }
+func pct(v float64) string { return numfmt.Percent(v) }
 
-func pts(v float64) string { return strconv.Itoa(int(math.Round(clean(v)*100))) + " pts" }
+func pts(v float64) string { return numfmt.Points(v) }
 
 // pctExact shows a threshold such as 0.6 or 0.667 without rounding it to a
 // misleading whole percent.
-func pctExact(v float64) string {
-	return strconv.FormatFloat(math.Round(clean(v)*1000)/10, 'f', -1, 64) + "%"
-}
+func pctExact(v float64) string { return numfmt.PercentExact(v) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {

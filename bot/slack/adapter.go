@@ -70,7 +70,7 @@ func WithHTTPClient(c *http.Client) Option { return func(a *Adapter) { a.client 
 func WithClock(now func() time.Time) Option { return func(a *Adapter) { a.now = now } }
 
 // WithCoalescer passes options to the poll-message coalescer (tests use a
-// short interval; production keeps DESIGN.md's 2 s).
+// short interval; production keeps 2 s).
 func WithCoalescer(opts ...kit.CoalescerOption) Option {
 	return func(a *Adapter) { a.coOpts = append(a.coOpts, opts...) }
 }

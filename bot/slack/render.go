@@ -10,7 +10,7 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// Block Kit limits (DESIGN.md section 6 and Slack's reference).
+// Block Kit limits, from Slack's reference.
 const (
 	maxBlocks         = 50
 	maxActionElements = 25
@@ -242,16 +242,13 @@ func reportBlocks(v *bot.ReportView) []slack.Block {
 	var themes []string
 	for _, t := range v.Themes {
 		var b strings.Builder
-		fmt.Fprintf(&b, "#%d %s — %s\n%s", t.Rank, t.Label, t.Badge, t.Numbers)
+		fmt.Fprintf(&b, "#%d %s — %s\n%s\n%s", t.Rank, t.Label, t.Badge, t.Grounds, t.Numbers)
 		for _, g := range t.Groups {
 			note := ""
 			if !g.Qualifies {
 				note = " (below quorum)"
 			}
 			fmt.Fprintf(&b, "\n%s %s %s %s %s%s", strings.TrimSpace(g.Emoji), g.Label, g.Bar, g.Percent, g.Count, note)
-		}
-		if t.Note != "" {
-			b.WriteString("\n" + t.Note)
 		}
 		themes = append(themes, b.String())
 	}

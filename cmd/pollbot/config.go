@@ -81,7 +81,7 @@ func (fs *flagSet) tenantFlag() {
 }
 
 // parse parses flags wherever they stand among the arguments
-// (`pollbot report K7QX --format json` as DESIGN.md writes it, as well as
+// (`pollbot report K7QX --format json` as README writes it, as well as
 // flags first); -h prints usage and returns errHelp. A "--" ends the flags.
 func (fs *flagSet) parse(args []string) error {
 	var positional []string

@@ -207,7 +207,7 @@ func (d *demo) write(ctx context.Context, dir string, p *polls.Poll, rep *polls.
 	}
 	var files []file
 	for _, f := range report.Formats(false) {
-		files = append(files, file{f.File(""), func(w io.Writer) error { return f.WriteReport(w, p, rep, d.engine.Groups()) }})
+		files = append(files, file{f.File(""), func(w io.Writer) error { return f.WriteReportAs(w, p, rep, d.engine.Groups(), "") }})
 	}
 	for _, f := range report.Formats(true) {
 		files = append(files, file{f.File(""), func(w io.Writer) error {

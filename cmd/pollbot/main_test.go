@@ -63,7 +63,10 @@ func TestDemo(t *testing.T) {
 			t.Errorf("%s missing or empty: %v", f, err)
 		}
 	}
-	for _, want := range []string{"61/61 ballots cast", "Consensus across groups: Collaboration and cooperation among actors", "Divided: Privacy (Civil society 93% vs Private sector 21%)", "Below quorum of 3", "Intergovernmental (2)"} {
+	for _, want := range []string{"61/61 ballots cast", "Consensus across groups: Collaboration and cooperation among actors", "Divided, clearly: Privacy", "Divided within noise (marginal): DNS abuse",
+		"DNS abuse — ⚖️ divided (marginal)\n   Civil society (6/15) alone is below 50%; 3 more supporting ballots there would make it emerging.",
+		"Collaboration and cooperation among actors — ✅ consensus, fragile\n   One more dissenting ballot from Academia (6/6) would make it emerging.",
+		"Groups below the quorum of 3", "Intergovernmental needs 1 more ballot to count."} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, stdout)
 		}
@@ -191,7 +194,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 		t.Fatalf("list: %v %s", err, out)
 	}
 	id := list[0]["id"].(string)
-	// DESIGN.md writes the flags after the id.
+	// README writes the flags after the id.
 	code, out, stderr := runCmd(t, nil, "", "report", id, "--format", "json", "--data", db, "--tenant", "demo")
 	if code != 0 || !strings.HasPrefix(out, "{") {
 		t.Fatalf("report ID --format json: exit %d, %.80q, %s", code, out, stderr)

@@ -14,7 +14,8 @@ import (
 	"github.com/pollbot/pollbot/polls"
 )
 
-// pollJSON is one entry of `pollbot list --format json` (DESIGN.md 5).
+// pollJSON is one entry of `pollbot list --format json`, a documented
+// external shape.
 type pollJSON struct {
 	ID       string       `json:"id"`
 	Tenant   string       `json:"tenant"`

@@ -939,7 +939,8 @@ func (h *harness) announcements(pl *poll) int {
 
 // waitMessageRecorded waits until the store holds the reference to the
 // poll's message (pollbot records it right after posting), reading the
-// poll's hash on the single Redis at addr (DESIGN.md section 3 keys).
+// poll's hash on the single Redis at addr (the key layout of
+// docs/ARCHITECTURE.md, section 2).
 func (h *harness) waitMessageRecorded(addr string, pl *poll) {
 	h.t.Helper()
 	key := "pollbot:{" + pl.Tenant + "/" + pl.ID + "}:poll"

@@ -102,7 +102,8 @@ func TestStore(t *testing.T) {
 	runFocused(t, e)
 
 	t.Run("KeyLayout", func(t *testing.T) {
-		// Keys exactly as DESIGN.md section 3 names them, with the default
+		// Keys exactly as the package comment and docs/ARCHITECTURE.md name
+		// them, with the default
 		// prefix, on a server of its own so that nothing else is there.
 		s := New(env{url: redistest.StartServer(t).URL}.client(t))
 		t.Cleanup(func() { s.Close() })

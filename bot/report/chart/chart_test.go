@@ -18,7 +18,7 @@ import (
 )
 
 // outDir keeps the rendered charts for a person to look at:
-// go test ./bot/chart -out /tmp
+// go test ./bot/report/chart -out /tmp
 var outDir = flag.String("out", "", "write the rendered charts to this directory")
 
 var igfThemes = []string{
@@ -124,9 +124,10 @@ func TestPNG(t *testing.T) {
 			if w != chart.DefaultWidth {
 				t.Errorf("width %d, want %d", w, chart.DefaultWidth)
 			}
-			// Height grows with the themes and stays within a chat
-			// client's reach.
-			if min, max := 40*c.themes+250, 40*c.themes+700; h < min || h > max {
+			// Height grows with the themes (a row of at least 64 px, 90
+			// for a three-line label) and stays within a chat client's
+			// reach.
+			if min, max := 64*c.themes+300, 90*c.themes+900; h < min || h > max {
 				t.Errorf("height %d for %d themes, want %d..%d", h, c.themes, min, max)
 			}
 			if *outDir != "" {
@@ -205,6 +206,120 @@ func TestPNGMixed(t *testing.T) {
 	}
 }
 
+// groundsReport is a poll still open, with every mark the chart has: a
+// consensus and an emerging theme that one dissenting ballot would lower
+// (fragile), a divided theme split within noise (marginal) and one split
+// clearly, a low one, a group below quorum, a configured group with no
+// ballot (Academia) and votes held for a group pick.
+func groundsReport(t *testing.T) (*polls.Report, *polls.Groups) {
+	t.Helper()
+	p := &polls.Poll{
+		ID: "R4MD", Tenant: "local", Title: "Cybersecurity BPF 2026: which themes should the working group take up?",
+		Kind: polls.Approval, Status: polls.StatusOpen,
+		OpenedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+		Themes: []polls.Theme{
+			{Label: "Collaboration and cooperation among actors"},
+			{Label: "Education and awareness"},
+			{Label: "Responsible disclosure"},
+			{Label: "DNS abuse"},
+			{Label: "Privacy"},
+			{Label: "Tools for prevention"},
+		},
+	}
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tally := polls.Tally{
+		Ballots: map[polls.Group]int64{
+			"government": 12, "private-sector": 9, "civil-society": 15,
+			"technical-community": 6, "intergovernmental": 2,
+		},
+		Points: map[polls.Group][]int64{
+			"government":          {11, 6, 8, 7, 2, 3},
+			"private-sector":      {9, 8, 6, 5, 2, 3},
+			"civil-society":       {14, 13, 10, 6, 14, 5},
+			"technical-community": {6, 4, 4, 4, 5, 2},
+			"intergovernmental":   {2, 1, 1, 1, 0, 1},
+		},
+	}
+	groups := polls.MustGroups(polls.DefaultGroups)
+	r := polls.ComputeReport(p, tally, groups)
+	r.Held = 3
+	return r, groups
+}
+
+// TestPNGGrounds draws groundsReport and compares it with
+// testdata/golden/grounds.png (regenerate with -update, and look at it:
+// "INTERIM" under the title; Academia an empty hatched column saying "no
+// ballots"; Intergovernmental faded; triangles in exactly the cells below
+// 50%; "fragile" beside the first two statuses with Technical community's
+// and Government's cells outlined; "marginal" beside DNS abuse only; a
+// legend entry for each of these).
+func TestPNGGrounds(t *testing.T) {
+	r, groups := groundsReport(t)
+	want := map[string]struct {
+		status  polls.ThemeStatus
+		fragile bool
+		split   polls.Split
+	}{
+		"Collaboration and cooperation among actors": {polls.Consensus, true, ""},
+		"Education and awareness":                    {polls.Emerging, true, ""},
+		"Responsible disclosure":                     {polls.Emerging, false, ""},
+		"DNS abuse":                                  {polls.Divided, false, polls.SplitMarginal},
+		"Privacy":                                    {polls.Divided, false, polls.SplitClear},
+		"Tools for prevention":                       {polls.Low, false, ""},
+	}
+	for _, th := range r.Themes {
+		w := want[th.Theme]
+		if th.Status != w.status || th.Fragile != w.fragile || th.Split != w.split {
+			t.Errorf("fixture: %s is %s fragile=%v split=%q, want %s fragile=%v split=%q",
+				th.Theme, th.Status, th.Fragile, th.Split, w.status, w.fragile, w.split)
+		}
+	}
+	if len(r.Absent) != 1 || len(r.UnderRepresented) != 1 {
+		t.Errorf("fixture: absent %v, under-represented %v", r.Absent, r.UnderRepresented)
+	}
+	golden(t, "grounds", r, groups)
+}
+
+// TestPNGEmptyOpen draws a poll just opened: no ballot yet, every
+// configured group an empty column, and the interim banner.
+func TestPNGEmptyOpen(t *testing.T) {
+	p := &polls.Poll{
+		ID: "E2PT", Tenant: "local", Title: "Pick the themes for the 2026 session",
+		Kind: polls.Approval, Status: polls.StatusOpen,
+		Themes: []polls.Theme{{Label: "DNS abuse"}, {Label: "Privacy"}, {Label: "Responsible disclosure"}},
+	}
+	p.Normalize()
+	groups := polls.MustGroups(polls.DefaultGroups)
+	r := polls.ComputeReport(p, polls.Tally{Ballots: map[polls.Group]int64{}, Points: map[polls.Group][]int64{}}, groups)
+	golden(t, "empty-open", r, groups)
+}
+
+// golden renders r, checks the image against Size, compares it with
+// testdata/golden/<name>.png and, with -out, keeps a copy.
+func golden(t *testing.T, name string, r *polls.Report, groups *polls.Groups) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := chart.PNG(&b, r, groups); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, h := chart.Size(r, groups); img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		t.Errorf("image is %v, Size says %dx%d", img.Bounds().Size(), w, h)
+	}
+	typesettest.Golden(t, filepath.Join("testdata", "golden", name+".png"), img)
+	if *outDir != "" {
+		if err := os.WriteFile(filepath.Join(*outDir, "chart-"+name+".png"), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestPNGScripts draws a poll whose title, themes and group labels are in
 // every script the chart must draw, and compares it with
 // testdata/golden/scripts.png (regenerate with -update, and look at it:
@@ -254,24 +369,7 @@ func TestPNGScripts(t *testing.T) {
 		tally.Points[g.ID] = pts
 	}
 	groups := polls.MustGroups(list)
-	r := polls.ComputeReport(p, tally, groups)
-	var b bytes.Buffer
-	if err := chart.PNG(&b, r, groups); err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(b.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w, h := chart.Size(r, groups); img.Bounds().Dx() != w || img.Bounds().Dy() != h {
-		t.Errorf("image is %v, Size says %dx%d", img.Bounds().Size(), w, h)
-	}
-	typesettest.Golden(t, filepath.Join("testdata", "golden", "scripts.png"), img)
-	if *outDir != "" {
-		if err := os.WriteFile(filepath.Join(*outDir, "chart-scripts.png"), b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	golden(t, "scripts", polls.ComputeReport(p, tally, groups), groups)
 }
 
 func TestPNGScale(t *testing.T) {
@@ -354,5 +452,58 @@ func BenchmarkPNG25x6(b *testing.B) {
 		if err := chart.PNG(io.Discard, r, groups); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestPNGThresholds draws the mixed report's groups against a threshold of
+// 1 (unanimity: no range above the threshold, the scale's neutral at its
+// end) and as a ranked poll (fractional support). With -out, look at them.
+func TestPNGThresholds(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		threshold float64
+		kind      polls.Kind
+	}{
+		{"tau100", 1, polls.Approval},
+		{"ranked", 0.5, polls.Ranked},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, groups := mixedReport(t)
+			p := &polls.Poll{ID: "T1", Tenant: "local", Title: "Threshold " + c.name, Kind: c.kind, Status: polls.StatusClosed}
+			p.Threshold = c.threshold
+			for _, th := range r.Themes {
+				p.Themes = append(p.Themes, polls.Theme{Label: th.Theme})
+			}
+			p.Normalize()
+			if err := p.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			scale := int64(1) // ranked: Borda points, m-1 for a first place
+			if c.kind == polls.Ranked {
+				scale = int64(len(p.Themes) - 1)
+			}
+			tally := polls.Tally{Ballots: map[polls.Group]int64{}, Points: map[polls.Group][]int64{}}
+			for gi, g := range r.Groups {
+				tally.Ballots[g.Group] = g.Ballots
+				pts := make([]int64, len(p.Themes))
+				for th := range pts {
+					pts[th] = (int64(th*37+gi*53) % 101) * g.Ballots * scale / 100
+				}
+				tally.Points[g.Group] = pts
+			}
+			rep := polls.ComputeReport(p, tally, groups)
+			var b bytes.Buffer
+			if err := chart.PNG(&b, rep, groups); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := png.Decode(bytes.NewReader(b.Bytes())); err != nil {
+				t.Fatal(err)
+			}
+			if *outDir != "" {
+				if err := os.WriteFile(filepath.Join(*outDir, "chart-"+c.name+".png"), b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -14,66 +14,12 @@ import (
 var (
 	colorInk      = rgb(0x1f2328)
 	colorMuted    = rgb(0x59636e)
-	colorWarn     = rgb(0x9a4d00) // below quorum: dark orange, legible on white
+	colorWarn     = rgb(0x9a4d00) // below quorum, no ballots: dark orange, legible on white
 	colorStripe   = rgb(0xf3f5f7)
 	colorCellEdge = rgb(0xd0d7de)
-	colorEmpty    = rgb(0xf3f5f7)
+	colorEmpty    = rgb(0xf6f8fa)
+	colorHatch    = rgb(0xc4cbd3)
 )
-
-// blues is ColorBrewer's 9-class sequential Blues: perceptually ordered,
-// readable by the common forms of colour blindness, and clear of the greens
-// and oranges the status badges use.
-var blues = []color.RGBA{
-	rgb(0xf7fbff), rgb(0xdeebf7), rgb(0xc6dbef), rgb(0x9ecae1), rgb(0x6baed6),
-	rgb(0x4292c6), rgb(0x2171b5), rgb(0x08519c), rgb(0x08306b),
-}
-
-// scale maps support in [0, 1] onto blues by linear interpolation.
-func scale(v float64) color.RGBA {
-	v = math.Min(math.Max(finite(v), 0), 1)
-	pos := v * float64(len(blues)-1)
-	i := int(pos)
-	if i >= len(blues)-1 {
-		return blues[len(blues)-1]
-	}
-	return blend(blues[i+1], blues[i], pos-float64(i))
-}
-
-// blend returns a*t + b*(1-t).
-func blend(a, b color.Color, t float64) color.RGBA {
-	ar, ag, ab, _ := a.RGBA()
-	br, bg, bb, _ := b.RGBA()
-	mix := func(x, y uint32) uint8 { return uint8(math.Round((float64(x)*t + float64(y)*(1-t)) / 257)) }
-	return color.RGBA{mix(ar, br), mix(ag, bg), mix(ab, bb), 0xff}
-}
-
-func rgb(hex uint32) color.RGBA {
-	return color.RGBA{uint8(hex >> 16), uint8(hex >> 8), uint8(hex), 0xff}
-}
-
-// contrast picks near-black or white text, whichever has the higher WCAG
-// contrast ratio against bg.
-func contrast(bg color.Color) color.Color {
-	l := luminance(bg)
-	dark := colorInk
-	ld := luminance(dark)
-	if (l+0.05)/(ld+0.05) >= 1.05/(l+0.05) {
-		return dark
-	}
-	return color.White
-}
-
-func luminance(c color.Color) float64 {
-	r, g, b, _ := c.RGBA()
-	lin := func(v uint32) float64 {
-		s := float64(v) / 0xffff
-		if s <= 0.03928 {
-			return s / 12.92
-		}
-		return math.Pow((s+0.055)/1.055, 2.4)
-	}
-	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
-}
 
 type statusStyle struct {
 	fill, ink, edge color.Color
@@ -89,69 +35,121 @@ var statusStyles = map[polls.ThemeStatus]statusStyle{
 	polls.Insufficient: {fill: color.White, ink: rgb(0x59636e), edge: rgb(0x8c959f)},
 }
 
-func drawLine(c draw.Canvas, l typeset.Line, clr color.Color, x float64, baseline vg.Length, align typeset.Align) {
-	l.Draw(c, clr, vg.Point{X: vg.Length(x), Y: baseline}, align)
+// blend returns a*t + b*(1-t).
+func blend(a, b color.Color, t float64) color.RGBA {
+	ar, ag, ab, _ := a.RGBA()
+	br, bg, bb, _ := b.RGBA()
+	mix := func(x, y uint32) uint8 { return uint8(math.Round((float64(x)*t + float64(y)*(1-t)) / 257)) }
+	return color.RGBA{mix(ar, br), mix(ag, bg), mix(ab, bb), 0xff}
 }
 
-func text(c draw.Canvas, f typeset.Face, clr color.Color, x float64, baseline vg.Length, s string) {
-	drawLine(c, typeset.Shape(s, f), clr, x, baseline, typeset.Left)
+func rgb(hex uint32) color.RGBA {
+	return color.RGBA{uint8(hex >> 16), uint8(hex >> 8), uint8(hex), 0xff}
 }
 
-func textCentered(c draw.Canvas, f typeset.Face, clr color.Color, cx float64, baseline vg.Length, s string) {
-	drawLine(c, typeset.Shape(s, f), clr, cx, baseline, typeset.Center)
+// page draws on a canvas in the layout's coordinates: points from the
+// left edge and from the top, where vg counts from the bottom.
+type page struct {
+	c draw.Canvas
+	h float64 // canvas height
 }
 
-func textRight(c draw.Canvas, f typeset.Face, clr color.Color, right float64, baseline vg.Length, s string) {
-	drawLine(c, typeset.Shape(s, f), clr, right, baseline, typeset.Right)
+func (p page) pt(x, top float64) vg.Point {
+	return vg.Point{X: vg.Length(x), Y: vg.Length(p.h - top)}
 }
 
-// rectPath is the rectangle with bottom-left corner (x, bottom).
-func rectPath(x float64, bottom vg.Length, w, h float64) vg.Path {
-	var p vg.Path
-	x0, y0 := vg.Length(x), bottom
-	x1, y1 := vg.Length(x+w), bottom+vg.Length(h)
-	p.Move(vg.Point{X: x0, Y: y0})
-	p.Line(vg.Point{X: x1, Y: y0})
-	p.Line(vg.Point{X: x1, Y: y1})
-	p.Line(vg.Point{X: x0, Y: y1})
-	p.Close()
-	return p
+// line draws l with its baseline at top and its left end, centre or right
+// end at x.
+func (p page) line(l typeset.Line, clr color.Color, x, baseline float64, align typeset.Align) {
+	l.Draw(p.c, clr, p.pt(x, baseline), align)
 }
 
-func fillRect(c draw.Canvas, clr color.Color, x float64, bottom vg.Length, w, h float64) {
-	c.SetColor(clr)
-	c.Fill(rectPath(x, bottom, w, h))
+func (p page) text(f typeset.Face, clr color.Color, x, baseline float64, align typeset.Align, s string) {
+	p.line(typeset.Shape(s, f), clr, x, baseline, align)
 }
 
-func strokeRect(c draw.Canvas, clr color.Color, x float64, bottom vg.Length, w, h float64) {
-	c.SetColor(clr)
-	c.SetLineWidth(1)
-	c.SetLineDash(nil, 0)
-	c.Stroke(rectPath(x, bottom, w, h))
+// rect is the rectangle with top-left corner (x, top).
+func (p page) rect(x, top, w, h float64) vg.Path {
+	var path vg.Path
+	path.Move(p.pt(x, top))
+	path.Line(p.pt(x+w, top))
+	path.Line(p.pt(x+w, top+h))
+	path.Line(p.pt(x, top+h))
+	path.Close()
+	return path
 }
 
-func line(c draw.Canvas, clr color.Color, width float64, x0 float64, y0 vg.Length, x1 float64, y1 vg.Length) {
-	c.StrokeLine2(draw.LineStyle{Color: clr, Width: vg.Length(width)}, vg.Length(x0), y0, vg.Length(x1), y1)
+func (p page) fill(clr color.Color, x, top, w, h float64) {
+	p.c.SetColor(clr)
+	p.c.Fill(p.rect(x, top, w, h))
 }
 
-// badge draws a pill: a rectangle with fully rounded ends.
-func badge(c draw.Canvas, st statusStyle, x float64, bottom vg.Length, w, h float64) {
-	r := vg.Length(h / 2)
-	x0, x1 := vg.Length(x)+r, vg.Length(x+w)-r
-	cy := bottom + r
-	var p vg.Path
-	p.Move(vg.Point{X: x0, Y: bottom})
-	p.Line(vg.Point{X: x1, Y: bottom})
-	p.Arc(vg.Point{X: x1, Y: cy}, r, -math.Pi/2, math.Pi)
-	p.Line(vg.Point{X: x0, Y: bottom + 2*r})
-	p.Arc(vg.Point{X: x0, Y: cy}, r, math.Pi/2, math.Pi)
-	p.Close()
-	c.SetColor(st.fill)
-	c.Fill(p)
-	if st.edge != nil {
-		c.SetColor(st.edge)
-		c.SetLineWidth(1.2)
-		c.SetLineDash(nil, 0)
-		c.Stroke(p)
+func (p page) stroke(clr color.Color, width, x, top, w, h float64) {
+	p.c.SetColor(clr)
+	p.c.SetLineWidth(vg.Length(width))
+	p.c.SetLineDash(nil, 0)
+	p.c.Stroke(p.rect(x, top, w, h))
+}
+
+func (p page) rule(clr color.Color, width, x0, top0, x1, top1 float64) {
+	a, b := p.pt(x0, top0), p.pt(x1, top1)
+	p.c.StrokeLine2(draw.LineStyle{Color: clr, Width: vg.Length(width)}, a.X, a.Y, b.X, b.Y)
+}
+
+// hatch fills the rectangle with diagonal lines, rising to the right,
+// every spacing points: the texture of a cell with nothing to show, which
+// reads as empty in colour and in grey-scale alike.
+func (p page) hatch(clr color.Color, x, top, w, h, spacing float64) {
+	// Lines x' - x = (top + h - top') + k, clipped to the rectangle.
+	for k := -h + spacing/2; k < w; k += spacing {
+		// Where the line enters (bottom or left edge) and leaves (right
+		// or top edge).
+		x0, t0 := x+k, top+h
+		if k < 0 {
+			x0, t0 = x, top+h+k
+		}
+		x1, t1 := x+k+h, top
+		if k+h > w {
+			x1, t1 = x+w, top+(k+h-w)
+		}
+		p.rule(clr, 1.5, x0, t0, x1, t1)
 	}
+}
+
+// pill draws a rectangle with fully rounded ends, filled and, when edge is
+// not nil, outlined.
+func (p page) pill(fill, edge color.Color, edgeWidth, x, top, w, h float64) {
+	r := vg.Length(h / 2)
+	bottom := p.pt(x, top+h)
+	x0, x1 := bottom.X+r, vg.Length(x+w)-r
+	cy := bottom.Y + r
+	var path vg.Path
+	path.Move(vg.Point{X: x0, Y: bottom.Y})
+	path.Line(vg.Point{X: x1, Y: bottom.Y})
+	path.Arc(vg.Point{X: x1, Y: cy}, r, -math.Pi/2, math.Pi)
+	path.Line(vg.Point{X: x0, Y: bottom.Y + 2*r})
+	path.Arc(vg.Point{X: x0, Y: cy}, r, math.Pi/2, math.Pi)
+	path.Close()
+	if fill != nil {
+		p.c.SetColor(fill)
+		p.c.Fill(path)
+	}
+	if edge != nil {
+		p.c.SetColor(edge)
+		p.c.SetLineWidth(vg.Length(edgeWidth))
+		p.c.SetLineDash(nil, 0)
+		p.c.Stroke(path)
+	}
+}
+
+// triangleDown fills a triangle pointing down, w wide and h high, centred
+// on (cx, cy): the mark of support below the threshold.
+func (p page) triangleDown(clr color.Color, cx, cy, w, h float64) {
+	var path vg.Path
+	path.Move(p.pt(cx-w/2, cy-h/2))
+	path.Line(p.pt(cx+w/2, cy-h/2))
+	path.Line(p.pt(cx, cy+h/2))
+	path.Close()
+	p.c.SetColor(clr)
+	p.c.Fill(path)
 }
