@@ -230,6 +230,20 @@ func init() {
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.export(ctx, req, c.(Export))
 			}},
+		{Name: "timeline", Topic: "timeline", Usage: "timeline ID", Slow: true,
+			Short:   "Show how consensus emerged: each theme's statuses as ballots arrived, and a chart.",
+			Options: []Option{pollOption()},
+			parse:   pollOnly("timeline", func(id string) Command { return Timeline{Poll: id} }),
+			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
+				return e.timeline(ctx, req, c.(Timeline))
+			}},
+		{Name: "screen", Topic: "screen", Usage: "screen ID", Access: Managers,
+			Short:   "Get a read-only link to the poll's live screen, to project in the room.",
+			Options: []Option{pollOption()},
+			parse:   pollOnly("screen", func(id string) Command { return Screen{Poll: id} }),
+			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
+				return e.screen(ctx, req, c.(Screen))
+			}},
 		{Name: "help", Topic: "", Usage: "help [TOPIC]", Short: "Show this help, or the help on one topic.",
 			Options: []Option{{Name: "topic", Help: "A command or topic, e.g. vote", as: asQuoted}},
 			parse:   parseHelp,

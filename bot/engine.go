@@ -98,6 +98,9 @@ type Engine struct {
 	metrics Metrics
 	// charts caches rendered charts by tally version.
 	charts chartCache
+	// links makes /poll screen's links; nil when the deployment has no
+	// public URL or link key.
+	links ScreenLinks
 }
 
 // EngineOption configures an Engine.

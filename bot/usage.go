@@ -31,7 +31,7 @@ func Usage(name string) string {
 }
 
 // helpTopics are the topics of /poll help TOPIC, canonical names only.
-var helpTopics = []string{"open", "preset", "list", "vote", "groups", "close", "reopen", "cancel", "extend", "report", "export"}
+var helpTopics = []string{"open", "preset", "list", "vote", "groups", "close", "reopen", "cancel", "extend", "report", "export", "timeline", "screen"}
 
 // helpAliases send the other words people ask about to a topic.
 var helpAliases = map[string]string{
@@ -41,6 +41,8 @@ var helpAliases = map[string]string{
 	"consensus": "report", "status": "report", "statuses": "report", "results": "report", "score": "report",
 	"options": "open", "flags": "open", "closes": "open", "duration": "open", "durations": "open", "deadline": "open",
 	"presets": "preset",
+	"history": "timeline", "emerged": "timeline",
+	"live": "screen", "projector": "screen", "link": "screen",
 }
 
 // helpTopic maps what follows /poll help to a canonical topic.
@@ -87,12 +89,12 @@ func buildOverview() string {
 	// Participants' commands first, in the order people need them; then
 	// what facilitators do.
 	b.WriteString("For everyone:\n")
-	for _, n := range []string{"vote", "unvote", "group", "list", "report", "export", "help"} {
+	for _, n := range []string{"vote", "unvote", "group", "list", "report", "timeline", "export", "help"} {
 		sp := Lookup(n)
 		line(sp.Line(true), sp.Short)
 	}
 	b.WriteString("\nFor facilitators (whoever opens a poll, and configured facilitators):\n")
-	for _, n := range []string{"open", "preset", "close", "reopen", "cancel", "extend", "assign"} {
+	for _, n := range []string{"open", "preset", "close", "reopen", "cancel", "extend", "assign", "screen"} {
 		sp := Lookup(n)
 		line(sp.Line(true), sp.Short)
 	}
@@ -172,6 +174,14 @@ The report ranks the themes and gives each a status, looking at each stakeholder
   insufficient  fewer than two groups have voted enough to compare
 
 Themes are ranked by a score that rewards support in every group at once, then by the average support of the groups, then by overall support. Anyone may see the report of a closed poll, or of an open poll that shows live results.
+`,
+		"timeline": `Usage: ` + Usage("timeline") + `
+
+How consensus emerged: the report recomputed after every vote, as each theme's statuses with the time each began ("DNS abuse: insufficient 14:02, divided 14:20, emerging 15:31"), and a chart with a row per theme, coloured by its status over time, its score drawn over it. Times are UTC; an anonymous poll's are to the hour. Whoever may see the report may see the timeline.
+`,
+		"screen": `Usage: ` + Usage("screen") + `   (facilitators and the poll's creator)
+
+Answers, only to you, with a read-only link to the poll's live screen: a page to project in the room that shows the status and count-down, participation per group against the quorum, the consensus heatmap with what each status rests on, and the timeline, and updates itself as votes arrive. It never shows who voted; a poll that hides its results shows participation only until it closes. Anyone with the link can watch, so share it with the room. The link works until 7 days after the poll closes.
 `,
 	}
 }
