@@ -6,20 +6,23 @@
 // or change one. It is not secret from whoever holds it: it says which
 // poll it shows, as the page does.
 //
-// The form is base64url(payload) "." base64url(mac), the payload being
+// The form is b32(payload) "." b32(mac), b32 being base 32 in lower-case
+// letters and the digits 2 to 7 without padding (so that no chat
+// platform's markup, which gives "_", "*" or "~" a meaning, can change a
+// link a bot posts), the payload being
 //
 //	version (1 byte, 1) | tenant (uvarint length, bytes) | poll id (same)
 //	| made at (varint, unix seconds) | valid after close (uvarint, seconds)
 //
 // and the MAC HMAC-SHA256(key, "pollbot screen link\x00" | payload). A
-// token is some 90 characters.
+// token is some 100 characters.
 package link
 
 import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
+	"encoding/base32"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -112,8 +115,17 @@ func (s *Signer) Sign(c Claims) (string, error) {
 	p = append(p, c.Key.ID...)
 	p = binary.AppendVarint(p, c.Made.Unix())
 	p = binary.AppendUvarint(p, uint64(c.AfterClose/time.Second))
-	enc := base64.RawURLEncoding
-	return enc.EncodeToString(p) + "." + enc.EncodeToString(s.mac(p)), nil
+	return b32.EncodeToString(p) + "." + b32.EncodeToString(s.mac(p)), nil
+}
+
+// b32 is the tokens' encoding: base 32, lower case, no padding.
+var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// decode32 reads s, refusing any spelling but the one EncodeToString
+// writes (the decoder ignores the unused bits of the last character).
+func decode32(s string) ([]byte, bool) {
+	b, err := b32.DecodeString(s)
+	return b, err == nil && b32.EncodeToString(b) == s
 }
 
 func (s *Signer) mac(payload []byte) []byte {
@@ -129,9 +141,9 @@ func (s *Signer) Verify(token string) (Claims, error) {
 	if len(token) > MaxToken {
 		return Claims{}, ErrInvalid
 	}
-	// base64 decoders skip line breaks; a token has one spelling.
+	// Decoders skip line breaks; a token has one spelling.
 	for i := 0; i < len(token); i++ {
-		if c := token[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if c := token[i]; !(c >= 'a' && c <= 'z' || c >= '2' && c <= '7' || c == '.') {
 			return Claims{}, ErrInvalid
 		}
 	}
@@ -139,13 +151,12 @@ func (s *Signer) Verify(token string) (Claims, error) {
 	if !ok {
 		return Claims{}, ErrInvalid
 	}
-	enc := base64.RawURLEncoding.Strict()
-	payload, err := enc.DecodeString(body)
-	if err != nil {
+	payload, ok := decode32(body)
+	if !ok {
 		return Claims{}, ErrInvalid
 	}
-	mac, err := enc.DecodeString(sig)
-	if err != nil || !hmac.Equal(mac, s.mac(payload)) {
+	mac, ok := decode32(sig)
+	if !ok || !hmac.Equal(mac, s.mac(payload)) {
 		return Claims{}, ErrInvalid
 	}
 	return decode(payload)
