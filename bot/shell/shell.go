@@ -40,6 +40,7 @@ type Shell struct {
 	user        string
 	interactive bool
 	scheduler   *bot.Scheduler
+	onOpen      func(*polls.Poll) string
 
 	mu   sync.Mutex  // serialises output: the scheduler may announce at any time
 	busy atomic.Bool // a line is being handled (no prompt is showing)
@@ -55,6 +56,11 @@ func Interactive(on bool) Option { return func(s *Shell) { s.interactive = on } 
 // WithScheduler makes the shell close due polls before each line, so that
 // deadlines fire deterministically in scripts.
 func WithScheduler(sc *bot.Scheduler) Option { return func(s *Shell) { s.scheduler = sc } }
+
+// OnOpen calls fn with each poll a command opens and prints, only to the
+// user, the line it returns after the poll (nothing when it returns ""):
+// the link to the poll's live screen, for `pollbot shell -screen`.
+func OnOpen(fn func(p *polls.Poll) string) Option { return func(s *Shell) { s.onOpen = fn } }
 
 // New returns a shell over the engine, writing to out.
 func New(e *bot.Engine, out io.Writer, opts ...Option) *Shell {
@@ -262,6 +268,11 @@ func (s *Shell) print(r bot.Response) {
 			fmt.Fprintf(s.out, "pollbot (only you): %s\n", text)
 		} else {
 			fmt.Fprintf(s.out, "pollbot:\n%s\n", text)
+		}
+	}
+	if r.Opened != nil && s.onOpen != nil {
+		if note := s.onOpen(r.Opened); note != "" {
+			fmt.Fprintf(s.out, "pollbot (only you): %s\n", bot.PlainText(note))
 		}
 	}
 }

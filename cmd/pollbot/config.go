@@ -14,6 +14,7 @@ import (
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/report/chart"
+	"github.com/pollbot/pollbot/internal/link"
 	"github.com/pollbot/pollbot/internal/metrics"
 	"github.com/pollbot/pollbot/polls"
 	boltstore "github.com/pollbot/pollbot/storage/bolt"
@@ -35,6 +36,11 @@ type config struct {
 	Tenant           string
 	LogLevel         string
 	LogFormat        string
+	// PublicURL is where people reach pollbot serve, for the links to
+	// live screens; LinkKey (or the file LinkKeyFile names) signs them.
+	PublicURL   string
+	LinkKey     string
+	LinkKeyFile string
 }
 
 type flagSet struct {
@@ -61,6 +67,10 @@ func newFlags(name, args string, e env, summary string) *flagSet {
 	// a flag, which would show in the process list.
 	fs.cfg.PseudonymKey = get("POLLBOT_PSEUDONYM_KEY", "")
 	fs.cfg.PseudonymKeyFile = get("POLLBOT_PSEUDONYM_KEY_FILE", "")
+	fs.StringVar(&fs.cfg.PublicURL, "public-url", get("POLLBOT_PUBLIC_URL", ""), "`URL` people reach pollbot serve at, for links to live screens (env POLLBOT_PUBLIC_URL)")
+	// The link key is a secret too.
+	fs.cfg.LinkKey = get("POLLBOT_LINK_KEY", "")
+	fs.cfg.LinkKeyFile = get("POLLBOT_LINK_KEY_FILE", "")
 	// Only the server logs routine events by default; the other commands
 	// talk to a person, whose output logs would clutter.
 	defLevel := "warn"
@@ -133,8 +143,9 @@ type store interface {
 	io.Closer
 }
 
-// openStore opens Redis when a URL is configured, else the embedded store.
-func (c config) openStore(ctx context.Context) (store, error) {
+// openStore opens Redis when a URL is configured, else the embedded store
+// (with opts).
+func (c config) openStore(ctx context.Context, opts ...boltstore.Option) (store, error) {
 	if c.RedisURL != "" {
 		s, err := redisstore.Open(ctx, c.RedisURL)
 		if err != nil {
@@ -142,7 +153,7 @@ func (c config) openStore(ctx context.Context) (store, error) {
 		}
 		return s, nil
 	}
-	return boltstore.Open(c.Data)
+	return boltstore.Open(c.Data, opts...)
 }
 
 // app is a wired engine over an open store.
@@ -152,6 +163,8 @@ type app struct {
 	engine *bot.Engine
 	cfg    bot.Config
 	log    *slog.Logger
+	// links makes the links to live screens; nil when not configured.
+	links *link.Maker
 }
 
 func (a *app) Close() error { return a.store.Close() }
@@ -167,6 +180,9 @@ type appOption struct {
 	// announceLease, when set, is the service's announce lease (serve's
 	// -announce-retry).
 	announceLease time.Duration
+	// links, when set, makes the live screen's links in place of the
+	// configuration's (the shell and the live demo serve their own).
+	links *link.Maker
 }
 
 // openApp reads the configuration, opens the store and wires the engine.
@@ -190,7 +206,12 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	}
 	bc.Facilitators = append(append(bc.Facilitators, fac...), o.facilitators...)
 	redisstore.SetLogger(log)
-	st, err := c.openStore(ctx)
+	var storeOpts []boltstore.Option
+	if o.clock != nil {
+		// The embedded store checks deadlines by the same clock.
+		storeOpts = append(storeOpts, boltstore.WithClock(o.clock))
+	}
+	st, err := c.openStore(ctx, storeOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +219,14 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	engOpts := []bot.EngineOption{bot.WithLogger(log), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
 		return chart.PNG(w, r, g)
 	})}
+	links, err := c.screenLinks(o.links)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if links != nil {
+		engOpts = append(engOpts, bot.WithScreenLinks(links))
+	}
 	if o.metrics != nil {
 		wrapped := o.metrics.WrapStore(st)
 		o.metrics.CountOpenPolls(wrapped)
@@ -224,7 +253,7 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	}
 	svc := polls.NewService(svcStore, opts...)
 	eng := bot.New(svc, bc, engOpts...)
-	return &app{store: st, svc: svc, engine: eng, cfg: bc, log: log}, nil
+	return &app{store: st, svc: svc, engine: eng, cfg: bc, log: log, links: links}, nil
 }
 
 func oneArg(fs *flagSet, what string) (string, error) {
