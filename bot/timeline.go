@@ -60,15 +60,18 @@ func (e *Engine) timeline(ctx context.Context, req Request, c Timeline) Response
 	return Response{Replies: []Reply{reply}}
 }
 
+// timelineChanges is the most statuses a theme's line lists in chat.
+const timelineChanges = 12
+
 // TimelineText is a timeline as chat shows it: what it covers, then a line
-// per theme with its statuses and the times each began, labels marked as
-// user text.
+// per theme with its statuses and the times each began (the first and the
+// latest, for a theme that changed often), labels marked as user text.
 func (e *Engine) TimelineText(tl *polls.Timeline) string {
 	h := report.TimelineHeading(tl, UserText)
 	lines := append([]string{h.Title}, h.Notes...)
 	lines = append(lines, "")
 	for _, th := range tl.Themes {
-		lines = append(lines, report.TimelineLine(tl, th, UserText))
+		lines = append(lines, report.TimelineLine(tl, th, UserText, timelineChanges))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -35,7 +35,7 @@ func WriteTimeline(w io.Writer, format string, tl *polls.Timeline) error {
 		}
 		fmt.Fprintln(bw)
 		for _, th := range tl.Themes {
-			fmt.Fprintln(bw, TimelineLine(tl, th, nil))
+			fmt.Fprintln(bw, TimelineLine(tl, th, nil, 0))
 		}
 		return bw.Flush()
 	case "json":
@@ -107,20 +107,29 @@ func markText(m polls.Mark, clock func(time.Time) string) string {
 // TimelineLine is one theme's line: its rank and label, each status it
 // went through with the time it began, and its score at the end:
 // "3. DNS abuse: insufficient 14:02, divided 14:20, emerging 15:31; score
-// 0.58." label wraps the theme's label as in TimelineHeading.
-func TimelineLine(tl *polls.Timeline, th polls.ThemeTimeline, label func(string) string) string {
+// 0.58." label wraps the theme's label as in TimelineHeading. most, when
+// positive, bounds the statuses listed: past it, the line keeps the first
+// and the latest, and says how many it leaves out between (a poll whose
+// votes flip a theme back and forth would otherwise make a line too long
+// to read).
+func TimelineLine(tl *polls.Timeline, th polls.ThemeTimeline, label func(string) string, most int) string {
 	if label == nil {
 		label = func(s string) string { return s }
 	}
 	clock := chart.TimelineClock(tl)
+	changes, omitted := th.Changes, th.Omitted
+	if most > 1 && len(changes) > most {
+		omitted += len(changes) - most
+		changes = append(changes[:1:1], changes[len(changes)-most+1:]...)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d. %s: ", th.Rank, label(th.Theme))
-	for i, c := range th.Changes {
+	for i, c := range changes {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		if i == 1 && th.Omitted > 0 {
-			fmt.Fprintf(&b, "(%s left out), ", count(int64(th.Omitted), "change", "changes"))
+		if i == 1 && omitted > 0 {
+			fmt.Fprintf(&b, "(%s left out), ", count(int64(omitted), "change", "changes"))
 		}
 		b.WriteString(StatusText(c.Status))
 		b.WriteByte(' ')

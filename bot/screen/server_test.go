@@ -36,7 +36,7 @@ func (c *clock) add(d time.Duration) { c.set(c.now().Add(d)) }
 // env is a screen server over an embedded store, as `pollbot serve`
 // wires it, on a test HTTP server.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  *boltstore.Store
 	svc    *polls.Service
 	screen *screen.Server
@@ -45,7 +45,7 @@ type env struct {
 	clock  *clock
 }
 
-func newEnv(t *testing.T, opts ...screen.Option) *env {
+func newEnv(t testing.TB, opts ...screen.Option) *env {
 	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "pollbot.db"))
 	if err != nil {

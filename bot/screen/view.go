@@ -295,9 +295,10 @@ type tickView struct {
 // Geometry of a timeline row, in SVG units: the row is stretched to the
 // page's width, its height fixed.
 const (
-	tlW   = 1000
-	tlH   = 60
-	tlTop = 6 // room above a score of 1
+	tlW     = 1000
+	tlH     = 60
+	tlTop   = 6 // room above a score of 1
+	tlGrain = 4 // the resolution of bands and score points: some 4 px on a projector
 )
 
 func timelineOf(tl *polls.Timeline) *timelineView {
@@ -312,23 +313,53 @@ func timelineOf(tl *polls.Timeline) *timelineView {
 	tv := &timelineView{Title: h.Title, Notes: h.Notes}
 	for _, th := range tl.Themes {
 		row := tlRowView{Rank: th.Rank, Label: th.Theme, Status: th.Status,
-			Score: strconv.FormatFloat(finite(th.Score), 'f', 2, 64), Said: report.TimelineLine(tl, th, nil)}
-		for i, c := range th.Changes {
-			until := end
-			if i+1 < len(th.Changes) {
-				until = th.Changes[i+1].At
+			Score: strconv.FormatFloat(finite(th.Score), 'f', 2, 64), Said: report.TimelineLine(tl, th, nil, 12)}
+		// One band per status held, each from a multiple of tlGrain: a
+		// theme whose status flapped many times within one grain shows
+		// the last, so a row costs at most tlW/tlGrain bands whatever the
+		// poll's history.
+		type start struct {
+			x  int
+			st polls.ThemeStatus
+		}
+		var starts []start
+		for _, c := range th.Changes {
+			x0 := x(c.At) / tlGrain * tlGrain
+			switch {
+			case len(starts) > 0 && starts[len(starts)-1].x == x0:
+				starts[len(starts)-1].st = c.Status
+			default:
+				starts = append(starts, start{x0, c.Status})
 			}
-			x0, x1 := x(c.At), x(until)
-			if x1 <= x0 {
+			if n := len(starts); n > 1 && starts[n-1].st == starts[n-2].st {
+				starts = starts[:n-1]
+			}
+		}
+		for i, b := range starts {
+			x1 := tlW
+			if i+1 < len(starts) {
+				x1 = starts[i+1].x
+			}
+			fill, _, edge := chart.StatusColors(b.st)
+			row.Bands = append(row.Bands, bandView{X: b.x, W: x1 - b.x, Fill: css(fill), Edge: css(edge), Outline: edge != fill})
+		}
+		// The score, one point per grain (the last in it), after the
+		// first.
+		var pts []string
+		lastX := -1
+		for i, sp := range th.Scores {
+			px := x(sp.At)
+			if i > 0 {
+				px = px / tlGrain * tlGrain
+			}
+			y := float64(tlH) - 3 - finite(sp.Score)*float64(tlH-3-tlTop)
+			pt := fmt.Sprintf("%d,%.1f", px, y)
+			if px == lastX && i > 1 {
+				pts[len(pts)-1] = pt
 				continue
 			}
-			fill, _, edge := chart.StatusColors(c.Status)
-			row.Bands = append(row.Bands, bandView{X: x0, W: x1 - x0, Fill: css(fill), Edge: css(edge), Outline: edge != fill})
-		}
-		var pts []string
-		for _, sp := range th.Scores {
-			y := float64(tlH) - 3 - finite(sp.Score)*float64(tlH-3-tlTop)
-			pts = append(pts, fmt.Sprintf("%d,%.1f", x(sp.At), y))
+			pts = append(pts, pt)
+			lastX = px
 		}
 		row.Points = strings.Join(pts, " ")
 		tv.Rows = append(tv.Rows, row)
