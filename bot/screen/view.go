@@ -89,7 +89,7 @@ type stopView struct {
 // Geometry of a row of heatmap cells, in SVG units.
 const (
 	cellW   = 100
-	cellH   = 56
+	cellH   = 48
 	cellPad = 2
 )
 
@@ -336,12 +336,16 @@ func timelineOf(tl *polls.Timeline) *timelineView {
 			}
 		}
 		for i, b := range starts {
-			x1 := tlW
+			// The last status holds until the last event (the axis runs
+			// on past it only for a timeline shorter than a second).
+			x1 := max(x(tl.End), b.x)
 			if i+1 < len(starts) {
 				x1 = starts[i+1].x
 			}
 			fill, _, edge := chart.StatusColors(b.st)
-			row.Bands = append(row.Bands, bandView{X: b.x, W: x1 - b.x, Fill: css(fill), Edge: css(edge), Outline: edge != fill})
+			if x1 > b.x {
+				row.Bands = append(row.Bands, bandView{X: b.x, W: x1 - b.x, Fill: css(fill), Edge: css(edge), Outline: edge != fill})
+			}
 		}
 		// The score, one point per grain (the last in it), after the
 		// first.

@@ -70,12 +70,12 @@ const (
 )
 
 // TimelineSpan is the stretch of time a drawing of tl covers: from its
-// start to its end, at least a minute, so that a timeline of one instant
+// start to its end, at least a second, so that a timeline of one instant
 // still has a width.
 func TimelineSpan(tl *polls.Timeline) (start, end time.Time) {
 	start, end = tl.Start, tl.End
-	if end.Sub(start) < time.Minute {
-		end = start.Add(time.Minute)
+	if end.Sub(start) < time.Second {
+		end = start.Add(time.Second)
 	}
 	return start, end
 }
@@ -213,7 +213,9 @@ func (l *timelineLayout) drawRow(p page, r timelineRow) {
 	}
 	// Status bands.
 	for i, c := range th.Changes {
-		until := l.end
+		// The last status holds until the last event (the axis runs on
+		// past it only for a timeline shorter than a second).
+		until := l.tl.End
 		if i+1 < len(th.Changes) {
 			until = th.Changes[i+1].At
 		}
