@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 	boltstore "github.com/pollbot/pollbot/storage/bolt"
 )
@@ -54,7 +55,7 @@ func TestBadCommandText(t *testing.T) {
 	ctx := context.Background()
 	req := bot.Request{Platform: "slack", Tenant: "slack:T1", User: "UFAC", Channel: "C1"}
 	long := strings.Repeat("x", 10_000)
-	openUsage := "Usage: " + bot.Usage("open")
+	openUsage := msg.English().Sprint(msg.ReplyUsage.With(bot.Usage("open")))
 	for _, tc := range []struct {
 		name, text string
 		want       []string

@@ -47,6 +47,10 @@ type OpenOptions struct {
 	Threshold   float64    // --threshold 0.6 (0 < t <= 1)
 	MaxChoices  int        // --max-choices N (N >= 1)
 	MinGroups   int        // --min-groups K (K >= 1)
+	// Remind is --remind 24h,1h: how long before the deadline reminders
+	// come, longest first. Nil means the configured default; empty
+	// (--remind none) means none.
+	Remind []time.Duration
 }
 
 type (
@@ -87,8 +91,12 @@ type (
 	}
 	// Close: /poll close ID
 	Close struct{ Poll string }
-	// Reopen: /poll reopen ID
-	Reopen struct{ Poll string }
+	// Reopen: /poll reopen ID [DURATION]; For, when set, is the new
+	// deadline from now (else a deadline still ahead is kept).
+	Reopen struct {
+		Poll string
+		For  time.Duration
+	}
 	// Cancel: /poll cancel ID
 	Cancel struct{ Poll string }
 	// Extend: /poll extend ID DURATION
@@ -98,6 +106,8 @@ type (
 	}
 	// Report: /poll report ID
 	Report struct{ Poll string }
+	// Remind: /poll remind ID
+	Remind struct{ Poll string }
 	// Export: /poll export ID [csv|json|md] [ballots|tally]
 	Export struct {
 		Poll    string
@@ -119,4 +129,5 @@ func (Reopen) Name() string { return "reopen" }
 func (Cancel) Name() string { return "cancel" }
 func (Extend) Name() string { return "extend" }
 func (Report) Name() string { return "report" }
+func (Remind) Name() string { return "remind" }
 func (Export) Name() string { return "export" }

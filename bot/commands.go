@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pollbot/pollbot/bot/kit"
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -22,9 +23,9 @@ import (
 // and its words; docs/ARCHITECTURE.md walks through it.
 type Spec struct {
 	Name  string
-	Topic string // the /poll help topic it is explained under
-	Usage string // the usage line, after "/poll "
-	Short string // one line, for the help overview and Discord
+	Topic string      // the /poll help topic it is explained under
+	Usage msg.Message // the usage line, after "/poll "
+	Short msg.Message // one line, for the help overview and Discord
 	// Access says who may run it. Facilitators-only commands are refused
 	// before their handler runs; Managers are checked by the handler,
 	// which reads the poll to know its creator.
@@ -35,7 +36,7 @@ type Spec struct {
 	// Options are the typed options, required ones first, in the order
 	// their values are written into the text grammar.
 	Options []Option
-	parse   func(args []token) (Command, string)
+	parse   func(args []token) (Command, msg.Message)
 	handle  func(e *Engine, ctx context.Context, req Request, cmd Command) Response
 }
 
@@ -74,8 +75,8 @@ const (
 
 // Option is a subcommand's typed option.
 type Option struct {
-	Name     string // as platforms show it: "hide_results"
-	Help     string // at most 100 characters
+	Name     string      // as platforms show it: "hide_results"
+	Help     msg.Message // at most 100 characters
 	Type     OptionType
 	Required bool
 	Choices  Choices
@@ -85,8 +86,9 @@ type Option struct {
 	// Min and Max bound numbers (both zero: no bound).
 	Min, Max float64
 	// Hint is what a text flag's value should be, for its error.
-	Hint string
-	// Metavar stands for a text flag's value in the usage line.
+	Hint msg.Message
+	// Metavar stands for a text flag's value in the usage line: a symbol
+	// or an example value, as typed ("N", "48h|2026-12-01T15:00Z").
 	Metavar string
 	// as is how the value is written in the text grammar.
 	as writeAs
@@ -112,20 +114,21 @@ func (o Option) Flag() string { return "--" + strings.ReplaceAll(o.Name, "_", "-
 func (o Option) takesValue() bool { return o.Type != OptBoolean }
 
 func pollOption() Option {
-	return Option{Name: "poll", Help: "Poll id, e.g. K7QX", Required: true, Autocomplete: true, as: asID}
+	return Option{Name: "poll", Help: msg.OptPoll.With(), Required: true, Autocomplete: true, as: asID}
 }
 
 // openOptions are the options open and preset share.
 func openOptions() []Option {
 	return []Option{
-		{Name: "kind", Help: "How ballots are cast (default approval)", Choices: KindChoices, Hint: "approval, single or ranked", Metavar: "approval|single|ranked", as: asFlag},
-		{Name: "closes", Help: "Deadline: a duration (48h, 2d) or a time (2026-12-01T15:00Z)", Hint: "a duration like 48h or a time like 2026-12-01T15:00Z", Metavar: "48h|2026-12-01T15:00Z", as: asFlag},
-		{Name: "anonymous", Help: "Keep no user ids with the ballots", Type: OptBoolean, as: asFlag},
-		{Name: "hide_results", Help: "Hide results until the poll closes", Type: OptBoolean, as: asFlag},
-		{Name: "quorum", Help: "Ballots a group needs to count (default 3)", Type: OptInteger, Min: 1, Max: 1_000_000, Hint: "a whole number of ballots", Metavar: "N", as: asFlag},
-		{Name: "threshold", Help: "Support a group needs, more than 0 and at most 1 (default 0.5)", Type: OptNumber, Max: 1, Hint: "a number like 0.6 or 60%", Metavar: "0.6", as: asFlag},
-		{Name: "max_choices", Help: "Most themes one ballot may choose (approval, ranked)", Type: OptInteger, Min: 1, Max: 25, Hint: "a whole number", Metavar: "N", as: asFlag},
-		{Name: "min_groups", Help: "Groups that must count before a theme is judged (default 2)", Type: OptInteger, Min: 1, Max: 100, Hint: "a whole number of groups", Metavar: "K", as: asFlag},
+		{Name: "kind", Help: msg.OptKind.With(), Choices: KindChoices, Hint: msg.HintKind.With(), Metavar: "approval|single|ranked", as: asFlag},
+		{Name: "closes", Help: msg.OptCloses.With(), Hint: msg.HintCloses.With(), Metavar: "48h|2026-12-01T15:00Z", as: asFlag},
+		{Name: "anonymous", Help: msg.OptAnonymous.With(), Type: OptBoolean, as: asFlag},
+		{Name: "hide_results", Help: msg.OptHideResults.With(), Type: OptBoolean, as: asFlag},
+		{Name: "quorum", Help: msg.OptQuorum.With(), Type: OptInteger, Min: 1, Max: maxQuorum, Hint: msg.HintQuorum.With(), Metavar: "N", as: asFlag},
+		{Name: "threshold", Help: msg.OptThreshold.With(), Type: OptNumber, Max: 1, Hint: msg.HintThreshold.With(), Metavar: "0.6", as: asFlag},
+		{Name: "max_choices", Help: msg.OptMaxChoices.With(), Type: OptInteger, Min: 1, Max: 25, Hint: msg.HintMaxChoices.With(), Metavar: "N", as: asFlag},
+		{Name: "min_groups", Help: msg.OptMinGroups.With(), Type: OptInteger, Min: 1, Max: 100, Hint: msg.HintMinGroups.With(), Metavar: "K", as: asFlag},
+		{Name: "remind", Help: msg.OptRemind.With(), Hint: msg.HintRemind.With(), Metavar: "24h,1h", as: asFlag},
 	}
 }
 
@@ -136,119 +139,126 @@ func init() {
 	// Assigned here rather than in the declaration: the parse functions
 	// refer back to specs through errorFor.
 	specs = []Spec{
-		{Name: "open", Topic: "open", Usage: `open "Title" "Theme one" "Theme two" ...`,
-			Short:   "Start a poll of candidate themes. Whoever opens a poll facilitates it.",
-			Options: append([]Option{{Name: "title", Help: "The question", Required: true, as: asQuoted}, {Name: "themes", Help: `Themes: "Quoted labels" or separated by ;`, Required: true, as: asThemes}}, openOptions()...),
+		{Name: "open", Topic: "open", Usage: msg.UsageOpen.With(),
+			Short:   msg.ShortOpen.With(),
+			Options: append([]Option{{Name: "title", Help: msg.OptTitle.With(), Required: true, as: asQuoted}, {Name: "themes", Help: msg.OptThemes.With(), Required: true, as: asThemes}}, openOptions()...),
 			parse:   parseOpen,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				o := c.(Open)
 				return e.open(ctx, req, o.Title, o.Themes, o.Opts)
 			}},
-		{Name: "preset", Topic: "preset", Usage: "preset NAME", Short: "Start a poll from a saved list of themes.",
-			Options: append([]Option{{Name: "name", Help: "Preset name", Required: true, Choices: PresetChoices, as: asQuoted}}, openOptions()...),
+		{Name: "preset", Topic: "preset", Usage: msg.UsagePreset.With(), Short: msg.ShortPreset.With(),
+			Options: append([]Option{{Name: "name", Help: msg.OptPreset.With(), Required: true, Choices: PresetChoices, as: asQuoted}}, openOptions()...),
 			parse:   parsePreset,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.preset(ctx, req, c.(Preset))
 			}},
-		{Name: "list", Topic: "list", Usage: "list [open|closed|cancelled|all]",
-			Short: "List this channel's polls: open (the default), closed, cancelled or all; --all lists every channel's (facilitators).",
+		{Name: "list", Topic: "list", Usage: msg.UsageList.With(),
+			Short: msg.ShortList.With(),
 			Options: []Option{
-				{Name: "status", Help: "Which polls (default open)", Choices: StatusChoices, as: asQuoted},
-				{Name: "all", Help: "Every channel's polls (facilitators)", Type: OptBoolean, as: asFlag},
-				{Name: "page", Help: "Page number (20 polls a page)", Type: OptInteger, Min: 1, Max: maxPage, Hint: "a page number", Metavar: "N", as: asFlag},
+				{Name: "status", Help: msg.OptStatus.With(), Choices: StatusChoices, as: asQuoted},
+				{Name: "all", Help: msg.OptAll.With(), Type: OptBoolean, as: asFlag},
+				{Name: "page", Help: msg.OptPage.With(), Type: OptInteger, Min: 1, Max: maxPage, Hint: msg.HintPage.With(), Metavar: "N", as: asFlag},
 			},
 			parse: parseList,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.list(ctx, req, c.(List))
 			}},
-		{Name: "vote", Topic: "vote", Usage: "vote ID THEME...", Short: "Vote for themes by number or label. Voting again replaces your ballot.",
-			Options: []Option{pollOption(), {Name: "themes", Help: "Theme numbers or labels, e.g. 1,3", Required: true, as: asWords}},
+		{Name: "vote", Topic: "vote", Usage: msg.UsageVote.With(), Short: msg.ShortVote.With(),
+			Options: []Option{pollOption(), {Name: "themes", Help: msg.OptVoteThemes.With(), Required: true, as: asWords}},
 			parse:   parseVote,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.vote(ctx, req, c.(Vote))
 			}},
-		{Name: "unvote", Topic: "vote", Usage: "unvote ID", Short: "Take back your ballot.",
+		{Name: "unvote", Topic: "vote", Usage: msg.UsageUnvote.With(), Short: msg.ShortUnvote.With(),
 			Options: []Option{pollOption()},
 			parse:   pollOnly("unvote", func(id string) Command { return Unvote{Poll: id} }),
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.unvote(ctx, req, c.(Unvote))
 			}},
-		{Name: "group", Topic: "groups", Usage: "group [GROUP]", Short: "Show your stakeholder group, or set it.",
-			Options: []Option{{Name: "group", Help: "Stakeholder group", Choices: GroupChoices, as: asQuoted}},
+		{Name: "group", Topic: "groups", Usage: msg.UsageGroup.With(), Short: msg.ShortGroup.With(),
+			Options: []Option{{Name: "group", Help: msg.OptGroup.With(), Choices: GroupChoices, as: asQuoted}},
 			parse:   parseGroup,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.group(ctx, req, c.(Group))
 			}},
-		{Name: "assign", Topic: "groups", Usage: "assign @user GROUP", Access: Facilitators,
-			Short: "Put a participant in a stakeholder group (configured facilitators only).",
+		{Name: "assign", Topic: "groups", Usage: msg.UsageAssign.With(), Access: Facilitators,
+			Short: msg.ShortAssign.With(),
 			Options: []Option{
-				{Name: "user", Help: "Participant", Type: OptUser, Required: true, as: asUser},
-				{Name: "group", Help: "Stakeholder group", Required: true, Choices: GroupChoices, as: asQuoted},
+				{Name: "user", Help: msg.OptUser.With(), Type: OptUser, Required: true, as: asUser},
+				{Name: "group", Help: msg.OptGroup.With(), Required: true, Choices: GroupChoices, as: asQuoted},
 			},
 			parse: parseAssign,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.assign(ctx, req, c.(Assign))
 			}},
-		{Name: "close", Topic: "close", Usage: "close ID", Access: Managers, Short: "Close a poll now and post its report.",
+		{Name: "close", Topic: "close", Usage: msg.UsageClose.With(), Access: Managers, Short: msg.ShortClose.With(),
 			Options: []Option{pollOption()},
 			parse:   pollOnly("close", func(id string) Command { return Close{Poll: id} }),
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.finish(ctx, req, c.(Close).Poll, polls.StatusClosed)
 			}},
-		{Name: "reopen", Topic: "reopen", Usage: "reopen ID", Access: Managers, Short: "Reopen a closed poll; its ballots are kept.",
-			Options: []Option{pollOption()},
-			parse:   pollOnly("reopen", func(id string) Command { return Reopen{Poll: id} }),
+		{Name: "reopen", Topic: "reopen", Usage: msg.UsageReopen.With(), Access: Managers, Short: msg.ShortReopen.With(),
+			Options: []Option{pollOption(), {Name: "duration", Help: msg.OptReopenFor.With(), as: asQuoted}},
+			parse:   parseReopen,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.reopen(ctx, req, c.(Reopen))
 			}},
-		{Name: "cancel", Topic: "cancel", Usage: "cancel ID", Access: Managers, Short: "Cancel a poll: no report is posted.",
+		{Name: "cancel", Topic: "cancel", Usage: msg.UsageCancel.With(), Access: Managers, Short: msg.ShortCancel.With(),
 			Options: []Option{pollOption()},
 			parse:   pollOnly("cancel", func(id string) Command { return Cancel{Poll: id} }),
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.finish(ctx, req, c.(Cancel).Poll, polls.StatusCancelled)
 			}},
-		{Name: "extend", Topic: "extend", Usage: "extend ID DURATION", Access: Managers, Short: "Move a poll's deadline later by a duration, e.g. 1d or 12h.",
-			Options: []Option{pollOption(), {Name: "duration", Help: "How much longer, e.g. 24h", Required: true, as: asQuoted}},
+		{Name: "extend", Topic: "extend", Usage: msg.UsageExtend.With(), Access: Managers, Short: msg.ShortExtend.With(),
+			Options: []Option{pollOption(), {Name: "duration", Help: msg.OptExtendBy.With(), Required: true, as: asQuoted}},
 			parse:   parseExtend,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.extend(ctx, req, c.(Extend))
 			}},
-		{Name: "report", Topic: "report", Usage: "report ID", Slow: true,
-			Short:   "Show the consensus report: which themes have support across groups.",
+		{Name: "remind", Topic: "remind", Usage: msg.UsageRemind.With(), Access: Managers,
+			Short:   msg.ShortRemind.With(),
+			Options: []Option{pollOption()},
+			parse:   pollOnly("remind", func(id string) Command { return Remind{Poll: id} }),
+			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
+				return e.remind(ctx, req, c.(Remind))
+			}},
+		{Name: "report", Topic: "report", Usage: msg.UsageReport.With(), Slow: true,
+			Short:   msg.ShortReport.With(),
 			Options: []Option{pollOption()},
 			parse:   pollOnly("report", func(id string) Command { return Report{Poll: id} }),
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.report(ctx, req, c.(Report))
 			}},
-		{Name: "export", Topic: "export", Usage: "export ID [" + strings.Join(report.Names(false), "|") + "] [ballots|tally]", Slow: true,
-			Short: "Download the tally (or, for facilitators, the ballots) as CSV, JSON or Markdown.",
+		{Name: "export", Topic: "export", Usage: msg.UsageExport.With(strings.Join(report.Names(false), "|")), Slow: true,
+			Short: msg.ShortExport.With(),
 			Options: []Option{pollOption(),
-				{Name: "format", Help: "File format (default csv)", Choices: FormatChoices, as: asQuoted},
-				{Name: "ballots", Help: "Ballots instead of the tally (facilitators)", Type: OptBoolean, as: asWordIf},
+				{Name: "format", Help: msg.OptFormat.With(), Choices: FormatChoices, as: asQuoted},
+				{Name: "ballots", Help: msg.OptBallots.With(), Type: OptBoolean, as: asWordIf},
 			},
 			parse: parseExport,
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.export(ctx, req, c.(Export))
 			}},
-		{Name: "timeline", Topic: "timeline", Usage: "timeline ID", Slow: true,
-			Short:   "Show how consensus emerged: each theme's statuses as ballots arrived, and a chart.",
+		{Name: "timeline", Topic: "timeline", Usage: msg.UsageTimeline.With(), Slow: true,
+			Short:   msg.ShortTimeline.With(),
 			Options: []Option{pollOption()},
 			parse:   pollOnly("timeline", func(id string) Command { return Timeline{Poll: id} }),
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.timeline(ctx, req, c.(Timeline))
 			}},
-		{Name: "screen", Topic: "screen", Usage: "screen ID", Access: Managers,
-			Short:   "Get a read-only link to the poll's live screen, to project in the room.",
+		{Name: "screen", Topic: "screen", Usage: msg.UsageScreen.With(), Access: Managers,
+			Short:   msg.ShortScreen.With(),
 			Options: []Option{pollOption()},
 			parse:   pollOnly("screen", func(id string) Command { return Screen{Poll: id} }),
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.screen(ctx, req, c.(Screen))
 			}},
-		{Name: "help", Topic: "", Usage: "help [TOPIC]", Short: "Show this help, or the help on one topic.",
-			Options: []Option{{Name: "topic", Help: "A command or topic, e.g. vote", as: asQuoted}},
+		{Name: "help", Topic: "", Usage: msg.UsageHelp.With(), Short: msg.ShortHelp.With(),
+			Options: []Option{{Name: "topic", Help: msg.OptTopic.With(), as: asQuoted}},
 			parse:   parseHelp,
 			handle: func(e *Engine, _ context.Context, _ Request, c Command) Response {
-				return ephemeral(HelpText(c.(Help).Topic))
+				return ephemeral(HelpText(e.p, c.(Help).Topic))
 			}},
 	}
 	initUsage()
@@ -270,21 +280,24 @@ func Lookup(name string) *Spec {
 // Line is the subcommand's usage line: "/poll " and Usage, then every
 // text flag ("[--kind approval|single|ranked]"); with short set, a
 // subcommand with more than three flags ends in "[options]" instead.
-func (s *Spec) Line(short bool) string {
-	var flags []string
+func (s *Spec) Line(short bool) msg.Message {
+	var flags strings.Builder
+	n := 0
 	for _, o := range s.Options {
 		switch {
 		case o.as != asFlag:
+			continue
 		case o.takesValue():
-			flags = append(flags, "["+o.Flag()+" "+o.Metavar+"]")
+			flags.WriteString(" [" + o.Flag() + " " + o.Metavar + "]")
 		default:
-			flags = append(flags, "["+o.Flag()+"]")
+			flags.WriteString(" [" + o.Flag() + "]")
 		}
+		n++
 	}
-	if short && len(flags) > 3 {
-		flags = []string{"[options]"}
+	if short && n > 3 {
+		return msg.UsageLineShort.With(s.Usage)
 	}
-	return strings.Join(append([]string{"/poll " + s.Usage}, flags...), " ")
+	return msg.UsageLine.With(s.Usage, flags.String())
 }
 
 // IsSlow reports whether cmd is answered after the acknowledgement.
@@ -318,7 +331,7 @@ const maxOptionBytes = kit.MaxBody
 func FromOptions(name string, values map[string]any) (Command, error) {
 	s := Lookup(name)
 	if s == nil {
-		return nil, generalError(fmt.Sprintf("unknown command %q", excerpt(name, 40)))
+		return nil, generalError(msg.ParseUnknownCommand.With(typed(name, 40)))
 	}
 	words := []string{s.Name}
 	var flags []string
@@ -329,7 +342,7 @@ func FromOptions(name string, values map[string]any) (Command, error) {
 		}
 		w, err := o.write(v)
 		if err != nil {
-			if ue, ok := err.(*UsageError); ok && ue.Usage == "" {
+			if ue, ok := err.(*UsageError); ok && ue.Usage.IsZero() {
 				return nil, errorFor(s.Name, ue.Problem)
 			}
 			return nil, err
@@ -424,16 +437,23 @@ func (e *Engine) Choices(c Choices) []Choice {
 			out = append(out, Choice{s, s})
 		}
 	case FormatChoices:
-		for _, f := range report.Names(false) {
-			out = append(out, Choice{f, f})
+		for _, f := range report.Formats(false) {
+			out = append(out, Choice{e.p.Sprint(msg.ChoiceTitled.With(f.Name, e.p.Sprint(f.Title))), f.Name})
 		}
 	case GroupChoices:
 		for _, g := range e.groups.All() {
 			out = append(out, Choice{strings.TrimSpace(g.Label), string(g.ID)})
 		}
 	case PresetChoices:
+		// The name, then what the preset asks, so that a menu of presets
+		// says what each is.
 		for _, n := range e.cfg.PresetNames() {
-			out = append(out, Choice{n, n})
+			def, _ := e.cfg.preset(n)
+			name := n
+			if def.Title != "" {
+				name = e.p.Sprint(msg.ChoiceTitled.With(n, def.Title))
+			}
+			out = append(out, Choice{name, n})
 		}
 	}
 	return out

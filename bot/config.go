@@ -88,6 +88,11 @@ type Defaults struct {
 	Quorum    int        `yaml:"quorum"`
 	Threshold float64    `yaml:"threshold"`
 	Closes    string     `yaml:"closes"` // a duration such as 48h; empty: no deadline
+	// Remind is the default of --remind: reminders this long before the
+	// deadline ([24h, 1h] or "24h,1h"), for polls opened without
+	// --remind; those that do not fit before a poll's deadline are left
+	// out for that poll.
+	Remind Durations `yaml:"remind"`
 }
 
 // PresetDef is a named list of candidate themes.

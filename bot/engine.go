@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -55,6 +56,14 @@ type Reply struct {
 	List       *ListView
 	Picker     *GroupPicker
 	Files      []File
+	// Thread, when set, makes a public reply an answer under the poll's
+	// own message, in the poll's channel wherever the request came from
+	// (Slack: a reply in the message's thread; Discord: a reply to the
+	// message), or a message in the poll's channel when the poll has no
+	// message on the platform. A Thread reply that cannot be posted ends
+	// the delivery: the adapter tells the sender so, and delivers none
+	// of the replies after it.
+	Thread *polls.Poll
 }
 
 // File is an attachment: an export or a chart.
@@ -83,7 +92,8 @@ type Response struct {
 	Duplicate bool
 }
 
-// ChartFunc renders a report as a PNG.
+// ChartFunc renders a report as a PNG. The engine's writer carries its
+// printer (see report.PrinterOf), in whose language the chart's words go.
 type ChartFunc func(w io.Writer, r *polls.Report, groups *polls.Groups) error
 
 // Engine runs /poll commands against a polls.Service. It is safe for
@@ -98,6 +108,8 @@ type Engine struct {
 	metrics Metrics
 	// charts caches rendered charts by tally version.
 	charts chartCache
+	// p words every reply and view the engine builds.
+	p *msg.Printer
 	// links makes /poll screen's links; nil when the deployment has no
 	// public URL or link key.
 	links ScreenLinks
@@ -112,6 +124,10 @@ func WithLogger(l *slog.Logger) EngineOption { return func(e *Engine) { e.log = 
 // WithChart makes reports carry a PNG chart.
 func WithChart(f ChartFunc) EngineOption { return func(e *Engine) { e.chart = f } }
 
+// WithPrinter sets the language of everything the engine says: replies,
+// views, errors and the reports it exports (default: msg.English()).
+func WithPrinter(p *msg.Printer) EngineOption { return func(e *Engine) { e.p = p } }
+
 // New returns an engine. The service's groups should be cfg.GroupList().
 func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 	e := &Engine{
@@ -119,6 +135,7 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 		cfg:    cfg,
 		groups: svc.Groups(),
 		log:    slog.New(slog.DiscardHandler),
+		p:      msg.English(),
 
 		metrics: discardMetrics{},
 	}
@@ -130,6 +147,10 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 
 // Groups returns the configured stakeholder groups.
 func (e *Engine) Groups() *polls.Groups { return e.groups }
+
+// Printer returns the printer the engine words its replies with, for
+// adapters that word their own controls and notes in the same language.
+func (e *Engine) Printer() *msg.Printer { return e.p }
 
 // HandleText parses text (what follows /poll) and runs it.
 func (e *Engine) HandleText(ctx context.Context, req Request, text string) Response {
@@ -160,7 +181,7 @@ func (e *Engine) Handle(ctx context.Context, req Request, cmd Command) (resp Res
 	case spec == nil || spec.handle == nil:
 		resp = e.fail(req, "command", fmt.Errorf("unhandled command %T", cmd))
 	case spec.Access == Facilitators && !e.IsFacilitator(req):
-		resp = e.fail(req, spec.Name, fmt.Errorf("%w: only facilitators can %s", ErrForbidden, facilitatorVerb[spec.Name]))
+		resp = e.fail(req, spec.Name, forbidden(msg.ErrFacilitatorsOnly.With(facilitatorVerb[spec.Name].With())))
 	default:
 		resp = spec.handle(e, ctx, req, cmd)
 	}
@@ -191,10 +212,9 @@ func (e *Engine) Act(ctx context.Context, req Request, a Action) (resp Response)
 		if err != nil {
 			return e.failPoll(req, "rank", a.Poll, err)
 		}
-		return Response{Replies: []Reply{{Visibility: Ephemeral, Poll: v,
-			Text: fmt.Sprintf("Rank the themes of poll %s: /poll vote %s followed by theme numbers, most wanted first.", v.ID, v.ID)}}}
+		return Response{Replies: []Reply{{Visibility: Ephemeral, Poll: v, Text: e.p.Sprint(msg.RankByText.With(v.ID))}}}
 	}
-	return e.fail(req, "action", fmt.Errorf("%w", ErrBadAction))
+	return e.fail(req, "action", &wordedError{kind: ErrBadAction, m: msg.ErrUnknownControl.With()})
 }
 
 // PollView returns the current view of a poll's message.
@@ -252,7 +272,7 @@ func (e *Engine) ClosedAnnouncement(ctx context.Context, p *polls.Poll) Response
 		return e.fail(Request{Tenant: p.Tenant}, "announce", err)
 	}
 	return Response{
-		Replies: []Reply{{Visibility: Public, Text: fmt.Sprintf("Poll %s reached its deadline and is closed.", p.ID), Poll: e.pollView(p, t, e.svc.Now())}},
+		Replies: []Reply{{Visibility: Public, Text: e.p.Sprint(msg.DeadlineClosed.With(p.ID)), Poll: e.pollView(p, t, e.svc.Now())}},
 		Updated: []polls.Key{p.Key()},
 	}
 }

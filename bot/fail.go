@@ -7,17 +7,36 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
 // Errors of the engine itself.
 var (
 	ErrForbidden = errors.New("not allowed")
-	ErrNoPreset  = errors.New("unknown preset")
 )
+
+// wordedError is an engine error that its person is told in the catalog's
+// words: a kind for callers to branch on (errors.Is(err, ErrForbidden)),
+// the message, and the usage line to show under it, if any. Its Error is
+// the message in English, for logs.
+type wordedError struct {
+	kind  error
+	m     msg.Message
+	usage msg.Message
+}
+
+func (e *wordedError) Error() string { return msg.English().Sprint(e.m) }
+
+func (e *wordedError) Unwrap() error { return e.kind }
+
+// forbidden is a refusal (ErrForbidden) for reason: "not allowed: poll
+// K7QX hides its results until it closes".
+func forbidden(reason msg.Message) error {
+	return &wordedError{kind: ErrForbidden, m: msg.ErrNotAllowed.With(reason)}
+}
 
 // fail turns an error into an ephemeral reply for the sender. Domain and
 // usage errors are shown as they are worded; anything else is logged and
@@ -32,29 +51,33 @@ func (e *Engine) failPoll(req Request, op, poll string, err error) Response {
 	var (
 		ue *UsageError
 		de *polls.Error
+		we *wordedError
 	)
 	var text string
 	switch {
 	case errors.As(err, &ue):
-		// A problem quotes what was typed: all of it is user text.
-		text = UserText(sentence(ue.Problem))
-		if ue.Usage != "" {
-			text += "\nUsage: " + ue.Usage
+		// A problem marks what it quotes of what was typed as user text.
+		text = sentence(e.p.Sprint(ue.Problem))
+		if !ue.Usage.IsZero() {
+			text += "\n" + e.p.Sprint(msg.ReplyUsage.With(ue.Usage))
 		}
 	case errors.As(err, &de):
 		// The domain's parameters that people wrote (titles, labels,
-		// what was typed) are marked as user text (see domainText).
-		text = sentence(domainText(de, e.groups))
-	case errors.Is(err, ErrForbidden), errors.Is(err, ErrNoPreset), errors.Is(err, ErrBadAction):
-		text = sentence(err.Error())
+		// what was typed) are marked as user text (see domainMessage).
+		text = sentence(e.domainText(de))
+	case errors.As(err, &we):
+		text = sentence(e.p.Sprint(we.m))
+		if !we.usage.IsZero() {
+			text += "\n" + e.p.Sprint(msg.ReplyUsage.With(we.usage))
+		}
 	case errors.Is(err, polls.ErrNoBallot):
-		text = "You have no ballot in that poll."
+		text = e.p.Sprint(msg.ErrNoBallot.With())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		e.log.Warn("request ran out of time; the store may be slow or unreachable", logAttrs(req, op, poll, err)...)
-		text = "pollbot took too long to answer, so your request may not have been saved. Please try again; a vote is never counted twice."
+		text = e.p.Sprint(msg.ErrTimeout.With())
 	default:
 		e.log.Error("request failed", logAttrs(req, op, poll, err)...)
-		text = "Sorry, pollbot could not reach its store just now. Please try again in a moment; a vote is never counted twice."
+		text = e.p.Sprint(msg.ErrStore.With())
 	}
 	text = capitalize(text)
 	return Response{Replies: []Reply{{Visibility: Ephemeral, Text: text}}, Err: err}
@@ -87,8 +110,8 @@ func (e *Engine) annotate(resp *Response, name string) {
 	}
 	for _, k := range usageErrs {
 		if errors.Is(resp.Err, k) {
-			if u := Usage(name); u != "" {
-				resp.Replies[0].Text += "\nUsage: " + u
+			if u := Usage(name); !u.IsZero() {
+				resp.Replies[0].Text += "\n" + e.p.Sprint(msg.ReplyUsage.With(u))
 			}
 			return
 		}
@@ -115,12 +138,4 @@ func sentence(s string) string {
 		return s
 	}
 	return s + "."
-}
-
-// plural formats a count with its noun: "1 ballot", "2 ballots".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -6,9 +6,9 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -41,12 +41,12 @@ func (e *Engine) RoleGroup(req Request) polls.Group {
 
 // facilitatorVerb says what facilitators-only commands do, for the
 // refusal.
-var facilitatorVerb = map[string]string{"assign": "assign stakeholder groups"}
+var facilitatorVerb = map[string]msg.Def0{"assign": msg.VerbAssignGroups}
 
-var sourceText = map[polls.GroupSource]string{
-	polls.SourceAssigned: "assigned by a facilitator",
-	polls.SourceRole:     "from your role",
-	polls.SourceDeclared: "declared by you",
+var sourceText = map[polls.GroupSource]msg.Def0{
+	polls.SourceAssigned: msg.SourceAssigned,
+	polls.SourceRole:     msg.SourceRole,
+	polls.SourceDeclared: msg.SourceDeclared,
 }
 
 func (e *Engine) group(ctx context.Context, req Request, c Group) Response {
@@ -57,18 +57,29 @@ func (e *Engine) group(ctx context.Context, req Request, c Group) Response {
 			return e.fail(req, "group", err)
 		}
 		if !ok {
-			return Response{Replies: []Reply{e.pickerReply("You have no stakeholder group yet. Pick one with /poll group NAME.")}}
+			return Response{Replies: []Reply{e.pickerReply(e.p.Sprint(msg.GroupNone.With()))}}
 		}
-		return ephemeral(fmt.Sprintf("Your stakeholder group is %s (%s).", UserText(e.groups.Info(g).Label), sourceText[src]))
+		return ephemeral(e.p.Sprint(msg.GroupIs.With(e.groupLabel(g), sourceText[src].With())))
+	}
+	before, _, had, err := e.svc.Resolve(ctx, v)
+	if err != nil {
+		return e.fail(req, "group", err)
 	}
 	g, outcomes, err := e.svc.SetGroup(ctx, v, c.Group)
 	if err != nil {
 		return e.fail(req, "group", err)
 	}
 	e.countHeld(req, outcomes)
-	text := fmt.Sprintf("Your stakeholder group is now %s.", UserText(e.groups.Info(g).Label))
+	text := e.p.Sprint(msg.GroupNow.With(e.groupLabel(g)))
+	now := g
 	if rg := e.RoleGroup(req); rg != "" && rg != g {
-		text = fmt.Sprintf("Saved %s, but your role maps you to %s, which takes precedence.", UserText(e.groups.Info(g).Label), UserText(e.groups.Info(rg).Label))
+		text = e.p.Sprint(msg.GroupRoleFirst.With(e.groupLabel(g), e.groupLabel(rg)))
+		now = rg
+	}
+	if had && before != now {
+		// A ballot records the group it was cast in (a report counts it
+		// there); changing group does not move ballots already cast.
+		text = e.withNote(text, msg.GroupBallotsStay.With(e.groupLabel(before)))
 	}
 	return e.withOutcomes(text, outcomes)
 }
@@ -85,15 +96,15 @@ func (e *Engine) withOutcomes(text string, outcomes []polls.HeldOutcome) Respons
 	lines := []string{text}
 	for _, o := range outcomes {
 		if o.Err != nil {
-			msg := strings.TrimSuffix(e.errText(o.Err), ".")
+			reason := strings.TrimSuffix(e.errText(o.Err), ".")
 			var de *polls.Error
 			if !errors.As(o.Err, &de) {
 				e.log.Error("applying held vote failed", "poll", o.PollID, "err", o.Err)
 			}
-			lines = append(lines, fmt.Sprintf("Your held vote in poll %s could not be counted: %s.", o.PollID, msg))
+			lines = append(lines, e.p.Sprint(msg.HeldFailed.With(o.PollID, reason)))
 			continue
 		}
-		lines = append(lines, "Your held vote is now counted. "+e.ballotText(o.Result.Poll, o.Result.Ballot, o.Result.Previous != nil))
+		lines = append(lines, e.sentences(e.p.Sprint(msg.HeldCounted.With()), e.ballotText(o.Result.Poll, o.Result.Ballot, o.Result.Previous != nil)))
 		resp.Updated = append(resp.Updated, o.Result.Poll.Key())
 	}
 	resp.Replies = []Reply{{Visibility: Ephemeral, Text: strings.Join(lines, "\n")}}
@@ -115,18 +126,26 @@ func mentionUser(s string) string {
 
 func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
 	if !e.IsFacilitator(req) {
-		return e.fail(req, "assign", fmt.Errorf("%w: only facilitators can assign stakeholder groups", ErrForbidden))
+		return e.fail(req, "assign", forbidden(msg.ErrFacilitatorsOnly.With(msg.VerbAssignGroups.With())))
 	}
 	user := mentionUser(c.User)
 	if user == "" {
-		return e.fail(req, "assign", &UsageError{Problem: "assign needs a user", Usage: Usage("assign")})
+		return e.fail(req, "assign", &UsageError{Problem: msg.ErrAssignNeedsUser.With(), Usage: Usage("assign")})
+	}
+	before, _, had, err := e.svc.Resolve(ctx, polls.Voter{Tenant: req.Tenant, User: user})
+	if err != nil {
+		return e.fail(req, "assign", err)
 	}
 	g, outcomes, err := e.svc.Assign(ctx, req.Tenant, user, c.Group)
 	if err != nil {
 		return e.fail(req, "assign", err)
 	}
 	e.countHeld(req, outcomes)
-	resp := e.withOutcomes(fmt.Sprintf("%s is now in %s (assigned).", UserText(user), UserText(e.groups.Info(g).Label)), nil)
+	text := e.p.Sprint(msg.Assigned.With(UserText(user), e.groupLabel(g)))
+	if had && before != g {
+		text = e.withNote(text, msg.AssignedStay.With(e.groupLabel(before)))
+	}
+	resp := e.withOutcomes(text, nil)
 	// A facilitator learns what became of the votes held for the user,
 	// but never which anonymous poll one was in: that would tie the user
 	// to a vote the poll promises to keep apart from them.
@@ -139,17 +158,17 @@ func (e *Engine) assign(ctx context.Context, req Request, c Assign) Response {
 			anonCounted = true
 			resp.Updated = append(resp.Updated, o.Result.Poll.Key())
 		case o.Err != nil:
-			resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s could not be counted: %s", o.PollID, sentence(e.errText(o.Err)))
+			resp.Replies[0].Text += "\n" + e.p.Sprint(msg.AssignedHeldFailed.With(o.PollID, sentence(e.errText(o.Err))))
 		default:
-			resp.Replies[0].Text += fmt.Sprintf("\nTheir held vote in poll %s is now counted.", o.PollID)
+			resp.Replies[0].Text += "\n" + e.p.Sprint(msg.AssignedHeldCount.With(o.PollID))
 			resp.Updated = append(resp.Updated, o.Result.Poll.Key())
 		}
 	}
 	if anonCounted {
-		resp.Replies[0].Text += "\nVotes they cast in anonymous polls while they had no group are now counted."
+		resp.Replies[0].Text += "\n" + e.p.Sprint(msg.AssignedAnonCount.With())
 	}
 	if anonFailed {
-		resp.Replies[0].Text += "\nA vote they cast in an anonymous poll while they had no group could not be counted; they can vote again."
+		resp.Replies[0].Text += "\n" + e.p.Sprint(msg.AssignedAnonFailed.With())
 	}
 	return resp
 }

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -31,23 +31,34 @@ const MaxCommandBytes = maxTextBytes
 // subcommand is unknown), and Topic is the help topic to offer, "" for the
 // general help.
 type UsageError struct {
-	Problem string
-	Usage   string // "/poll vote ID THEME..."; "" when there is none to show
+	// Problem quotes what was typed as user text (see UserText).
+	Problem msg.Message
+	Usage   msg.Message // "/poll vote ID THEME..."; zero when there is none to show
 	Topic   string
 }
 
+// Error is the problem and its usage line in English, for logs and tools.
 func (e *UsageError) Error() string {
-	if e.Usage == "" {
-		return e.Problem
+	p := msg.English()
+	if e.Usage.IsZero() {
+		return PlainText(p.Sprint(e.Problem))
 	}
-	return e.Problem + "\nUsage: " + e.Usage
+	return PlainText(p.Sprint(e.Problem) + "\n" + p.Sprint(msg.ReplyUsage.With(e.Usage)))
 }
 
 // valueError is a problem with a value on its own (a duration, a time, a
 // theme list), before Parse knows which subcommand it belongs to.
-func valueError(format string, args ...any) *UsageError {
-	return &UsageError{Problem: fmt.Sprintf(format, args...)}
+func valueError(problem msg.Message) *UsageError {
+	return &UsageError{Problem: problem}
 }
+
+// typed is what someone typed, cut to n runes and quoted, as user text:
+// how a problem quotes it.
+func typed(s string, n int) string { return UserText(strconv.Quote(excerpt(s, n))) }
+
+// typedWord is what someone typed, cut to n runes, as user text, quoted
+// only when it is not one word (see quoteIfNeeded).
+func typedWord(s string, n int) string { return UserText(quoteIfNeeded(excerpt(s, n))) }
 
 // Parse reads the text of a /poll command: what follows "/poll" in Slack, a
 // shell line, or the words a Discord adapter assembles from its options. A
@@ -72,11 +83,11 @@ func parse(text string, maxBytes int) (Command, error) {
 		return nil, tooLong(guessCommand(text))
 	}
 	if !utf8.ValidString(text) {
-		return nil, generalError("the command is not valid text (UTF-8)")
+		return nil, generalError(msg.ParseNotUTF8.With())
 	}
 	toks, terr := tokenize(text)
 	if terr != nil {
-		if terr.Problem == tooLongProblem {
+		if terr.Problem.ID() == tooLongProblem.ID() {
 			return nil, tooLong(guessCommand(text))
 		}
 		// The tokenizer does not know the subcommand yet; guess it from the
@@ -112,7 +123,7 @@ func canonicalWords(cmd Command) int {
 	options := func(o OpenOptions) int {
 		return 2*optional(o.Kind != "") + 2*optional(!o.Closes.IsZero()) + optional(o.Anonymous) +
 			optional(o.HideResults) + 2*optional(o.Quorum != 0) + 2*optional(o.Threshold != 0) + 2*optional(o.MaxChoices != 0) +
-			2*optional(o.MinGroups != 0)
+			2*optional(o.MinGroups != 0) + 2*optional(o.Remind != nil)
 	}
 	switch c := cmd.(type) {
 	case Help:
@@ -120,7 +131,7 @@ func canonicalWords(cmd Command) int {
 	case Open:
 		return 2 + len(c.Themes) + options(c.Opts)
 	case Preset:
-		return 2 + options(c.Opts)
+		return 1 + optional(c.Preset != "") + options(c.Opts)
 	case List:
 		return 1 + optional(c.Status != "" && c.Status != "open") + optional(c.All) + 2*optional(c.Page > 1)
 	case Vote:
@@ -129,24 +140,26 @@ func canonicalWords(cmd Command) int {
 		return 1 + optional(c.Group != "")
 	case Assign, Extend:
 		return 3
+	case Reopen:
+		return 2 + optional(c.For > 0)
 	case Export:
 		return 2 + optional(c.Format != "" && c.Format != "csv") + optional(c.Ballots)
 	}
 	return 2 // unvote, close, reopen, cancel, report: the word and a poll id
 }
 
-var tooLongProblem = fmt.Sprintf("the command is too long: at most %d words and %d bytes", maxTokens, maxTextBytes)
+var tooLongProblem = msg.ParseTooLong.With(maxTokens, maxTextBytes)
 
 // pollLimits names the limits of a poll's definition, which is what someone
 // pasting a long list of themes runs into.
-var pollLimits = fmt.Sprintf("a poll has at most %d themes, each at most %d characters", polls.MaxThemes, polls.MaxThemeRunes)
+var pollLimits = msg.ParsePollLimits.With(polls.MaxThemes, polls.MaxThemeRunes)
 
 // tooLong is the error for a command over the size limits, with the usage
 // line of the named subcommand (the general one for ""); for open it names
 // the poll's limits too.
 func tooLong(name string) *UsageError {
 	if c := lookupCommand(name); c != nil && c.Name == "open" {
-		return errorFor(name, tooLongProblem+"; "+pollLimits)
+		return errorFor(name, msg.ParseWithLimits.With(tooLongProblem, pollLimits))
 	}
 	return errorFor(name, tooLongProblem)
 }
@@ -215,9 +228,9 @@ func tokenize(s string) ([]token, *UsageError) {
 			return nil, &UsageError{Problem: tooLongProblem}
 		}
 		if opensQuote(s[i:]) {
-			text, n, ok := readQuoted(s[i:], ",")
-			if !ok {
-				return nil, unterminated(s[i:])
+			text, n, qerr := readQuoted(s[i:], ",")
+			if qerr != nil {
+				return nil, qerr
 			}
 			toks = append(toks, token{text: text, quoted: true})
 			i += n
@@ -241,9 +254,9 @@ func tokenize(s string) ([]token, *UsageError) {
 			// --closes="2026-12-01 15:00Z": a quote right after the = of an
 			// option opens a quoted value.
 			if r == '=' && isOption(s[start:i]) && strings.IndexByte(s[start:i], '=') == i-start-1 && opensQuote(s[i:]) {
-				text, n, ok := readQuoted(s[i:], ",")
-				if !ok {
-					return nil, unterminated(s[i:])
+				text, n, qerr := readQuoted(s[i:], ",")
+				if qerr != nil {
+					return nil, qerr
 				}
 				toks = append(toks, token{text: s[start:i] + text})
 				i += n
@@ -269,17 +282,23 @@ func opensQuote(s string) bool {
 // readQuoted reads the quoted string that s starts with. It returns the
 // text (white space folded, escapes resolved) and the number of bytes read,
 // including a separator (one of seps) right after the closing quote, so
-// that "1","3" and "A", "B" read as lists. ok is false when no closing quote is found.
-func readQuoted(s, seps string) (text string, n int, ok bool) {
+// that "1","3" and "A", "B" read as lists. A quote that is never closed is
+// an error, and so is one that closes nothing but opens a new quoted string
+// while this one is open (after white space, before a word: the "A" of
+// "Unclosed "A" "B"), because the label then silently swallows the next:
+// the error names both places.
+func readQuoted(s, seps string) (text string, n int, err *UsageError) {
 	open, w := utf8.DecodeRuneInString(s)
 	closers := quoteClosers[open]
 	var b strings.Builder
+	afterSpace := false
 	for i := w; i < len(s); {
 		r, w := utf8.DecodeRuneInString(s[i:])
 		if r == '\\' && i+w < len(s) {
 			if next, w2 := utf8.DecodeRuneInString(s[i+w:]); next == '\\' || isQuote(next) {
 				b.WriteString(s[i+w : i+w+w2])
 				i += w + w2
+				afterSpace = false
 				continue
 			}
 		}
@@ -288,24 +307,40 @@ func readQuoted(s, seps string) (text string, n int, ok bool) {
 			// in 'don't stop' and ‘don’t stop’ stay letters.
 			end := i + w
 			if end == len(s) {
-				return foldSpace(b.String()), end, true
+				return foldSpace(b.String()), end, nil
 			}
 			next, wn := utf8.DecodeRuneInString(s[end:])
 			if unicode.IsSpace(next) {
-				return foldSpace(b.String()), end, true
+				return foldSpace(b.String()), end, nil
 			}
 			if strings.ContainsRune(seps, next) {
-				return foldSpace(b.String()), end + wn, true
+				return foldSpace(b.String()), end + wn, nil
+			}
+			if afterSpace {
+				return "", 0, unbalanced(s[:i], s[i:])
 			}
 		}
+		afterSpace = unicode.IsSpace(r)
 		b.WriteString(s[i : i+w])
 		i += w
 	}
-	return "", 0, false
+	return "", 0, unterminated(s)
+}
+
+// unbalanced is the error for a quoted string (open, from its opening
+// quote) that is still open where another one starts (next).
+func unbalanced(open, next string) *UsageError {
+	open = strings.TrimRightFunc(open, unicode.IsSpace)
+	if i := strings.IndexAny(next, "\n\r"); i >= 0 {
+		next = next[:i]
+	}
+	// The escape is shown as it is typed, as user text is: a platform
+	// that reads a backslash as its own escape would hide it.
+	return &UsageError{Problem: msg.ParseUnbalanced.With(UserText(excerpt(open, 30)), UserText(excerpt(next, 20)), UserText(`\"`))}
 }
 
 func unterminated(rest string) *UsageError {
-	return &UsageError{Problem: "unterminated quote in " + excerpt(rest, 40)}
+	return &UsageError{Problem: msg.ParseUnterminated.With(UserText(excerpt(rest, 40)))}
 }
 
 // excerpt shortens s to at most n runes for an error message. It reads no
@@ -379,7 +414,7 @@ func splitOption(word string) (name, value string, hasValue bool) {
 func lookupCommand(name string) *Spec { return Lookup(name) }
 
 // errorFor is a problem with a command of the named subcommand.
-func errorFor(name, problem string) *UsageError {
+func errorFor(name string, problem msg.Message) *UsageError {
 	c := lookupCommand(name)
 	if c == nil {
 		return generalError(problem)
@@ -387,12 +422,12 @@ func errorFor(name, problem string) *UsageError {
 	return &UsageError{Problem: problem, Usage: c.Line(false), Topic: c.Topic}
 }
 
-func generalError(problem string) *UsageError {
+func generalError(problem msg.Message) *UsageError {
 	return &UsageError{Problem: problem, Usage: generalUsage}
 }
 
 // guessUsage finds the usage line for text whose words could not be read.
-func guessUsage(text string) (usage, topic string) {
+func guessUsage(text string) (usage msg.Message, topic string) {
 	words := strings.Fields(text)
 	if len(words) > 0 && strings.EqualFold(words[0], "/poll") {
 		words = words[1:]
@@ -410,9 +445,9 @@ func parseTokens(toks []token) (Command, error) {
 	// known before the subcommand reads them.
 	var args []token
 	var opts []optionArg
-	var optProblem string
-	note := func(p string) {
-		if optProblem == "" {
+	var optProblem msg.Message
+	note := func(p msg.Message) {
+		if optProblem.IsZero() {
 			optProblem = p
 		}
 	}
@@ -421,7 +456,7 @@ func parseTokens(toks []token) (Command, error) {
 		if !t.isOption() {
 			if !t.quoted && len(t.text) > 1 && t.text[0] == '-' && lookupOption(t.text[1:]) != nil {
 				// "-anonymous" would otherwise silently become a theme.
-				note(fmt.Sprintf("options start with two dashes: %s", lookupOption(t.text[1:]).Flag()))
+				note(msg.ParseTwoDashes.With(lookupOption(t.text[1:]).Flag()))
 			}
 			args = append(args, t)
 			continue
@@ -430,12 +465,12 @@ func parseTokens(toks []token) (Command, error) {
 		spec := lookupOption(name)
 		switch {
 		case name == "":
-			note(fmt.Sprintf("%q is missing an option name", excerpt(t.text, 40)))
+			note(msg.ParseNoOptionName.With(typed(t.text, 40)))
 			continue
 		case spec == nil:
-			p := "unknown option --" + excerpt(name, 40)
+			p := msg.ParseUnknownOption.With(UserText(excerpt(name, 40)))
 			if s := suggest(strings.ToLower(name), optionNames(), nil); s != "" {
-				p += "; did you mean --" + s + "?"
+				p = msg.ParseUnknownOptNear.With(UserText(excerpt(name, 40)), s)
 			}
 			note(p)
 			continue
@@ -448,11 +483,11 @@ func parseTokens(toks []token) (Command, error) {
 	}
 
 	if len(args) == 0 {
-		if optProblem != "" {
+		if !optProblem.IsZero() {
 			return nil, generalError(optProblem)
 		}
 		if len(opts) > 0 {
-			return nil, generalError(fmt.Sprintf("%s needs a command: options go with open or preset", opts[0].spec.Flag()))
+			return nil, generalError(msg.ParseOptionAlone.With(opts[0].spec.Flag()))
 		}
 		return Help{}, nil
 	}
@@ -460,7 +495,7 @@ func parseTokens(toks []token) (Command, error) {
 	if c == nil {
 		return nil, unknownCommand(args[0].text)
 	}
-	if optProblem != "" {
+	if !optProblem.IsZero() {
 		return nil, errorFor(c.Name, optProblem)
 	}
 	for i, o := range opts {
@@ -470,17 +505,17 @@ func parseTokens(toks []token) (Command, error) {
 			opts[i].spec = own
 			continue
 		}
-		return nil, errorFor(c.Name, fmt.Sprintf("%s does not apply to %s", o.spec.Flag(), c.Name))
+		return nil, errorFor(c.Name, msg.ParseOptionNotFor.With(o.spec.Flag(), c.Name))
 	}
 	var oo OpenOptions
 	if c.Name == "open" || c.Name == "preset" {
-		var problem string
-		if oo, problem = parseOptions(opts); problem != "" {
+		var problem msg.Message
+		if oo, problem = parseOptions(opts); !problem.IsZero() {
 			return nil, errorFor(c.Name, problem)
 		}
 	}
 	cmd, problem := c.parse(args[1:])
-	if problem != "" {
+	if !problem.IsZero() {
 		return nil, errorFor(c.Name, problem)
 	}
 	switch cmd := cmd.(type) {
@@ -498,7 +533,7 @@ func parseTokens(toks []token) (Command, error) {
 			case "page":
 				n, ok := parseWhole(o.value)
 				if !o.hasValue || !ok || n < 1 || n > maxPage {
-					return nil, errorFor(c.Name, fmt.Sprintf("--page needs a page number from 1 to %d, not %q", maxPage, excerpt(o.value, 20)))
+					return nil, errorFor(c.Name, msg.ParsePage.With(maxPage, typed(o.value, 20)))
 				}
 				cmd.Page = n
 			}
@@ -522,13 +557,13 @@ func optionNames() []string {
 }
 
 func unknownCommand(word string) *UsageError {
-	p := fmt.Sprintf("unknown command %q", excerpt(word, 40))
+	p := msg.ParseUnknownCommand.With(typed(word, 40))
 	names := make([]string, len(specs))
 	for i, c := range specs {
 		names[i] = c.Name
 	}
 	if s := suggest(strings.ToLower(word), names, commandSynonyms); s != "" {
-		p += "; did you mean " + s + "?"
+		p = msg.ParseUnknownCmdNear.With(typed(word, 40), s)
 	}
 	return generalError(p)
 }
@@ -549,6 +584,13 @@ var commandSynonyms = map[string]string{
 	"restart": "reopen", "resume": "reopen",
 	"prolong": "extend", "postpone": "extend", "more": "extend",
 	"presets": "preset", "template": "preset",
+}
+
+// Suggest returns the candidate nearest to word (any case) when it is near
+// enough to be a plausible typo of it, else "": "/pol" suggests "/poll".
+// Candidates are compared as given; give them in lower case.
+func Suggest(word string, candidates []string) string {
+	return suggest(strings.ToLower(word), candidates, nil)
 }
 
 // suggest returns the candidate nearest to word, if it is near enough to be
@@ -602,30 +644,30 @@ func editDistance(a, b string) int {
 }
 
 // parseOptions validates the options of open and preset.
-func parseOptions(args []optionArg) (OpenOptions, string) {
+func parseOptions(args []optionArg) (OpenOptions, msg.Message) {
 	var o OpenOptions
 	seen := map[string]bool{}
 	for _, a := range args {
 		name := flagName(a.spec)
 		if seen[name] {
-			return o, fmt.Sprintf("--%s is given twice", name)
+			return o, msg.ParseOptionTwice.With(name)
 		}
 		seen[name] = true
 		if a.spec.takesValue() && (!a.hasValue || a.value == "") {
-			return o, fmt.Sprintf("--%s needs a value: %s", name, a.spec.Hint)
+			return o, msg.ParseOptionValue.With(name, a.spec.Hint)
 		}
 		v := a.value
 		switch name {
 		case "kind":
 			k, err := polls.ParseKind(v)
 			if err != nil {
-				return o, fmt.Sprintf("--kind must be approval, single or ranked, not %q", excerpt(v, 40))
+				return o, msg.ParseKind.With(typed(v, 40))
 			}
 			o.Kind = k
 		case "closes":
 			d, err := ParseDeadline(v)
 			if err != nil {
-				return o, "--closes: " + err.(*UsageError).Problem
+				return o, msg.ParseOptionProblem.With(name, err.(*UsageError).Problem)
 			}
 			o.Closes = d
 		case "anonymous", "hide-results":
@@ -633,7 +675,7 @@ func parseOptions(args []optionArg) (OpenOptions, string) {
 			if a.hasValue {
 				b, ok := parseBool(v)
 				if !ok {
-					return o, fmt.Sprintf("--%s takes no value (or yes/no), not %q", name, excerpt(v, 40))
+					return o, msg.ParseOnOff.With(name, typed(v, 40))
 				}
 				on = b
 			}
@@ -646,38 +688,44 @@ func parseOptions(args []optionArg) (OpenOptions, string) {
 			n, ok := parseWhole(v)
 			switch {
 			case !ok:
-				return o, fmt.Sprintf("--quorum needs a whole number, not %q", excerpt(v, 40))
-			case n < 1 || n > 1_000_000:
-				return o, fmt.Sprintf("--quorum must be from 1 to 1000000, not %s", v)
+				return o, msg.ParseWhole.With(name, typed(v, 40))
+			case n < 1 || n > maxQuorum:
+				return o, msg.ParseQuorumRange.With(maxQuorum, UserText(v))
 			}
 			o.Quorum = n
 		case "threshold":
 			t, ok := parseThreshold(v)
 			if !ok {
-				return o, fmt.Sprintf("--threshold needs a number more than 0 and at most 1 (like 0.6 or 60%%), not %q", excerpt(v, 40))
+				return o, msg.ParseThreshold.With(typed(v, 40))
 			}
 			o.Threshold = t
 		case "max-choices":
 			n, ok := parseWhole(v)
 			switch {
 			case !ok:
-				return o, fmt.Sprintf("--max-choices needs a whole number, not %q", excerpt(v, 40))
+				return o, msg.ParseWhole.With(name, typed(v, 40))
 			case n < 1 || n > 1_000_000:
-				return o, fmt.Sprintf("--max-choices must be at least 1 (leave it out for any number), not %s", v)
+				return o, msg.ParseMaxChoicesMin.With(UserText(v))
 			}
 			o.MaxChoices = n
 		case "min-groups":
 			n, ok := parseWhole(v)
 			switch {
 			case !ok:
-				return o, fmt.Sprintf("--min-groups needs a whole number, not %q", excerpt(v, 40))
+				return o, msg.ParseWhole.With(name, typed(v, 40))
 			case n < 1 || n > polls.MaxMinGroups:
-				return o, fmt.Sprintf("--min-groups must be from 1 to %d, not %s", polls.MaxMinGroups, v)
+				return o, msg.ParseMinGroups.With(polls.MaxMinGroups, UserText(v))
 			}
 			o.MinGroups = n
+		case "remind":
+			ds, problem := parseReminders(v)
+			if !problem.IsZero() {
+				return o, problem
+			}
+			o.Remind = ds
 		}
 	}
-	return o, ""
+	return o, msg.Message{}
 }
 
 func parseBool(s string) (value, ok bool) {
@@ -746,81 +794,90 @@ func parseThreshold(s string) (float64, bool) {
 	return f, f > 0 && f <= 1
 }
 
-func parseHelp(args []token) (Command, string) {
+func parseHelp(args []token) (Command, msg.Message) {
 	switch len(args) {
 	case 0:
-		return Help{}, ""
+		return Help{}, noProblem
 	case 1:
 		topic, ok := helpTopic(args[0].text)
 		if !ok {
-			p := fmt.Sprintf("there is no help on %q; topics: %s", excerpt(args[0].text, 40), strings.Join(helpTopics, ", "))
+			topics := msg.Names(helpTopics)
+			p := msg.ParseNoHelp.With(typed(args[0].text, 40), topics)
 			if s := suggest(strings.ToLower(args[0].text), helpTopics, nil); s != "" {
-				p += "; did you mean " + s + "?"
+				p = msg.ParseNoHelpNear.With(typed(args[0].text, 40), topics, s)
 			}
 			return nil, p
 		}
-		return Help{Topic: topic}, ""
+		return Help{Topic: topic}, noProblem
 	}
-	return nil, extra("help", args[1], "takes at most one topic")
+	return nil, extra("help", args[1], msg.RuleOneTopic)
 }
 
-func extra(name string, t token, rule string) string {
-	return fmt.Sprintf("unexpected %s: %s %s", quoteIfNeeded(excerpt(t.text, 40)), name, rule)
+func extra(name string, t token, rule msg.Def0) msg.Message {
+	return msg.ParseUnexpected.With(typedWord(t.text, 40), name, rule.With())
 }
 
-func parseOpen(args []token) (Command, string) {
+func parseOpen(args []token) (Command, msg.Message) {
 	if len(args) < 2 {
-		return nil, `open needs a title and at least one theme, e.g. /poll open "Theme for 2027" "DNSSEC" "DNS abuse"`
+		return nil, msg.ParseOpenNeeds.With()
 	}
 	o := Open{Title: args[0].text}
 	if o.Title == "" {
-		return nil, "the title is empty"
+		return nil, msg.ParseTitleEmpty.With()
 	}
 	for i, a := range args[1:] {
 		if a.text == "" {
-			return nil, fmt.Sprintf("theme %d is empty", i+1)
+			return nil, msg.ParseThemeEmpty.With(i + 1)
 		}
 		o.Themes = append(o.Themes, a.text)
 	}
-	return o, ""
+	return o, noProblem
 }
 
-func parsePreset(args []token) (Command, string) {
+func parsePreset(args []token) (Command, msg.Message) {
 	switch {
 	case len(args) == 0:
-		return nil, "preset needs the name of a theme list"
+		// No name asks which presets there are: the engine, which knows
+		// the configured ones, lists them.
+		return Preset{}, noProblem
 	case args[0].text == "":
-		return nil, "the preset name is empty"
+		return nil, msg.ParsePresetEmpty.With()
 	case len(args) > 1:
-		return nil, extra("preset", args[1], "takes one name (quote a name with spaces)")
+		return nil, extra("preset", args[1], msg.RuleOneName)
 	}
-	return Preset{Preset: args[0].text}, ""
+	return Preset{Preset: args[0].text}, noProblem
 }
+
+// maxQuorum bounds --quorum.
+const maxQuorum = 1_000_000
+
+// noProblem is the problem of a command that parsed.
+var noProblem msg.Message
 
 // maxPage bounds --page: a list of more pages than this is not read page
 // by page.
 const maxPage = 10000
 
-func parseList(args []token) (Command, string) {
+func parseList(args []token) (Command, msg.Message) {
 	switch len(args) {
 	case 0:
-		return List{Status: "open"}, ""
+		return List{Status: "open"}, noProblem
 	case 1:
 		s := strings.ToLower(args[0].text)
 		switch s {
 		case "open", "closed", "cancelled", "all":
-			return List{Status: s}, ""
+			return List{Status: s}, noProblem
 		case "canceled":
-			return List{Status: "cancelled"}, ""
+			return List{Status: "cancelled"}, noProblem
 		}
-		return nil, fmt.Sprintf("list shows open, closed, cancelled or all polls, not %q", excerpt(args[0].text, 40))
+		return nil, msg.ParseListStatus.With(typed(args[0].text, 40))
 	}
-	return nil, extra("list", args[1], "takes one of open, closed, cancelled or all")
+	return nil, extra("list", args[1], msg.RuleOneStatus)
 }
 
 // pollID validates and normalizes a poll id as typed: "k7qx", "#K7QX" and
 // "K7QX:" are all K7QX.
-func pollID(t token) (string, string) {
+func pollID(t token) (string, msg.Message) {
 	s := strings.TrimRight(strings.TrimPrefix(t.text, "#"), ",:")
 	ok := len(s) > 0 && len(s) <= 32
 	for i := 0; ok && i < len(s); i++ {
@@ -829,42 +886,42 @@ func pollID(t token) (string, string) {
 		ok = alnum || i > 0 && (c == '-' || c == '_')
 	}
 	if !ok {
-		return "", fmt.Sprintf("%s is not a poll id (ids look like K7QX)", quoteIfNeeded(excerpt(t.text, 40)))
+		return "", msg.ErrNotPollID.With(typedWord(t.text, 40))
 	}
-	return polls.NormalizeID(s), ""
+	return polls.NormalizeID(s), noProblem
 }
 
 // pollOnly parses the subcommands whose one argument is a poll id.
-func pollOnly(name string, make func(id string) Command) func([]token) (Command, string) {
-	return func(args []token) (Command, string) {
+func pollOnly(name string, make func(id string) Command) func([]token) (Command, msg.Message) {
+	return func(args []token) (Command, msg.Message) {
 		switch len(args) {
 		case 0:
-			return nil, name + " needs a poll id"
+			return nil, msg.ParseNeedsPollID.With(name)
 		case 1:
 			id, problem := pollID(args[0])
-			if problem != "" {
+			if !problem.IsZero() {
 				return nil, problem
 			}
-			return make(id), ""
+			return make(id), noProblem
 		}
-		return nil, extra(name, args[1], "takes only a poll id")
+		return nil, extra(name, args[1], msg.RulePollOnly)
 	}
 }
 
-func parseVote(args []token) (Command, string) {
-	const need = "vote needs a poll id and at least one theme (a number or a label)"
+func parseVote(args []token) (Command, msg.Message) {
+	need := msg.ParseVoteNeeds.With()
 	if len(args) < 2 {
 		return nil, need
 	}
 	id, problem := pollID(args[0])
-	if problem != "" {
+	if !problem.IsZero() {
 		return nil, problem
 	}
 	v := Vote{Poll: id}
 	for _, a := range args[1:] {
 		if a.quoted {
 			if a.text == "" {
-				return nil, "a quoted theme is empty"
+				return nil, msg.ParseQuotedThemeNone.With()
 			}
 			v.Themes = append(v.Themes, a.text)
 			continue
@@ -879,7 +936,7 @@ func parseVote(args []token) (Command, string) {
 	if len(v.Themes) == 0 {
 		return nil, need
 	}
-	return v, ""
+	return v, noProblem
 }
 
 // joinWords joins the words of a group name: /poll group civil society.
@@ -893,52 +950,75 @@ func joinWords(args []token) string {
 	return strings.Join(words, " ")
 }
 
-func parseGroup(args []token) (Command, string) {
+func parseGroup(args []token) (Command, msg.Message) {
 	g := Group{Group: joinWords(args)}
 	if len(args) > 0 && g.Group == "" {
-		return nil, "the group name is empty"
+		return nil, msg.ParseGroupEmpty.With()
 	}
-	return g, ""
+	return g, noProblem
 }
 
-func parseAssign(args []token) (Command, string) {
+func parseAssign(args []token) (Command, msg.Message) {
 	if len(args) < 2 {
-		return nil, "assign needs a user and a group, e.g. /poll assign @alice civil-society"
+		return nil, msg.ParseAssignNeeds.With()
 	}
 	a := Assign{User: args[0].text, Group: joinWords(args[1:])}
 	switch {
 	case a.User == "":
-		return nil, "the user is empty"
+		return nil, msg.ParseUserEmpty.With()
 	case a.Group == "":
-		return nil, "the group name is empty"
+		return nil, msg.ParseGroupEmpty.With()
 	}
-	return a, ""
+	return a, noProblem
 }
 
-func parseExtend(args []token) (Command, string) {
+func parseExtend(args []token) (Command, msg.Message) {
 	if len(args) < 2 {
-		return nil, "extend needs a poll id and a duration, e.g. /poll extend K7QX 1d"
+		return nil, msg.ParseExtendNeeds.With()
 	}
 	if len(args) > 2 {
-		return nil, extra("extend", args[2], "takes a poll id and one duration (like 1d12h, no spaces)")
+		return nil, extra("extend", args[2], msg.RulePollDuration)
 	}
 	id, problem := pollID(args[0])
-	if problem != "" {
+	if !problem.IsZero() {
 		return nil, problem
 	}
 	d, err := ParseDuration(args[1].text)
 	if err != nil {
 		return nil, err.(*UsageError).Problem
 	}
-	return Extend{Poll: id, By: d}, ""
+	return Extend{Poll: id, By: d}, noProblem
 }
 
-func parseExport(args []token) (Command, string) {
-	if len(args) == 0 {
-		return nil, "export needs a poll id"
+func parseReopen(args []token) (Command, msg.Message) {
+	switch len(args) {
+	case 0:
+		return nil, msg.ParseNeedsPollID.With("reopen")
+	case 1, 2:
+	default:
+		return nil, extra("reopen", args[2], msg.RulePollMostDuration)
 	}
 	id, problem := pollID(args[0])
-	if problem != "" {
+	if !problem.IsZero() {
+		return nil, problem
+	}
+	r := Reopen{Poll: id}
+	if len(args) == 2 {
+		d, err := ParseDuration(args[1].text)
+		if err != nil {
+			return nil, err.(*UsageError).Problem
+		}
+		r.For = d
+	}
+	return r, noProblem
+}
+
+func parseExport(args []token) (Command, msg.Message) {
+	if len(args) == 0 {
+		return nil, msg.ParseNeedsPollID.With("export")
+	}
+	id, problem := pollID(args[0])
+	if !problem.IsZero() {
 		return nil, problem
 	}
 	e := Export{Poll: id}
@@ -952,23 +1032,28 @@ func parseExport(args []token) (Command, string) {
 		switch {
 		case isFormat:
 			if e.Format != "" {
-				return nil, fmt.Sprintf("export takes one format, not both %s and %s", e.Format, w)
+				return nil, msg.ParseExportFormats.With(e.Format, w)
 			}
 			e.Format = w
 		case w == "ballots", w == "tally":
 			if what != "" {
-				return nil, fmt.Sprintf("export gives either the ballots or the tally, not both %s and %s", what, w)
+				return nil, msg.ParseExportWhat.With(what, w)
 			}
 			what = w
 		default:
-			return nil, fmt.Sprintf("export takes a format (%s) and ballots or tally, not %q", orList(report.Names(false)), excerpt(a.text, 40))
+			formats := msg.OrList(report.Names(false))
+			p := msg.ParseExportWord.With(formats, typed(a.text, 40))
+			if s := suggest(w, append(report.Names(false), "ballots", "tally"), nil); s != "" {
+				p = msg.ParseExportWordNear.With(formats, typed(a.text, 40), s)
+			}
+			return nil, p
 		}
 	}
 	if e.Format == "" {
 		e.Format = "csv"
 	}
 	e.Ballots = what == "ballots"
-	return e, ""
+	return e, noProblem
 }
 
 // ParseDuration reads a duration of the command grammar: a sequence of
@@ -978,8 +1063,8 @@ func parseExport(args []token) (Command, string) {
 // Errors are *UsageError with a Problem for the person who typed it.
 func ParseDuration(s string) (time.Duration, error) {
 	d, problem := parseDuration(s)
-	if problem != "" {
-		return 0, valueError("%s", problem)
+	if !problem.IsZero() {
+		return 0, valueError(problem)
 	}
 	return d, nil
 }
@@ -995,10 +1080,10 @@ var durationUnits = map[string]time.Duration{
 	"s": time.Second, "sec": time.Second, "secs": time.Second, "second": time.Second, "seconds": time.Second,
 }
 
-func parseDuration(in string) (time.Duration, string) {
+func parseDuration(in string) (time.Duration, msg.Message) {
 	s := strings.ToLower(strings.Join(strings.Fields(in), ""))
 	s = strings.TrimPrefix(s, "+") // /poll extend K7QX +1d
-	bad := fmt.Sprintf("%q is not a duration like 90m, 48h, 1h30m or 2d", excerpt(in, 40))
+	bad := msg.ParseDuration.With(typed(in, 40))
 	if s == "" {
 		return 0, bad
 	}
@@ -1027,7 +1112,7 @@ func parseDuration(in string) (time.Duration, string) {
 		unit, ok := durationUnits[s[i:j]]
 		if !ok {
 			if i == j && j == len(s) {
-				return 0, fmt.Sprintf("%q needs a unit, e.g. %sh for hours or %sd for days", excerpt(in, 40), excerpt(s, 20), excerpt(s, 20))
+				return 0, msg.ParseDurationUnit.With(typed(in, 40), UserText(excerpt(s, 20)))
 			}
 			return 0, bad
 		}
@@ -1035,7 +1120,7 @@ func parseDuration(in string) (time.Duration, string) {
 		// Bound every step so that the arithmetic below cannot overflow.
 		w, _ := parseWhole(whole)
 		if whole != "" && (w >= 10_000_000 || time.Duration(w)*unit > maxDuration) {
-			return 0, fmt.Sprintf("%q is longer than 366 days", excerpt(in, 40))
+			return 0, msg.ParseDurationLong.With(typed(in, 40))
 		}
 		part := time.Duration(w) * unit
 		if len(frac) > 9 {
@@ -1047,14 +1132,14 @@ func parseDuration(in string) (time.Duration, string) {
 		}
 		total += part
 		if total > maxDuration {
-			return 0, fmt.Sprintf("%q is longer than 366 days", excerpt(in, 40))
+			return 0, msg.ParseDurationLong.With(typed(in, 40))
 		}
 	}
 	total = total.Round(time.Second)
 	if total <= 0 {
-		return 0, fmt.Sprintf("%q is not more than zero", excerpt(in, 40))
+		return 0, msg.ParseDurationZero.With(typed(in, 40))
 	}
-	return total, ""
+	return total, noProblem
 }
 
 // FormatDuration writes d in the canonical form ParseDuration reads: days,
@@ -1084,14 +1169,14 @@ func FormatDuration(d time.Duration) string {
 // ("2026-12-01", 00:00 UTC). Times are converted to UTC. Errors are
 // *UsageError.
 func ParseDeadline(s string) (Deadline, error) {
-	if d, problem := parseDuration(s); problem == "" {
+	if d, problem := parseDuration(s); problem.IsZero() {
 		return Deadline{In: d}, nil
 	} else if looksLikeDuration(s) {
-		return Deadline{}, valueError("%s", problem)
+		return Deadline{}, valueError(problem)
 	}
 	t, problem := parseTime(s)
-	if problem != "" {
-		return Deadline{}, valueError("%s", problem)
+	if !problem.IsZero() {
+		return Deadline{}, valueError(problem)
 	}
 	return Deadline{At: t}, nil
 }
@@ -1110,10 +1195,10 @@ var timeLayouts = []string{
 	"2006-01-02T15:04Z0700",
 }
 
-func parseTime(in string) (time.Time, string) {
+func parseTime(in string) (time.Time, msg.Message) {
 	s := strings.ToUpper(strings.TrimSpace(in))
 	s = strings.Replace(s, " ", "T", 1) // "2026-12-01 15:00Z", quoted
-	bad := fmt.Sprintf("%q is not a duration like 48h or a time like 2026-12-01T15:00Z", excerpt(in, 40))
+	bad := msg.ParseDeadline.With(typed(in, 40))
 	var t time.Time
 	if d, err := time.Parse("2006-01-02", s); err == nil {
 		t = d
@@ -1128,7 +1213,7 @@ func parseTime(in string) (time.Time, string) {
 		if !ok {
 			for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04"} {
 				if _, err := time.Parse(layout, s); err == nil {
-					return time.Time{}, fmt.Sprintf("%q needs a time zone: add Z for UTC or an offset like +01:00", excerpt(in, 40))
+					return time.Time{}, msg.ParseTimeZone.With(typed(in, 40))
 				}
 			}
 			return time.Time{}, bad
@@ -1138,11 +1223,11 @@ func parseTime(in string) (time.Time, string) {
 	// Years outside 2000..9999 are typos, and 10000 has no RFC 3339 form.
 	switch y := t.Year(); {
 	case y < 2000:
-		return time.Time{}, fmt.Sprintf("%q is in the past", excerpt(in, 40))
+		return time.Time{}, msg.ParseTimePast.With(typed(in, 40))
 	case y > 9999:
-		return time.Time{}, fmt.Sprintf("%q is too far in the future", excerpt(in, 40))
+		return time.Time{}, msg.ParseTimeFar.With(typed(in, 40))
 	}
-	return t, ""
+	return t, noProblem
 }
 
 // ParseThemes reads a list of theme labels as Discord's themes: option
@@ -1152,16 +1237,16 @@ func parseTime(in string) (time.Time, string) {
 // in labels ("Safety, security and stability").
 func ParseThemes(s string) ([]string, error) {
 	if len(s) > maxTextBytes {
-		return nil, valueError("the theme list is too long: at most %d bytes; %s", maxTextBytes, pollLimits)
+		return nil, valueError(msg.ParseWithLimits.With(msg.ParseThemesLong.With(maxTextBytes), pollLimits))
 	}
 	if !utf8.ValidString(s) {
-		return nil, valueError("the theme list is not valid text (UTF-8)")
+		return nil, valueError(msg.ParseThemesNotUTF8.With())
 	}
 	var out []string
 	add := func(label string) error {
 		if label = foldSpace(label); label != "" {
 			if len(out) == maxTokens {
-				return valueError("more than %d themes given; at most %d", maxTokens, polls.MaxThemes)
+				return valueError(msg.ParseThemesTooMany.With(maxTokens, polls.MaxThemes))
 			}
 			out = append(out, label)
 		}
@@ -1173,9 +1258,9 @@ func ParseThemes(s string) ([]string, error) {
 		case unicode.IsSpace(r) || r == ';':
 			i += w
 		case quoteClosers[r] != "":
-			text, n, ok := readQuoted(s[i:], ",;\n")
-			if !ok {
-				return nil, unterminated(s[i:])
+			text, n, qerr := readQuoted(s[i:], ",;\n")
+			if qerr != nil {
+				return nil, qerr
 			}
 			if err := add(text); err != nil {
 				return nil, err
@@ -1193,7 +1278,7 @@ func ParseThemes(s string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, valueError(`no themes given: quote each label ("DNSSEC" "DNS abuse") or separate them with ; (DNSSEC; DNS abuse)`)
+		return nil, valueError(msg.ParseThemesNone.With())
 	}
 	return out, nil
 }
@@ -1272,6 +1357,9 @@ func (o OpenOptions) String() string {
 	if o.MinGroups != 0 {
 		b.WriteString(" --min-groups " + strconv.Itoa(o.MinGroups))
 	}
+	if o.Remind != nil {
+		b.WriteString(" --remind " + formatReminders(o.Remind))
+	}
 	return b.String()
 }
 
@@ -1294,7 +1382,12 @@ func (c Open) String() string {
 	return b.String()
 }
 
-func (c Preset) String() string { return "preset " + quoteIfNeeded(c.Preset) + c.Opts.String() }
+func (c Preset) String() string {
+	if c.Preset == "" {
+		return "preset" + c.Opts.String()
+	}
+	return "preset " + quoteIfNeeded(c.Preset) + c.Opts.String()
+}
 
 func (c List) String() string {
 	s := "list"
@@ -1343,13 +1436,19 @@ func (c Assign) String() string {
 	return "assign " + quoteIfNeeded(c.User) + " " + quoteIfNeeded(c.Group)
 }
 
-func (c Close) String() string  { return "close " + quoteIfNeeded(c.Poll) }
-func (c Reopen) String() string { return "reopen " + quoteIfNeeded(c.Poll) }
+func (c Close) String() string { return "close " + quoteIfNeeded(c.Poll) }
+func (c Reopen) String() string {
+	if c.For > 0 {
+		return "reopen " + quoteIfNeeded(c.Poll) + " " + FormatDuration(c.For)
+	}
+	return "reopen " + quoteIfNeeded(c.Poll)
+}
 func (c Cancel) String() string { return "cancel " + quoteIfNeeded(c.Poll) }
 func (c Extend) String() string {
 	return "extend " + quoteIfNeeded(c.Poll) + " " + FormatDuration(c.By)
 }
 func (c Report) String() string { return "report " + quoteIfNeeded(c.Poll) }
+func (c Remind) String() string { return "remind " + quoteIfNeeded(c.Poll) }
 
 func (c Export) String() string {
 	s := "export " + quoteIfNeeded(c.Poll)

@@ -50,7 +50,7 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &ue) {
 				t.Fatalf("Parse(%q): %T %v, want a *UsageError", s, err, err)
 			}
-			if ue.Problem == "" {
+			if ue.Problem.IsZero() {
 				t.Fatalf("Parse(%q): a UsageError with no problem", s)
 			}
 			return
@@ -88,7 +88,7 @@ func checkDeadline(t *testing.T, s string) {
 	d, err := ParseDeadline(s)
 	if err != nil {
 		var ue *UsageError
-		if !errors.As(err, &ue) || ue.Problem == "" {
+		if !errors.As(err, &ue) || ue.Problem.IsZero() {
 			t.Fatalf("ParseDeadline(%q): %v, want a *UsageError with a problem", s, err)
 		}
 		return
@@ -113,7 +113,7 @@ func checkThemes(t *testing.T, s string) {
 	labels, err := ParseThemes(s)
 	if err != nil {
 		var ue *UsageError
-		if !errors.As(err, &ue) || ue.Problem == "" {
+		if !errors.As(err, &ue) || ue.Problem.IsZero() {
 			t.Fatalf("ParseThemes(%q): %v, want a *UsageError with a problem", s, err)
 		}
 		return

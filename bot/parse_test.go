@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -129,6 +130,8 @@ func TestParse(t *testing.T) {
 		{"assign bare id", "assign U123 government", Assign{User: "U123", Group: "government"}},
 		{"close", "close K7QX", Close{Poll: "K7QX"}},
 		{"reopen", "Reopen K7QX", Reopen{Poll: "K7QX"}},
+		{"reopen for a day", "reopen K7QX 1d", Reopen{Poll: "K7QX", For: 24 * time.Hour}},
+		{"preset list", "preset", Preset{}},
 		{"cancel", "cancel K7QX", Cancel{Poll: "K7QX"}},
 		{"extend", "extend K7QX 1d12h", Extend{Poll: "K7QX", By: 36 * time.Hour}},
 		{"extend minutes", "extend K7QX 90m", Extend{Poll: "K7QX", By: 90 * time.Minute}},
@@ -192,6 +195,10 @@ func TestParseErrors(t *testing.T) {
 		{"unterminated curly", `vote K7QX “DNS abuse`, `unterminated quote in “DNS abuse`, "/poll vote"},
 		{"escaped closer", `open "T\"`, `unterminated quote in "T\"`, "/poll open"},
 		{"closer not at a word end", `open "T" "a"b`, `unterminated quote in "a"b`, "/poll open"},
+		{"unbalanced", `open "Unclosed "A" "B"`, `unbalanced quotes: "Unclosed has no closing quote before "A" "B" (a quote inside a label is written \")`, "/poll open"},
+		{"unbalanced nested", `open "T" "The "best" one"`, `unbalanced quotes: "The has no closing quote before "best" one" (a quote inside a label is written \")`, "/poll open"},
+		{"unbalanced curly", `vote K7QX “DNS abuse “Privacy”`, `unbalanced quotes: “DNS abuse has no closing quote before “Privacy” (a quote inside a label is written \")`, "/poll vote"},
+		{"unbalanced option value", `open T A --closes="2d --kind "ranked"`, `unbalanced quotes: "2d --kind has no closing quote before "ranked" (a quote inside a label is written \")`, "/poll open"},
 		{"unterminated unknown command", `frob "x`, `unterminated quote in "x`, "/poll open|"},
 		{"unterminated option value", `open T A --closes="2d`, `unterminated quote in "2d`, "/poll open"},
 
@@ -249,7 +256,6 @@ func TestParseErrors(t *testing.T) {
 		{"empty title", `open "" "A"`, "the title is empty", "/poll open"},
 		{"blank title", `open "  " "A"`, "the title is empty", "/poll open"},
 		{"empty theme", `open "T" "A" ""`, "theme 2 is empty", "/poll open"},
-		{"preset nothing", "preset", "preset needs the name of a theme list", "/poll preset"},
 		{"preset two words", "preset igf themes", `unexpected themes: preset takes one name (quote a name with spaces)`, "/poll preset"},
 		{"list bad", "list pending", `list shows open, closed, cancelled or all polls, not "pending"`, "/poll list"},
 		{"list extra", "list open closed", "unexpected closed: list takes one of open, closed, cancelled or all", "/poll list"},
@@ -263,6 +269,8 @@ func TestParseErrors(t *testing.T) {
 		{"unvote extra", "unvote K7QX 1", "unexpected 1: unvote takes only a poll id", "/poll unvote"},
 		{"close extra", "close K7QX now", "unexpected now: close takes only a poll id", "/poll close"},
 		{"reopen nothing", "reopen", "reopen needs a poll id", "/poll reopen"},
+		{"reopen bad duration", "reopen K7QX soon", `"soon" is not a duration like 90m, 48h, 1h30m or 2d`, "/poll reopen"},
+		{"reopen extra", "reopen K7QX 1d 2h", "unexpected 2h: reopen takes a poll id and at most one duration (like 1d12h, no spaces)", "/poll reopen"},
 		{"cancel bad id", "cancel <K7QX>", "<K7QX> is not a poll id (ids look like K7QX)", "/poll cancel"},
 		{"report nothing", "report", "report needs a poll id", "/poll report"},
 		{"group empty", `group ""`, "the group name is empty", "/poll group"},
@@ -275,17 +283,19 @@ func TestParseErrors(t *testing.T) {
 		{"export nothing", "export", "export needs a poll id", "/poll export"},
 		{"export two formats", "export K7QX csv json", "export takes one format, not both csv and json", "/poll export"},
 		{"export ballots and tally", "export K7QX ballots tally", "export gives either the ballots or the tally, not both ballots and tally", "/poll export"},
-		{"export bad word", "export K7QX pdf", `export takes a format (csv, json, md or png) and ballots or tally, not "pdf"`, "/poll export"},
+		{"export bad word", "export K7QX pdf", `export takes a format (csv, wide, json, md or png) and ballots or tally, not "pdf"`, "/poll export"},
+		{"export near ballots", "export K7QX ballot", `export takes a format (csv, wide, json, md or png) and ballots or tally, not "ballot"; did you mean ballots?`, "/poll export"},
+		{"export near json", "export K7QX JSN", `export takes a format (csv, wide, json, md or png) and ballots or tally, not "JSN"; did you mean json?`, "/poll export"},
 		{"help unknown topic", "help frob", "there is no help on \"frob\"; topics: " + strings.Join(helpTopics, ", "), "/poll help"},
 		{"help near topic", "help vot", "there is no help on \"vot\"; topics: " + strings.Join(helpTopics, ", ") + "; did you mean vote?", "/poll help"},
 		{"help two topics", "help open vote", "unexpected vote: help takes at most one topic", "/poll help"},
 
 		// size
-		{"too many words", "open T" + strings.Repeat(" A", 100), tooLongProblem + "; " + pollLimits, "/poll open"},
-		{"too many bytes", "open T " + strings.Repeat("A", maxTextBytes), tooLongProblem + "; " + pollLimits, "/poll open \"Title\""},
-		{"too many bytes, unknown command", "frob " + strings.Repeat("A", maxTextBytes), tooLongProblem, "/poll open|"},
+		{"too many words", "open T" + strings.Repeat(" A", 100), english(tooLongProblem) + "; " + english(pollLimits), "/poll open"},
+		{"too many bytes", "open T " + strings.Repeat("A", maxTextBytes), english(tooLongProblem) + "; " + english(pollLimits), "/poll open \"Title\""},
+		{"too many bytes, unknown command", "frob " + strings.Repeat("A", maxTextBytes), english(tooLongProblem), "/poll open|"},
 		{"invalid utf8", "open T \xff", "the command is not valid text (UTF-8)", ""},
-		{"canonical form too long", `vote K7QX ` + strings.Repeat("1,", 99) + "1", tooLongProblem, "/poll vote"},
+		{"canonical form too long", `vote K7QX ` + strings.Repeat("1,", 99) + "1", english(tooLongProblem), "/poll vote"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -297,13 +307,13 @@ func TestParseErrors(t *testing.T) {
 			if !errors.As(err, &ue) {
 				t.Fatalf("Parse(%q): %T %v, want a *UsageError", tt.in, err, err)
 			}
-			if ue.Problem != tt.problem {
-				t.Errorf("Problem\n got %q\nwant %q", ue.Problem, tt.problem)
+			if got := english(ue.Problem); got != tt.problem {
+				t.Errorf("Problem\n got %q\nwant %q", got, tt.problem)
 			}
-			if !strings.Contains(ue.Usage, tt.usage) {
-				t.Errorf("Usage %q does not contain %q", ue.Usage, tt.usage)
+			if got := english(ue.Usage); !strings.Contains(got, tt.usage) {
+				t.Errorf("Usage %q does not contain %q", got, tt.usage)
 			}
-			if want := ue.Problem + "\nUsage: " + ue.Usage; ue.Usage != "" && err.Error() != want {
+			if want := english(ue.Problem) + "\nUsage: " + english(ue.Usage); !ue.Usage.IsZero() && err.Error() != want {
 				t.Errorf("Error() = %q, want %q", err.Error(), want)
 			}
 		})
@@ -356,6 +366,9 @@ func TestString(t *testing.T) {
 		{Assign{User: "<@U123|alice>", Group: "civil society"}, `assign <@U123|alice> "civil society"`},
 		{Close{Poll: "K7QX"}, "close K7QX"},
 		{Reopen{Poll: "K7QX"}, "reopen K7QX"},
+		{Reopen{Poll: "K7QX", For: 90 * time.Minute}, "reopen K7QX 1h30m"},
+		{Preset{}, "preset"},
+		{Preset{Opts: OpenOptions{Quorum: 2}}, "preset --quorum 2"},
 		{Cancel{Poll: "K7QX"}, "cancel K7QX"},
 		{Extend{Poll: "K7QX", By: 36 * time.Hour}, "extend K7QX 1d12h"},
 		{Extend{Poll: "K7QX", By: 7 * 24 * time.Hour}, "extend K7QX 7d"},
@@ -461,7 +474,7 @@ func TestParseThemes(t *testing.T) {
 			t.Errorf("ParseThemes(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-	for _, in := range []string{"", " ; ; ", `"A" "B`, `""`} {
+	for _, in := range []string{"", " ; ; ", `"A" "B`, `""`, `"A "B" "C"`} {
 		if got, err := ParseThemes(in); err == nil {
 			t.Errorf("ParseThemes(%q) = %q, want an error", in, got)
 		}
@@ -469,7 +482,8 @@ func TestParseThemes(t *testing.T) {
 }
 
 func TestHelpText(t *testing.T) {
-	all := HelpText("")
+	help := func(topic string) string { return HelpText(msg.English(), topic) }
+	all := help("")
 	for _, want := range []string{
 		"For everyone:", "For facilitators",
 		`/poll open "Theme for 2027" "DNSSEC" "DNS abuse" "BCP38 (DDoS mitigation)" --closes 48h`,
@@ -482,43 +496,43 @@ func TestHelpText(t *testing.T) {
 		if !strings.Contains(all, "/poll "+c.Name) {
 			t.Errorf("HelpText(\"\") does not list %s", c.Name)
 		}
-		if c.Usage == "" || c.Short == "" {
+		if c.Usage.IsZero() || c.Short.IsZero() {
 			t.Errorf("%s has no usage line or description", c.Name)
 		}
-		if page := HelpText(c.Name); c.Name != "help" && !strings.Contains(page, "Usage: ") || !strings.Contains(page, "/poll "+c.Name) {
+		if page := help(c.Name); c.Name != "help" && !strings.Contains(page, "Usage: ") || !strings.Contains(page, "/poll "+c.Name) {
 			t.Errorf("HelpText(%q) = %q", c.Name, page)
 		}
 	}
 	for _, topic := range helpTopics {
-		if HelpText(topic) == all {
+		if help(topic) == all {
 			t.Errorf("HelpText(%q) is the overview", topic)
 		}
 		if _, err := Parse("help " + topic); err != nil {
 			t.Errorf("help %s: %v", topic, err)
 		}
 	}
-	report := HelpText("report")
+	report := help("report")
 	for _, status := range []string{"consensus", "emerging", "divided", "low", "insufficient"} {
 		if !strings.Contains(report, status) {
 			t.Errorf("HelpText(report) does not explain %s", status)
 		}
 	}
-	if HelpText("consensus") != report {
+	if help("consensus") != report {
 		t.Error(`HelpText("consensus") is not the report page`)
 	}
-	if !strings.Contains(HelpText("groups"), "civil-society") {
+	if !strings.Contains(help("groups"), "civil-society") {
 		t.Error("HelpText(groups) does not list the groups")
 	}
-	if got := PlainText(HelpText("frob")); !strings.HasPrefix(got, `There is no help on "frob".`) {
+	if got := PlainText(help("frob")); !strings.HasPrefix(got, `There is no help on "frob".`) {
 		t.Errorf("HelpText(frob) = %q", got)
 	}
 }
 
 func TestUsage(t *testing.T) {
-	if got := Usage("Vote"); got != "/poll vote ID THEME..." {
+	if got := english(Usage("Vote")); got != "/poll vote ID THEME..." {
 		t.Errorf("Usage(Vote) = %q", got)
 	}
-	if got := Usage("nope"); got != generalUsage {
+	if got := english(Usage("nope")); got != english(generalUsage) {
 		t.Errorf("Usage(nope) = %q", got)
 	}
 }
@@ -549,3 +563,7 @@ func ExampleParse() {
 	// --hide-results does not apply to vote
 	// Usage: /poll vote ID THEME...
 }
+
+// english is a message as the English printer renders it, without the
+// marks of user text.
+func english(m msg.Message) string { return PlainText(msg.English().Sprint(m)) }

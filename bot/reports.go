@@ -5,9 +5,9 @@ package bot
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -33,7 +33,7 @@ func (e *Engine) visibleReport(ctx context.Context, req Request, id, op string) 
 	if e.canManage(req, p) {
 		return p, r, Ephemeral, nil
 	}
-	resp := e.fail(req, op, fmt.Errorf("%w: poll %s hides its results until it closes", ErrForbidden, p.ID))
+	resp := e.fail(req, op, forbidden(msg.ErrResultsHidden.With(p.ID)))
 	return nil, nil, 0, &resp
 }
 
@@ -49,13 +49,13 @@ func (e *Engine) report(ctx context.Context, req Request, c Report) Response {
 		if err != nil {
 			e.log.Warn("report rate limit unavailable; reporting anyway", "tenant", p.Tenant, "poll", p.ID, "err", err)
 		} else if !ok {
-			return ephemeral(fmt.Sprintf("The report of poll %s was posted %d times in the last minute; scroll up to see it, or ask again in a minute.", p.ID, reportsPerMinute))
+			return ephemeral(e.p.Sprint(msg.ReportRateLimited.With(p.ID, reportsPerMinute)))
 		}
 	}
 	resp := e.ReportResponse(p, r)
 	if vis == Ephemeral {
 		resp.Replies[0].Visibility = Ephemeral
-		resp.Replies[0].Text = "Results are hidden from participants until the poll closes; only you see this."
+		resp.Replies[0].Text = e.p.Sprint(msg.ReportPrivate.With())
 	}
 	return resp
 }
@@ -67,13 +67,13 @@ func (e *Engine) ReportResponse(p *polls.Poll, r *polls.Report) Response {
 	if e.chart != nil {
 		png, err := e.charts.get(p, r, func() ([]byte, error) {
 			var buf bytes.Buffer
-			err := e.chart(&buf, r, e.groups)
+			err := e.chart(report.WithPrinter(&buf, e.p), r, e.groups)
 			return buf.Bytes(), err
 		})
 		if err != nil {
 			e.log.Error("chart failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
 		} else {
-			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: "Consensus chart: " + UserText(p.Title), MIME: "image/png", Data: png})
+			reply.Files = append(reply.Files, File{Name: p.ID + "-chart.png", Title: e.p.Sprint(msg.ChartTitle.With(UserText(p.Title))), MIME: "image/png", Data: png})
 		}
 	}
 	return Response{Replies: []Reply{reply}}
@@ -86,7 +86,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 	}
 	f, ok := report.Find(name, c.Ballots)
 	if !ok {
-		return e.fail(req, "export", &UsageError{Problem: fmt.Sprintf("ballots export as %s, not %s", orList(report.Names(true)), name), Usage: Usage("export")})
+		return e.fail(req, "export", &wordedError{m: msg.ErrExportFormat.With(e.p.OrListStrings(report.Names(true)), UserText(name)), usage: Usage("export")})
 	}
 	var (
 		buf bytes.Buffer
@@ -95,7 +95,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 	)
 	if f.Ballots {
 		var denied *Response
-		if p, denied = e.managed(ctx, req, c.Poll, "export the ballots of"); denied != nil {
+		if p, denied = e.managed(ctx, req, c.Poll, "export", msg.VerbExportBallots); denied != nil {
 			return *denied
 		}
 		err = f.WriteBallots(&buf, p, e.groups, func(fn func(polls.Ballot) error) error {
@@ -110,7 +110,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 		if p, r, _, denied = e.visibleReport(ctx, req, c.Poll, "export"); denied != nil {
 			return *denied
 		}
-		err = f.WriteReport(&buf, p, r, e.groups)
+		err = f.WriteReport(report.WithPrinter(&buf, e.p), p, r, e.groups)
 	}
 	if err != nil {
 		return e.failPoll(req, "export", p.ID, err)
@@ -118,7 +118,7 @@ func (e *Engine) export(ctx context.Context, req Request, c Export) Response {
 	file := f.File(p.ID)
 	return Response{Replies: []Reply{{
 		Visibility: Ephemeral,
-		Text:       fmt.Sprintf("Export of poll %s: %s.", p.ID, file),
+		Text:       e.p.Sprint(msg.ExportDone.With(p.ID, file)),
 		Files:      []File{{Name: file, Title: UserText(p.Title), MIME: f.MIME, Data: buf.Bytes()}},
 	}}}
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -32,27 +33,43 @@ func (f AnnouncerFunc) Announce(ctx context.Context, p *polls.Poll, r Response) 
 // announcement's lease runs out (polls.WithAnnounceLease), and the next
 // tick of any replica announces it: at least once, and more than once only
 // if an announcement outlasts the lease or its completion cannot be
-// recorded.
+// recorded. Given a Reminder (WithReminders), it also posts the reminders
+// that fall due, on the same lease terms (see PostReminders).
 type Scheduler struct {
 	engine   *Engine
 	announce Announcer
+	remind   Reminder
 	interval time.Duration
 	batch    int
 	log      *slog.Logger
 }
 
 // NewScheduler returns a scheduler that checks every interval (default 5s).
-func NewScheduler(e *Engine, a Announcer, interval time.Duration) *Scheduler {
+// With WithReminders it posts due reminders too (see PostReminders), on
+// the same terms: any number of replicas, each reminder posted once.
+func NewScheduler(e *Engine, a Announcer, interval time.Duration, opts ...SchedulerOption) *Scheduler {
 	if interval <= 0 {
 		interval = 5 * time.Second
 	}
-	return &Scheduler{engine: e, announce: a, interval: interval, batch: 100, log: e.log}
+	s := &Scheduler{engine: e, announce: a, interval: interval, batch: 100, log: e.log}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Tick closes every due poll (in batches) and announces those this call
 // closed, and those whose owed announcement it took over from a process
-// that died before making it. It returns how many it announced.
+// that died before making it; then it posts the reminders that are due
+// (PostReminders). It returns how many polls it announced.
 func (s *Scheduler) Tick(ctx context.Context) (int, error) {
+	closed, err := s.closeDue(ctx)
+	_, rerr := s.PostReminders(ctx)
+	return closed, errors.Join(err, rerr)
+}
+
+// closeDue closes and announces due polls; see Tick.
+func (s *Scheduler) closeDue(ctx context.Context) (int, error) {
 	closed := 0
 	for {
 		won, err := s.engine.svc.CloseDue(ctx, s.batch)

@@ -3,9 +3,10 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
+	"github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -104,7 +105,7 @@ func (e *Engine) list(ctx context.Context, req Request, c List) Response {
 	q := polls.PollQuery{Status: status, Offset: (page - 1) * listPage, Limit: listPage}
 	everywhere := c.All || req.DirectMessage
 	if everywhere && !e.IsFacilitator(req) {
-		return e.fail(req, "list", fmt.Errorf("%w: only facilitators list the polls of every channel; /poll list in a channel lists its polls", ErrForbidden))
+		return e.fail(req, "list", forbidden(msg.ErrListEverywhere.With()))
 	}
 	if !everywhere {
 		q.Channel = req.Channel
@@ -113,45 +114,45 @@ func (e *Engine) list(ctx context.Context, req Request, c List) Response {
 	if err != nil {
 		return e.fail(req, "list", err)
 	}
-	v := &ListView{Title: "Polls"}
-	if status != "" {
-		v.Title = strings.ToUpper(string(status[:1])) + string(status[1:]) + " polls"
-	}
+	v := &ListView{Title: e.p.Sprint(listTitles[status].With())}
 	now := e.svc.Now()
 	for _, p := range res.Polls {
 		t, err := e.svc.TallyOf(ctx, p)
 		if err != nil {
 			return e.fail(req, "list", err)
 		}
-		line := fmt.Sprintf("%s · %s · %s · %s", p.ID, UserText(p.Title), p.Status, plural(t.Total(), "ballot"))
+		line := e.p.Sprint(msg.ListLine.With(p.ID, UserText(p.Title), report.PollStatusWord(p.Status), msg.Ballots.With(t.Total())))
 		if p.Status == polls.StatusOpen && !p.ClosesAt.IsZero() {
-			line += " · closes " + when(p.ClosesAt, now)
+			line = e.p.Sprint(msg.ListLineCloses.With(line, whenMessage(p.ClosesAt, now)))
 		}
 		if everywhere && p.Channel != req.Channel && p.Channel != "" {
-			line += " · in " + channelRef(req.Platform, p.Channel)
+			line = e.p.Sprint(msg.ListLineIn.With(line, channelRef(req.Platform, p.Channel)))
 		}
 		v.Lines = append(v.Lines, line)
 	}
 	if shown := q.Offset + len(res.Polls); shown < res.Total {
 		next := List{Status: c.Status, All: c.All, Page: page + 1}
-		v.Lines = append(v.Lines, fmt.Sprintf("… and %d more: /poll %s", res.Total-shown, next.String()))
+		v.Lines = append(v.Lines, e.p.Sprint(msg.ListMore.With(res.Total-shown, next.String())))
 	}
 	if len(res.Polls) == 0 {
 		switch {
 		case page > 1:
-			v.Empty = fmt.Sprintf("There is no page %d: /poll %s lists the first.", page, List{Status: c.Status, All: c.All}.String())
-		case status == polls.StatusOpen && res.Total == 0:
-			v.Empty = "No polls here yet. Open one with /poll open \"Title\" \"Theme one\" \"Theme two\"."
-			if status != "" {
-				v.Empty = fmt.Sprintf("No %s polls. /poll list all shows every poll.", status)
-			}
+			v.Empty = e.p.Sprint(msg.ListNoPage.With(page, List{Status: c.Status, All: c.All}.String()))
 		case status != "":
-			v.Empty = fmt.Sprintf("No %s polls. /poll list all shows every poll.", status)
+			v.Empty = e.p.Sprint(msg.ListEmptyStatus.With(report.PollStatusWord(status)))
 		default:
-			v.Empty = "No polls here yet. Open one with /poll open \"Title\" \"Theme one\" \"Theme two\"."
+			v.Empty = e.p.Sprint(msg.ListEmpty.With())
 		}
 	}
 	return Response{Replies: []Reply{{Visibility: Ephemeral, List: v}}}
+}
+
+// listTitles title a list of polls by the status it shows ("": all).
+var listTitles = map[polls.Status]msg.Def0{
+	"":                    msg.ListTitleAll,
+	polls.StatusOpen:      msg.ListTitleOpen,
+	polls.StatusClosed:    msg.ListTitleClosed,
+	polls.StatusCancelled: msg.ListTitleCancelled,
 }
 
 // channelRef names a channel as the platform links it.
@@ -196,11 +197,11 @@ func (e *Engine) first(ctx context.Context, req Request) bool {
 func (e *Engine) errText(err error) string {
 	var de *polls.Error
 	if errors.As(err, &de) {
-		return domainText(de, e.groups)
+		return e.domainText(de)
 	}
 	var ue *UsageError
 	if errors.As(err, &ue) {
-		return ue.Problem
+		return e.p.Sprint(ue.Problem)
 	}
-	return "pollbot could not reach its store; please vote again"
+	return e.p.Sprint(msg.ErrStoreVoteAgain.With())
 }

@@ -4,9 +4,10 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/internal/link"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -29,34 +30,31 @@ type ScreenLinks interface {
 // Without it, /poll screen says what the deployment must set.
 func WithScreenLinks(l ScreenLinks) EngineOption { return func(e *Engine) { e.links = l } }
 
-// screenUnset is the answer where no public URL or link key is set: the
-// person who asked is a facilitator, who may pass it on to whoever runs
-// pollbot.
-const screenUnset = "The live screen is not set up for this pollbot. Whoever runs it sets POLLBOT_PUBLIC_URL " +
-	"(the address people reach pollbot serve at, such as https://pollbot.example.org) and POLLBOT_LINK_KEY " +
-	"(a secret of at least 32 bytes, such as the output of openssl rand -base64 48), then restarts it."
+// screenDays is how many days a link works after its poll closes.
+var screenDays = int(link.DefaultTTL / (24 * time.Hour))
 
 func (e *Engine) screen(ctx context.Context, req Request, c Screen) Response {
-	p, denied := e.managed(ctx, req, c.Poll, "show the live screen of")
+	p, denied := e.managed(ctx, req, c.Poll, "screen", msg.VerbScreen)
 	if denied != nil {
 		return *denied
 	}
 	if e.links == nil {
-		return ephemeral(screenUnset)
+		// The person who asked manages the poll, and may pass it on to
+		// whoever runs pollbot.
+		return ephemeral(e.p.Sprint(msg.ScreenUnset.With()))
 	}
 	u, err := e.links.ScreenURL(p)
 	if err != nil {
 		return e.failPoll(req, "screen", p.ID, err)
 	}
-	text := fmt.Sprintf("Live screen of poll %s, to project in the room: %s\nIt updates itself as votes arrive. Anyone with the link can watch it (it shows what the poll's report shows, never who voted), so share it with the room, not beyond.", p.ID, u)
+	text := e.p.Sprint(msg.ScreenLink.With(p.ID, u))
 	if !p.ResultsVisible() {
-		text += " Poll " + p.ID + " hides its results: the screen shows participation until the poll closes, then the results."
+		text += " " + e.p.Sprint(msg.ScreenHidden.With(p.ID))
 	}
-	switch exp := e.links.ExpiresAt(p); {
-	case exp.IsZero():
-		text += " The link works until 7 days after the poll closes."
-	default:
-		text += " The link works until " + exp.UTC().Format("Mon 2 Jan 2006 15:04") + " UTC, 7 days after the poll closes (later if it is extended or reopened)."
+	if exp := e.links.ExpiresAt(p); exp.IsZero() {
+		text += " " + e.p.Sprint(msg.ScreenUntilOpen.With(screenDays))
+	} else {
+		text += " " + e.p.Sprint(msg.ScreenUntil.With(exp.UTC().Format("Mon 2 Jan 2006 15:04"), screenDays))
 	}
 	return ephemeral(text)
 }

@@ -7,10 +7,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/polls"
@@ -33,7 +33,7 @@ func (e *Engine) timeline(ctx context.Context, req Request, c Timeline) Response
 	}
 	tl, err := e.svc.Timeline(ctx, p)
 	if errors.Is(err, polls.ErrNoLog) {
-		return ephemeral(fmt.Sprintf("Poll %s has no timeline: this pollbot's store keeps no audit log it can read.", p.ID))
+		return ephemeral(e.p.Sprint(msg.TimelineNoLog.With(p.ID)))
 	}
 	if err != nil {
 		return e.failPoll(req, "timeline", p.ID, err)
@@ -44,18 +44,18 @@ func (e *Engine) timeline(ctx context.Context, req Request, c Timeline) Response
 		if err != nil {
 			e.log.Warn("timeline rate limit unavailable; answering anyway", "tenant", p.Tenant, "poll", p.ID, "err", err)
 		} else if !ok {
-			return ephemeral(fmt.Sprintf("The timeline of poll %s was posted %d times in the last minute; scroll up to see it, or ask again in a minute.", p.ID, reportsPerMinute))
+			return ephemeral(e.p.Sprint(msg.TimelineRateLimited.With(p.ID, reportsPerMinute)))
 		}
 	}
 	reply := Reply{Visibility: vis, Text: e.TimelineText(tl)}
 	if vis == Ephemeral {
-		reply.Text = "Results are hidden from participants until the poll closes; only you see this.\n" + reply.Text
+		reply.Text = e.p.Sprint(msg.TimelinePrivate.With()) + "\n" + reply.Text
 	}
 	var png bytes.Buffer
-	if err := chart.TimelinePNG(&png, tl); err != nil {
+	if err := chart.TimelinePNG(&png, tl, chart.WithPrinter(e.p)); err != nil {
 		e.log.Error("timeline chart failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
 	} else {
-		reply.Files = append(reply.Files, File{Name: p.ID + "-timeline.png", Title: "How consensus emerged: " + UserText(p.Title), MIME: "image/png", Data: png.Bytes()})
+		reply.Files = append(reply.Files, File{Name: p.ID + "-timeline.png", Title: e.p.Sprint(msg.TimelineChartTitle.With(UserText(p.Title))), MIME: "image/png", Data: png.Bytes()})
 	}
 	return Response{Replies: []Reply{reply}}
 }
@@ -67,11 +67,11 @@ const timelineChanges = 12
 // per theme with its statuses and the times each began (the first and the
 // latest, for a theme that changed often), labels marked as user text.
 func (e *Engine) TimelineText(tl *polls.Timeline) string {
-	h := report.TimelineHeading(tl, UserText)
+	h := report.TimelineHeading(e.p, tl, UserText)
 	lines := append([]string{h.Title}, h.Notes...)
 	lines = append(lines, "")
 	for _, th := range tl.Themes {
-		lines = append(lines, report.TimelineLine(tl, th, UserText, timelineChanges))
+		lines = append(lines, report.TimelineLine(e.p, tl, th, UserText, timelineChanges))
 	}
 	return strings.Join(lines, "\n")
 }

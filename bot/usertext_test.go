@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/pollbot/pollbot/bot/msg"
 )
 
 // brackets is an escaper that shows where spans were.
@@ -50,7 +52,7 @@ func TestUserText(t *testing.T) {
 // TestHelpQuotesUserText: the help for a topic that does not exist quotes
 // the topic as user text.
 func TestHelpQuotesUserText(t *testing.T) {
-	got := RenderUserText(HelpText("[x](https://evil.example)"), brackets)
+	got := RenderUserText(HelpText(msg.English(), "[x](https://evil.example)"), brackets)
 	if !strings.HasPrefix(got, `There is no help on ["[x](https://evil.example)"].`) {
 		t.Errorf("HelpText = %q", got)
 	}

@@ -1,11 +1,11 @@
 package bot
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/polls"
@@ -127,16 +127,22 @@ type GroupPicker struct {
 	Options []Control
 }
 
-var badges = map[polls.ThemeStatus]string{
-	polls.Consensus:    "✅ consensus",
-	polls.Emerging:     "🌱 emerging",
-	polls.Divided:      "⚖️ divided",
-	polls.Low:          "⬇️ low support",
-	polls.Insufficient: "❔ insufficient data",
+var badges = map[polls.ThemeStatus]msg.Def0{
+	polls.Consensus:    msg.BadgeConsensus,
+	polls.Emerging:     msg.BadgeEmerging,
+	polls.Divided:      msg.BadgeDivided,
+	polls.Low:          msg.BadgeLow,
+	polls.Insufficient: msg.BadgeInsufficient,
 }
 
-// Badge returns the emoji and word for a theme status.
-func Badge(s polls.ThemeStatus) string { return badges[s] }
+// Badge is the emoji and word of a theme status: "✅ consensus".
+func Badge(s polls.ThemeStatus) msg.Message {
+	d, ok := badges[s]
+	if !ok {
+		return msg.Message{}
+	}
+	return d.With()
+}
 
 // Bar draws share (0..1) as a bar of width cells.
 func Bar(share float64, width int) string {
@@ -155,71 +161,95 @@ func Bar(share float64, width int) string {
 func Percent(share float64) string { return numfmt.Percent(share) }
 
 func (e *Engine) kindText(p *polls.Poll) string {
-	switch p.Kind {
-	case polls.Single:
-		return "Choose one theme."
-	case polls.Ranked:
-		return "Rank the themes in your order of preference (first = most wanted)."
+	var m msg.Message
+	switch {
+	case p.Kind == polls.Single:
+		m = msg.HowSingle.With()
+	case p.Kind == polls.Ranked:
+		m = msg.HowRanked.With()
+	case p.MaxChoices > 0:
+		m = msg.HowApprovalMax.With(p.MaxChoices)
+	default:
+		m = msg.HowApproval.With()
 	}
-	if p.MaxChoices > 0 {
-		return fmt.Sprintf("Choose every theme you support (at most %d).", p.MaxChoices)
+	s := e.p.Sprint(m)
+	if p.Anonymous {
+		s = e.sentences(s, e.p.Sprint(msg.HowAnonymous.With()))
 	}
-	return "Choose every theme you support."
+	return s
 }
 
-// when formats a time for people, in UTC, with the distance from now.
-func when(t, now time.Time) string {
-	s := t.UTC().Format("Mon 2 Jan 15:04 UTC")
+// sentences puts a sentence after another.
+func (e *Engine) sentences(first, next string) string {
+	return e.p.Sprint(msg.SentenceJoin.With(first, next))
+}
+
+// dateTime is a time for people, in UTC: "Wed 25 Nov 10:00 UTC".
+func dateTime(t time.Time) msg.Message {
+	t = t.UTC()
+	return msg.DateTime.With(msg.Weekdays[t.Weekday()].With(), t.Day(), msg.Months[t.Month()-1].With(), t.Format("15:04"))
+}
+
+// timeUTC is a time as a timestamp people read: "2026-11-25 10:00 UTC".
+func timeUTC(t time.Time) msg.Message {
+	t = t.UTC()
+	return msg.TimeUTC.With(t.Format("2006-01-02"), t.Format("15:04"))
+}
+
+// whenMessage is a time for people, in UTC, with the distance from now:
+// "Wed 25 Nov 10:00 UTC (in 2d)".
+func whenMessage(t, now time.Time) msg.Message {
+	s := dateTime(t)
 	d := t.Sub(now)
 	switch {
 	case d > 0:
-		return s + " (in " + humanDuration(d) + ")"
+		return msg.WhenIn.With(s, humanDuration(d))
 	case d < 0:
-		return s + " (" + humanDuration(-d) + " ago)"
+		return msg.WhenAgo.With(s, humanDuration(-d))
 	}
 	return s
 }
 
 // humanDuration rounds a duration to its two largest units: "2d 3h",
 // "47m", "30s".
-func humanDuration(d time.Duration) string {
+func humanDuration(d time.Duration) msg.Message {
 	d = d.Round(time.Second)
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	h := d / time.Hour
-	d -= h * time.Hour
-	m := d / time.Minute
-	d -= m * time.Minute
-	s := d / time.Second
+	days := int64(d / (24 * time.Hour))
+	d -= time.Duration(days) * 24 * time.Hour
+	h := int64(d / time.Hour)
+	d -= time.Duration(h) * time.Hour
+	m := int64(d / time.Minute)
+	d -= time.Duration(m) * time.Minute
+	s := int64(d / time.Second)
 	switch {
 	case days > 0 && h > 0:
-		return fmt.Sprintf("%dd %dh", days, h)
+		return msg.DurationDaysHours.With(days, h)
 	case days > 0:
-		return fmt.Sprintf("%dd", days)
+		return msg.DurationDays.With(days)
 	case h > 0 && m > 0:
-		return fmt.Sprintf("%dh %dm", h, m)
+		return msg.DurationHoursMinutes.With(h, m)
 	case h > 0:
-		return fmt.Sprintf("%dh", h)
+		return msg.DurationHours.With(h)
 	case m > 0:
-		return fmt.Sprintf("%dm", m)
+		return msg.DurationMinutes.With(m)
 	}
-	return fmt.Sprintf("%ds", s)
+	return msg.DurationSeconds.With(s)
 }
 
 func (e *Engine) statusText(p *polls.Poll, now time.Time) string {
+	var m msg.Message
 	switch p.Status {
 	case polls.StatusOpen:
-		s := "Open"
+		m = msg.StatusOpenNoDeadline.With()
 		if !p.ClosesAt.IsZero() {
-			s += " · closes " + when(p.ClosesAt, now)
-		} else {
-			s += " · no deadline"
+			m = msg.StatusOpenCloses.With(whenMessage(p.ClosesAt, now))
 		}
-		return s
 	case polls.StatusClosed:
-		return "Closed " + p.ClosedAt.UTC().Format("Mon 2 Jan 15:04 UTC")
+		m = msg.StatusClosedAt.With(dateTime(p.ClosedAt))
+	default:
+		m = msg.StatusCancelled.With()
 	}
-	return "Cancelled"
+	return e.p.Sprint(m)
 }
 
 func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
@@ -235,9 +265,10 @@ func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
 	}
 	parts := make([]string, 0, len(out))
 	for _, c := range out {
-		parts = append(parts, UserText(strings.TrimSpace(PlainText(c.Emoji)+" "+PlainText(c.Label)))+" "+fmt.Sprint(c.Ballots))
+		name := UserText(strings.TrimSpace(PlainText(c.Emoji) + " " + PlainText(c.Label)))
+		parts = append(parts, e.p.Sprint(msg.ParticipationGroup.With(name, c.Ballots)))
 	}
-	return out, strings.Join(parts, " · ")
+	return out, strings.Join(parts, e.p.Sprint(msg.Dot.With()))
 }
 
 // PollView builds the view of a poll's message from its tally.
@@ -248,9 +279,6 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		ClosesAt: p.ClosesAt, Anonymous: p.Anonymous,
 		ResultsVisible: p.ResultsVisible(), Ballots: t.Total(),
 		Messages: p.Messages,
-	}
-	if p.Anonymous {
-		v.KindText += " Anonymous: ballots are stored under a pseudonym."
 	}
 	v.Participation, v.ParticipationText = e.participation(t)
 	var rep *polls.Report
@@ -268,25 +296,25 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 			if total := v.Ballots; total > 0 {
 				line.Share = sum / float64(total)
 			}
-			line.CountText = countText(p.Kind, sum)
+			line.CountText = e.p.Sprint(countMessage(p.Kind, sum))
 			line.Bar = Bar(line.Share, 10)
 		}
 		if rep != nil {
 			if tr, ok := rep.Theme(i); ok {
-				line.Status, line.Badge = tr.Status, qualifiedBadge(tr)
+				line.Status, line.Badge = tr.Status, e.p.Sprint(qualifiedBadge(tr))
 			}
 		}
 		v.Themes = append(v.Themes, line)
 	}
 	if !v.ResultsVisible {
-		v.HiddenNote = "Results are hidden until the poll closes."
+		v.HiddenNote = e.p.Sprint(msg.HiddenNote.With())
 	}
 	if p.Status == polls.StatusOpen {
 		if p.Kind == polls.Ranked {
-			v.Controls = []Control{{ID: RankAction(p.ID), Label: "Rank the themes"}}
+			v.Controls = []Control{{ID: RankAction(p.ID), Label: e.p.Sprint(msg.RankControl.With())}}
 		} else {
 			for i, th := range p.Themes {
-				v.Controls = append(v.Controls, Control{ID: VoteAction(p.ID, i), Label: fmt.Sprintf("%d. %s", i+1, UserText(th.Label))})
+				v.Controls = append(v.Controls, Control{ID: VoteAction(p.ID, i), Label: e.p.Sprint(msg.Numbered.With(i+1, UserText(th.Label)))})
 			}
 		}
 		example := "1"
@@ -296,9 +324,9 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		case p.Kind == polls.Approval && len(p.Themes) >= 3 && p.MaxChoices != 1:
 			example = "1 3"
 		}
-		v.Footer = fmt.Sprintf("Poll %s · vote by text: /poll vote %s %s · your group: /poll group", p.ID, p.ID, example)
+		v.Footer = e.p.Sprint(msg.FooterOpen.With(p.ID, example))
 	} else {
-		v.Footer = fmt.Sprintf("Poll %s · full report: /poll report %s", p.ID, p.ID)
+		v.Footer = e.p.Sprint(msg.FooterClosed.With(p.ID))
 	}
 	if rep != nil && p.Status == polls.StatusClosed {
 		v.Summary = e.closedSummary(rep)
@@ -306,21 +334,19 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 	return v
 }
 
-func countText(k polls.Kind, n float64) string {
+// countMessage is a theme's votes, or in a ranked poll its points.
+func countMessage(k polls.Kind, n float64) msg.Message {
 	if k == polls.Ranked {
-		return fmt.Sprintf("%s points", numfmt.Number(n))
+		return msg.CountPoints.With(numfmt.Number(n))
 	}
-	if n == 1 {
-		return "1 vote"
-	}
-	return fmt.Sprintf("%s votes", numfmt.Number(n))
+	return msg.CountVotes.With(numfmt.Number(n))
 }
 
 // summaryLines says in plain words which themes reached which status,
 // best first.
-func summaryLines(r *polls.Report) []string {
+func (e *Engine) summaryLines(r *polls.Report) []string {
 	if r.Ballots == 0 {
-		return []string{"No ballots were cast."}
+		return []string{e.p.Sprint(msg.SummaryNoBallots.With())}
 	}
 	by := map[string][]string{}
 	for _, t := range r.Themes {
@@ -330,25 +356,25 @@ func summaryLines(r *polls.Report) []string {
 		}
 		name := UserText(t.Theme)
 		if t.Fragile {
-			name += " (fragile)"
+			name = e.p.Sprint(msg.ThemeFragile.With(name))
 		}
 		by[key] = append(by[key], name)
 	}
 	var out []string
-	add := func(key, lead string) {
+	add := func(key string, lead msg.Def1[string]) {
 		if names := by[key]; len(names) > 0 {
-			out = append(out, lead+strings.Join(names, ", ")+".")
+			out = append(out, e.p.Sprint(lead.With(e.p.Join(names))))
 		}
 	}
 	if len(by[string(polls.Consensus)]) == 0 && len(by[string(polls.Insufficient)]) == 0 {
-		out = append(out, "No theme has consensus across groups.")
+		out = append(out, e.p.Sprint(msg.SummaryNoConsensus.With()))
 	}
-	add(string(polls.Consensus), "Consensus across groups: ")
-	add(string(polls.Emerging), "Emerging (every group at or above the threshold, not yet with confidence): ")
-	add(string(polls.Divided)+string(polls.SplitClear), "Divided, clearly: ")
-	add(string(polls.Divided)+string(polls.SplitMarginal), "Divided within noise (marginal): ")
-	add(string(polls.Low), "Low support: ")
-	add(string(polls.Insufficient), "Not enough groups reached quorum to judge: ")
+	add(string(polls.Consensus), msg.SummaryConsensus)
+	add(string(polls.Emerging), msg.SummaryEmerging)
+	add(string(polls.Divided)+string(polls.SplitClear), msg.SummaryDividedClear)
+	add(string(polls.Divided)+string(polls.SplitMarginal), msg.SummaryDividedMarginal)
+	add(string(polls.Low), msg.SummaryLow)
+	add(string(polls.Insufficient), msg.SummaryInsufficient)
 	return out
 }
 
@@ -356,7 +382,7 @@ func summaryLines(r *polls.Report) []string {
 // the headline, then per theme in rank order what its status rests on,
 // then what participation lacked.
 func (e *Engine) closedSummary(r *polls.Report) []string {
-	out := summaryLines(r)
+	out := e.summaryLines(r)
 	if r.Ballots == 0 {
 		return out
 	}
@@ -375,7 +401,7 @@ func (e *Engine) closedSummary(r *polls.Report) []string {
 		out = append(out, w.Verdict(r, t))
 	}
 	if len(insufficient) > 0 {
-		out = append(out, strings.Join(insufficient, ", ")+": insufficient: "+grounds)
+		out = append(out, e.p.Sprint(msg.Verdict.With(e.p.Join(insufficient), e.p.Sprint(msg.StatusInsufficient.With()), grounds)))
 	}
 	return append(out, w.Participation(r)...)
 }
@@ -385,17 +411,17 @@ func (e *Engine) closedSummary(r *polls.Report) []string {
 func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 	v := &ReportView{
 		Key:    p.Key(),
-		Title:  "Consensus report: " + UserText(p.Title),
+		Title:  e.p.Sprint(msg.ReportTitle.With(UserText(p.Title))),
 		Report: r,
 	}
-	status := string(p.Status)
+	status := report.PollStatusWord(p.Status)
 	if p.Status == polls.StatusOpen {
-		status = "open (interim)"
+		status = msg.ReportInterim.With()
 	}
-	v.Subtitle = fmt.Sprintf("Poll %s · %s · %s from %s · quorum %d · threshold %s · judged with at least %s",
-		p.ID, status, plural(r.Ballots, "ballot"), plural(int64(len(r.Groups)), "group"), r.Quorum,
-		numfmt.PercentExact(r.Threshold), plural(int64(r.MinGroups), "group"))
-	v.Summary = summaryLines(r)
+	v.Subtitle = e.p.Sprint(msg.ReportSubtitle.With(p.ID, status,
+		msg.BallotsFromGroups.With(msg.Ballots.With(r.Ballots), msg.Groups.With(int64(len(r.Groups)))),
+		msg.ReportRules.With(r.Quorum, numfmt.PercentExact(r.Threshold), msg.Groups.With(int64(r.MinGroups)))))
+	v.Summary = e.summaryLines(r)
 	for _, g := range r.Groups {
 		info := e.groups.Info(g.Group)
 		v.Groups = append(v.Groups, GroupCount{Group: g.Group, Label: UserText(info.Label), Emoji: UserText(info.Emoji), Ballots: g.Ballots})
@@ -404,9 +430,9 @@ func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 	ranked := r.Poll.Kind == polls.Ranked
 	for _, t := range r.Themes {
 		line := ReportThemeLine{
-			Rank: t.Rank, Label: UserText(t.Theme), Status: t.Status, Badge: qualifiedBadge(t),
-			Numbers: fmt.Sprintf("score %.2f · equal %s · overall %s · spread %s",
-				t.Score, Percent(t.Equal), Percent(t.Overall), numfmt.Points(t.Spread)),
+			Rank: t.Rank, Label: UserText(t.Theme), Status: t.Status, Badge: e.p.Sprint(qualifiedBadge(t)),
+			Numbers: e.p.Sprint(msg.ReportNumbers.With(numfmt.Score(t.Score), Percent(t.Equal), Percent(t.Overall),
+				msg.Points.With(numfmt.PercentagePoints(t.Spread)))),
 			Grounds: e.Grounds(r, t),
 		}
 		for _, g := range t.Groups {
@@ -414,35 +440,39 @@ func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 			line.Groups = append(line.Groups, GroupBar{
 				Group: g.Group, Label: UserText(info.Label), Emoji: UserText(info.Emoji),
 				Support: g.Support, Percent: Percent(g.Support), Bar: Bar(g.Support, 10),
-				Count: report.Count(g.Supporters, g.Ballots, ranked), Qualifies: g.Qualifies,
+				Count: e.p.Sprint(report.CountMessage(g.Supporters, g.Ballots, ranked)), Qualifies: g.Qualifies,
 			})
 		}
 		v.Themes = append(v.Themes, line)
 	}
 	if len(r.UnderRepresented) > 0 {
-		v.Notes = append(v.Notes, fmt.Sprintf("Groups below the quorum of %d are shown but not counted for status.", r.Quorum))
+		v.Notes = append(v.Notes, e.p.Sprint(msg.QuorumNote.With(r.Quorum)))
 	}
 	v.Notes = append(v.Notes, w.Participation(r)...)
-	v.Legend = "consensus: every group that reached quorum supports it, with 95% confidence · emerging: every such group is at or above the threshold, not yet with confidence · divided: some groups above, some below (clear: beyond what the groups' sizes leave to chance; marginal: within it) · fragile: one more dissenting ballot lowers the status · score: geometric mean of smoothed support across groups."
+	v.Legend = e.p.Sprint(msg.ReportLegend.With())
 	return v
 }
 
 // qualifiedBadge is a theme's badge with its qualifier: "✅ consensus,
 // fragile", "⚖️ divided (marginal)".
-func qualifiedBadge(t polls.ThemeResult) string {
+func qualifiedBadge(t polls.ThemeResult) msg.Message {
 	b := Badge(t.Status)
 	if t.Fragile {
-		b += ", fragile"
+		b = msg.StatusFragile.With(b)
 	}
 	if t.Status == polls.Divided && t.Split != "" {
-		b += " (" + string(t.Split) + ")"
+		split := msg.SplitMarginal.With()
+		if t.Split == polls.SplitClear {
+			split = msg.SplitClear.With()
+		}
+		b = msg.StatusSplit.With(b, split)
 	}
 	return b
 }
 
 // words says what statuses rest on, with labels marked as user text.
 func (e *Engine) words() report.Words {
-	return report.Words{Groups: e.groups, Label: UserText}
+	return report.Words{Groups: e.groups, Label: UserText, Printer: e.p}
 }
 
 // Grounds is the sentence that says what a theme's status rests on and

@@ -5,9 +5,9 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -44,8 +44,7 @@ func (e *Engine) castResponse(res polls.CastResult) Response {
 		return Response{Duplicate: true}
 	}
 	if res.Held {
-		return Response{Replies: []Reply{e.pickerReply(fmt.Sprintf(
-			"Before your vote in poll %s counts, pick your stakeholder group. Your vote is kept and counted as soon as you pick.", p.ID))}}
+		return Response{Replies: []Reply{e.pickerReply(e.p.Sprint(msg.VoteHeld.With(p.ID)))}}
 	}
 	return Response{
 		Replies: []Reply{{Visibility: Ephemeral, Text: e.ballotText(p, res.Ballot, res.Previous != nil)}},
@@ -54,7 +53,7 @@ func (e *Engine) castResponse(res polls.CastResult) Response {
 }
 
 func (e *Engine) pickerReply(text string) Reply {
-	pk := &GroupPicker{Prompt: "Which stakeholder group are you part of?"}
+	pk := &GroupPicker{Prompt: e.p.Sprint(msg.PickerPrompt.With())}
 	for _, g := range e.groups.All() {
 		pk.Options = append(pk.Options, Control{ID: GroupAction(g.ID), Label: UserText(strings.TrimSpace(g.Emoji + " " + g.Label))})
 	}
@@ -64,24 +63,24 @@ func (e *Engine) pickerReply(text string) Reply {
 // ballotText describes the voter's current ballot.
 func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string {
 	if len(b.Choices) == 0 {
-		return fmt.Sprintf("You no longer have a ballot in poll %s.", p.ID)
+		return e.p.Sprint(msg.BallotNone.With(p.ID))
 	}
 	labels := make([]string, len(b.Choices))
 	for i, c := range b.Choices {
 		if p.Kind == polls.Ranked {
-			labels[i] = fmt.Sprintf("%d. %s", i+1, UserText(p.Themes[c].Label))
+			labels[i] = e.p.Sprint(msg.Numbered.With(i+1, UserText(p.Themes[c].Label)))
 		} else {
 			labels[i] = UserText(p.Themes[c].Label)
 		}
 	}
-	what := "Your ballot in poll %s: %s."
+	what := msg.BallotYours
 	if p.Kind == polls.Ranked {
-		what = "Your ranking in poll %s: %s."
+		what = msg.BallotRanking
 	}
-	s := fmt.Sprintf(what, p.ID, strings.Join(labels, "; "))
-	s += " Counted for " + UserText(e.groups.Info(b.Group).Label) + "."
+	s := e.p.Sprint(what.With(p.ID, strings.Join(labels, e.p.Sprint(msg.ItemSeparator.With()))))
+	s = e.sentences(s, e.p.Sprint(msg.BallotCountedAs.With(UserText(e.groups.Info(b.Group).Label))))
 	if replaced {
-		s += " (It replaces your previous ballot.)"
+		s = e.sentences(s, e.p.Sprint(msg.BallotReplaces.With()))
 	}
 	return s
 }
@@ -99,11 +98,11 @@ func (e *Engine) unvote(ctx context.Context, req Request, c Unvote) Response {
 	case r.Repeated:
 		return Response{Duplicate: true}
 	case r.Had:
-		resp := ephemeral(fmt.Sprintf("Your ballot in poll %s was removed.", p.ID))
+		resp := ephemeral(e.p.Sprint(msg.UnvoteRemoved.With(p.ID)))
 		resp.Updated = []polls.Key{p.Key()}
 		return resp
 	case r.Held > 0:
-		return ephemeral(fmt.Sprintf("Your vote in poll %s, kept until you picked a stakeholder group, was withdrawn; nothing will be counted.", p.ID))
+		return ephemeral(e.p.Sprint(msg.UnvoteWithdrawn.With(p.ID)))
 	}
-	return ephemeral(fmt.Sprintf("You had no ballot in poll %s.", p.ID))
+	return ephemeral(e.p.Sprint(msg.UnvoteNone.With(p.ID)))
 }

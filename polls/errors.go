@@ -64,8 +64,8 @@ type Code string
 // Params are an error's parameters by name. Values are of these types:
 // string (ids, numbers as typed), int, int64, float64, Group, Status,
 // Kind, [Typed] (what a person typed, cut to a few dozen characters),
-// Label (a title or a theme label as its facilitator wrote it), time.Time
-// and []Group or []Kind (lists to choose from).
+// Label (a title or a theme label as its facilitator wrote it), time.Time,
+// time.Duration and []Group or []Kind (lists to choose from).
 type Params map[string]any
 
 // Typed is text a person typed, repeated back in an error: at most
@@ -142,6 +142,7 @@ const (
 	CodeAlreadyCancelled  Code = "already_cancelled"   // Poll
 	CodeCancelledNoReopen Code = "cancelled_no_reopen" // Poll
 	CodeNotOpenExtend     Code = "not_open_extend"     // Poll, Status
+	CodeReopenDeadline    Code = "reopen_deadline"     // Poll, Deadline
 	CodeGroupAssigned     Code = "group_assigned"      // Group
 	CodeOpenPollsLimit    Code = "open_polls_limit"    // Max
 	CodeOpensPerHour      Code = "opens_per_hour"      // Max

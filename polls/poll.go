@@ -59,6 +59,10 @@ type Options struct {
 	Threshold  float64 `json:"threshold,omitempty"`   // support needed, 0 < t <= 1
 	MaxChoices int     `json:"max_choices,omitempty"` // approval: 0 = any number
 	MinGroups  int     `json:"min_groups,omitempty"`  // qualifying groups below which a theme is insufficient
+	// Remind lists how long before the deadline reminders are posted,
+	// longest first (see ReminderTimes). Polls stored before reminders
+	// existed lack the field and have none.
+	Remind []time.Duration `json:"remind,omitempty"`
 }
 
 // minGroups is MinGroups with the zero value read as the default, for
@@ -153,6 +157,7 @@ func (p *Poll) Normalize() {
 	if p.MinGroups == 0 {
 		p.MinGroups = DefaultMinGroups
 	}
+	p.normalizeReminders()
 }
 
 // cleanLabel trims a label and folds runs of white space (newlines and tabs
@@ -225,7 +230,7 @@ func (p *Poll) Validate() error {
 	if p.Results != ResultsLive && p.Results != ResultsHidden {
 		return fail(ErrInvalidOption, CodeResultsValue, Params{"Typed": brief(string(p.Results))})
 	}
-	return nil
+	return p.validateReminders()
 }
 
 // MaxQuorum bounds a poll's quorum option.

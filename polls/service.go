@@ -165,7 +165,8 @@ type OpenRequest struct {
 }
 
 // Open validates and stores a new open poll, within the tenant's and the
-// creator's limits (ErrLimit).
+// creator's limits (ErrLimit), and schedules its reminders. An error
+// wrapping ErrRemindersUnscheduled comes with the poll, which is open.
 func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 	if len(req.Themes) > MaxThemes {
 		// Refused before thousands of labels are copied and normalised.
@@ -199,6 +200,9 @@ func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 	if err := s.checkDeadline(p.ClosesAt, now); err != nil {
 		return nil, err
 	}
+	if err := p.checkRemindersFit(now); err != nil {
+		return nil, err
+	}
 	if err := s.checkOpenLimits(ctx, p); err != nil {
 		return nil, err
 	}
@@ -211,7 +215,7 @@ func (s *Service) Open(ctx context.Context, req OpenRequest) (*Poll, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open poll: %w", err)
 		}
-		return p, nil
+		return p, s.scheduleReminders(ctx, p)
 	}
 	return nil, fmt.Errorf("open poll: no free poll id after 20 tries: %w", ErrExists)
 }
@@ -310,10 +314,20 @@ func (s *Service) finish(ctx context.Context, tenant, id string, to Status) (boo
 		return false, p, storeErr(p, err)
 	}
 	p, err = s.store.Poll(ctx, tenant, p.ID)
+	if err == nil && changed {
+		// A poll that is not open is reminded of nothing. Should dropping
+		// its schedule fail, the next claim of a reminder drops it.
+		_ = s.scheduleReminders(ctx, p)
+	}
 	return changed, p, err
 }
 
-// Reopen reopens a closed poll, with a deadline d from now (0: none).
+// Reopen reopens a closed poll and schedules its reminders for its
+// deadline (see Open for ErrRemindersUnscheduled). With d > 0 the deadline
+// becomes d from now. Without, it keeps its deadline when that is still
+// ahead, and a poll that had none stays without; a deadline that has
+// passed is refused (CodeReopenDeadline): the poll would close again at
+// once, so it needs a new one.
 func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration) (bool, *Poll, error) {
 	p, err := s.Poll(ctx, tenant, id)
 	if err != nil {
@@ -325,10 +339,13 @@ func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration
 	case StatusOpen:
 		return false, p, nil
 	}
-	var closes time.Time
 	now := s.stamp()
-	if d > 0 {
+	closes := p.ClosesAt
+	switch {
+	case d > 0:
 		closes = now.Add(d)
+	case !closes.IsZero() && !closes.After(now):
+		return false, p, fail(ErrInvalidDeadline, CodeReopenDeadline, Params{"Poll": p.ID, "Deadline": closes})
 	}
 	if err := s.checkDeadline(closes, now); err != nil {
 		return false, p, err
@@ -339,11 +356,16 @@ func (s *Service) Reopen(ctx context.Context, tenant, id string, d time.Duration
 		return false, p, storeErr(p, err)
 	}
 	p, err = s.store.Poll(ctx, tenant, p.ID)
+	if err == nil && changed {
+		err = s.scheduleReminders(ctx, p)
+	}
 	return changed, p, err
 }
 
 // Extend pushes an open poll's deadline back by d (from now if it has none
-// or it has passed), to at most MaxAhead from now.
+// or it has passed), to at most MaxAhead from now, and schedules its
+// reminders anew for the new deadline (see Open for
+// ErrRemindersUnscheduled).
 func (s *Service) Extend(ctx context.Context, tenant, id string, d time.Duration) (*Poll, error) {
 	if d <= 0 {
 		return nil, fail(ErrInvalidDeadline, CodeExtendPositive, nil)
@@ -369,7 +391,7 @@ func (s *Service) Extend(ctx context.Context, tenant, id string, d time.Duration
 		return p, storeErr(p, err)
 	}
 	p.ClosesAt = closes
-	return p, nil
+	return p, s.scheduleReminders(ctx, p)
 }
 
 // SetMessage records a chat message that shows the poll.

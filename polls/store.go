@@ -31,6 +31,7 @@ type Store interface {
 	BallotStore
 	GroupStore
 	RecordStore
+	ReminderStore
 	io.Closer
 }
 

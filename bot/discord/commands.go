@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -25,14 +26,21 @@ const (
 
 // commands is the /poll application command: a subcommand for every
 // subcommand of the engine's command table (bot.Specs), with its typed
-// options. The group options list the configured groups as choices when
-// they fit, within 25 choices and Discord's budget for the whole command;
-// otherwise (many groups, long labels) they are autocompleted instead (see
+// options. The group options list the configured groups, and preset's
+// name option the presets, as choices when they fit, within 25 choices
+// and Discord's budget for the whole command; otherwise (many groups or
+// presets, long labels) they are autocompleted instead (see
 // onAutocomplete), so that any configuration registers.
 func commands(e *bot.Engine) []*discordgo.ApplicationCommand {
-	cmd := pollCommand(e, true)
-	if len(e.Groups().All()) > maxChoices || commandChars(cmd) > maxCommandChars {
-		cmd = pollCommand(e, false)
+	groups := len(e.Groups().All()) <= maxChoices
+	presets := len(e.Choices(bot.PresetChoices)) <= maxChoices
+	cmd := pollCommand(e, groups, presets)
+	if commandChars(cmd) > maxCommandChars && presets {
+		presets = false
+		cmd = pollCommand(e, groups, presets)
+	}
+	if commandChars(cmd) > maxCommandChars {
+		cmd = pollCommand(e, false, false)
 	}
 	return []*discordgo.ApplicationCommand{cmd}
 }
@@ -47,14 +55,18 @@ var optionTypes = map[bot.OptionType]discordgo.ApplicationCommandOptionType{
 }
 
 // pollCommand builds /poll from the command table, with the groups as
-// choices of the group options or with those options autocompleted.
-func pollCommand(e *bot.Engine, groupChoices bool) *discordgo.ApplicationCommand {
+// choices of the group options and the presets as choices of preset's name,
+// or with those options autocompleted.
+func pollCommand(e *bot.Engine, groupChoices, presetChoices bool) *discordgo.ApplicationCommand {
+	// Descriptions are plain text, in the engine's language.
+	p := e.Printer()
+	describe := func(m catalog.Message) string { return bot.Clip(bot.PlainText(p.Sprint(m)), maxDescription) }
 	var subs []*discordgo.ApplicationCommandOption
 	for _, sp := range bot.Specs() {
-		sub := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: sp.Name, Description: bot.Clip(sp.Short, maxDescription)}
+		sub := &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: sp.Name, Description: describe(sp.Short)}
 		for _, o := range sp.Options {
 			opt := &discordgo.ApplicationCommandOption{
-				Type: optionTypes[o.Type], Name: o.Name, Description: bot.Clip(o.Help, maxDescription),
+				Type: optionTypes[o.Type], Name: o.Name, Description: describe(o.Help),
 				Required: o.Required, Autocomplete: o.Autocomplete,
 			}
 			if o.Min != 0 {
@@ -70,12 +82,14 @@ func pollCommand(e *bot.Engine, groupChoices bool) *discordgo.ApplicationCommand
 				for _, g := range e.Groups().All() {
 					opt.Choices = append(opt.Choices, groupChoice(g))
 				}
+			case o.Choices == bot.PresetChoices && !presetChoices:
+				opt.Autocomplete = true
 			case o.Choices != bot.NoChoices:
 				for _, c := range e.Choices(o.Choices) {
 					if len(opt.Choices) == maxChoices {
 						break
 					}
-					opt.Choices = append(opt.Choices, &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(c.Name, maxChoiceName), Value: c.Value})
+					opt.Choices = append(opt.Choices, choice(c))
 				}
 			}
 			sub.Options = append(sub.Options, opt)
@@ -88,10 +102,15 @@ func pollCommand(e *bot.Engine, groupChoices bool) *discordgo.ApplicationCommand
 	guildOnly := []discordgo.InteractionContextType{discordgo.InteractionContextGuild}
 	return &discordgo.ApplicationCommand{
 		Name:        "poll",
-		Description: "Multistakeholder consensus polls",
+		Description: describe(catalog.ShortPoll.With()),
 		Contexts:    &guildOnly,
 		Options:     subs,
 	}
+}
+
+// choice offers a value of the command table's choices.
+func choice(c bot.Choice) *discordgo.ApplicationCommandOptionChoice {
+	return &discordgo.ApplicationCommandOptionChoice{Name: bot.Clip(c.Name, maxChoiceName), Value: c.Value}
 }
 
 // groupChoice offers a group: its label, shown literally, and its id.

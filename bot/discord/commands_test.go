@@ -3,6 +3,7 @@ package discord
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -172,7 +173,7 @@ func TestSurfaces(t *testing.T) {
 	}
 	samples := map[string]any{
 		"title": "Theme for 2027", "themes": "DNSSEC; DNS abuse", "kind": "ranked", "closes": "48h",
-		"anonymous": true, "hide_results": true, "quorum": 4.0, "threshold": 0.6, "max_choices": 2.0, "min_groups": 3.0,
+		"anonymous": true, "hide_results": true, "quorum": 4.0, "threshold": 0.6, "max_choices": 2.0, "min_groups": 3.0, "remind": "24h, 1h",
 		"name": "igf-main-themes", "status": "closed", "all": true, "page": 2.0, "poll": "K7QX",
 		"group": "academia", "user": "1234", "duration": "24h", "format": "json", "ballots": true, "topic": "vote",
 	}
@@ -222,4 +223,62 @@ func optionsOf(values map[string]any) optionMap {
 		m[k] = &discordgo.ApplicationCommandInteractionDataOption{Name: k, Value: v}
 	}
 	return m
+}
+
+// TestPresetChoices: preset's name option offers the presets, with what
+// each asks, as choices; when there are more than Discord can list, it is
+// autocompleted instead, and the autocompletion finds a preset by name or
+// title.
+func TestPresetChoices(t *testing.T) {
+	presetOpt := func(cmd *discordgo.ApplicationCommand) *discordgo.ApplicationCommandOption {
+		for _, sub := range cmd.Options {
+			if sub.Name == "preset" {
+				return sub.Options[0]
+			}
+		}
+		t.Fatal("no /poll preset")
+		return nil
+	}
+	o := presetOpt(commands(engineWith(t, polls.DefaultGroups))[0])
+	if o.Autocomplete || len(o.Choices) != len(bot.BuiltinPresets) {
+		t.Fatalf("built-in presets: autocomplete %v, %d choices; want %d choices", o.Autocomplete, len(o.Choices), len(bot.BuiltinPresets))
+	}
+	if c := o.Choices[1]; c.Value != "igf-main-themes" || c.Name != "igf-main-themes · Which IGF main theme should our session address?" {
+		t.Errorf("choice = %q: %v", c.Name, c.Value)
+	}
+
+	cfg := testConfig()
+	for i := range 30 {
+		cfg.Presets = append(cfg.Presets, bot.PresetDef{Name: fmt.Sprintf("retreat-%02d", i), Title: fmt.Sprintf("Retreat %d: what first?", i), Themes: []string{"A", "B"}})
+	}
+	if o := presetOpt(commands(bot.New(polls.NewService(nil), cfg))[0]); !o.Autocomplete || len(o.Choices) != 0 {
+		t.Fatalf("33 presets: autocomplete %v, %d choices; want autocomplete", o.Autocomplete, len(o.Choices))
+	}
+	c := &clock{t: time.Now().UTC()}
+	h := newHarness(t, c, harnessOpts{http: true, store: boltStore(t, c), config: &cfg})
+	for _, tc := range []struct {
+		typed string
+		want  []string
+	}{
+		{"retreat-1", []string{"retreat-10", "retreat-11", "retreat-12", "retreat-13", "retreat-14", "retreat-15", "retreat-16", "retreat-17", "retreat-18", "retreat-19"}},
+		{"ROUTING", []string{"routing-security"}},
+		{"where should", []string{"routing-security"}},
+		{"", nil}, // the first 25
+	} {
+		in := h.base(erin, 4)
+		in["data"] = map[string]any{"id": "800000000000000001", "name": "poll", "type": 1, "options": []any{map[string]any{
+			"name": "preset", "type": 1, "options": []any{map[string]any{"name": "name", "type": 3, "value": tc.typed, "focused": true}}}}}
+		r := h.interact(t, in)
+		choices, _ := r.Data["choices"].([]any)
+		var got []string
+		for _, ch := range choices {
+			got = append(got, ch.(map[string]any)["value"].(string))
+		}
+		if tc.want == nil && len(got) != maxChoices || tc.want != nil && !slices.Equal(got, tc.want) {
+			t.Errorf("preset name:%q offers %v, want %v", tc.typed, got, tc.want)
+		}
+	}
+	// A preset picked from the autocompletion opens.
+	r := h.interact(t, h.command(alice, "preset", str("name", "retreat-07")))
+	mustContain(t, "preset opened", r.content(), "is open")
 }

@@ -43,6 +43,7 @@ type Adapter struct {
 	now    func() time.Time
 
 	session    *discordgo.Session
+	api        string // the REST base URL called (DISCORD_API_URL or the default)
 	gatewayURL string
 	coalescer  *kit.Coalescer
 	roles      *roleCache
@@ -132,6 +133,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 		api = defaultAPIURL
 	}
 	client.Transport = &rewriteTransport{base: client.Transport, api: api, gateway: o.gatewayURL}
+	a.api = api
 	s.Client = client
 	s.Identify.Intents = discordgo.IntentsGuilds
 	s.StateEnabled = true
@@ -176,7 +178,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 		})
 		defer remove()
 		if err := a.session.Open(); err != nil {
-			return fmt.Errorf("discord gateway: %w", err)
+			return fmt.Errorf("discord gateway: %w", a.apiErr(err))
 		}
 		a.log.Info("discord gateway connected")
 		defer a.session.Close()
@@ -192,7 +194,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 func (a *Adapter) register(ctx context.Context) error {
 	_, err := a.session.ApplicationCommandBulkOverwrite(a.cfg.AppID, a.cfg.GuildID, commands(a.engine), discordgo.WithContext(ctx))
 	if err != nil {
-		return fmt.Errorf("register discord commands: %w", err)
+		return fmt.Errorf("register discord commands: %w", a.apiErr(err))
 	}
 	return nil
 }
@@ -207,17 +209,20 @@ func (a *Adapter) Announce(ctx context.Context, p *polls.Poll, r bot.Response) {
 		if rep.Visibility != bot.Public || p.Channel == "" {
 			continue
 		}
-		m := message(rep)
+		m := a.layout(rep)
 		_, err := a.session.ChannelMessageSendComplex(p.Channel, &discordgo.MessageSend{
 			Content: m.content, Embeds: m.embeds, Components: m.components, Files: m.files,
 			AllowedMentions: noMentions(),
 		}, discordgo.WithContext(ctx))
 		if err != nil {
-			a.log.Warn("discord announcement failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+			a.log.Warn("discord announcement failed", "tenant", p.Tenant, "poll", p.ID, "err", a.apiErr(err))
 		}
 	}
 	a.touch(r.Updated)
 }
+
+// apiErr makes a REST call's error quote the URL called (see apiErr).
+func (a *Adapter) apiErr(err error) error { return apiErr(a.api, err) }
 
 func (a *Adapter) touch(keys []polls.Key) {
 	var mine []polls.Key
@@ -239,7 +244,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	if err != nil {
 		return err
 	}
-	embeds, comps := pollMessage(v)
+	embeds, comps := pollMessageIn(a.engine.Printer(), v)
 	for _, ref := range v.Messages {
 		if ref.Platform != Platform {
 			continue
@@ -252,7 +257,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 			return &kit.RetryLater{After: rl.RetryAfter, Err: err}
 		}
 		if err != nil {
-			return fmt.Errorf("edit discord message %s: %w", ref.Message, err)
+			return fmt.Errorf("edit discord message %s: %w", ref.Message, a.apiErr(err))
 		}
 	}
 	return nil

@@ -3,7 +3,10 @@ package discord
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -135,7 +138,7 @@ func TestGatewayJourney(t *testing.T) {
 	for _, s := range poll["options"].([]any) {
 		subs = append(subs, s.(map[string]any)["name"].(string))
 	}
-	if got := strings.Join(subs, " "); got != "open preset list vote unvote group assign close reopen cancel extend report export timeline screen help" {
+	if got := strings.Join(subs, " "); got != "open preset list vote unvote group assign close reopen cancel extend remind report export timeline screen help" {
 		t.Errorf("subcommands: %s", got)
 	}
 
@@ -296,5 +299,52 @@ func TestRunGatewayUnreachable(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Run hung on an unreachable gateway")
+	}
+}
+
+// roundTripFunc is an http.RoundTripper from a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRESTURLInErrors: an error of a REST call names the URL pollbot
+// called: the documented default, https://discord.com/api/v10/, or
+// DISCORD_API_URL, never the v9 URL discordgo builds before the transport
+// points it elsewhere.
+func TestRESTURLInErrors(t *testing.T) {
+	t.Parallel()
+	c := &clock{t: time.Now()}
+	svc := polls.NewService(boltStore(t, c))
+	var called []string
+	noRoute := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		called = append(called, r.URL.String())
+		return nil, errors.New("connect: no route to host")
+	})}
+	a, err := New(bot.New(svc, bot.Config{}), Config{BotToken: testToken, AppID: testApp, PublicKey: strings.Repeat("ab", 32)}, WithHTTPClient(noRoute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(context.Background())
+	want := "https://discord.com/api/v10/applications/" + testApp + "/commands"
+	if err == nil || !strings.Contains(err.Error(), `"`+want+`"`) || strings.Contains(err.Error(), "/v9/") {
+		t.Errorf("Run = %v; want an error quoting %s", err, want)
+	}
+	if len(called) == 0 || called[0] != want {
+		t.Errorf("called %v, want %s", called, want)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := "http://" + ln.Addr().String() + "/proxy/api/"
+	ln.Close()
+	a, err = New(bot.New(svc, bot.Config{}), Config{BotToken: testToken, AppID: testApp, PublicKey: strings.Repeat("ab", 32), APIURL: api})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = a.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `"`+api+"applications/"+testApp+`/commands"`) || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("Run with DISCORD_API_URL %s = %v", api, err)
 	}
 }

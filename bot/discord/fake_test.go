@@ -38,6 +38,7 @@ type fakeDiscord struct {
 	limited    int               // 429s sent
 	forbidPost bool              // refuse channel messages (missing permission)
 	dropFollow bool              // close the connection of follow-ups unanswered
+	bigFiles   bool              // refuse follow-ups with files: 413, as Discord refuses files over its limit
 	originals  map[string]string // interaction token -> id of its @original
 	nextID     int
 
@@ -270,8 +271,17 @@ func (f *fakeDiscord) followup(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := f.read(r)
 	f.mu.Lock()
-	f.followups[r.PathValue("token")] = append(f.followups[r.PathValue("token")], rec)
+	big := f.bigFiles && len(rec.Files) > 0
+	if !big {
+		f.followups[r.PathValue("token")] = append(f.followups[r.PathValue("token")], rec)
+	}
 	f.mu.Unlock()
+	if big {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		_, _ = io.WriteString(w, `{"message":"Request entity too large","code":40005}`)
+		return
+	}
 	writeTestJSON(w, map[string]any{"id": f.newID(), "channel_id": "1", "content": rec.str("content")})
 }
 
@@ -492,7 +502,9 @@ func (f *fakeDiscord) createdMessages() []recorded {
 // waitFor polls cond until it holds or 10 s pass.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: a report's chart takes seconds to draw under the race
+	// detector on a busy machine; a condition that holds returns at once.
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

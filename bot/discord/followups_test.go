@@ -3,6 +3,8 @@ package discord
 import (
 	"context"
 	"log/slog"
+	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,5 +47,28 @@ func TestFollowUpsBounded(t *testing.T) {
 	a.tasks.Wait()
 	if done.Load() != n {
 		t.Errorf("%d of %d follow-ups ran", done.Load(), n)
+	}
+}
+
+// TestChartAttachFailure: when Discord does not take a report's chart, the
+// report is sent without it and the person who asked is told privately
+// why the chart is missing.
+func TestChartAttachFailure(t *testing.T) {
+	c := &clock{t: time.Now().UTC()}
+	h := newHarness(t, c, harnessOpts{http: true, store: boltStore(t, c)})
+	r := h.interact(t, h.command(alice, "open", str("title", "Charts"), str("themes", "A; B")))
+	mustContain(t, "open", r.content(), "is open")
+	id := regexp.MustCompile(`Poll (K7\w\w) is open`).FindStringSubmatch(r.content())[1]
+	h.fake.mu.Lock()
+	h.fake.bigFiles = true
+	h.fake.mu.Unlock()
+	r = h.interact(t, h.command(alice, "report", str("poll", id)))
+	fus := h.fake.followupsFor(t, r.Token, 2)
+	if len(fus[0].Files) != 0 || !strings.Contains(embedText(fus[0].Payload), "Consensus report: Charts") {
+		t.Errorf("the report without its chart: %v files, %s", len(fus[0].Files), embedText(fus[0].Payload))
+	}
+	note := fus[1]
+	if note.flags() != 64 || !strings.Contains(note.str("content"), "pollbot could not attach "+id+"-chart.png: the file is larger than Discord takes.") {
+		t.Errorf("the note: flags %d %q", note.flags(), note.str("content"))
 	}
 }

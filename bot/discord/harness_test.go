@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/internal/redistest"
 	"github.com/pollbot/pollbot/polls"
@@ -96,6 +97,8 @@ type harnessOpts struct {
 	// harnesses with one key are two replicas of one application.
 	priv   ed25519.PrivateKey
 	config *bot.Config // nil: testConfig()
+	// printer is the engine's language (nil: English).
+	printer *catalog.Printer
 }
 
 func boltStore(t testing.TB, c *clock) polls.Store {
@@ -149,9 +152,13 @@ func newHarness(t testing.TB, c *clock, o harnessOpts) *harness {
 		n := ids.Add(1)
 		return "K7" + string(alphabet[n/31%31]) + string(alphabet[n%31])
 	}))
-	eng := bot.New(svc, bc, bot.WithLogger(testLogger(t)), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
+	engOpts := []bot.EngineOption{bot.WithLogger(testLogger(t)), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
 		return chart.PNG(w, r, g)
-	}))
+	})}
+	if o.printer != nil {
+		engOpts = append(engOpts, bot.WithPrinter(o.printer))
+	}
+	eng := bot.New(svc, bc, engOpts...)
 	cfg := Config{BotToken: testToken, AppID: testApp, GuildID: o.guildID, APIURL: fake.APIURL()}
 	h := &harness{fake: fake, engine: eng, svc: svc, clock: c}
 	if o.http {
@@ -185,7 +192,7 @@ func newHarness(t testing.TB, c *clock, o harnessOpts) *harness {
 			if err != nil {
 				t.Errorf("Run: %v", err)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(60 * time.Second):
 			t.Errorf("Run did not return after cancel")
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/kit"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -121,7 +123,7 @@ func (a *Adapter) onGateway(ctx context.Context, in *discordgo.Interaction) {
 		return
 	}
 	if err := a.session.InteractionRespond(in, ans.resp, discordgo.WithContext(ctx)); err != nil {
-		a.log.Warn("discord interaction response failed", "interaction", in.ID, "err", err)
+		a.log.Warn("discord interaction response failed", "interaction", in.ID, "err", a.apiErr(err))
 		return
 	}
 	a.goAfter(ctx, ans.after)
@@ -137,7 +139,7 @@ func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer 
 		if in.Type == discordgo.InteractionApplicationCommandAutocomplete {
 			return answer{resp: autocomplete(nil)}
 		}
-		return ephemeralAnswer("pollbot runs polls in servers, where every participant has a stakeholder group; it does not work in direct messages. Use /poll in a server channel.")
+		return a.ephemeralAnswer(catalog.DiscordNoDM.With())
 	}
 	// The engine acts on one interaction once, whichever replica a
 	// redelivery or a replay of it reaches: it records the interaction's
@@ -153,7 +155,7 @@ func (a *Adapter) handle(ctx context.Context, in *discordgo.Interaction) answer 
 	case discordgo.InteractionModalSubmit:
 		return a.onModal(ctx, req, in)
 	}
-	return ephemeralAnswer("pollbot does not handle this kind of interaction.")
+	return a.ephemeralAnswer(catalog.DiscordUnknownKind.With())
 }
 
 // request says who is asking. DMs (no guild) have no tenant.
@@ -163,7 +165,7 @@ func (a *Adapter) request(ctx context.Context, in *discordgo.Interaction) (bot.R
 	}
 	roles, err := a.roles.roles(ctx, in.GuildID, in.Member.Roles)
 	if err != nil {
-		a.log.Warn("discord guild roles unavailable; mapping by role id only", "guild", in.GuildID, "err", err)
+		a.log.Warn("discord guild roles unavailable; mapping by role id only", "guild", in.GuildID, "err", a.apiErr(err))
 	}
 	return bot.Request{
 		Platform: Platform,
@@ -174,8 +176,9 @@ func (a *Adapter) request(ctx context.Context, in *discordgo.Interaction) (bot.R
 	}, true
 }
 
-func ephemeralAnswer(text string) answer {
-	m := message(bot.Reply{Visibility: bot.Ephemeral, Text: text})
+// ephemeralAnswer answers with a note of the adapter's own, privately.
+func (a *Adapter) ephemeralAnswer(note catalog.Message) answer {
+	m := a.layout(bot.Reply{Visibility: bot.Ephemeral, Text: a.engine.Printer().Sprint(note)})
 	return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: m.responseData()}}
 }
 
@@ -206,20 +209,20 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 			after: func(ctx context.Context) {
 				resp := a.engine.Handle(ctx, req, cmd)
 				if resp.Duplicate {
-					a.sendFollowUp(ctx, in, message(bot.Reply{Visibility: bot.Ephemeral, Text: duplicateText}))
+					a.sendFollowUp(ctx, in, a.layout(bot.Reply{Visibility: bot.Ephemeral, Text: a.engine.Printer().Sprint(catalog.DiscordDuplicate.With())}))
 					return
 				}
-				a.followUp(ctx, in, resp.Replies)
+				a.followUp(ctx, in, a.postThreads(ctx, resp.Replies))
 				a.touch(resp.Updated)
 			},
 		}
 	}
 	resp := a.engine.Handle(ctx, req, cmd)
 	if resp.Duplicate {
-		return ephemeralAnswer(duplicateText)
+		return a.ephemeralAnswer(catalog.DiscordDuplicate.With())
 	}
 	a.touch(resp.Updated)
-	replies := resp.Replies
+	replies := a.postThreads(ctx, resp.Replies)
 	if resp.Opened == nil {
 		return a.replyAnswer(in, replies)
 	}
@@ -232,7 +235,7 @@ func (a *Adapter) onCommand(ctx context.Context, req bot.Request, in *discordgo.
 	more, p := ans.after, resp.Opened
 	ans.after = func(ctx context.Context) {
 		if m, err := a.session.InteractionResponse(in, discordgo.WithContext(ctx)); err != nil {
-			a.log.Warn("fetching the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", err)
+			a.log.Warn("fetching the poll message failed", "tenant", p.Tenant, "poll", p.ID, "err", a.apiErr(err))
 		} else {
 			a.recordMessage(ctx, p, polls.MessageRef{Platform: Platform, Channel: m.ChannelID, Message: m.ID})
 		}
@@ -260,12 +263,12 @@ func (a *Adapter) postOpened(ctx context.Context, p *polls.Poll, replies []bot.R
 	if public == nil || p.Channel == "" {
 		return replies, false
 	}
-	m := message(*public)
+	m := a.layout(*public)
 	sent, err := a.session.ChannelMessageSendComplex(p.Channel, &discordgo.MessageSend{
 		Content: m.content, Embeds: m.embeds, Components: m.components, AllowedMentions: noMentions(),
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		a.log.Warn("posting the poll message failed; answering with it instead", "tenant", p.Tenant, "poll", p.ID, "err", err)
+		a.log.Warn("posting the poll message failed; answering with it instead", "tenant", p.Tenant, "poll", p.ID, "err", a.apiErr(err))
 		return replies, false
 	}
 	// Recorded after the answer: SetMessage retries while the store is
@@ -296,7 +299,7 @@ func (a *Adapter) replyAnswer(in *discordgo.Interaction, replies []bot.Reply) an
 	if len(replies) == 0 {
 		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate}}
 	}
-	first := message(replies[0])
+	first := a.layout(replies[0])
 	ans := answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: first.responseData()}}
 	if len(first.files) > 0 || len(replies) > 1 {
 		rest := replies[1:]
@@ -316,14 +319,55 @@ func (a *Adapter) replyAnswer(in *discordgo.Interaction, replies []bot.Reply) an
 // followUp sends replies as follow-up messages of an interaction.
 func (a *Adapter) followUp(ctx context.Context, in *discordgo.Interaction, replies []bot.Reply) {
 	for _, r := range replies {
-		a.sendFollowUp(ctx, in, message(r))
+		a.sendFollowUp(ctx, in, a.layout(r))
 	}
 }
 
 func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m msg) {
-	if _, err := a.session.FollowupMessageCreate(in, false, m.webhook(), discordgo.WithContext(ctx)); err != nil {
-		a.log.Warn("discord follow-up failed", "interaction", in.ID, "err", err)
+	_, err := a.session.FollowupMessageCreate(in, false, m.webhook(), discordgo.WithContext(ctx))
+	if err == nil {
+		return
 	}
+	a.log.Warn("discord follow-up failed", "interaction", in.ID, "files", len(m.files), "err", a.apiErr(err))
+	if len(m.files) == 0 {
+		return
+	}
+	// Files are what a follow-up most often fails on (a chart too large,
+	// an upload cut off): the message goes again without them, and the
+	// person who asked is told, privately, why they are missing.
+	names := make([]string, len(m.files))
+	for i, f := range m.files {
+		names[i] = f.Name
+	}
+	if m.content != "" || len(m.embeds) > 0 {
+		bare := m
+		bare.files = nil
+		if _, err := a.session.FollowupMessageCreate(in, false, bare.webhook(), discordgo.WithContext(ctx)); err != nil {
+			a.log.Warn("discord follow-up failed without its files too", "interaction", in.ID, "err", a.apiErr(err))
+			return
+		}
+	}
+	pr := a.engine.Printer()
+	note := msg{ephemeral: true, content: md(pr.Sprint(catalog.DiscordAttachFailed.With(pr.Join(names), attachFailure(err))))}
+	if _, err := a.session.FollowupMessageCreate(in, false, note.webhook(), discordgo.WithContext(ctx)); err != nil {
+		a.log.Warn("discord follow-up failed", "interaction", in.ID, "err", a.apiErr(err))
+	}
+}
+
+// attachFailure says in a few words why Discord did not take a message's
+// files.
+func attachFailure(err error) catalog.Message {
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Response != nil {
+		switch re.Response.StatusCode {
+		case http.StatusRequestEntityTooLarge:
+			return catalog.DiscordAttachTooLarge.With()
+		case http.StatusForbidden:
+			return catalog.DiscordAttachForbidden.With()
+		}
+		return catalog.DiscordAttachAnswered.With(re.Response.Status)
+	}
+	return catalog.DiscordAttachUnreachable.With()
 }
 
 // onAutocomplete offers the guild's open polls for a poll option, and the
@@ -338,8 +382,11 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 			focused = o.Name
 		}
 	}
-	if focused == "group" {
+	switch focused {
+	case "group":
 		return answer{resp: autocomplete(groupMatches(a.engine.Groups(), strings.ToLower(strings.TrimSpace(typed))))}
+	case "name":
+		return answer{resp: autocomplete(presetMatches(a.engine.Choices(bot.PresetChoices), strings.ToLower(strings.TrimSpace(typed))))}
 	}
 	// The channel's open polls only: a poll of another channel is not
 	// offered to someone who may not see it.
@@ -357,6 +404,21 @@ func (a *Adapter) onAutocomplete(ctx context.Context, req bot.Request, in *disco
 
 // groupMatches are the groups whose id or label contains typed (lower
 // case), in their configured order, at most 25.
+// presetMatches offers the presets whose name or title contains typed
+// (lower case), at most 25.
+func presetMatches(presets []bot.Choice, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	var out []*discordgo.ApplicationCommandOptionChoice
+	for _, p := range presets {
+		if len(out) == maxChoices {
+			break
+		}
+		if typed == "" || strings.Contains(strings.ToLower(p.Name), typed) {
+			out = append(out, choice(p))
+		}
+	}
+	return out
+}
+
 func groupMatches(groups *polls.Groups, typed string) []*discordgo.ApplicationCommandOptionChoice {
 	var out []*discordgo.ApplicationCommandOptionChoice
 	for _, g := range groups.All() {
@@ -396,7 +458,7 @@ func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordg
 		}
 		a.touch(resp.Updated)
 		// Replace the picker with the outcome, so it cannot be used twice.
-		m := message(joinReplies(resp.Replies))
+		m := a.layout(joinReplies(resp.Replies))
 		m.components = []discordgo.MessageComponent{}
 		return answer{resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: m.responseData()}}
 	case strings.HasPrefix(id, idSelect):
@@ -418,7 +480,7 @@ func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordg
 			// The engine words why (unknown, closed): let it answer.
 			return a.replyAnswer(in, a.engine.Act(ctx, req, act).Replies)
 		}
-		return answer{resp: rankModal(p)}
+		return answer{resp: rankModalIn(a.engine.Printer(), p)}
 	}
 	return a.voteAnswer(ctx, req, in, a.engine.Act(ctx, req, act))
 }
@@ -483,7 +545,7 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 	// Concurrent clicks may answer out of order; the coalesced edit that
 	// follows renders the final state.
 	a.touch(resp.Updated)
-	embeds, comps := pollMessage(v)
+	embeds, comps := pollMessageIn(a.engine.Printer(), v)
 	replies := resp.Replies
 	return answer{
 		resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: &discordgo.InteractionResponseData{
@@ -492,7 +554,7 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 		after: func(ctx context.Context) {
 			for _, r := range replies {
 				r.Visibility = bot.Ephemeral
-				a.sendFollowUp(ctx, in, message(r))
+				a.sendFollowUp(ctx, in, a.layout(r))
 			}
 		},
 	}
@@ -507,7 +569,3 @@ func joinReplies(rs []bot.Reply) bot.Reply {
 	}
 	return bot.Reply{Visibility: bot.Ephemeral, Text: strings.Join(texts, "\n")}
 }
-
-// duplicateText answers a command that was acted on before: a redelivery
-// of it, or a replay of a captured request.
-const duplicateText = "This request was already handled."

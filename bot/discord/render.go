@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -47,6 +48,11 @@ const (
 	rankInputID = "order"
 )
 
+// The words this package adds to the engine's (embed field names, its
+// buttons, the ranking modal, the notes on what was cut) are English: the
+// adapter does not yet pass the engine's printer (bot.Engine.Printer) to
+// its renderers, which take it from their caller.
+
 // msg is a reply laid out for Discord.
 type msg struct {
 	content    string
@@ -56,15 +62,22 @@ type msg struct {
 	ephemeral  bool
 }
 
-// message lays out one engine reply.
-func message(r bot.Reply) msg {
+// message lays out one engine reply in English (the adapter lays out in
+// the engine's language: see Adapter.layout).
+func message(r bot.Reply) msg { return messageIn(catalog.English(), r) }
+
+// layout lays out one engine reply in the engine's language.
+func (a *Adapter) layout(r bot.Reply) msg { return messageIn(a.engine.Printer(), r) }
+
+// messageIn is message with the words of p.
+func messageIn(p *catalog.Printer, r bot.Reply) msg {
 	m := msg{ephemeral: r.Visibility == bot.Ephemeral}
 	text := r.Text
 	switch {
 	case r.Poll != nil:
-		m.embeds, m.components = pollMessage(r.Poll)
+		m.embeds, m.components = pollMessageIn(p, r.Poll)
 	case r.Report != nil:
-		m.embeds = reportEmbeds(r.Report)
+		m.embeds = reportEmbeds(p, r.Report)
 	case r.List != nil:
 		m.embeds = listEmbeds(r.List)
 	}
@@ -79,7 +92,7 @@ func message(r bot.Reply) msg {
 	if utf8.RuneCountInString(text) <= maxContent {
 		m.content = text
 	} else if budget := maxEmbedTotal - embedsSize(m.embeds); budget >= maxContent {
-		m.embeds = append(textEmbeds(text, budget, maxEmbeds-len(m.embeds)), m.embeds...)
+		m.embeds = append(textEmbeds(p, text, budget, maxEmbeds-len(m.embeds)), m.embeds...)
 	} else {
 		m.content = bot.Clip(text, maxContent)
 	}
@@ -117,16 +130,15 @@ func (m msg) webhook() *discordgo.WebhookParams {
 	}
 }
 
-// shortened ends text cut to fit a message.
-const shortened = "\n… (shortened to fit a Discord message)"
-
 // textEmbeds splits long text into at most n embed descriptions at line
 // breaks, cut to budget characters in all.
-func textEmbeds(text string, budget, n int) []*discordgo.MessageEmbed {
+func textEmbeds(p *catalog.Printer, text string, budget, n int) []*discordgo.MessageEmbed {
 	if budget > n*maxEmbedDesc {
 		budget = n * maxEmbedDesc
 	}
 	if utf8.RuneCountInString(text) > budget {
+		// A line of its own ends text cut to fit a message.
+		shortened := "\n" + md(p.Sprint(catalog.DiscordShortened.With()))
 		text = bot.Clip(text, budget-utf8.RuneCountInString(shortened)) + shortened
 	}
 	var out []*discordgo.MessageEmbed
@@ -263,8 +275,9 @@ func escapeMarkdown(s string) string {
 // are.
 const markdownSpecial = "\\*_~`|[]<>#"
 
-// pollMessage is the poll as an embed and its vote controls.
-func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
+// pollMessageIn is the poll as an embed and its vote controls, with the
+// words of p.
+func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	e := &discordgo.MessageEmbed{
 		Title: bot.Clip(md(v.Title), maxEmbedTitle),
 		Color: embedColorOther,
@@ -292,7 +305,7 @@ func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.Messag
 	}
 	e.Description = bot.Clip(strings.TrimRight(d.String(), "\n"), maxEmbedDesc)
 	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
-		Name:  bot.Clip(fmt.Sprintf("Ballots: %d", v.Ballots), maxFieldName),
+		Name:  bot.Clip(md(p.Sprint(catalog.DiscordBallots.With(v.Ballots))), maxFieldName),
 		Value: bot.Clip(nonEmpty(md(v.ParticipationText)), maxFieldValue),
 	})
 	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(plain(v.Footer), maxFooter)}
@@ -302,9 +315,9 @@ func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.Messag
 		// allows, cut at a line.
 		budget := maxEmbedTotal - embedsSize([]*discordgo.MessageEmbed{e})
 		for i, chunk := range splitLines(md(strings.Join(v.Summary, "\n")), maxFieldValue) {
-			name := "Summary"
+			name := md(p.Sprint(catalog.DiscordSummary.With()))
 			if i > 0 {
-				name = "Summary (continued)"
+				name = md(p.Sprint(catalog.DiscordSummaryContinued.With()))
 			}
 			if len(e.Fields) == maxEmbedFields {
 				break
@@ -320,7 +333,7 @@ func pollMessage(v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.Messag
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: chunk})
 		}
 	}
-	return []*discordgo.MessageEmbed{e}, pollComponents(v)
+	return []*discordgo.MessageEmbed{e}, pollComponents(p, v)
 }
 
 func nonEmpty(s string) string {
@@ -333,11 +346,11 @@ func nonEmpty(s string) string {
 // pollComponents lays out the vote controls: a button per theme when they
 // fit with the withdraw button in 5 rows of 5, otherwise one select menu.
 // Ranked polls have one button that opens the ranking modal.
-func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
+func pollComponents(p *catalog.Printer, v *bot.PollView) []discordgo.MessageComponent {
 	if v.Status != polls.StatusOpen || len(v.Controls) == 0 {
 		return []discordgo.MessageComponent{}
 	}
-	unvote := discordgo.Button{Label: "Withdraw my ballot", Style: discordgo.SecondaryButton, CustomID: idUnvote + v.ID}
+	unvote := discordgo.Button{Label: bot.Clip(plain(p.Sprint(catalog.DiscordWithdraw.With())), maxButtonLabel), Style: discordgo.SecondaryButton, CustomID: idUnvote + v.ID}
 	var buttons []discordgo.MessageComponent
 	if v.Kind == polls.Ranked || len(v.Controls)+1 <= maxRows*maxPerRow {
 		for _, c := range v.Controls {
@@ -361,7 +374,7 @@ func pollComponents(v *bot.PollView) []discordgo.MessageComponent {
 			break
 		}
 		sel.Options = append(sel.Options, discordgo.SelectMenuOption{
-			Label: bot.Clip(fmt.Sprintf("%d. %s", t.Number, plain(t.Label)), maxOptionLabel),
+			Label: bot.Clip(plain(p.Sprint(catalog.Numbered.With(t.Number, t.Label))), maxOptionLabel),
 			Value: strconv.Itoa(t.Number),
 		})
 	}
@@ -397,23 +410,28 @@ func pickerComponents(p *bot.GroupPicker) []discordgo.MessageComponent {
 // rankModal asks for a ranking as theme numbers in order, prefilled with
 // the poll's order.
 func rankModal(p *polls.Poll) *discordgo.InteractionResponse {
+	return rankModalIn(catalog.English(), p)
+}
+
+// rankModalIn is rankModal with the words of pr.
+func rankModalIn(pr *catalog.Printer, p *polls.Poll) *discordgo.InteractionResponse {
 	nums := make([]string, len(p.Themes))
-	var list strings.Builder
+	list := make([]string, len(p.Themes))
 	for i, t := range p.Themes {
 		nums[i] = strconv.Itoa(i + 1)
-		fmt.Fprintf(&list, "%d %s; ", i+1, t.Label)
+		list[i] = nums[i] + " " + t.Label
 	}
 	return &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseModal,
 		Data: &discordgo.InteractionResponseData{
 			CustomID: idRankModal + p.ID,
-			Title:    bot.Clip("Rank: "+p.Title, maxModalTitle),
+			Title:    bot.Clip(plain(pr.Sprint(catalog.DiscordRankTitle.With(p.Title))), maxModalTitle),
 			Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 				discordgo.TextInput{
 					CustomID:    rankInputID,
-					Label:       "Theme numbers, most wanted first",
+					Label:       plain(pr.Sprint(catalog.DiscordRankLabel.With())),
 					Style:       discordgo.TextInputShort,
-					Placeholder: bot.Clip(strings.TrimSuffix(list.String(), "; "), 100),
+					Placeholder: bot.Clip(strings.Join(list, pr.Sprint(catalog.ItemSeparator.With())), 100),
 					Value:       strings.Join(nums, " "),
 					Required:    true,
 					MaxLength:   200,
@@ -427,7 +445,7 @@ func rankModal(p *polls.Poll) *discordgo.InteractionResponse {
 // theme (Discord allows 25, the poll maximum), notes and legend in the
 // footer. Whatever would pass the 6000-character total is cut with a
 // pointer to the attached chart and /poll export.
-func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
+func reportEmbeds(p *catalog.Printer, v *bot.ReportView) []*discordgo.MessageEmbed {
 	e := &discordgo.MessageEmbed{Title: bot.Clip(md(v.Title), maxEmbedTitle), Color: embedColorDone}
 	desc := md(v.Subtitle + "\n\n" + strings.Join(v.Summary, "\n"))
 	e.Description = bot.Clip(desc, 1500)
@@ -444,7 +462,7 @@ func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
 		for _, g := range t.Groups {
 			note := ""
 			if !g.Qualifies {
-				note = " (below quorum)"
+				note = " " + md(p.Sprint(catalog.BelowQuorum.With()))
 			}
 			fmt.Fprintf(&b, "%s `%s` %s %s %s%s\n", md(g.Emoji), g.Bar, g.Percent, g.Count, md(g.Label), note)
 		}
@@ -453,7 +471,7 @@ func reportEmbeds(v *bot.ReportView) []*discordgo.MessageEmbed {
 		if cost > budget {
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
 				Name:  "…",
-				Value: fmt.Sprintf("%d more themes: see the chart, or /poll export %s md for every number.", len(v.Themes)-i, v.Key.ID),
+				Value: md(p.Sprint(catalog.DiscordMoreThemes.With(len(v.Themes)-i, v.Key.ID))),
 			})
 			break
 		}

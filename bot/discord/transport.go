@@ -3,8 +3,10 @@ package discord
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -14,6 +16,21 @@ import (
 // discordgo v0.29 builds its endpoints on API v9 (discordgo.EndpointAPI);
 // its payloads are the same in v10, which the rewrite selects.
 const defaultAPIURL = "https://discord.com/api/v10/"
+
+// apiErr rewrites the URL that an error of a REST call quotes to the one
+// called. discordgo builds every URL on discordgo.EndpointAPI (v9) and the
+// transport sends it to api, but Go's HTTP client quotes the URL it was
+// given: without this an operator would read an API version and host
+// pollbot never called. It changes err in place and returns it.
+func apiErr(api string, err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if rest, ok := strings.CutPrefix(ue.URL, discordgo.EndpointAPI); ok {
+			ue.URL = strings.TrimSuffix(api, "/") + "/" + rest
+		}
+	}
+	return err
+}
 
 // rewriteTransport points discordgo's REST calls at DISCORD_API_URL. It is
 // set on the session's own http.Client, not on discordgo's package-level

@@ -5,7 +5,7 @@
 //
 // A message is declared once, in Go, with the types of its parameters:
 //
-//	var PollClosed = Def1[string]("poll-closed", "Poll")
+//	var PollClosed = Define1[string]("poll-closed", "Poll")
 //
 // and its text lives in the catalog, as a Go template over those names,
 // with CLDR plural forms where a count decides the wording:
@@ -30,8 +30,10 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
@@ -81,7 +83,9 @@ func define(id string, params []string, types ...reflect.Type) *def {
 	return d
 }
 
-// pluralParam is the parameter whose value picks a plural form.
+// pluralParam is the parameter whose value picks a plural form: an
+// integer, or a number formatted as a string ("1", "4.5"), as CLDR's
+// plural rules read it.
 const pluralParam = "Count"
 
 // Def0 is a message without parameters.
@@ -157,9 +161,9 @@ func (m Def5[A, B, C, D, E]) With(a A, b B, c C, d D, e E) Message {
 // Printer renders messages in one language. It is safe for concurrent
 // use.
 type Printer struct {
-	lang string
-	loc  *i18n.Localizer
-	wrap func(id, s string) string
+	lang   string
+	loc    *i18n.Localizer
+	pseudo bool
 }
 
 var (
@@ -209,39 +213,65 @@ var english = sync.OnceValue(func() *Printer { return For("en") })
 // English is the printer of the only language pollbot speaks today.
 func English() *Printer { return english() }
 
-// Pseudo is English with every rendered message wrapped in ⟦ and ⟧: a
-// test renders whole transcripts with it, and English outside brackets is
-// a sentence that does not come from the catalog.
+// Pseudo is English with the catalog's own text marked: every run of a
+// message's text between its parameters is wrapped in ⟦ and ⟧, while the
+// parameters (ids, numbers, text people wrote, messages rendered before)
+// stay outside the brackets, as they are. A test renders whole replies
+// with it and removes the brackets (see msgtest.Unwrapped): English left
+// over is a sentence that does not come from the catalog, even one passed
+// into a message as a parameter.
 func Pseudo() *Printer {
 	p := *English()
-	p.wrap = func(_, s string) string { return "⟦" + s + "⟧" }
+	p.pseudo = true
 	return &p
 }
 
 // Lang is the printer's language.
 func (p *Printer) Lang() string { return p.lang }
 
+// OrList is a parameter of alternatives, which a printer joins as its
+// language does: "csv, json or md".
+type OrList []string
+
+// Names is a parameter of names to choose from, which a printer joins
+// with its language's list separator alone: "open, vote, report" (see
+// Join).
+type Names []string
+
 // Sprint renders m. A parameter that is itself a Message is rendered
-// first, with this printer; a []Message becomes a list ("A, B and C").
+// first, with this printer; a []Message becomes a list ("A, B and C"),
+// an OrList alternatives ("A, B or C") and Names an enumeration ("A, B,
+// C").
 func (p *Printer) Sprint(m Message) string {
 	if m.d == nil {
 		return ""
 	}
 	data := make(map[string]any, len(m.args))
 	var count any
+	var params []string // the pseudo printer's parameters, as text
 	for i, name := range m.d.params {
 		v := m.args[i]
-		switch v := v.(type) {
+		switch mv := v.(type) {
 		case Message:
-			data[name] = p.Sprint(v)
+			v = p.Sprint(mv)
 		case []Message:
-			data[name] = p.List(v)
-		default:
-			data[name] = v
+			v = p.List(mv)
+		case OrList:
+			v = p.OrListStrings(mv)
+		case Names:
+			v = p.Join(mv)
 		}
 		if name == pluralParam {
 			count = v
 		}
+		if p.pseudo {
+			// Templates print a parameter as fmt.Sprint does.
+			if s := fmt.Sprint(v); s != "" {
+				v = placeholder(len(params))
+				params = append(params, s)
+			}
+		}
+		data[name] = v
 	}
 	s, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: m.d.id, TemplateData: data, PluralCount: count})
 	if err != nil {
@@ -249,10 +279,51 @@ func (p *Printer) Sprint(m Message) string {
 		// reader still gets the id rather than nothing.
 		s = m.d.id
 	}
-	if p.wrap != nil {
-		s = p.wrap(m.d.id, s)
+	if p.pseudo {
+		s = bracket(s, params)
 	}
 	return s
+}
+
+// The pseudo printer renders a message with each parameter replaced by a
+// placeholder (two private-use code points around its index), so
+// that the text the catalog wrote can be told from the parameters.
+const (
+	placeOpen  = '\U000F0000'
+	placeClose = '\U000F0001'
+)
+
+func placeholder(i int) string {
+	return string(placeOpen) + strconv.Itoa(i) + string(placeClose)
+}
+
+// bracket wraps each run of the catalog's text in s in ⟦ ⟧ and puts the
+// parameters back in place of their placeholders.
+func bracket(s string, params []string) string {
+	var b strings.Builder
+	text := func(t string) {
+		if t != "" {
+			b.WriteString("⟦" + t + "⟧")
+		}
+	}
+	for {
+		i := strings.IndexRune(s, placeOpen)
+		if i < 0 {
+			text(s)
+			return b.String()
+		}
+		text(s[:i])
+		s = s[i+utf8.RuneLen(placeOpen):]
+		j := strings.IndexRune(s, placeClose)
+		n, err := strconv.Atoi(s[:max(j, 0)])
+		if j < 0 || err != nil || n >= len(params) {
+			// Not a placeholder this printer made: catalog text.
+			b.WriteRune(placeOpen)
+			continue
+		}
+		b.WriteString(params[n])
+		s = s[j+utf8.RuneLen(placeClose):]
+	}
 }
 
 // check renders m and reports a template or lookup error.
@@ -263,6 +334,9 @@ func (p *Printer) check(m Message) error {
 		data[name] = m.args[i]
 		if name == pluralParam {
 			count = m.args[i]
+			if count == "" {
+				count = "0" // a number formatted by numfmt is never empty
+			}
 		}
 	}
 	_, err := p.loc.Localize(&i18n.LocalizeConfig{MessageID: m.d.id, TemplateData: data, PluralCount: count})
@@ -295,19 +369,37 @@ func (p *Printer) List(items []Message) string {
 
 // ListStrings is List of strings already rendered (or written by people).
 func (p *Printer) ListStrings(items []string) string {
+	return p.list(items, listTwo, listMore)
+}
+
+var (
+	orTwo  = Define2[string, string]("list-or-two", "First", "Last")
+	orMore = Define2[string, string]("list-or-more", "Init", "Last")
+)
+
+// OrListStrings joins alternatives as the language does: "A", "A or B",
+// "A, B or C".
+func (p *Printer) OrListStrings(items []string) string {
+	return p.list(items, orTwo, orMore)
+}
+
+// Join joins items with the language's list separator alone, "A, B, C":
+// for enumerations that are not a sentence's list, such as the names to
+// choose from.
+func (p *Printer) Join(items []string) string {
+	return strings.Join(items, p.Sprint(listSep.With()))
+}
+
+func (p *Printer) list(items []string, two, more Def2[string, string]) string {
 	switch len(items) {
 	case 0:
 		return ""
 	case 1:
 		return items[0]
 	case 2:
-		return p.Sprint(listTwo.With(items[0], items[1]))
+		return p.Sprint(two.With(items[0], items[1]))
 	}
-	sep := p.Sprint(listSep.With())
-	if p.wrap != nil {
-		sep = strings.TrimSuffix(strings.TrimPrefix(sep, "⟦"), "⟧")
-	}
-	return p.Sprint(listMore.With(strings.Join(items[:len(items)-1], sep), items[len(items)-1]))
+	return p.Sprint(more.With(p.Join(items[:len(items)-1]), items[len(items)-1]))
 }
 
 // declared returns every declared message, by id.

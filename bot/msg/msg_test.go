@@ -161,7 +161,36 @@ func TestListsAndPlurals(t *testing.T) {
 		{p.ListStrings([]string{"A"}), "A"},
 		{p.ListStrings([]string{"A", "B"}), "A and B"},
 		{p.ListStrings([]string{"A", "B", "C"}), "A, B and C"},
-		{Pseudo().ListStrings([]string{"A", "B", "C"}), "⟦A, B and C⟧"},
+		{p.OrListStrings([]string{"A", "B"}), "A or B"},
+		{p.OrListStrings([]string{"A", "B", "C"}), "A, B or C"},
+		{p.Join([]string{"A", "B", "C"}), "A, B, C"},
+		{p.Sprint(Ballots.With(1)), "1 ballot"},
+		{p.Sprint(Ballots.With(2)), "2 ballots"},
+		{Pseudo().ListStrings([]string{"A", "B", "C"}), "A⟦, ⟧B⟦ and ⟧C"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+// TestPseudo: the pseudo printer brackets the catalog's text and leaves
+// every parameter outside the brackets, as it is, so that a sentence
+// passed in as a parameter shows up outside them; plural forms are still
+// chosen by the count.
+func TestPseudo(t *testing.T) {
+	p := Pseudo()
+	for _, tt := range []struct{ got, want string }{
+		{p.Sprint(StatusConsensus.With()), "⟦consensus⟧"},
+		{p.Sprint(Ballots.With(1)), "1⟦ ballot⟧"},
+		{p.Sprint(Ballots.With(3)), "3⟦ ballots⟧"},
+		{p.Sprint(GroupSupport.With("Civil society", "6/15")), "Civil society⟦ (⟧6/15⟦)⟧"},
+		// A message parameter is rendered (and bracketed) by itself.
+		{p.Sprint(StatusFragile.With(StatusConsensus.With())), "⟦consensus⟧⟦, fragile⟧"},
+		// An empty parameter leaves nothing behind.
+		{p.Sprint(Verdict.With("", "x", "y")), "⟦: ⟧x⟦: ⟧y"},
+		// Text that looks like a placeholder is left as it is.
+		{p.Sprint(Verdict.With("\U000F0000"+"7"+"\U000F0001", "x", "y")), "\U000F0000" + "7" + "\U000F0001⟦: ⟧x⟦: ⟧y"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)

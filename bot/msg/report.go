@@ -81,3 +81,74 @@ var (
 	ParticipationAbsent = Define3[string, Message, int]("participation-absent", "Groups", "Ballots", "Count")
 	ParticipationHeld   = Define1[int64]("participation-held", "Count")
 )
+
+// The Markdown report (bot/report/markdown.go). Its texts hold Markdown
+// (**bold**, *emphasis*); parameters arrive escaped. Headings and column
+// names are words without markup, which the document lays out.
+var (
+	MDUntitled = Define1[string]("md-untitled", "Poll")
+	// MDPoll is the poll's facts: "**Poll:** K7QX, approval, closed".
+	MDPoll = Define3[string, string, string]("md-poll", "Poll", "Kind", "Status")
+	// MDOpened* say when the poll opened and closed (or closes); times
+	// are TimeUTC.
+	MDOpened         = Define1[Message]("md-opened", "Opened")
+	MDOpenedClosed   = Define2[Message, Message]("md-opened-closed", "Opened", "Closed")
+	MDOpenedCloses   = Define2[Message, Message]("md-opened-closes", "Opened", "Closes")
+	MDOpenedOpen     = Define1[Message]("md-opened-open", "Opened")
+	MDBallots        = Define2[int64, Message]("md-ballots", "Ballots", "Groups")
+	MDBallotsAnon    = Define2[int64, Message]("md-ballots-anonymous", "Ballots", "Groups")
+	MDRules          = Define3[Message, string, Message]("md-rules", "Quorum", "Threshold", "MinGroups")
+	MDChartAlt       = Define("md-chart-alt")
+	StakeholderGroup = Define1[int64]("stakeholder-groups", "Count")
+)
+
+// The Markdown report's summary. Count is how many groups reach the
+// quorum; High and Low are MDGroupPercent.
+var (
+	MDSummaryHeading  = Define("md-summary-heading")
+	MDNoBallots       = Define("md-no-ballots")
+	MDParticipation   = Define4[Message, Message, int, Message]("md-participation", "Ballots", "Groups", "Count", "Quorum")
+	MDTooFewGroups    = Define1[Message]("md-too-few-groups", "MinGroups")
+	MDDividedTheme    = Define4[string, Message, Message, Message]("md-divided-theme", "Theme", "Split", "High", "Low")
+	MDGroupPercent    = Define2[string, string]("md-group-percent", "Group", "Percent")
+	MDNoConsensusYet  = Define("md-no-consensus-yet")
+	MDSummaryDivided  = Define1[string]("md-summary-divided", "Themes")
+	MDSummaryLow      = Define1[string]("md-summary-low", "Themes")
+	MDNeedsHeading    = Define("md-needs-heading")
+	MDRankingHeading  = Define("md-ranking-heading")
+	MDByGroupHeading  = Define("md-by-group-heading")
+	MDNoGroupBallots  = Define("md-no-group-ballots")
+	MDByGroupIntro    = Define("md-by-group-intro")
+	MDByGroupRanked   = Define("md-by-group-intro-ranked")
+	MDBelowQuorumMark = Define1[Message]("md-below-quorum-mark", "Quorum")
+)
+
+// The Markdown report's tables and participation.
+var (
+	MDColRank     = Define("md-col-rank")
+	MDColTheme    = Define("md-col-theme")
+	MDColStatus   = Define("md-col-status")
+	MDColScore    = Define("md-col-score")
+	MDColEqual    = Define("md-col-equal")
+	MDColOverall  = Define("md-col-overall")
+	MDColSpread   = Define("md-col-spread")
+	MDColGroupN   = Define2[string, int64]("md-col-group-n", "Group", "Ballots")
+	MDColGroup    = Define("md-col-group")
+	MDColBallots  = Define("md-col-ballots")
+	MDColCounts   = Define("md-col-counts")
+	MDCountsYes   = Define("md-counts-yes")
+	MDCountsNo    = Define1[int]("md-counts-no", "Quorum")
+	MDParticipate = Define("md-participation-heading")
+	MDUnderRep    = Define1[string]("md-under-represented", "Groups")
+	MDAbsent      = Define1[string]("md-absent", "Groups")
+	MDAllTookPart = Define("md-all-took-part")
+)
+
+// How to read the Markdown report.
+var (
+	MDGuideHeading = Define("md-guide-heading")
+	MDGuideStatus  = Define3[string, Message, Message]("md-guide-status", "Threshold", "Quorum", "MinGroups")
+	MDGuideScore   = Define("md-guide-score")
+	MDGuideNeeds   = Define("md-guide-needs")
+	MDGuideRanked  = Define("md-guide-ranked")
+)

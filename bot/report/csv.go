@@ -257,3 +257,48 @@ func escapeRow(row []string) []string {
 	}
 	return row
 }
+
+// TallyWideCSV writes the tally as a table for a spreadsheet: one row per
+// theme in rank order, with its rank, number in the poll, label, status and
+// score, then one column per represented group (in report order), headed by
+// the group's label (from groups; nil: the defaults), holding the group's
+// support for the theme as a fraction with 4 decimals. Groups below quorum
+// have columns too: their numbers are shown, though no status rests on them
+// (the long form, TallyCSV, says which qualify). Supporters and ballots are
+// in the long form; this one is what a facilitator sorts and colours.
+func TallyWideCSV(w io.Writer, p *polls.Poll, r *polls.Report, groups *polls.Groups) error {
+	if err := matches(p, r); err != nil {
+		return fmt.Errorf("export wide tally csv: %w", err)
+	}
+	if groups == nil {
+		groups = polls.MustGroups(polls.DefaultGroups)
+	}
+	header := []string{"rank", "number", "theme", "status", "score"}
+	for _, gt := range r.Groups {
+		header = append(header, groups.Info(gt.Group).Label)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(escapeRow(header)); err != nil {
+		return fmt.Errorf("export wide tally csv: %w", err)
+	}
+	row := make([]string, len(header))
+	for _, tr := range r.Themes {
+		row[0] = strconv.Itoa(tr.Rank)
+		row[1] = strconv.Itoa(tr.Index + 1)
+		row[2] = tr.Theme
+		row[3] = string(tr.Status)
+		row[4] = strconv.FormatFloat(clean(tr.Score), 'f', 4, 64)
+		for i, gt := range r.Groups {
+			gs, _ := groupSupport(tr, gt.Group)
+			row[5+i] = strconv.FormatFloat(clean(gs.Support), 'f', 4, 64)
+		}
+		if err := cw.Write(escapeRow(row)); err != nil {
+			return fmt.Errorf("export wide tally csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("export wide tally csv: %w", err)
+	}
+	return nil
+}

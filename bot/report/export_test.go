@@ -29,10 +29,12 @@ func TestGolden(t *testing.T) {
 	}{
 		{"approval.tally.csv", func(b *bytes.Buffer) error { return report.TallyCSV(b, ap, ar) }},
 		{"approval.ballots.csv", func(b *bytes.Buffer) error { return writeBallots(b, ap, fixtureGroups(), approvalBallots) }},
-		{"approval.json", func(b *bytes.Buffer) error { return report.JSON(b, ar) }},
+		{"approval.tally-wide.csv", func(b *bytes.Buffer) error { return report.TallyWideCSV(b, ap, ar, fixtureGroups()) }},
+		{"approval.json", func(b *bytes.Buffer) error { return report.ReportJSON(b, ar, fixtureGroups()) }},
 		{"approval.md", func(b *bytes.Buffer) error { return report.Markdown(b, ap, ar, fixtureGroups()) }},
 		{"ranked.tally.csv", func(b *bytes.Buffer) error { return report.TallyCSV(b, rp, rr) }},
 		{"ranked.ballots.csv", func(b *bytes.Buffer) error { return writeBallots(b, rp, nil, rballots) }},
+		{"ranked.tally-wide.csv", func(b *bytes.Buffer) error { return report.TallyWideCSV(b, rp, rr, nil) }},
 		{"ranked.json", func(b *bytes.Buffer) error { return report.JSON(b, rr) }},
 		{"ranked.md", func(b *bytes.Buffer) error { return report.Markdown(b, rp, rr, nil) }},
 	}
@@ -82,11 +84,115 @@ func TestTallyCSVRows(t *testing.T) {
 	}
 }
 
+// TestTallyWideCSV: one row per theme in rank order, each with its number
+// in the poll, and one column per represented group headed by its label,
+// holding the same support as the long form.
+func TestTallyWideCSV(t *testing.T) {
+	p, r := approvalReport()
+	var wide, long bytes.Buffer
+	if err := report.TallyWideCSV(&wide, p, r, fixtureGroups()); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.TallyCSV(&long, p, r); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&wide).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"rank", "number", "theme", "status", "score"}
+	for _, g := range r.Groups {
+		want = append(want, fixtureGroups().Info(g.Group).Label)
+	}
+	if !slices.Equal(rows[0], want) {
+		t.Fatalf("header %q, want %q", rows[0], want)
+	}
+	if len(rows)-1 != len(p.Themes) {
+		t.Fatalf("%d rows, want one per theme (%d)", len(rows)-1, len(p.Themes))
+	}
+	support := map[[2]string]string{} // theme label, group id -> support
+	longRows, _ := csv.NewReader(&long).ReadAll()
+	for _, row := range longRows[1:] {
+		support[[2]string{row[0], row[1]}] = row[4]
+	}
+	for i, row := range rows[1:] {
+		th := r.Themes[i]
+		if row[0] != fmt.Sprint(i+1) || row[0] != fmt.Sprint(th.Rank) || row[1] != fmt.Sprint(th.Index+1) ||
+			row[2] != report.EscapeCell(p.Themes[th.Index].Label) || row[3] != string(th.Status) {
+			t.Errorf("row %d = %q; want rank %d, number %d, %q, %s", i+1, row[:4], th.Rank, th.Index+1, p.Themes[th.Index].Label, th.Status)
+		}
+		for j, g := range r.Groups {
+			if got, want := row[5+j], support[[2]string{row[2], string(g.Group)}]; got != want {
+				t.Errorf("%s, %s: wide %s, long %s", row[2], g.Group, got, want)
+			}
+		}
+	}
+}
+
+// TestJSONNumbersAndLabels: every theme of the JSON report carries its
+// number in the poll and every group its configured label, in the report's
+// groups and in each theme's.
+func TestJSONNumbersAndLabels(t *testing.T) {
+	p, r := approvalReport()
+	groups := polls.MustGroups([]polls.GroupInfo{
+		{ID: "government", Label: "Governments"}, {ID: "private-sector", Label: "Business"},
+		{ID: "civil-society", Label: "Civil society"}, {ID: "technical-community", Label: "Technical"},
+		{ID: "academia", Label: "Academia"}, {ID: "intergovernmental", Label: "IGOs"},
+	})
+	var b bytes.Buffer
+	if err := report.ReportJSON(&b, r, groups); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Groups []struct{ Group, Label string } `json:"groups"`
+		Themes []struct {
+			Theme  string                          `json:"theme"`
+			Number int                             `json:"number"`
+			Rank   int                             `json:"rank"`
+			Groups []struct{ Group, Label string } `json:"groups"`
+		} `json:"themes"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Groups) != len(r.Groups) || len(doc.Themes) != len(p.Themes) {
+		t.Fatalf("%d groups, %d themes", len(doc.Groups), len(doc.Themes))
+	}
+	for _, g := range doc.Groups {
+		if g.Label != groups.Info(polls.Group(g.Group)).Label {
+			t.Errorf("group %s labelled %q", g.Group, g.Label)
+		}
+	}
+	for _, th := range doc.Themes {
+		if th.Number < 1 || th.Number > len(p.Themes) || p.Themes[th.Number-1].Label != th.Theme {
+			t.Errorf("theme %q has number %d", th.Theme, th.Number)
+		}
+		for _, g := range th.Groups {
+			if g.Label != groups.Info(polls.Group(g.Group)).Label {
+				t.Errorf("theme %q: group %s labelled %q", th.Theme, g.Group, g.Label)
+			}
+		}
+	}
+	// The numbers are positions, not ranks: in the ranked fixture, theme 4
+	// ranks second.
+	_, rr, _ := rankedReport()
+	b.Reset()
+	if err := report.JSON(&b, rr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "\"number\": 4,\n      \"theme\": \"Open standards\",\n      \"rank\": 2,") {
+		t.Errorf("ranked report: theme 4, ranked 2nd, lacks its number:\n%s", b.String())
+	}
+}
+
 func TestTallyCSVWrongReport(t *testing.T) {
 	p, _ := approvalReport()
 	_, rr, _ := rankedReport()
 	if err := report.TallyCSV(&bytes.Buffer{}, p, rr); err == nil {
 		t.Error("TallyCSV accepted the report of another poll")
+	}
+	if err := report.TallyWideCSV(&bytes.Buffer{}, p, rr, nil); err == nil {
+		t.Error("TallyWideCSV accepted the report of another poll")
 	}
 	if err := report.Markdown(&bytes.Buffer{}, p, rr, nil); err == nil {
 		t.Error("Markdown accepted the report of another poll")
@@ -131,15 +237,19 @@ func TestFormulaInjection(t *testing.T) {
 	}
 	r := polls.ComputeReport(p, tally, nil)
 
-	var tb, bb bytes.Buffer
+	var tb, wb, bb bytes.Buffer
 	if err := report.TallyCSV(&tb, p, r); err != nil {
+		t.Fatal(err)
+	}
+	hostileGroups := polls.MustGroups([]polls.GroupInfo{{ID: "government", Label: "=cmd|' /C calc'!A0"}})
+	if err := report.TallyWideCSV(&wb, p, r, hostileGroups); err != nil {
 		t.Fatal(err)
 	}
 	if err := writeBallots(&bb, p, nil, ballots); err != nil {
 		t.Fatal(err)
 	}
 	ballotsOut := bb.String()
-	for name, out := range map[string]string{"tally": tb.String(), "ballots": ballotsOut} {
+	for name, out := range map[string]string{"tally": tb.String(), "wide tally": wb.String(), "ballots": ballotsOut} {
 		rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

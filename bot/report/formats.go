@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -22,6 +23,8 @@ type Format struct {
 	// Stem names the file: <poll id>-<stem><ext> in chat, <stem><ext> in
 	// the demo's folder ("tally", "report", "ballots", "chart").
 	Stem string
+	// Title says in a few words what the file holds, for menus.
+	Title msg.Message
 	// Ballots formats export every ballot, not the report: facilitators
 	// only, and in anonymous polls voters are pseudonyms.
 	Ballots bool
@@ -39,18 +42,30 @@ type BallotWriter interface {
 // formats are the file forms, report formats first, in the order menus
 // list them.
 var formats = []Format{
-	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "tally", report: func(w io.Writer, p *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error {
-		return TallyCSV(w, p, r)
-	}},
-	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "report", report: func(w io.Writer, _ *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error { return JSON(w, r) }},
-	{Name: "md", Ext: ".md", MIME: "text/markdown", Stem: "report", report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error {
-		return MarkdownLinking(w, p, r, g, ChartFile(id))
-	}},
-	{Name: "png", Ext: ".png", MIME: "image/png", Stem: chartStem, report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
-		return chart.PNG(w, r, g)
-	}},
-	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "ballots", Ballots: true, ballots: func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter { return NewBallotsCSV(w, p, g) }},
-	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "ballots", Ballots: true, ballots: func(w io.Writer, p *polls.Poll, _ *polls.Groups) BallotWriter { return NewBallotsJSON(w, p) }},
+	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "tally", Title: msg.FormatTallyCSV.With(),
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, _ *polls.Groups, _ string) error {
+			return TallyCSV(w, p, r)
+		}},
+	{Name: "wide", Ext: ".csv", MIME: "text/csv", Stem: "tally-wide", Title: msg.FormatTallyWide.With(),
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return TallyWideCSV(w, p, r, g)
+		}},
+	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "report", Title: msg.FormatReportJSON.With(),
+		report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return ReportJSON(w, r, g)
+		}},
+	{Name: "md", Ext: ".md", MIME: "text/markdown", Stem: "report", Title: msg.FormatReportMD.With(),
+		report: func(w io.Writer, p *polls.Poll, r *polls.Report, g *polls.Groups, id string) error {
+			return MarkdownLinking(w, p, r, g, ChartFile(id))
+		}},
+	{Name: "png", Ext: ".png", MIME: "image/png", Stem: chartStem, Title: msg.FormatChartPNG.With(),
+		report: func(w io.Writer, _ *polls.Poll, r *polls.Report, g *polls.Groups, _ string) error {
+			return chart.PNG(w, r, g, chart.WithPrinter(PrinterOf(w)))
+		}},
+	{Name: "csv", Ext: ".csv", MIME: "text/csv", Stem: "ballots", Ballots: true, Title: msg.FormatBallotsCSV.With(),
+		ballots: func(w io.Writer, p *polls.Poll, g *polls.Groups) BallotWriter { return NewBallotsCSV(w, p, g) }},
+	{Name: "json", Ext: ".json", MIME: "application/json", Stem: "ballots", Ballots: true, Title: msg.FormatBallotsJSON.With(),
+		ballots: func(w io.Writer, p *polls.Poll, _ *polls.Groups) BallotWriter { return NewBallotsJSON(w, p) }},
 }
 
 // Formats returns the report formats (ballots false) or the ballots

@@ -249,11 +249,6 @@ func CountMessage(supporters float64, ballots int64, ranked bool) msg.Message {
 	return msg.SupportCount.With(numfmt.Number(supporters), ballots)
 }
 
-// Count is CountMessage in English.
-func Count(supporters float64, ballots int64, ranked bool) string {
-	return msg.English().Sprint(CountMessage(supporters, ballots, ranked))
-}
-
 // Participation says what the report's participation rests on: each
 // group below quorum and what it needs to count, the configured groups
 // with no ballot, and the votes held while their voters pick a group.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -18,7 +19,8 @@ import (
 // short guide to reading it. Labels of themes, groups and the title are
 // escaped so that none can break a table or inject markup. groups names
 // the groups; nil means [polls.DefaultGroups]. The chart is linked as
-// ChartFile(p.ID), the name /poll export gives it.
+// ChartFile(p.ID), the name /poll export gives it. The words are those of
+// the printer w carries (see WithPrinter), English by default.
 func Markdown(w io.Writer, p *polls.Poll, r *polls.Report, groups *polls.Groups) error {
 	return MarkdownLinking(w, p, r, groups, ChartFile(p.ID))
 }
@@ -33,7 +35,7 @@ func MarkdownLinking(w io.Writer, p *polls.Poll, r *polls.Report, groups *polls.
 		groups = polls.MustGroups(polls.DefaultGroups)
 	}
 	bw := bufio.NewWriter(w)
-	d := mdDoc{w: bw, p: p, r: r, groups: groups, chart: chartFile}
+	d := mdDoc{w: bw, p: p, r: r, groups: groups, chart: chartFile, pr: PrinterOf(w)}
 	d.header()
 	d.summary()
 	d.ranking()
@@ -55,39 +57,60 @@ type mdDoc struct {
 	r      *polls.Report
 	groups *polls.Groups
 	chart  string // relative path of the chart image; empty: none
+	pr     *msg.Printer
 }
 
 func (d *mdDoc) printf(format string, args ...any) { fmt.Fprintf(d.w, format, args...) }
+
+// say renders a message.
+func (d *mdDoc) say(m msg.Message) string { return d.pr.Sprint(m) }
+
+// heading writes a section's heading.
+func (d *mdDoc) heading(m msg.Def0) { d.printf("## %s\n\n", d.say(m.With())) }
+
+// sentences joins sentences into a paragraph.
+func (d *mdDoc) sentences(s []string) string {
+	out := s[0]
+	for _, next := range s[1:] {
+		out = d.say(msg.SentenceJoin.With(out, next))
+	}
+	return out
+}
+
+// row writes a table row of cells.
+func (d *mdDoc) row(cells ...string) { d.printf("| %s |\n", strings.Join(cells, " | ")) }
 
 func (d *mdDoc) label(g polls.Group) string { return md(d.groups.Info(g).Label) }
 
 func (d *mdDoc) header() {
 	r := d.r
-	title := r.Poll.Title
+	title := md(r.Poll.Title)
 	if title == "" {
-		title = "Poll " + r.Poll.ID
+		title = d.say(msg.MDUntitled.With(md(r.Poll.ID)))
 	}
-	d.printf("# Consensus report: %s\n\n", md(title))
-	d.printf("- **Poll:** %s, %s, %s\n", md(r.Poll.ID), md(string(d.p.Kind)), md(string(r.Poll.Status)))
-	d.printf("- **Opened:** %s", mdTime(r.Poll.OpenedAt))
+	d.printf("# %s\n\n", d.say(msg.ReportTitle.With(title)))
+	d.printf("- %s\n", d.say(msg.MDPoll.With(md(r.Poll.ID), md(d.say(KindWord(d.p.Kind))), md(d.say(PollStatusWord(r.Poll.Status))))))
+	opened := mdTime(r.Poll.OpenedAt)
+	var when msg.Message
 	switch {
 	case !r.Poll.ClosedAt.IsZero():
-		d.printf("; **closed:** %s", mdTime(r.Poll.ClosedAt))
+		when = msg.MDOpenedClosed.With(opened, mdTime(r.Poll.ClosedAt))
 	case r.Poll.Status == polls.StatusOpen && !d.p.ClosesAt.IsZero():
-		d.printf("; **closes:** %s (results so far)", mdTime(d.p.ClosesAt))
+		when = msg.MDOpenedCloses.With(opened, mdTime(d.p.ClosesAt))
 	case r.Poll.Status == polls.StatusOpen:
-		d.printf("; still open (results so far)")
+		when = msg.MDOpenedOpen.With(opened)
+	default:
+		when = msg.MDOpened.With(opened)
 	}
-	d.printf("\n")
-	d.printf("- **Ballots:** %d from %s", r.Ballots, plural(len(r.Groups), "stakeholder group", "stakeholder groups"))
+	d.printf("- %s\n", d.say(when))
+	ballots := msg.MDBallots
 	if d.p.Anonymous {
-		d.printf(" (anonymous)")
+		ballots = msg.MDBallotsAnon
 	}
-	d.printf("\n")
-	d.printf("- **Quorum:** %s per group; **threshold:** %s support; **judged with** at least %s\n\n",
-		plural(r.Quorum, "ballot", "ballots"), pctExact(r.Threshold), plural(r.MinGroups, "group", "groups"))
+	d.printf("- %s\n", d.say(ballots.With(r.Ballots, msg.StakeholderGroup.With(int64(len(r.Groups))))))
+	d.printf("- %s\n\n", d.say(msg.MDRules.With(msg.Ballots.With(int64(r.Quorum)), pctExact(r.Threshold), msg.Groups.With(int64(r.MinGroups)))))
 	if d.chart != "" {
-		d.printf("![Consensus chart: support per group and theme, with each theme's status](%s)\n\n", mdLink(d.chart))
+		d.printf("![%s](%s)\n\n", d.say(msg.MDChartAlt.With()), mdLink(d.chart))
 	}
 }
 
@@ -100,8 +123,8 @@ func (d *mdDoc) needs() {
 	if r.Ballots == 0 {
 		return
 	}
-	w := Words{Groups: d.groups, Label: md}
-	d.printf("## What each theme needs\n\n")
+	w := Words{Groups: d.groups, Label: md, Printer: d.pr}
+	d.heading(msg.MDNeedsHeading)
 	var insufficient []string
 	var grounds string
 	for _, t := range r.Themes {
@@ -110,10 +133,10 @@ func (d *mdDoc) needs() {
 			grounds = w.Grounds(r, t)
 			continue
 		}
-		d.printf("- **%s**: %s: %s\n", md(t.Theme), w.Status(t), w.Grounds(r, t))
+		d.printf("- %s\n", d.say(msg.Verdict.With("**"+md(t.Theme)+"**", w.Status(t), w.Grounds(r, t))))
 	}
 	if len(insufficient) > 0 {
-		d.printf("- %s: insufficient: %s\n", strings.Join(insufficient, ", "), grounds)
+		d.printf("- %s\n", d.say(msg.Verdict.With(d.pr.Join(insufficient), d.say(msg.StatusInsufficient.With()), grounds)))
 	}
 	for _, s := range w.Participation(r) {
 		d.printf("- %s\n", s)
@@ -128,9 +151,9 @@ func mdLink(path string) string {
 
 func (d *mdDoc) summary() {
 	r := d.r
-	d.printf("## Summary\n\n")
+	d.heading(msg.MDSummaryHeading)
 	if r.Ballots == 0 {
-		d.printf("No ballots have been cast yet, so there is no result.\n\n")
+		d.printf("%s\n\n", d.say(msg.MDNoBallots.With()))
 		return
 	}
 	qualifying := 0
@@ -140,12 +163,11 @@ func (d *mdDoc) summary() {
 		}
 	}
 	var s []string
-	s = append(s, fmt.Sprintf("%s from %s; %d of them %s the quorum of %s.",
-		plural(int(r.Ballots), "ballot", "ballots"), plural(len(r.Groups), "stakeholder group", "stakeholder groups"),
-		qualifying, verb(qualifying, "reaches", "reach"), plural(r.Quorum, "ballot", "ballots")))
+	s = append(s, d.say(msg.MDParticipation.With(msg.Ballots.With(r.Ballots), msg.StakeholderGroup.With(int64(len(r.Groups))),
+		qualifying, msg.Ballots.With(int64(r.Quorum)))))
 	if qualifying < r.MinGroups {
-		s = append(s, fmt.Sprintf("Fewer than %s reach the quorum, so no theme can show consensus across groups yet.", plural(r.MinGroups, "group", "groups")))
-		d.printf("%s\n\n", strings.Join(s, " "))
+		s = append(s, d.say(msg.MDTooFewGroups.With(msg.Groups.With(int64(r.MinGroups)))))
+		d.printf("%s\n\n", d.sentences(s))
 		return
 	}
 	by := map[polls.ThemeStatus][]string{}
@@ -154,27 +176,32 @@ func (d *mdDoc) summary() {
 		switch {
 		case t.Status == polls.Divided:
 			hi, lo := extremes(t)
-			item += fmt.Sprintf(" (%s: %s %s vs %s %s)", t.Split, d.label(hi.Group), pct(hi.Support), d.label(lo.Group), pct(lo.Support))
+			split := msg.SplitMarginal.With()
+			if t.Split == polls.SplitClear {
+				split = msg.SplitClear.With()
+			}
+			item = d.say(msg.MDDividedTheme.With(item, split,
+				msg.MDGroupPercent.With(d.label(hi.Group), pct(hi.Support)), msg.MDGroupPercent.With(d.label(lo.Group), pct(lo.Support))))
 		case t.Fragile:
-			item += " (fragile)"
+			item = d.say(msg.ThemeFragile.With(item))
 		}
 		by[t.Status] = append(by[t.Status], item)
 	}
 	if len(by[polls.Consensus]) == 0 {
-		s = append(s, "No theme has consensus across groups yet.")
+		s = append(s, d.say(msg.MDNoConsensusYet.With()))
 	} else {
-		s = append(s, "Consensus across groups: "+strings.Join(by[polls.Consensus], ", ")+".")
+		s = append(s, d.say(msg.SummaryConsensus.With(d.pr.Join(by[polls.Consensus]))))
 	}
 	if l := by[polls.Emerging]; len(l) > 0 {
-		s = append(s, "Emerging (every group at or above the threshold, not yet with confidence): "+strings.Join(l, ", ")+".")
+		s = append(s, d.say(msg.SummaryEmerging.With(d.pr.Join(l))))
 	}
 	if l := by[polls.Divided]; len(l) > 0 {
-		s = append(s, "Divided: "+strings.Join(l, "; ")+".")
+		s = append(s, d.say(msg.MDSummaryDivided.With(strings.Join(l, d.say(msg.ItemSeparator.With())))))
 	}
 	if l := by[polls.Low]; len(l) > 0 {
-		s = append(s, "Low support in every group: "+strings.Join(l, ", ")+".")
+		s = append(s, d.say(msg.MDSummaryLow.With(d.pr.Join(l))))
 	}
-	d.printf("%s\n\n", strings.Join(s, " "))
+	d.printf("%s\n\n", d.sentences(s))
 }
 
 // extremes returns the qualifying groups with the highest and the lowest
@@ -197,38 +224,38 @@ func extremes(t polls.ThemeResult) (hi, lo polls.GroupSupport) {
 }
 
 func (d *mdDoc) ranking() {
-	d.printf("## Ranking\n\n")
-	d.printf("| Rank | Theme | Status | Score | Equal | Overall | Spread |\n")
+	d.heading(msg.MDRankingHeading)
+	d.row(d.say(msg.MDColRank.With()), d.say(msg.MDColTheme.With()), d.say(msg.MDColStatus.With()), d.say(msg.MDColScore.With()),
+		d.say(msg.MDColEqual.With()), d.say(msg.MDColOverall.With()), d.say(msg.MDColSpread.With()))
 	d.printf("|---:|:---|:---|---:|---:|---:|---:|\n")
 	for _, t := range d.r.Themes {
-		d.printf("| %d | %s | %s | %s | %s | %s | %s |\n", t.Rank, md(t.Theme), t.Status,
-			strconv.FormatFloat(clean(t.Score), 'f', 2, 64), pct(t.Equal), pct(t.Overall), pts(t.Spread))
+		d.row(strconv.Itoa(t.Rank), md(t.Theme), d.say(StatusWord(t.Status)),
+			numfmt.Score(clean(t.Score)), pct(t.Equal), pct(t.Overall), d.pts(t.Spread))
 	}
 	d.printf("\n")
 }
 
 func (d *mdDoc) byGroup() {
 	r := d.r
-	d.printf("## Support by group\n\n")
+	d.heading(msg.MDByGroupHeading)
 	if len(r.Groups) == 0 {
-		d.printf("No group has cast a ballot yet.\n\n")
+		d.printf("%s\n\n", d.say(msg.MDNoGroupBallots.With()))
 		return
 	}
-	what := "Share of each group's ballots that support each theme"
+	intro := []string{d.say(msg.MDByGroupIntro.With())}
 	if d.p.Kind == polls.Ranked {
-		what = "Each group's average Borda share for each theme (100% = every ballot ranked it first)"
+		intro[0] = d.say(msg.MDByGroupRanked.With())
 	}
-	d.printf("%s; themes in rank order.", what)
 	if len(r.UnderRepresented) > 0 {
-		d.printf(" † Below the quorum of %s: shown, but not counted in the status.", plural(r.Quorum, "ballot", "ballots"))
+		intro = append(intro, d.say(msg.MDBelowQuorumMark.With(msg.Ballots.With(int64(r.Quorum)))))
 	}
-	d.printf("\n\n| Theme |")
+	d.printf("%s\n\n| %s |", d.sentences(intro), d.say(msg.MDColTheme.With()))
 	for _, g := range r.Groups {
 		mark := ""
 		if !g.Qualifies {
 			mark = " †"
 		}
-		d.printf(" %s (n=%d)%s |", d.label(g.Group), g.Ballots, mark)
+		d.printf(" %s%s |", d.say(msg.MDColGroupN.With(d.label(g.Group), g.Ballots)), mark)
 	}
 	d.printf("\n|:---|%s\n", strings.Repeat("---:|", len(r.Groups)))
 	for _, t := range r.Themes {
@@ -247,25 +274,26 @@ func (d *mdDoc) byGroup() {
 
 func (d *mdDoc) participation() {
 	r := d.r
-	d.printf("## Participation\n\n")
+	d.heading(msg.MDParticipate)
 	if len(r.Groups) > 0 {
-		d.printf("| Group | Ballots | Counts toward status |\n|:---|---:|:---|\n")
+		d.row(d.say(msg.MDColGroup.With()), d.say(msg.MDColBallots.With()), d.say(msg.MDColCounts.With()))
+		d.printf("|:---|---:|:---|\n")
 		for _, g := range r.Groups {
-			counts := "yes"
+			counts := d.say(msg.MDCountsYes.With())
 			if !g.Qualifies {
-				counts = "no: below the quorum of " + strconv.Itoa(r.Quorum)
+				counts = d.say(msg.MDCountsNo.With(r.Quorum))
 			}
-			d.printf("| %s | %d | %s |\n", d.label(g.Group), g.Ballots, counts)
+			d.row(d.label(g.Group), strconv.FormatInt(g.Ballots, 10), counts)
 		}
 		d.printf("\n")
 	}
 	if len(r.UnderRepresented) > 0 {
-		d.printf("Under-represented (below quorum): %s.\n\n", d.labels(r.UnderRepresented))
+		d.printf("%s\n\n", d.say(msg.MDUnderRep.With(d.labels(r.UnderRepresented))))
 	}
 	if len(r.Absent) > 0 {
-		d.printf("Absent (no ballots): %s.\n\n", d.labels(r.Absent))
+		d.printf("%s\n\n", d.say(msg.MDAbsent.With(d.labels(r.Absent))))
 	} else {
-		d.printf("Every configured stakeholder group took part.\n\n")
+		d.printf("%s\n\n", d.say(msg.MDAllTookPart.With()))
 	}
 }
 
@@ -274,28 +302,16 @@ func (d *mdDoc) labels(gs []polls.Group) string {
 	for i, g := range gs {
 		out[i] = d.label(g)
 	}
-	return strings.Join(out, ", ")
+	return d.pr.Join(out)
 }
 
 func (d *mdDoc) guide() {
-	d.printf("## How to read this\n\n")
-	d.printf("- **Status** compares each group's support with the threshold (%s), counting only groups with at least %s: "+
-		"*consensus*: every such group supports the theme at or above the threshold even allowing for its sample size "+
-		"(the 95%% Wilson lower bound of its support); *emerging*: every such group reaches the threshold, but not yet with that confidence; "+
-		"*divided*: some groups reach it and others do not; *low*: none does; *insufficient*: fewer than %s have enough ballots to compare.\n",
-		pctExact(d.r.Threshold), plural(d.r.Quorum, "ballot", "ballots"), plural(d.r.MinGroups, "group", "groups"))
-	d.printf("- **Score** (0 to 1) is the geometric mean of every group's support, smoothed for small groups, " +
-		"so a theme ranks high only when all groups support it, and one reluctant group pulls it down more than in a plain average. " +
-		"**Equal** weighs every group the same, **overall** every ballot the same; **spread** is the gap in percentage points " +
-		"between the most and the least supportive group.\n")
-	d.printf("- **What each theme needs** counts *extra* ballots from one group, all else equal: \"3 more supporting ballots\" means three new ballots " +
-		"from that group that include the theme (voters changing their minds move the share faster, so fewer of them would do). " +
-		"*Fragile*: one more dissenting ballot lowers the status. A divided theme is *clear* when some group is above the threshold " +
-		"and some below it beyond what their sizes leave to chance (95%% Wilson bounds), *marginal* when the gap is within it. " +
-		"A group *too small for consensus* could not show 95%% confidence even if unanimous.\n")
+	d.heading(msg.MDGuideHeading)
+	d.printf("- %s\n", d.say(msg.MDGuideStatus.With(pctExact(d.r.Threshold), msg.Ballots.With(int64(d.r.Quorum)), msg.Groups.With(int64(d.r.MinGroups)))))
+	d.printf("- %s\n", d.say(msg.MDGuideScore.With()))
+	d.printf("- %s\n", d.say(msg.MDGuideNeeds.With()))
 	if d.p.Kind == polls.Ranked {
-		d.printf("- In this ranked poll a ballot gives a theme ranked r-th of m themes (m−r)/(m−1) of a point " +
-			"(first place 1, last place and unranked 0); a group's support is its average.\n")
+		d.printf("- %s\n", d.say(msg.MDGuideRanked.With()))
 	}
 }
 
@@ -332,26 +348,17 @@ func isWordByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
-func mdTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+// mdTime is a time as the report shows it: "2026-11-25 10:00 UTC".
+func mdTime(t time.Time) msg.Message {
+	t = t.UTC()
+	return msg.TimeUTC.With(t.Format("2006-01-02"), t.Format("15:04"))
+}
 
 func pct(v float64) string { return numfmt.Percent(v) }
 
-func pts(v float64) string { return numfmt.Points(v) }
+// pts is a difference of shares in percentage points: "25 pts".
+func (d *mdDoc) pts(v float64) string { return d.say(msg.Points.With(numfmt.PercentagePoints(v))) }
 
 // pctExact shows a threshold such as 0.6 or 0.667 without rounding it to a
 // misleading whole percent.
 func pctExact(v float64) string { return numfmt.PercentExact(v) }
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
-func verb(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -23,19 +23,21 @@ import (
 // TimelineFormats are the names `pollbot timeline -format` takes.
 var TimelineFormats = []string{"text", "json", "csv", "png"}
 
-// WriteTimeline writes tl in the named format (see TimelineFormats).
+// WriteTimeline writes tl in the named format (see TimelineFormats), its
+// words in the language of the printer w carries (see WithPrinter).
 func WriteTimeline(w io.Writer, format string, tl *polls.Timeline) error {
+	p := PrinterOf(w)
 	switch format {
 	case "text":
 		bw := bufio.NewWriter(w)
-		h := TimelineHeading(tl, nil)
+		h := TimelineHeading(p, tl, nil)
 		fmt.Fprintln(bw, h.Title)
 		for _, n := range h.Notes {
 			fmt.Fprintln(bw, n)
 		}
 		fmt.Fprintln(bw)
 		for _, th := range tl.Themes {
-			fmt.Fprintln(bw, TimelineLine(tl, th, nil, 0))
+			fmt.Fprintln(bw, TimelineLine(p, tl, th, nil, 0))
 		}
 		return bw.Flush()
 	case "json":
@@ -45,7 +47,7 @@ func WriteTimeline(w io.Writer, format string, tl *polls.Timeline) error {
 	case "csv":
 		return timelineCSV(w, tl)
 	case "png":
-		return chart.TimelinePNG(w, tl)
+		return chart.TimelinePNG(w, tl, chart.WithPrinter(p))
 	}
 	return fmt.Errorf("timeline format %q: use %s", format, strings.Join(TimelineFormats, ", "))
 }
@@ -55,64 +57,71 @@ type Heading struct {
 	// Title: "Timeline of poll K7QX, Theme for 2027: 14:00 to 15:42 UTC,
 	// 64 events, 61 ballots."
 	Title string
-	// Notes say where the timeline starts when the log was trimmed, and
-	// that an anonymous poll's times are to the hour.
+	// Notes say where the timeline starts when the log was trimmed, that
+	// an anonymous poll's times are to the hour, and the poll's closes,
+	// reopenings and deadline changes.
 	Notes []string
 }
 
-// TimelineHeading says what tl covers. label wraps the text people wrote
-// (the title) for the output, as Words.Label does; nil leaves it as is.
-func TimelineHeading(tl *polls.Timeline, label func(string) string) Heading {
-	var h Heading
+// TimelineHeading says what tl covers, in p's words (nil: English). label
+// wraps the text people wrote (the title) for the output, as Words.Label
+// does; nil leaves it as is.
+func TimelineHeading(p *msg.Printer, tl *polls.Timeline, label func(string) string) Heading {
+	if p == nil {
+		p = msg.English()
+	}
 	if label == nil {
 		label = func(s string) string { return s }
 	}
+	var h Heading
 	clock := chart.TimelineClock(tl)
-	h.Title = fmt.Sprintf("Timeline of poll %s, %s: %s to %s UTC, %s, %s.",
-		tl.Poll.ID, label(tl.Poll.Title), clock(tl.Start), clock(tl.End),
-		count(int64(tl.Events), "event", "events"), count(tl.Ballots, "ballot", "ballots"))
+	span := msg.TimelineSpan.With(clock(tl.Start), clock(tl.End), msg.TimelineEvents.With(int64(tl.Events)), msg.Ballots.With(tl.Ballots))
+	h.Title = p.Sprint(msg.TimelineTitle.With(tl.Poll.ID, label(tl.Poll.Title), span))
 	if tl.From == polls.TimelineFromLog {
-		h.Notes = append(h.Notes, fmt.Sprintf("The poll's audit log keeps its latest events only: the timeline starts at the oldest kept, %s, when %s had been cast.",
-			clock(tl.Start), count(tl.StartBallots, "ballot", "ballots")))
+		h.Notes = append(h.Notes, p.Sprint(msg.TimelineFromLog.With(clock(tl.Start), msg.Ballots.With(tl.StartBallots))))
 	}
 	if tl.HourTimes {
-		h.Notes = append(h.Notes, "An anonymous poll: times are to the hour, so that no change can be tied to one person's vote.")
+		h.Notes = append(h.Notes, p.Sprint(msg.TimelineHourTimes.With()))
 	}
 	for _, m := range tl.Marks {
-		h.Notes = append(h.Notes, markText(m, clock))
+		h.Notes = append(h.Notes, p.Sprint(markMessage(m, clock)))
 	}
 	return h
 }
 
-func markText(m polls.Mark, clock func(time.Time) string) string {
-	switch m.Event {
-	case polls.EventClose:
-		return "Closed " + clock(m.At) + "."
-	case polls.EventCancel:
-		return "Cancelled " + clock(m.At) + "."
-	case polls.EventReopen:
-		if m.Deadline != nil {
-			return fmt.Sprintf("Reopened %s, to close %s UTC.", clock(m.At), m.Deadline.UTC().Format("Mon 2 Jan 15:04"))
-		}
-		return "Reopened " + clock(m.At) + "."
-	case polls.EventDeadline:
-		if m.Deadline != nil {
-			return fmt.Sprintf("Deadline moved %s, to %s UTC.", clock(m.At), m.Deadline.UTC().Format("Mon 2 Jan 15:04"))
-		}
-		return "Deadline removed " + clock(m.At) + "."
+func markMessage(m polls.Mark, clock func(time.Time) string) msg.Message {
+	at := clock(m.At)
+	deadline := ""
+	if m.Deadline != nil {
+		deadline = m.Deadline.UTC().Format("Mon 2 Jan 15:04")
 	}
-	return string(m.Event) + " " + clock(m.At) + "."
+	switch {
+	case m.Event == polls.EventClose:
+		return msg.TimelineClosed.With(at)
+	case m.Event == polls.EventCancel:
+		return msg.TimelineCancelled.With(at)
+	case m.Event == polls.EventReopen && deadline != "":
+		return msg.TimelineReopenedUntil.With(at, deadline)
+	case m.Event == polls.EventReopen:
+		return msg.TimelineReopened.With(at)
+	case deadline != "":
+		return msg.TimelineDeadlineMoved.With(at, deadline)
+	}
+	return msg.TimelineDeadlineRemoved.With(at)
 }
 
-// TimelineLine is one theme's line: its rank and label, each status it
-// went through with the time it began, and its score at the end:
-// "3. DNS abuse: insufficient 14:02, divided 14:20, emerging 15:31; score
-// 0.58." label wraps the theme's label as in TimelineHeading. most, when
-// positive, bounds the statuses listed: past it, the line keeps the first
-// and the latest, and says how many it leaves out between (a poll whose
-// votes flip a theme back and forth would otherwise make a line too long
-// to read).
-func TimelineLine(tl *polls.Timeline, th polls.ThemeTimeline, label func(string) string, most int) string {
+// TimelineLine is one theme's line, in p's words (nil: English): its rank
+// and label, each status it went through with the time it began, and its
+// score at the end: "3. DNS abuse: insufficient 14:02, divided 14:20,
+// emerging 15:31; score 0.58." label wraps the theme's label as in
+// TimelineHeading. most, when positive, bounds the statuses listed: past
+// it, the line keeps the first and the latest, and says how many it
+// leaves out between (a poll whose votes flip a theme back and forth
+// would otherwise make a line too long to read).
+func TimelineLine(p *msg.Printer, tl *polls.Timeline, th polls.ThemeTimeline, label func(string) string, most int) string {
+	if p == nil {
+		p = msg.English()
+	}
 	if label == nil {
 		label = func(s string) string { return s }
 	}
@@ -122,31 +131,14 @@ func TimelineLine(tl *polls.Timeline, th polls.ThemeTimeline, label func(string)
 		omitted += len(changes) - most
 		changes = append(changes[:1:1], changes[len(changes)-most+1:]...)
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d. %s: ", th.Rank, label(th.Theme))
+	words := make(msg.Names, 0, len(changes)+1)
 	for i, c := range changes {
-		if i > 0 {
-			b.WriteString(", ")
-		}
 		if i == 1 && omitted > 0 {
-			fmt.Fprintf(&b, "(%s left out), ", count(int64(omitted), "change", "changes"))
+			words = append(words, p.Sprint(msg.TimelineOmitted.With(int64(omitted))))
 		}
-		b.WriteString(StatusText(c.Status))
-		b.WriteByte(' ')
-		b.WriteString(clock(c.At))
+		words = append(words, p.Sprint(msg.TimelineChange.With(StatusWord(c.Status), clock(c.At))))
 	}
-	fmt.Fprintf(&b, "; score %s.", strconv.FormatFloat(th.Score, 'f', 2, 64))
-	return b.String()
-}
-
-// StatusText is a status word in English: "consensus".
-func StatusText(st polls.ThemeStatus) string { return msg.English().Sprint(StatusWord(st)) }
-
-func count(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.FormatInt(n, 10) + " " + many
+	return p.Sprint(msg.TimelineLine.With(th.Rank, label(th.Theme), words, strconv.FormatFloat(th.Score, 'f', 2, 64)))
 }
 
 // timelineCSV writes one row per point of each theme's score series, with

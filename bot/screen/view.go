@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/internal/numfmt"
@@ -220,7 +221,7 @@ func (s *Server) heatmap(v *frameView, p *polls.Poll, r *polls.Report, order []p
 			if gs.Qualifies {
 				c.Below = slices.Contains(th.Below, g)
 			}
-			c.Said = report.Count(gs.Supporters, gs.Ballots, ranked) + ", " + c.Text
+			c.Said = msg.English().Sprint(report.CountMessage(gs.Supporters, gs.Ballots, ranked)) + ", " + c.Text
 			if c.Below {
 				c.Said += ", below the threshold"
 				c.TextX += 10
@@ -309,11 +310,11 @@ func timelineOf(tl *polls.Timeline) *timelineView {
 		return int(math.Round(math.Min(math.Max(f, 0), 1) * tlW))
 	}
 	clock := chart.TimelineClock(tl)
-	h := report.TimelineHeading(tl, nil)
+	h := report.TimelineHeading(nil, tl, nil)
 	tv := &timelineView{Title: h.Title, Notes: h.Notes}
 	for _, th := range tl.Themes {
 		row := tlRowView{Rank: th.Rank, Label: th.Theme, Status: th.Status,
-			Score: strconv.FormatFloat(finite(th.Score), 'f', 2, 64), Said: report.TimelineLine(tl, th, nil, 12)}
+			Score: strconv.FormatFloat(finite(th.Score), 'f', 2, 64), Said: report.TimelineLine(nil, tl, th, nil, 12)}
 		// One band per status held, each from a multiple of tlGrain: a
 		// theme whose status flapped many times within one grain shows
 		// the last, so a row costs at most tlW/tlGrain bands whatever the

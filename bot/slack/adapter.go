@@ -133,6 +133,45 @@ func newTransport() *http.Transport {
 	return t
 }
 
+// apiURL is the Web API base URL the adapter calls.
+func (a *Adapter) apiURL() string {
+	if a.cfg.APIURL != "" {
+		return a.cfg.APIURL
+	}
+	return slack.APIURL
+}
+
+// Check asks Slack who the bot token belongs to (auth.test), so that a
+// token Slack refuses, or a Slack that cannot be reached, stops serve at
+// start-up with one line saying which, instead of failing every request
+// later. It returns the team and bot user names for the log.
+func (a *Adapter) Check(ctx context.Context) (team, user string, err error) {
+	res, err := a.api.AuthTestContext(ctx)
+	if err == nil {
+		return res.Team, res.User, nil
+	}
+	var se slack.SlackErrorResponse
+	switch {
+	case isAuthError(err.Error()), errors.As(err, &se) && isAuthError(se.Err):
+		return "", "", fmt.Errorf("SLACK_BOT_TOKEN: Slack refused the bot token (%s); copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page", err)
+	case errors.As(err, &se):
+		return "", "", fmt.Errorf("slack: auth.test at %s answered %s", a.apiURL(), se.Err)
+	case ctx.Err() != nil:
+		return "", "", fmt.Errorf("slack: no answer from %s within the start-up check (SLACK_API_URL sets another address): %w", a.apiURL(), err)
+	}
+	return "", "", fmt.Errorf("slack: cannot reach %s (SLACK_API_URL sets another address): %w", a.apiURL(), err)
+}
+
+// isAuthError reports whether a Slack error code means the token itself
+// was refused.
+func isAuthError(code string) bool {
+	switch code {
+	case "invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type":
+		return true
+	}
+	return false
+}
+
 // Coalescer returns the adapter's coalescer (metrics, tests).
 func (a *Adapter) Coalescer() *kit.Coalescer { return a.co }
 
@@ -220,7 +259,7 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	if err != nil {
 		return err
 	}
-	m := renderReply(bot.Reply{Poll: v})
+	m := a.layout(bot.Reply{Poll: v})
 	for _, ref := range v.Messages {
 		if ref.Platform != Platform {
 			continue

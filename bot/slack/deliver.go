@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/slack-go/slack"
 )
 
@@ -21,13 +21,25 @@ type target struct {
 }
 
 // deliver posts an engine response: public replies in the channel (a newly
-// opened poll is recorded with SetMessage), ephemeral replies to the user,
+// opened poll is recorded with SetMessage; a Thread reply goes in the
+// thread of the poll's message), ephemeral replies to the user,
 // files to the channel (public) or the user's DM (ephemeral), and touches
 // the coalescer for polls to re-render.
 func (a *Adapter) deliver(ctx context.Context, t target, resp bot.Response) {
 	a.co.Touch(resp.Updated...)
 	for _, r := range resp.Replies {
-		m := renderReply(r)
+		if r.Visibility == bot.Public && r.Thread != nil {
+			if err := a.postThread(ctx, r); err != nil {
+				// What followed (a confirmation) would not be true.
+				a.log.Warn("slack: posting under the poll failed", "poll", r.Thread.ID, "err", err)
+				if t.user != "" {
+					a.ephemeral(ctx, t, a.note(postFailed(err)))
+				}
+				return
+			}
+			continue
+		}
+		m := a.layout(r)
 		if r.Visibility == bot.Public {
 			a.public(ctx, t, r, m, resp)
 			continue
@@ -47,7 +59,7 @@ func (a *Adapter) public(ctx context.Context, t target, r bot.Reply, m message, 
 	if err != nil {
 		a.log.Warn("slack: chat.postMessage failed", "channel", t.channel, "err", err)
 		if t.user != "" {
-			a.ephemeral(ctx, t, renderReply(bot.Reply{Text: postFailedText(err)}))
+			a.ephemeral(ctx, t, a.note(postFailed(err)))
 		}
 		return
 	}
@@ -63,18 +75,49 @@ func (a *Adapter) public(ctx context.Context, t target, r bot.Reply, m message, 
 	for _, f := range r.Files {
 		if err := a.upload(ctx, channel, f, ""); err != nil {
 			a.log.Warn("slack: file upload failed", "channel", channel, "file", f.Name, "err", err)
+			// The message is in the channel without its file: the person
+			// who asked learns why, privately.
+			if t.user != "" {
+				private := t
+				private.replace = false
+				a.ephemeral(ctx, private, a.note(msg.SlackPostedBut.With(uploadFailed(f.Name, err))))
+			}
 		}
 	}
 }
 
-// postFailedText tells the sender why nothing appeared in the channel: the
+// uploadFailed says why a file could not be uploaded, and what to do:
+// "pollbot could not upload K7QX-chart.png: …".
+func uploadFailed(name string, err error) msg.Message {
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) {
+		switch se.Err {
+		case "missing_scope", "not_allowed_token_type":
+			return msg.SlackUploadScope.With(name)
+		case "not_in_channel", "channel_not_found":
+			return msg.SlackUploadInvite.With(name)
+		}
+		return msg.SlackUploadAnswered.With(name, se.Err)
+	}
+	return msg.SlackUploadFailed.With(name)
+}
+
+// postFailed tells the sender why nothing appeared in the channel: the
 // usual cause is that the bot is not a member of a private channel.
-func postFailedText(err error) string {
+func postFailed(err error) msg.Message {
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) && (se.Err == "not_in_channel" || se.Err == "channel_not_found") {
-		return "pollbot cannot post in this channel. Invite it first with /invite @pollbot, then try again."
+		return msg.SlackPostInvite.With()
 	}
-	return "pollbot could not post in this channel just now. Please try again in a moment."
+	return msg.SlackPostFailed.With()
+}
+
+// layout lays out a reply in the engine's language.
+func (a *Adapter) layout(r bot.Reply) message { return renderReplyIn(a.eng.Printer(), r) }
+
+// note is a private note of the adapter's own, in the engine's language.
+func (a *Adapter) note(m msg.Message) message {
+	return a.layout(bot.Reply{Text: a.eng.Printer().Sprint(m)})
 }
 
 // ephemeral sends a message only the user sees: through the response_url
@@ -108,7 +151,7 @@ func (a *Adapter) filesToDM(ctx context.Context, t target, r bot.Reply) {
 	ch, _, _, err := a.api.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{t.user}})
 	if err != nil {
 		a.log.Warn("slack: conversations.open failed", "err", err)
-		a.ephemeral(ctx, t, renderReply(bot.Reply{Text: "pollbot could not open a direct message with you to send the file. Please try again in a moment."}))
+		a.ephemeral(ctx, t, a.note(msg.SlackNoDM.With()))
 		return
 	}
 	for i, f := range r.Files {
@@ -118,10 +161,10 @@ func (a *Adapter) filesToDM(ctx context.Context, t target, r bot.Reply) {
 		}
 		if err := a.upload(ctx, ch.ID, f, comment); err != nil {
 			a.log.Warn("slack: file upload failed", "file", f.Name, "err", err)
-			a.ephemeral(ctx, t, renderReply(bot.Reply{Text: "pollbot could not upload " + f.Name + ". Please try again in a moment."}))
+			a.ephemeral(ctx, t, a.note(uploadFailed(f.Name, err)))
 			continue
 		}
-		a.ephemeral(ctx, t, renderReply(bot.Reply{Text: fmt.Sprintf("Sent %s to you in a direct message with pollbot.", f.Name)}))
+		a.ephemeral(ctx, t, a.note(msg.SlackSentDM.With(f.Name)))
 	}
 }
 

@@ -41,6 +41,8 @@ type fakeSlack struct {
 	envN       int
 	quiet      bool // benchmarks: answer response_url posts without recording
 	quietN     atomic.Int64
+	uploadErr  string // when set, files.getUploadURLExternal answers ok:false with it
+	failPosts  string // chat.postMessage in this channel answers not_in_channel
 }
 
 // call is one recorded request: a Web API method, "response" (a post to
@@ -138,6 +140,14 @@ func (f *fakeSlack) LimitUpdates(n int, retryAfter string) {
 	f.limitLeft, f.retryAfter = n, retryAfter
 }
 
+// FailPosts makes chat.postMessage in channel fail as Slack answers a bot
+// that is not in the channel ("" posts everywhere again).
+func (f *fakeSlack) FailPosts(channel string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failPosts = channel
+}
+
 // SetUserGroup puts users in a Slack user group.
 func (f *fakeSlack) SetUserGroup(id string, users ...string) {
 	f.mu.Lock()
@@ -197,9 +207,15 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := call{Method: method, Form: form, JSON: js, Path: r.URL.Path}
+	// A bot token Slack does not know (revoked, mistyped) is refused by
+	// every method.
+	if strings.HasPrefix(r.Header.Get("Authorization"), "Bearer xoxb-revoked") || strings.HasPrefix(c.Str("token"), "xoxb-revoked") {
+		writeJSON(w, map[string]any{"ok": false, "error": "invalid_auth"})
+		return
+	}
 	switch method {
 	case "auth.test":
-		writeJSON(w, map[string]any{"ok": true, "team_id": "T1", "user_id": "UBOT", "bot_id": "BBOT"})
+		writeJSON(w, map[string]any{"ok": true, "team_id": "T1", "team": "IGF", "user": "pollbot", "user_id": "UBOT", "bot_id": "BBOT"})
 		return
 	case "apps.connections.open":
 		if r.Header.Get("Authorization") != "Bearer xapp-test" {
@@ -235,6 +251,15 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	f.mu.Lock()
+	failPost := method == "chat.postMessage" && f.failPosts != "" && c.Str("channel") == f.failPosts
+	f.mu.Unlock()
+	if failPost {
+		c.Method = "chat.postMessage:refused"
+		f.record(c)
+		writeJSON(w, map[string]any{"ok": false, "error": "not_in_channel"})
+		return
+	}
 	f.record(c)
 	f.mu.Lock()
 	f.ts++
@@ -254,6 +279,12 @@ func (f *fakeSlack) api(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{"id": "D" + users}})
 	case "files.getUploadURLExternal":
 		f.mu.Lock()
+		if f.uploadErr != "" {
+			msg := f.uploadErr
+			f.mu.Unlock()
+			writeJSON(w, map[string]any{"ok": false, "error": msg})
+			return
+		}
 		f.fileN++
 		id := fmt.Sprintf("F%d", f.fileN)
 		f.mu.Unlock()
@@ -344,6 +375,24 @@ func (f *fakeSlack) write(v any) {
 	defer f.connWrite.Unlock()
 	if err := conn.WriteJSON(v); err != nil {
 		f.t.Errorf("fake slack: write envelope: %v", err)
+	}
+}
+
+// FailUploads makes file uploads fail with a Slack error code ("" ends it).
+func (f *fakeSlack) FailUploads(code string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.uploadErr = code
+}
+
+// Drop closes the Socket Mode connection from Slack's side, as a network
+// failure or a Slack restart does.
+func (f *fakeSlack) Drop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.conn != nil {
+		f.conn.Close()
+		f.conn = nil
 	}
 }
 

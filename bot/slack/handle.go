@@ -43,11 +43,16 @@ func (a *Adapter) command(ctx context.Context, sc slack.SlashCommand) *commandAc
 		return nil
 	}
 	// The first private reply without files rides on the acknowledgement:
-	// the sender sees it at once and it costs no Web API call.
+	// the sender sees it at once and it costs no Web API call. Not one
+	// that follows a reply under the poll: it is delivered only if that
+	// reply could be posted (see bot.Reply.Thread).
 	var ack *commandAck
 	for i, r := range resp.Replies {
+		if r.Thread != nil {
+			break
+		}
 		if r.Visibility == bot.Ephemeral && len(r.Files) == 0 {
-			m := renderReply(r)
+			m := a.layout(r)
 			ack = &commandAck{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text, Blocks: m.Blocks}
 			resp.Replies = append(resp.Replies[:i:i], resp.Replies[i+1:]...)
 			break
@@ -157,7 +162,7 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 func (a *Adapter) openRankModal(ctx context.Context, req bot.Request, t target, trigger, poll string) {
 	v, err := a.eng.PollView(ctx, polls.Key{Tenant: req.Tenant, ID: poll})
 	if err == nil && v.Status == polls.StatusOpen {
-		if _, err = a.api.OpenViewContext(ctx, trigger, rankModal(v, t.channel)); err == nil {
+		if _, err = a.api.OpenViewContext(ctx, trigger, rankModalIn(a.eng.Printer(), v, t.channel)); err == nil {
 			return
 		}
 		a.log.Warn("slack: views.open failed", "poll", poll, "err", err)

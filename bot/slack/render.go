@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 	"github.com/slack-go/slack"
 )
@@ -93,42 +94,50 @@ type message struct {
 	Blocks []slack.Block
 }
 
+// The words this package adds to the engine's (its buttons, the ranking
+// modal, the note on a cut message) are English: the adapter does not yet
+// pass the engine's printer (bot.Engine.Printer) to its renderers, which
+// take it from their caller.
+
 // fallback is the notification text of a reply: its first line, escaped.
-func fallback(r bot.Reply) string {
-	s := strings.TrimSpace(bot.RenderText(bot.Reply{Text: r.Text, Poll: r.Poll, Report: r.Report, List: r.List, Picker: r.Picker}))
+func fallback(p *msg.Printer, r bot.Reply) string {
+	s := strings.TrimSpace(bot.RenderTextIn(p, bot.Reply{Text: r.Text, Poll: r.Poll, Report: r.Report, List: r.List, Picker: r.Picker}))
 	first, _, _ := strings.Cut(s, "\n")
 	return escapeMrkdwn(bot.Clip(strings.TrimPrefix(first, "┌ "), 300))
 }
 
 // renderReply lays out one engine reply as Block Kit.
-func renderReply(r bot.Reply) message {
+func renderReply(r bot.Reply) message { return renderReplyIn(msg.English(), r) }
+
+// renderReplyIn is renderReply with the words of p.
+func renderReplyIn(p *msg.Printer, r bot.Reply) message {
 	var blocks []slack.Block
 	if r.Text != "" {
 		blocks = append(blocks, plainSections(strings.Split(r.Text, "\n"), "\n")...)
 	}
 	switch {
 	case r.Poll != nil:
-		blocks = append(blocks, pollBlocks(r.Poll)...)
+		blocks = append(blocks, pollBlocks(p, r.Poll)...)
 	case r.Report != nil:
-		blocks = append(blocks, reportBlocks(r.Report)...)
+		blocks = append(blocks, reportBlocks(p, r.Report)...)
 	case r.List != nil:
-		blocks = append(blocks, listBlocks(r.List)...)
+		blocks = append(blocks, listBlocks(p, r.List)...)
 	}
 	if r.Picker != nil {
 		blocks = append(blocks, pickerBlocks(r.Picker)...)
 	}
-	return message{Text: fallback(r), Blocks: fit(blocks)}
+	return message{Text: fallback(p, r), Blocks: fit(p, blocks)}
 }
 
 // fit keeps a message within Slack's block limit. The renderers stay under
 // it by construction; this is the last guard, keeping the first blocks
 // (which carry the controls) and saying that the rest was cut.
-func fit(blocks []slack.Block) []slack.Block {
+func fit(p *msg.Printer, blocks []slack.Block) []slack.Block {
 	if len(blocks) <= maxBlocks {
 		return blocks
 	}
 	out := append([]slack.Block(nil), blocks[:maxBlocks-1]...)
-	return append(out, slack.NewContextBlock("", plain("… (shortened to fit a Slack message)")))
+	return append(out, slack.NewContextBlock("", plain(p.Sprint(msg.SlackShortened.With()))))
 }
 
 // pollBlocks renders a poll message: header, context (kind, status,
@@ -137,7 +146,7 @@ func fit(blocks []slack.Block) []slack.Block {
 // "rank" button. A poll whose rows would not fit (they always do with the
 // domain's 25 themes, but the guard keeps Slack from rejecting a message)
 // degrades to a text list of themes and a select menu.
-func pollBlocks(v *bot.PollView) []slack.Block {
+func pollBlocks(p *msg.Printer, v *bot.PollView) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(emojiText(bot.Clip(v.Title, maxHeaderText))),
 		slack.NewContextBlock("", emojiText(bot.Clip(v.KindText, maxSectionText)), emojiText(bot.Clip(v.StatusText, maxSectionText))),
@@ -156,7 +165,7 @@ func pollBlocks(v *bot.PollView) []slack.Block {
 	}
 	themeLines := make([]string, 0, len(v.Themes))
 	for _, t := range v.Themes {
-		themeLines = append(themeLines, themeText(v, t))
+		themeLines = append(themeLines, themeText(p, v, t))
 	}
 	// header, context, themes, note, actions, summary, participation, footer
 	rows := len(v.Themes) + 6 + (len(v.Summary)+9)/10
@@ -164,7 +173,7 @@ func pollBlocks(v *bot.PollView) []slack.Block {
 		for i, t := range v.Themes {
 			var acc *slack.Accessory
 			if c, ok := voteByTheme[t.Number-1]; ok {
-				acc = slack.NewAccessory(button(c, voteButtonText(v)))
+				acc = slack.NewAccessory(button(c, voteButtonText(p, v)))
 			}
 			blocks = append(blocks, slack.NewSectionBlock(plain(themeLines[i]), nil, acc))
 		}
@@ -177,7 +186,7 @@ func pollBlocks(v *bot.PollView) []slack.Block {
 					opts = append(opts, slack.NewOptionBlockObject(c.ID, plain(bot.Clip(c.Label, maxOptionText)), nil))
 				}
 			}
-			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(bot.Clip(voteButtonText(v)+" …", maxOptionText)), selectActionID(v.ID), opts...)
+			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(bot.Clip(p.Sprint(msg.SlackMenu.With(voteButton(v))), maxOptionText)), selectActionID(v.ID), opts...)
 			blocks = append(blocks, slack.NewActionBlock("", sel))
 		}
 	}
@@ -197,7 +206,7 @@ func pollBlocks(v *bot.PollView) []slack.Block {
 		blocks = append(blocks, plainSections(v.Summary, "\n")...)
 	}
 	blocks = append(blocks,
-		slack.NewContextBlock("", emojiText(bot.Clip(fmt.Sprintf("Ballots: %d · %s", v.Ballots, v.ParticipationText), maxSectionText))),
+		slack.NewContextBlock("", emojiText(bot.Clip(p.Sprint(msg.BallotsLine.With(v.Ballots, v.ParticipationText)), maxSectionText))),
 		slack.NewContextBlock("", emojiText(bot.Clip(v.Footer, maxSectionText))),
 	)
 	return blocks
@@ -207,20 +216,24 @@ func pollBlocks(v *bot.PollView) []slack.Block {
 // chosen option's value carries the engine's control id.
 func selectActionID(poll string) string { return "pollbot:select:" + poll }
 
-func voteButtonText(v *bot.PollView) string {
+// voteButton is what a poll's vote buttons say: a single-choice poll's
+// "Choose", any other's "Vote".
+func voteButton(v *bot.PollView) msg.Message {
 	if v.Kind == polls.Single {
-		return "Choose"
+		return msg.SlackButtonChoose.With()
 	}
-	return "Vote"
+	return msg.SlackButtonVote.With()
 }
 
-func themeText(v *bot.PollView, t bot.ThemeLine) string {
-	s := fmt.Sprintf("%d. %s", t.Number, t.Label)
+func voteButtonText(p *msg.Printer, v *bot.PollView) string { return p.Sprint(voteButton(v)) }
+
+func themeText(p *msg.Printer, v *bot.PollView, t bot.ThemeLine) string {
+	s := p.Sprint(msg.Numbered.With(t.Number, t.Label))
 	if v.ResultsVisible {
 		s += "\n" + t.Bar + "  " + t.CountText
 	}
 	if t.Badge != "" {
-		s += " · " + t.Badge
+		s += p.Sprint(msg.Dot.With()) + t.Badge
 	}
 	return s
 }
@@ -232,7 +245,7 @@ func button(c bot.Control, text string) *slack.ButtonBlockElement {
 	return slack.NewButtonBlockElement(c.ID, c.ID, emojiText(bot.Clip(text, maxButtonText)))
 }
 
-func reportBlocks(v *bot.ReportView) []slack.Block {
+func reportBlocks(p *msg.Printer, v *bot.ReportView) []slack.Block {
 	blocks := []slack.Block{
 		slack.NewHeaderBlock(emojiText(bot.Clip(v.Title, maxHeaderText))),
 		slack.NewContextBlock("", emojiText(bot.Clip(v.Subtitle, maxSectionText))),
@@ -246,7 +259,7 @@ func reportBlocks(v *bot.ReportView) []slack.Block {
 		for _, g := range t.Groups {
 			note := ""
 			if !g.Qualifies {
-				note = " (below quorum)"
+				note = " " + p.Sprint(msg.BelowQuorum.With())
 			}
 			fmt.Fprintf(&b, "\n%s %s %s %s %s%s", strings.TrimSpace(g.Emoji), g.Label, g.Bar, g.Percent, g.Count, note)
 		}
@@ -260,8 +273,8 @@ func reportBlocks(v *bot.ReportView) []slack.Block {
 	return blocks
 }
 
-func listBlocks(v *bot.ListView) []slack.Block {
-	lines := append([]string{v.Title + ":"}, v.Lines...)
+func listBlocks(p *msg.Printer, v *bot.ListView) []slack.Block {
+	lines := append([]string{p.Sprint(msg.Heading.With(v.Title))}, v.Lines...)
 	if v.Empty != "" {
 		lines = append(lines, v.Empty)
 	}
@@ -295,38 +308,29 @@ const (
 )
 
 func rankModal(v *bot.PollView, channel string) slack.ModalViewRequest {
+	return rankModalIn(msg.English(), v, channel)
+}
+
+// rankModalIn is rankModal with the words of p.
+func rankModalIn(p *msg.Printer, v *bot.PollView, channel string) slack.ModalViewRequest {
 	var opts []*slack.OptionBlockObject
 	for _, t := range v.Themes {
-		opts = append(opts, slack.NewOptionBlockObject(fmt.Sprint(t.Number), plain(bot.Clip(fmt.Sprintf("%d. %s", t.Number, t.Label), maxOptionText)), nil))
+		opts = append(opts, slack.NewOptionBlockObject(fmt.Sprint(t.Number), plain(bot.Clip(p.Sprint(msg.Numbered.With(t.Number, t.Label)), maxOptionText)), nil))
 	}
 	blocks := []slack.Block{slack.NewSectionBlock(emojiText(bot.Clip(v.Title+"\n"+v.KindText, maxSectionText)), nil, nil)}
 	for i := range v.Themes {
-		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose a theme"), rankActionID, opts...)
-		in := slack.NewInputBlock(fmt.Sprintf("%s%d", rankBlockPrefix, i+1), plain(ordinal(i+1)), nil, sel)
+		sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain(p.Sprint(msg.SlackRankPick.With())), rankActionID, opts...)
+		in := slack.NewInputBlock(fmt.Sprintf("%s%d", rankBlockPrefix, i+1), plain(p.Sprint(msg.SlackRankChoice.With(msg.Ordinal(i+1)))), nil, sel)
 		in.Optional = i > 0
 		blocks = append(blocks, in)
 	}
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
-		Title:           plain(bot.Clip("Rank poll "+v.ID, maxModalTitle)),
-		Submit:          plain("Submit ranking"),
-		Close:           plain("Cancel"),
+		Title:           plain(bot.Clip(p.Sprint(msg.SlackRankTitle.With(v.ID)), maxModalTitle)),
+		Submit:          plain(p.Sprint(msg.SlackRankSubmit.With())),
+		Close:           plain(p.Sprint(msg.SlackRankCancel.With())),
 		CallbackID:      rankCallbackPrefix + v.ID,
 		PrivateMetadata: channel,
-		Blocks:          slack.Blocks{BlockSet: fit(blocks)},
+		Blocks:          slack.Blocks{BlockSet: fit(p, blocks)},
 	}
-}
-
-func ordinal(n int) string {
-	suffix := "th"
-	switch {
-	case n%100 >= 11 && n%100 <= 13:
-	case n%10 == 1:
-		suffix = "st"
-	case n%10 == 2:
-		suffix = "nd"
-	case n%10 == 3:
-		suffix = "rd"
-	}
-	return fmt.Sprintf("%d%s choice", n, suffix)
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/kit"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/bot/report/chart"
 	slackadapter "github.com/pollbot/pollbot/bot/slack"
 	"github.com/pollbot/pollbot/internal/redistest"
@@ -96,11 +97,17 @@ func newEnv(t testing.TB, socket bool, st polls.Store, opts ...slackadapter.Opti
 // newEnvConfig is newEnv with the engine's configuration.
 func newEnvConfig(t testing.TB, socket bool, st polls.Store, cfg bot.Config, opts ...slackadapter.Option) *env {
 	t.Helper()
+	return newEnvEngine(t, socket, st, cfg, nil, opts...)
+}
+
+// newEnvEngine is newEnvConfig with more options for the engine.
+func newEnvEngine(t testing.TB, socket bool, st polls.Store, cfg bot.Config, engOpts []bot.EngineOption, opts ...slackadapter.Option) *env {
+	t.Helper()
 	fake := newFakeSlack(t)
 	svc := polls.NewService(st, polls.WithIDs(seededIDs()), polls.WithGroups(cfg.GroupList()))
-	eng := bot.New(svc, cfg, bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
-		return chart.PNG(w, r, g)
-	}))
+	eng := bot.New(svc, cfg, append([]bot.EngineOption{bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
+		return chart.PNG(w, r, g, chart.WithPrinter(report.PrinterOf(w)))
+	})}, engOpts...)...)
 	scfg := slackadapter.Config{BotToken: "xoxb-test", SigningSecret: secret, APIURL: fake.APIURL()}
 	if socket {
 		scfg = slackadapter.Config{BotToken: "xoxb-test", AppToken: "xapp-test", APIURL: fake.APIURL()}
@@ -131,10 +138,12 @@ func newEnvConfig(t testing.TB, socket bool, st polls.Store, cfg bot.Config, opt
 	return e
 }
 
-// waitFor polls cond until it holds or 10 s pass.
+// waitFor polls cond until it holds or 60 s pass: generous, because a
+// report's chart takes seconds to draw under the race detector on a busy
+// machine, and waiting longer costs nothing when the condition holds.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

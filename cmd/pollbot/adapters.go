@@ -20,6 +20,7 @@ type chatAdapter interface {
 	// Coalescer is the adapter's poll-message update queue, for metrics.
 	Coalescer() *kit.Coalescer
 	bot.Announcer
+	bot.Reminder
 }
 
 // namedAdapter is an adapter with the platform its tenants start with.
@@ -54,8 +55,9 @@ func openAdapters(e env, eng *bot.Engine, log *slog.Logger) ([]namedAdapter, err
 	return out, nil
 }
 
-// router announces a poll the scheduler closed through the adapter of the
-// poll's platform (its tenant's prefix, "slack:T123").
+// router announces a poll the scheduler closed, and posts a poll's
+// reminder, through the adapter of the poll's platform (its tenant's
+// prefix, "slack:T123").
 type router struct {
 	adapters []namedAdapter
 	log      *slog.Logger
@@ -70,4 +72,19 @@ func (r router) Announce(ctx context.Context, p *polls.Poll, resp bot.Response) 
 		}
 	}
 	r.log.Info("poll closed at its deadline; no adapter for its platform is running", "tenant", p.Tenant, "poll", p.ID)
+}
+
+// Remind posts a reminder through the adapter of the poll's platform. A
+// poll of a platform no adapter runs for is reminded of nothing (its
+// reminder is dropped, as its announcement is): it would fail the same
+// way on every try.
+func (r router) Remind(ctx context.Context, p *polls.Poll, resp bot.Response) error {
+	platform, _, _ := strings.Cut(p.Tenant, ":")
+	for _, a := range r.adapters {
+		if a.platform == platform {
+			return a.Remind(ctx, p, resp)
+		}
+	}
+	r.log.Info("reminder due; no adapter for its platform is running", "tenant", p.Tenant, "poll", p.ID)
+	return nil
 }

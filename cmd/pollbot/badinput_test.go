@@ -11,6 +11,10 @@ import (
 // never echo it back in full.
 func TestBadPollIDArgs(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "pollbot.db")
+	// report and export read a store that exists; the shell makes one.
+	if code, _, stderr := runCmd(t, nil, "/quit\n", "shell", "-data", db); code != 0 {
+		t.Fatalf("shell: exit %d: %s", code, stderr)
+	}
 	for name, id := range map[string]string{
 		"100,000 characters": strings.Repeat("K", 100_000),
 		"invalid UTF-8":      "K7\xff\xfe",

@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/bot/report/chart"
 	"github.com/pollbot/pollbot/internal/link"
 	"github.com/pollbot/pollbot/internal/metrics"
@@ -144,8 +146,10 @@ type store interface {
 }
 
 // openStore opens Redis when a URL is configured, else the embedded store
-// (with opts).
-func (c config) openStore(ctx context.Context, opts ...boltstore.Option) (store, error) {
+// (with opts). With mustExist (commands that only read) a missing store
+// file is an error that names it and how to point at another, never a new
+// empty file.
+func (c config) openStore(ctx context.Context, mustExist bool, opts ...boltstore.Option) (store, error) {
 	if c.RedisURL != "" {
 		s, err := redisstore.Open(ctx, c.RedisURL)
 		if err != nil {
@@ -153,7 +157,38 @@ func (c config) openStore(ctx context.Context, opts ...boltstore.Option) (store,
 		}
 		return s, nil
 	}
-	return boltstore.Open(c.Data, opts...)
+	if mustExist {
+		opts = append(opts, boltstore.MustExist())
+	}
+	s, err := boltstore.Open(c.Data, opts...)
+	if mustExist && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no store at %s: nothing has been stored there, and this command only reads (pollbot shell, serve and demo create stores). Name yours with -data FILE or POLLBOT_DATA, or use Redis with -redis-url URL or POLLBOT_REDIS_URL", c.Data)
+	}
+	return s, err
+}
+
+// where names the store a command reads, for its messages: the embedded
+// store's file, or Redis.
+func (c config) where() string {
+	if c.RedisURL != "" {
+		return "Redis"
+	}
+	return c.Data
+}
+
+// otherTenants says how to read polls that are not the shell's.
+const otherTenants = "Other tenants are read with -tenant: slack:TEAM_ID (a Slack workspace), discord:SERVER_ID (a Discord server), demo (pollbot demo's)"
+
+// pollErr words a failure to find a poll for a command that reads the store
+// directly: which tenant of which store was read, and how to read another.
+// Other errors are returned as they are.
+func (c config) pollErr(id string, err error) error {
+	var de *polls.Error
+	if !errors.As(err, &de) || de.Code != polls.CodePollNotFound {
+		return err // not an id at all, among others: said as it is
+	}
+	return fmt.Errorf("no poll %s in tenant %s of %s. %s; pollbot list -tenant TENANT lists a tenant's polls",
+		polls.NormalizeID(id), c.Tenant, c.where(), otherTenants)
 }
 
 // app is a wired engine over an open store.
@@ -183,6 +218,9 @@ type appOption struct {
 	// links, when set, makes the live screen's links in place of the
 	// configuration's (the shell and the live demo serve their own).
 	links *link.Maker
+	// readOnly marks a command that only reads the store (list, report,
+	// export, timeline): the embedded store must exist already.
+	readOnly bool
 }
 
 // openApp reads the configuration, opens the store and wires the engine.
@@ -211,13 +249,13 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 		// The embedded store checks deadlines by the same clock.
 		storeOpts = append(storeOpts, boltstore.WithClock(o.clock))
 	}
-	st, err := c.openStore(ctx, storeOpts...)
+	st, err := c.openStore(ctx, o.readOnly, storeOpts...)
 	if err != nil {
 		return nil, err
 	}
 	var svcStore polls.Store = st
 	engOpts := []bot.EngineOption{bot.WithLogger(log), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
-		return chart.PNG(w, r, g)
+		return chart.PNG(w, r, g, chart.WithPrinter(report.PrinterOf(w)))
 	})}
 	links, err := c.screenLinks(o.links)
 	if err != nil {
@@ -254,6 +292,13 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	svc := polls.NewService(svcStore, opts...)
 	eng := bot.New(svc, bc, engOpts...)
 	return &app{store: st, svc: svc, engine: eng, cfg: bc, log: log, links: links}, nil
+}
+
+// openReader opens the store and engine for a command that only reads
+// them (list, report, export, timeline): see appOption.readOnly, and
+// pollErr for a poll it does not find.
+func (c config) openReader(ctx context.Context, e env) (*app, error) {
+	return c.openApp(ctx, e, appOption{readOnly: true})
 }
 
 func oneArg(fs *flagSet, what string) (string, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -49,11 +50,13 @@ var demoSupport = [][]int{
 }
 
 func runDemo(ctx context.Context, args []string, e env) error {
-	fs := newFlags("demo", "[-out DIR] [-seed N] [-live [-live-addr ADDR] [-live-duration D]]", e, `Runs a scripted multistakeholder poll end to end: opens the IGF preset
+	fs := newFlags("demo", "[-out DIR] [-seed N] [-data FILE] [-live [-live-addr ADDR] [-live-duration D]]", e, `Runs a scripted multistakeholder poll end to end: opens the IGF preset
 igf-bpf-cybersecurity-2016, casts ballots from 61 participants in six stakeholder groups,
-closes the poll, prints the consensus report and writes report.md, report.json, tally.csv,
-ballots.csv and chart.png to DIR. Uses POLLBOT_REDIS_URL when set, else an embedded store
-in DIR/demo.db (tenant "demo").
+closes the poll, prints the consensus report and writes its exports (report.md,
+report.json, tally.csv, tally-wide.csv, ballots.csv, ballots.json, chart.png) to DIR.
+The poll is stored under tenant "demo": in Redis when POLLBOT_REDIS_URL is set, else in
+an embedded store, DIR/demo.db unless -data names another file (POLLBOT_DATA is not
+used, so a demo never lands in the store you serve from).
 
 The ballots are those of a session of about 80 minutes that ended just now, replayed at once;
 pollbot timeline shows how consensus emerged in it. With -live, the demo serves the poll's live
@@ -77,7 +80,9 @@ so that you watch consensus emerge; the screen stays up until you stop the demo 
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
 	}
-	if fs.cfg.RedisURL == "" {
+	dataFlag := false
+	fs.Visit(func(f *flag.Flag) { dataFlag = dataFlag || f.Name == "data" })
+	if fs.cfg.RedisURL == "" && !dataFlag {
 		fs.cfg.Data = filepath.Join(*out, "demo.db")
 	}
 	d := &demo{out: e.out, rng: rand.New(rand.NewPCG(*seed, 0x1f)), pace: rand.New(rand.NewPCG(*seed, 0x2f))}
@@ -335,18 +340,21 @@ func (d *demo) write(ctx context.Context, dir string, p *polls.Poll, rep *polls.
 		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			return err
 		}
-		d.say("  %-28s %s", path, size(buf.Len()))
+		d.say("  %-28s %s", path, size(int64(buf.Len())))
 	}
 	where := "-data " + d.dataPath
 	if d.dataPath == "" {
 		where = "-redis-url URL"
+		d.say("  %-28s %s", "the poll, in Redis", "tenant "+demoTenant)
+	} else if st, err := os.Stat(d.dataPath); err == nil {
+		d.say("  %-28s %s (the embedded store, tenant %s)", d.dataPath, size(st.Size()), demoTenant)
 	}
 	d.say("\nExplore it: pollbot report %s -tenant %s %s   ·   how consensus emerged: pollbot timeline %s -tenant %s %s", where, demoTenant, id, where, demoTenant, id)
 	d.say("Watch it live: pollbot demo -live   ·   try it yourself: pollbot shell")
 	return nil
 }
 
-func size(n int) string {
+func size(n int64) string {
 	if n < 1024 {
 		return fmt.Sprintf("%d B", n)
 	}

@@ -21,18 +21,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pollbot/pollbot/bot"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/pollbot/pollbot/bot"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{in: os.Stdin, out: os.Stdout, err: os.Stderr, getenv: os.Getenv, stdinTerminal: isTerminal(os.Stdin)}))
+	os.Exit(run(ctx, os.Args[1:], env{in: os.Stdin, out: os.Stdout, err: os.Stderr, getenv: os.Getenv, stdinTerminal: isTerminal(os.Stdin), tty: openTerminal()}))
 }
 
 // env is the process environment a command runs in; tests substitute it.
@@ -43,6 +44,9 @@ type env struct {
 	getenv func(string) string
 	// stdinTerminal reports whether in is an interactive terminal.
 	stdinTerminal bool
+	// tty is set when standard input and output are both a terminal,
+	// where the shell edits lines itself.
+	tty *terminal
 	// now, when set, is the clock the demo's replayed session ends at
 	// (tests fix it; nil is time.Now).
 	now func() time.Time

@@ -57,7 +57,7 @@ func TestDemo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	for _, f := range []string{"report.md", "report.json", "tally.csv", "ballots.csv", "chart.png"} {
+	for _, f := range []string{"report.md", "report.json", "tally.csv", "tally-wide.csv", "ballots.csv", "chart.png", "demo.db"} {
 		st, err := os.Stat(filepath.Join(dir, f))
 		if err != nil || st.Size() == 0 {
 			t.Errorf("%s missing or empty: %v", f, err)

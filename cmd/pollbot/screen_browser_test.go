@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/shell"
 	"github.com/pollbot/pollbot/internal/browsertest"
 	"github.com/pollbot/pollbot/internal/link"
@@ -160,9 +161,9 @@ func TestScreenAcrossReplicas(t *testing.T) {
 	defer a.Close()
 	signer, _ := link.NewSigner([]byte(testLinkKey))
 	maker := &link.Maker{Base: "http://" + addrA, Signer: signer}
-	sh := shell.New(a.engine, &out, shell.OnOpen(func(p *polls.Poll) string {
+	sh := shell.New(a.engine, &out, shell.OnOpen(func(p *polls.Poll) msg.Message {
 		u, _ := maker.ScreenURL(p)
-		return "Live screen of poll " + p.ID + ": " + u
+		return msg.ScreenOpened.With(p.ID, u)
 	}))
 	shellCtx := context.Background()
 	sh.Line(shellCtx, `/poll open "Shell poll" "Alpha" "Beta"`)

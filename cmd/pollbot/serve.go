@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -20,9 +21,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	var addr string
 	fs.StringVar(&addr, "http-addr", envOr(e, "POLLBOT_HTTP_ADDR", ":8080"), "HTTP listen `address` (env POLLBOT_HTTP_ADDR)")
 	var tick time.Duration
-	fs.DurationVar(&tick, "deadline-interval", 5*time.Second, "how often to close polls whose deadline passed")
+	fs.DurationVar(&tick, "deadline-interval", 5*time.Second, "how often to close polls whose deadline passed and post due reminders")
 	var retry time.Duration
-	fs.DurationVar(&retry, "announce-retry", polls.DefaultAnnounceLease, "how long a poll closed at its deadline may go unannounced (its process died\nwhile announcing it) before any pollbot announces it; longer than a slow\nannouncement, which is otherwise posted twice")
+	fs.DurationVar(&retry, "announce-retry", polls.DefaultAnnounceLease, "how long a poll closed at its deadline may go unannounced, or a due reminder\nunposted (its process died while posting it), before any pollbot posts it;\nlonger than a slow post, which is otherwise posted twice")
 	limits := defaultHTTPLimits
 	limits.register(fs)
 	if err := fs.parse(args); err != nil {
@@ -54,6 +55,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
+	if err := checkAdapters(ctx, adapters, a.log); err != nil {
+		return err
+	}
 	mux := healthMux(a.store)
 	mux.Handle("GET /metrics", m.Handler())
 	var names []string
@@ -80,7 +84,8 @@ func runServe(ctx context.Context, args []string, e env) error {
 		// shuts down, rather than wait for them.
 		srv.RegisterOnShutdown(scr.Close)
 	}
-	sched := bot.NewScheduler(a.engine, router{adapters: adapters, log: a.log}, tick)
+	rt := router{adapters: adapters, log: a.log}
+	sched := bot.NewScheduler(a.engine, rt, tick, bot.WithReminders(rt))
 
 	// The adapters and the scheduler stop only after the HTTP server has
 	// drained, so work deferred by the last requests is delivered; the
@@ -123,6 +128,35 @@ func runServe(ctx context.Context, args []string, e env) error {
 		err = nil
 	}
 	return err
+}
+
+// checker is an adapter that can check its credentials before serving
+// (Slack's auth.test).
+type checker interface {
+	Check(ctx context.Context) (team, user string, err error)
+}
+
+// checkTimeout bounds the start-up check of each adapter's credentials.
+const checkTimeout = 20 * time.Second
+
+// checkAdapters checks each adapter's credentials at start-up, so that a
+// token the platform refuses, or a platform that cannot be reached, stops
+// serve with one line saying which, before it serves anything.
+func checkAdapters(ctx context.Context, adapters []namedAdapter, log *slog.Logger) error {
+	for _, ad := range adapters {
+		c, ok := ad.chatAdapter.(checker)
+		if !ok {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+		team, user, err := c.Check(cctx)
+		cancel()
+		if err != nil {
+			return err
+		}
+		log.Info(ad.platform+": bot token accepted", "team", team, "bot", user)
+	}
+	return nil
 }
 
 func envOr(e env, k, def string) string {

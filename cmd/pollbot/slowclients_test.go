@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pollbot/pollbot/internal/loadgen"
 )
 
 // TestSlowUnsignedClients runs a real `pollbot serve` (Slack HTTP mode, the
@@ -68,13 +70,19 @@ func TestSlowUnsignedClients(t *testing.T) {
 		{"idle after a request", 20, []byte("GET /healthz HTTP/1.1\r\nHost: pollbot\r\n\r\n"), idleTimeout + grace},
 	}
 
+	// HTTP mode mounts the Slack endpoints, which read bodies before
+	// checking their signature; nothing here is signed, so Slack's API is
+	// called only by serve's start-up check of the token, answered by the
+	// fake Slack.
+	sink, err := loadgen.StartSink(context.Background(), loadgen.SinkConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sink.Close() })
 	srv := startServeProcess(t, map[string]string{
-		// HTTP mode mounts the Slack endpoints, which read bodies before
-		// checking their signature; nothing here is signed, so Slack's API
-		// is never called.
 		"SLACK_BOT_TOKEN":                  "xoxb-slowclients-test",
 		"SLACK_SIGNING_SECRET":             "slowclients-test",
-		"SLACK_API_URL":                    "http://127.0.0.1:9/api/",
+		"SLACK_API_URL":                    sink.SlackAPIURL(),
 		"POLLBOT_HTTP_READ_HEADER_TIMEOUT": readHeaderTimeout.String(),
 		"POLLBOT_HTTP_READ_TIMEOUT":        readTimeout.String(),
 		"POLLBOT_HTTP_IDLE_TIMEOUT":        idleTimeout.String(),

@@ -55,7 +55,7 @@ func runList(ctx context.Context, args []string, e env) error {
 	default:
 		return fmt.Errorf("-status: %q is not open, closed, cancelled or all", *status)
 	}
-	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	a, err := fs.cfg.openReader(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -89,7 +89,11 @@ func runList(ctx context.Context, args []string, e env) error {
 		return enc.Encode(out)
 	}
 	if len(out) == 0 {
-		fmt.Fprintf(e.out, "No polls in tenant %s.\n", fs.cfg.Tenant)
+		which := "No polls"
+		if st != "" {
+			which = "No " + string(st) + " polls"
+		}
+		fmt.Fprintf(e.out, "%s in tenant %s of %s. %s.\n", which, fs.cfg.Tenant, fs.cfg.where(), otherTenants)
 		return nil
 	}
 	w := bufio.NewWriter(e.out)
@@ -116,14 +120,14 @@ func runReport(ctx context.Context, args []string, e env) error {
 	if !ok && *format != "text" {
 		return fmt.Errorf("-format: %q is not %s", *format, strings.ReplaceAll(names, "|", ", "))
 	}
-	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	a, err := fs.cfg.openReader(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	p, r, err := a.svc.Report(ctx, fs.cfg.Tenant, id)
 	if err != nil {
-		return err
+		return fs.cfg.pollErr(id, err)
 	}
 	if ok {
 		w := bufio.NewWriter(e.out)
@@ -155,7 +159,7 @@ func runExport(ctx context.Context, args []string, e env) error {
 	if !ok {
 		return fmt.Errorf("-format: %q is not %s", *format, strings.Join(report.Names(*ballots), ", "))
 	}
-	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	a, err := fs.cfg.openReader(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -164,7 +168,7 @@ func runExport(ctx context.Context, args []string, e env) error {
 	if f.Ballots {
 		p, err := a.svc.Poll(ctx, fs.cfg.Tenant, id)
 		if err != nil {
-			return err
+			return fs.cfg.pollErr(id, err)
 		}
 		err = f.WriteBallots(w, p, a.engine.Groups(), func(fn func(polls.Ballot) error) error {
 			_, err := a.svc.Ballots(ctx, p.Tenant, p.ID, fn)
@@ -177,7 +181,7 @@ func runExport(ctx context.Context, args []string, e env) error {
 	}
 	p, r, err := a.svc.Report(ctx, fs.cfg.Tenant, id)
 	if err != nil {
-		return err
+		return fs.cfg.pollErr(id, err)
 	}
 	if err := f.WriteReport(w, p, r, a.engine.Groups()); err != nil {
 		return err

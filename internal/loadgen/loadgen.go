@@ -221,6 +221,10 @@ type SinkConfig struct {
 	// DiscordRoles answers GET guilds/{guild}/roles: guild id -> role id ->
 	// role name. Guilds not listed have no roles.
 	DiscordRoles map[string]map[string]string
+	// SlackBotToken, when set, is the only bot token the Slack Web API
+	// takes: a call with another is answered invalid_auth, as Slack
+	// answers a revoked or mistyped token. Empty: any token.
+	SlackBotToken string
 }
 
 // Confirmation is what one user was told privately: by Slack response_url

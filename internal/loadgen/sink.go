@@ -44,11 +44,12 @@ import (
 // confirmations (count and last text), and the poll messages pollbot
 // posted and edited. It is safe for concurrent use.
 type Sink struct {
-	srv   *http.Server
-	ln    net.Listener
-	url   string
-	roles map[string]map[string]string
-	quiet atomic.Bool
+	srv      *http.Server
+	ln       net.Listener
+	url      string
+	roles    map[string]map[string]string
+	botToken string // the only Slack bot token taken; "": any
+	quiet    atomic.Bool
 
 	calls sync.Map // endpoint name -> *atomic.Int64
 	ids   atomic.Int64
@@ -75,6 +76,7 @@ func StartSink(ctx context.Context, cfg SinkConfig) (*Sink, error) {
 		ln:       ln,
 		url:      "http://" + ln.Addr().String(),
 		roles:    cfg.DiscordRoles,
+		botToken: cfg.SlackBotToken,
 		confirms: map[Platform]map[string]*Confirmation{PlatformSlack: {}, PlatformDiscord: {}},
 		totals:   map[Platform]*atomic.Int64{PlatformSlack: new(atomic.Int64), PlatformDiscord: new(atomic.Int64)},
 		messages: map[string]*Message{},
@@ -468,6 +470,10 @@ func (s *Sink) slackAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if !slackAuthed(r, form) {
 		writeSinkJSON(w, http.StatusOK, `{"ok":false,"error":"not_authed"}`)
+		return
+	}
+	if s.botToken != "" && r.Header.Get("Authorization") != "Bearer "+s.botToken && form["token"] != s.botToken {
+		writeSinkJSON(w, http.StatusOK, `{"ok":false,"error":"invalid_auth"}`)
 		return
 	}
 	ts := func() string { return fmt.Sprintf("1700000000.%06d", s.ids.Add(1)) }

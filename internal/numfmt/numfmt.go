@@ -22,11 +22,19 @@ func PercentExact(share float64) string {
 	return strconv.FormatFloat(math.Round(finite(share)*1000)/10, 'f', -1, 64) + "%"
 }
 
-// Points formats a difference of shares in percentage points: 0.25 is
-// "25 pts".
-func Points(share float64) string {
-	return strconv.FormatInt(int64(math.Round(finite(share)*100)), 10) + " pts"
+// PercentagePoints formats a difference of shares in whole percentage
+// points, without the unit, which the message catalog writes
+// (bot/msg.Points, "25 pts"): 0.245 is "25".
+func PercentagePoints(share float64) string {
+	return strconv.FormatInt(int64(math.Round(finite(share)*100)), 10)
 }
+
+// Score formats a score in [0, 1] with two decimals: 0.8234 is "0.82".
+func Score(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+
+// Decimal formats a number as someone gave it, in the fewest digits that
+// read back as it: 1.5, 0.6, 1e-07.
+func Decimal(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // Number formats a count that may be fractional (Borda points) with at
 // most two decimals and no trailing zeros: 4.5, 0.17, 12.

@@ -10,6 +10,7 @@
 //	tenants/<t>/polls/<id>/poll             the poll (JSON polls.Poll)
 //	tenants/<t>/polls/<id>/rules            what a vote checks of it (binary; see rules)
 //	tenants/<t>/polls/<id>/announce         lease of the announcement it owes, unix ms (8 bytes, big-endian; see CloseAtDeadline)
+//	tenants/<t>/polls/<id>/remind           its reminder schedule (binary; see remind.go)
 //	tenants/<t>/polls/<id>/ballots/         voter -> ballot record (storage/internal/record)
 //	tenants/<t>/polls/<id>/tally/           "<theme>|<group>", "n|<group>", "v" -> decimal count
 //	tenants/<t>/polls/<id>/log/             sequence (8 bytes, big-endian) -> event (JSON; see event)
@@ -20,6 +21,7 @@
 //	tenants/<t>/deliveries/                 hash of a request's delivery -> expiry
 //	tenants/<t>/rates/                      hash of a limit's key -> window end and count
 //	deadlines/                              closes-at or lease ms (8 bytes, see deadlineKey) + "<tenant>/<id>" -> ""
+//	reminders/                              next reminder or lease ms, as deadlines/ (see remind.go)
 //
 // The store knows no poll kind: ballots carry the points they add to the
 // tally (polls.Ballot.Points), and a vote moves the tally by the

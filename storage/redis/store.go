@@ -20,6 +20,7 @@
 //	pollbot:{<tenant>/<poll>}:changes   shard channel (not a key): each change of the poll, published
 //	                                    by the script that makes it (see Watch)
 //	pollbot:{<tenant>/<poll>}:d:<key>   string: a vote's delivery, for polls.DeliveryTTL
+//	pollbot:{<tenant>/<poll>}:remind    hash: the poll's reminder schedule (see remind.go)
 //	pollbot:{<tenant>}:polls            zset: poll ids by open time (unix ms)
 //	pollbot:{<tenant>}:status:<status>  zset: the same, of one status
 //	pollbot:{<tenant>}:channel:<ch>     zset: the same, of one channel
@@ -30,6 +31,7 @@
 //	pollbot:{<tenant>}:dlv:<key>        string: a request's delivery, for polls.DeliveryTTL
 //	pollbot:{<tenant>}:rate:<key>       string: a rate limit's count in its window
 //	pollbot:deadlines                   zset: "<tenant>/<poll>" by closes-at (unix ms)
+//	pollbot:reminders                   zset: "<tenant>/<poll>" by its next reminder (unix ms, see remind.go)
 //	pollbot:open                        set: "<tenant>/<poll>" of every open poll (the open-polls metric)
 //
 // Every key of one poll shares the hash tag {<tenant>/<poll>}, so the Lua

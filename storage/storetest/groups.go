@@ -165,7 +165,14 @@ func testHeldExpiry(t *testing.T, e *env) {
 
 	got, err := s.TakeHeld(ctx, tn, "h00")
 	must(t, "TakeHeld right away", err)
-	mustHeld(t, "TakeHeld right away", got, short, long)
+	// Holding them all may take longer than the ttl on a loaded machine
+	// (fsynced commits under the race detector): h00's short-lived vote
+	// may then be gone, but never before its ttl.
+	if len(got) == 1 && time.Since(held) >= ttl {
+		mustHeld(t, "TakeHeld right away, after the ttl", got, long)
+	} else {
+		mustHeld(t, "TakeHeld right away", got, short, long)
+	}
 
 	expired := -1
 	for i := 1; i < holders && expired < 0; i++ {

@@ -109,6 +109,13 @@ func Run(t *testing.T, h Harness) {
 			{"Cleared", testAnnouncementCleared},
 			{"Persistence", testAnnouncementPersistence},
 		}},
+		{"Reminders", []subtest{
+			{"Schedule", testReminderSchedule},
+			{"Claim", testReminderClaim},
+			{"Void", testReminderVoid},
+			{"Persistence", testReminderPersistence},
+			{"Service", testServiceReminders},
+		}},
 		{"Groups", []subtest{
 			{"Membership", testMembership},
 			{"Held", testHeld},

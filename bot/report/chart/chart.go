@@ -38,6 +38,8 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/internal/typeset"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -52,8 +54,9 @@ const DefaultWidth = 1600
 type Option func(*config)
 
 type config struct {
-	width int     // layout width in pixels at scale 1
-	scale float64 // pixel density: 2 renders the same layout at twice the pixels
+	width int          // layout width in pixels at scale 1
+	scale float64      // pixel density: 2 renders the same layout at twice the pixels
+	p     *msg.Printer // the chart's words
 }
 
 // WithWidth sets the layout width in pixels (default DefaultWidth). The
@@ -63,6 +66,22 @@ func WithWidth(px int) Option { return func(c *config) { c.width = px } }
 // WithScale renders the same layout at scale times the pixels, for
 // high-density screens (default 1).
 func WithScale(s float64) Option { return func(c *config) { c.scale = s } }
+
+// WithPrinter sets the language of the chart's words: its captions,
+// notes and legend (default msg.English()). Text people wrote (titles,
+// labels) is drawn as they wrote it.
+func WithPrinter(p *msg.Printer) Option { return func(c *config) { c.p = p } }
+
+func newConfig(opts []Option) config {
+	cfg := config{width: DefaultWidth, scale: 1}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.p == nil {
+		cfg.p = msg.English()
+	}
+	return cfg
+}
 
 // PNG draws r as a themes x groups heatmap and writes it to w as PNG. Rows
 // are themes in rank order (rank 1 on top); columns are the represented
@@ -74,10 +93,7 @@ func PNG(w io.Writer, r *polls.Report, groups *polls.Groups, opts ...Option) (er
 	if r == nil {
 		return errors.New("chart: no report")
 	}
-	cfg := config{width: DefaultWidth, scale: 1}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	if cfg.width < 600 || cfg.width > 4000 {
 		return fmt.Errorf("chart: width %d px out of range 600..4000", cfg.width)
 	}
@@ -95,7 +111,7 @@ func PNG(w io.Writer, r *polls.Report, groups *polls.Groups, opts ...Option) (er
 			err = fmt.Errorf("chart: render report of poll %s: %v", r.Poll.ID, p)
 		}
 	}()
-	l := newLayout(r, groups, cfg.width)
+	l := newLayout(r, groups, cfg.width, cfg.p)
 	c := vgimg.NewWith(
 		vgimg.UseWH(vg.Length(l.width), vg.Length(l.height)),
 		vgimg.UseDPI(cfg.dpi()),
@@ -114,14 +130,11 @@ func Size(r *polls.Report, groups *polls.Groups, opts ...Option) (width, height 
 	if r == nil {
 		return 0, 0
 	}
-	cfg := config{width: DefaultWidth, scale: 1}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	if groups == nil {
 		groups = polls.MustGroups(polls.DefaultGroups)
 	}
-	l := newLayout(r, groups, cfg.width)
+	l := newLayout(r, groups, cfg.width, cfg.p)
 	// vgimg sizes the image as points/72*dpi, rounded.
 	px := func(pt float64) int { return int(pt/72*float64(cfg.dpi()) + 0.5) }
 	return px(l.width), px(l.height)
@@ -173,12 +186,6 @@ const (
 	legendLines = 2 // lines of a legend entry's explanation
 )
 
-// The marks beside a status.
-const (
-	tagFragile  = "fragile"
-	tagMarginal = "marginal"
-)
-
 type fonts struct {
 	title, sub, interim, headNote, label, rank, cell, badge, tag, score, legend, legendBold, note, legendItalic typeset.Face
 }
@@ -217,7 +224,7 @@ type row struct {
 	theme  polls.ThemeResult
 	label  []typeset.Line
 	below  map[polls.Group]bool // cells below the threshold
-	tags   []string             // marks beside the status
+	tags   []string             // marks beside the status, as words
 }
 
 // legendEntry is one line of the legend: a sample of what it explains,
@@ -231,6 +238,7 @@ type legendEntry struct {
 // layout holds every measured piece of the chart; draw only places them.
 type layout struct {
 	r             *polls.Report
+	p             *msg.Printer
 	f             fonts
 	width, height float64
 
@@ -246,6 +254,7 @@ type layout struct {
 	gridTop, gridLeft       float64 // distances from the top and left of the canvas
 	statusLeft, statusRight float64
 	noBallots               string
+	interimWord             string // the pill's word
 
 	legendTop   float64
 	barTop      float64
@@ -256,14 +265,15 @@ type layout struct {
 	footnotes   []typeset.Line
 }
 
-func newLayout(r *polls.Report, groups *polls.Groups, width int) *layout {
-	l := &layout{r: r, f: newFonts(), width: float64(width)}
+func newLayout(r *polls.Report, groups *polls.Groups, width int, p *msg.Printer) *layout {
+	l := &layout{r: r, p: p, f: newFonts(), width: float64(width)}
+	l.interimWord = l.say(msg.ChartInterim.With())
 	l.columns(groups)
 	l.themes()
 
 	// Horizontal: label, cells, status; cells share what is left, and the
 	// chart widens rather than squeeze them below minCellW.
-	l.scoreW = typeset.Measure("0.00", l.f.score)
+	l.scoreW = typeset.Measure(numfmt.Score(0), l.f.score)
 	statusW := badgeW + gap + l.scoreW
 	if l.tagW > 0 {
 		statusW += gap + l.tagW
@@ -287,13 +297,13 @@ func newLayout(r *polls.Report, groups *polls.Groups, width int) *layout {
 	// footnotes.
 	title := tidy(r.Poll.Title)
 	if title == "" {
-		title = "Poll " + r.Poll.ID
+		title = l.say(msg.ChartUntitled.With(r.Poll.ID))
 	}
 	inner := l.width - 2*margin
 	l.title = wrap(l.f.title, title, inner, titleLines)
 	top := margin + float64(len(l.title))*titleSize*1.2
 	if r.Poll.Status == polls.StatusOpen {
-		l.interim = wrap(l.f.sub, "The poll is still open: statuses may change until it closes.", inner-l.interimW()-gap, 2)
+		l.interim = wrap(l.f.sub, l.say(msg.ChartInterimNote.With()), inner-l.interimW()-gap, 2)
 		l.interimTop = top + 8
 		top = l.interimTop + max(interimH, float64(len(l.interim))*subSize*1.3)
 	}
@@ -323,9 +333,9 @@ func newLayout(r *polls.Report, groups *polls.Groups, width int) *layout {
 	switch {
 	case r.Ballots > 0:
 	case r.Poll.Status == polls.StatusOpen:
-		l.noBallots = "No ballots yet"
+		l.noBallots = l.say(msg.ChartNoBallotYet.With())
 	default:
-		l.noBallots = "No ballots were cast"
+		l.noBallots = l.say(msg.ChartNoBallots.With())
 	}
 
 	l.legendTop = l.gridTop + l.gridH + 30
@@ -342,10 +352,10 @@ func newLayout(r *polls.Report, groups *polls.Groups, width int) *layout {
 	l.footnoteTop = l.entriesTop + entriesH + 10
 	var notes []string
 	if r.Ballots > 0 {
-		notes = append(notes, "Score (0 to 1), which ranks the themes: the geometric mean of every group's smoothed support, high only when every group supports the theme.")
+		notes = append(notes, l.say(msg.ChartScoreNote.With()))
 	}
 	if r.Poll.Kind == polls.Ranked {
-		notes = append(notes, "Ranked poll: support is the group's average Borda share (first place 100%, last or unranked 0%).")
+		notes = append(notes, l.say(msg.ChartRankedNote.With()))
 	}
 	for _, s := range notes {
 		l.footnotes = append(l.footnotes, wrap(l.f.note, s, inner, 3)...)
@@ -386,16 +396,16 @@ func (l *layout) headers(groups *polls.Groups) {
 			label = string(c.group) // a slug is plain ASCII
 		}
 		c.head = fitHeader(label, l.cellW-4)
-		var note string
+		var note msg.Message
 		switch {
 		case c.absent:
-			note = "no ballots"
+			note = msg.ChartColumnAbsent.With()
 		case !c.turnout.Qualifies:
-			note = "n=" + strconv.FormatInt(c.turnout.Ballots, 10) + " · below quorum"
+			note = msg.ChartColumnBelow.With(c.turnout.Ballots)
 		default:
-			note = "n=" + strconv.FormatInt(c.turnout.Ballots, 10)
+			note = msg.ChartColumn.With(c.turnout.Ballots)
 		}
-		c.note = wrap(l.f.headNote, note, l.cellW-8, 2)
+		c.note = wrap(l.f.headNote, l.say(note), l.cellW-8, 2)
 	}
 }
 
@@ -406,7 +416,7 @@ func (l *layout) themes() {
 	for _, t := range themes {
 		label := tidy(t.Theme)
 		if label == "" { // nothing to draw: a blank label
-			label = "Theme " + strconv.Itoa(t.Index+1)
+			label = l.say(msg.ChartTheme.With(t.Index + 1))
 		}
 		rw := row{theme: t, label: wrap(l.f.label, label, labelW-rankW-8, labelLines), below: map[polls.Group]bool{}}
 		// The report decides above and below exactly for the groups that
@@ -420,10 +430,10 @@ func (l *layout) themes() {
 			rw.below[g] = true
 		}
 		if t.Fragile {
-			rw.tags = append(rw.tags, tagFragile)
+			rw.tags = append(rw.tags, l.say(msg.ChartTagFragile.With()))
 		}
 		if t.Split == polls.SplitMarginal {
-			rw.tags = append(rw.tags, tagMarginal)
+			rw.tags = append(rw.tags, l.say(msg.ChartTagMarginal.With()))
 		}
 		for _, tag := range rw.tags {
 			l.tagW = max(l.tagW, typeset.Measure(tag, l.f.tag)+2*tagPad)
@@ -434,27 +444,53 @@ func (l *layout) themes() {
 
 func (l *layout) subtitleText() string {
 	r := l.r
-	parts := []string{
-		plural(r.Ballots, "ballot", "ballots"),
-		"threshold " + percentExact(r.Threshold),
-		fmt.Sprintf("quorum %d per group", r.Quorum),
+	parts := []msg.Message{
+		msg.Ballots.With(r.Ballots),
+		msg.ChartThreshold.With(numfmt.PercentExact(r.Threshold)),
+		msg.ChartQuorum.With(r.Quorum),
 	}
 	if r.MinGroups > 0 {
-		parts = append(parts, "a status needs "+plural(int64(r.MinGroups), "group", "groups")+" at quorum")
+		parts = append(parts, msg.ChartMinGroups.With(int64(r.MinGroups)))
 	}
-	poll := fmt.Sprintf("%s poll %s", r.Poll.Kind, r.Poll.ID)
+	poll := msg.ChartPoll.With(word(kindWords, r.Poll.Kind), r.Poll.ID)
 	if r.Poll.Status != "" {
-		poll += ", " + string(r.Poll.Status)
+		poll = msg.ChartPollStatus.With(word(kindWords, r.Poll.Kind), r.Poll.ID, word(pollStatusWords, r.Poll.Status))
 	}
 	parts = append(parts, poll)
 	if r.Held > 0 {
-		parts = append(parts, plural(r.Held, "vote waits", "votes wait")+" for a group pick, not counted yet")
+		parts = append(parts, msg.ChartHeld.With(r.Held))
 	}
-	return strings.Join(parts, "  ·  ")
+	return strings.Join(l.p.Sprints(parts...), l.say(msg.ChartSeparator.With()))
+}
+
+// say renders a message in the chart's language.
+func (l *layout) say(m msg.Message) string { return l.p.Sprint(m) }
+
+// The words of poll kinds, poll statuses and theme statuses.
+var (
+	kindWords = map[polls.Kind]msg.Def0{
+		polls.Approval: msg.KindApproval, polls.Single: msg.KindSingle, polls.Ranked: msg.KindRanked,
+	}
+	pollStatusWords = map[polls.Status]msg.Def0{
+		polls.StatusOpen: msg.PollStatusOpen, polls.StatusClosed: msg.PollStatusClosed, polls.StatusCancelled: msg.PollStatusCancelled,
+	}
+	statusWords = map[polls.ThemeStatus]msg.Def0{
+		polls.Consensus: msg.StatusConsensus, polls.Emerging: msg.StatusEmerging, polls.Divided: msg.StatusDivided,
+		polls.Low: msg.StatusLow, polls.Insufficient: msg.StatusInsufficient,
+	}
+)
+
+// word is the word of a value, or the value itself (by its id) when this
+// version has none.
+func word[K ~string](words map[K]msg.Def0, k K) msg.Message {
+	if d, ok := words[k]; ok {
+		return d.With()
+	}
+	return msg.Unworded.With(string(k))
 }
 
 // interimW is the width of the "INTERIM" pill.
-func (l *layout) interimW() float64 { return typeset.Measure("INTERIM", l.f.interim) + 2*14 }
+func (l *layout) interimW() float64 { return typeset.Measure(l.interimWord, l.f.interim) + 2*14 }
 
 // legend lays out the legend's entries: on the left the statuses the chart
 // shows, on the right every mark it shows.
@@ -463,8 +499,8 @@ func (l *layout) legend() {
 	l.barTop = l.legendTop + legendSize*1.2 + 12
 	l.entryW = (l.width - 2*margin - 2*gap) / 2
 	textW := l.entryW - sampleW - gap
-	add := func(side int, sample func(p page, x, top float64), s string) {
-		l.entries[side] = append(l.entries[side], legendEntry{sample: sample, text: wrap(l.f.legend, s, textW, legendLines)})
+	add := func(side int, sample func(p page, x, top float64), m msg.Message) {
+		l.entries[side] = append(l.entries[side], legendEntry{sample: sample, text: wrap(l.f.legend, l.say(m), textW, legendLines)})
 	}
 
 	seen := map[polls.ThemeStatus]bool{}
@@ -473,13 +509,13 @@ func (l *layout) legend() {
 	}
 	for _, s := range []struct {
 		status polls.ThemeStatus
-		text   string
+		text   msg.Message
 	}{
-		{polls.Consensus, "every group at quorum is at or above the threshold, with 95% confidence"},
-		{polls.Emerging, "every group at quorum is at or above it, not yet with 95% confidence"},
-		{polls.Divided, "some groups at quorum are above the threshold, some below"},
-		{polls.Low, "no group at quorum reaches the threshold"},
-		{polls.Insufficient, fmt.Sprintf("fewer than %s have the quorum of %s", plural(int64(r.MinGroups), "group", "groups"), plural(int64(r.Quorum), "ballot", "ballots"))},
+		{polls.Consensus, msg.ChartLegendConsensus.With()},
+		{polls.Emerging, msg.ChartLegendEmerging.With()},
+		{polls.Divided, msg.ChartLegendDivided.With()},
+		{polls.Low, msg.ChartLegendLow.With()},
+		{polls.Insufficient, msg.ChartLegendInsufficient.With(msg.Groups.With(int64(r.MinGroups)), msg.Ballots.With(int64(r.Quorum)))},
 	} {
 		if seen[s.status] {
 			add(0, func(p page, x, top float64) { l.drawBadge(p, s.status, x, top+(sampleH-badgeH)/2) }, s.text)
@@ -503,25 +539,27 @@ func (l *layout) legend() {
 		v := tau / 2
 		add(1, func(p page, x, top float64) {
 			l.drawCell(p, x, top, sampleW, sampleH, CellColor(v, tau), v, true, l.f.legendBold)
-		}, "below the threshold of "+percentExact(r.Threshold)+"; no triangle: at or above it")
+		}, msg.ChartLegendBelow.With(numfmt.PercentExact(r.Threshold)))
 	}
 	if faded {
 		v := (1 + tau) / 2
 		add(1, func(p page, x, top float64) {
 			l.drawCell(p, x, top, sampleW, sampleH, FadeBelowQuorum(CellColor(v, tau)), v, false, l.f.legendBold)
-		}, "faded: a group below the quorum of "+plural(int64(r.Quorum), "ballot", "ballots")+", shown but not counted")
+		}, msg.ChartLegendFaded.With(msg.Ballots.With(int64(r.Quorum))))
 	}
 	if absent {
 		add(1, func(p page, x, top float64) { l.drawAbsent(p, x, top, sampleW, sampleH) },
-			"hatched: a group with no ballot at all")
+			msg.ChartLegendAbsent.With())
 	}
 	if fragile {
-		add(1, func(p page, x, top float64) { l.drawTag(p, tagFragile, x, top+(sampleH-tagH)/2) },
-			"one more dissenting ballot in the outlined group would lower the status")
+		tag := l.say(msg.ChartTagFragile.With())
+		add(1, func(p page, x, top float64) { l.drawTag(p, tag, x, top+(sampleH-tagH)/2) },
+			msg.ChartLegendFragile.With())
 	}
 	if marginal {
-		add(1, func(p page, x, top float64) { l.drawTag(p, tagMarginal, x, top+(sampleH-tagH)/2) },
-			"a split within sampling noise: no group is surely above the threshold while another is surely below")
+		tag := l.say(msg.ChartTagMarginal.With())
+		add(1, func(p page, x, top float64) { l.drawTag(p, tag, x, top+(sampleH-tagH)/2) },
+			msg.ChartLegendMarginal.With())
 	}
 }
 
@@ -542,7 +580,7 @@ func (l *layout) draw(p page) {
 	if len(l.interim) > 0 {
 		top, w := l.interimTop, l.interimW()
 		p.pill(colorInk, nil, 0, margin, top, w, interimH)
-		p.text(l.f.interim, color.White, margin+w/2, top+interimH/2+subSize*0.35, typeset.Center, "INTERIM")
+		p.text(l.f.interim, color.White, margin+w/2, top+interimH/2+subSize*0.35, typeset.Center, l.interimWord)
 		for i, line := range l.interim {
 			p.line(line, colorInk, margin+w+gap, top+interimH/2+subSize*0.35+float64(i)*subSize*1.3, typeset.Left)
 		}
@@ -555,9 +593,9 @@ func (l *layout) draw(p page) {
 	}
 
 	// Column headers, bottom-aligned on the grid.
-	p.text(l.f.headNote, colorMuted, margin, l.gridTop-10, typeset.Left, "Theme, by rank")
-	p.text(l.f.headNote, colorMuted, l.statusLeft, l.gridTop-10, typeset.Left, "Status")
-	p.text(l.f.headNote, colorMuted, l.statusRight, l.gridTop-10, typeset.Right, "Score")
+	p.text(l.f.headNote, colorMuted, margin, l.gridTop-10, typeset.Left, l.say(msg.ChartHeadTheme.With()))
+	p.text(l.f.headNote, colorMuted, l.statusLeft, l.gridTop-10, typeset.Left, l.say(msg.ChartHeadStatus.With()))
+	p.text(l.f.headNote, colorMuted, l.statusRight, l.gridTop-10, typeset.Right, l.say(msg.ChartHeadScore.With()))
 	lineH, noteH := headSize*1.15, headNote*1.2
 	for i, col := range l.cols {
 		cx := l.gridLeft + (float64(i)+0.5)*l.cellW
@@ -626,7 +664,7 @@ func (l *layout) draw(p page) {
 		}
 		score := "–" // no ballot, no score: 0.00 would read as a verdict
 		if r.Ballots > 0 {
-			score = strconv.FormatFloat(finite(rw.theme.Score), 'f', 2, 64)
+			score = numfmt.Score(finite(rw.theme.Score))
 		}
 		p.text(l.f.score, colorInk, l.statusRight, mid+scoreSize*0.35, typeset.Right, score)
 	}
@@ -665,7 +703,7 @@ func (l *layout) drawCell(p page, x, top, w, h float64, fill color.Color, suppor
 	p.fill(fill, x, top, w, h)
 	p.stroke(colorCellEdge, 1, x, top, w, h)
 	ink := InkOn(fill)
-	label := typeset.Shape(percent(support), f)
+	label := typeset.Shape(numfmt.Percent(support), f)
 	cx, baseline := x+w/2, top+h/2+f.Size*0.35
 	if below {
 		tw := triangleW * f.Size / cellSize
@@ -694,7 +732,7 @@ func (l *layout) drawBadge(p page, st polls.ThemeStatus, x, top float64) {
 		outline = edge
 	}
 	p.pill(fill, outline, 1.5, x, top, badgeW, badgeH)
-	p.text(l.f.badge, ink, x+badgeW/2, top+badgeH/2+badgeSize*0.35, typeset.Center, string(st))
+	p.text(l.f.badge, ink, x+badgeW/2, top+badgeH/2+badgeSize*0.35, typeset.Center, l.say(word(statusWords, st)))
 }
 
 // drawTag draws a mark beside a status: its word in an outlined pill, so
@@ -709,7 +747,7 @@ func (l *layout) drawTag(p page, tag string, x, top float64) {
 // marked and the ends and threshold labelled below; then the entries.
 func (l *layout) drawLegend(p page) {
 	r := l.r
-	p.text(l.f.legendBold, colorInk, margin, l.legendTop+legendSize, typeset.Left, "Support within the group")
+	p.text(l.f.legendBold, colorInk, margin, l.legendTop+legendSize, typeset.Left, l.say(msg.ChartLegendTitle.With()))
 	x0, top := margin, l.barTop
 	tau := clamp01(r.Threshold)
 	stops := ScaleStops(tau)
@@ -728,20 +766,20 @@ func (l *layout) drawLegend(p page) {
 	below := top + legendBarH + 6 + legendSize
 	// The threshold's label, under its mark; an end's label gives way to
 	// it when the threshold is near that end.
-	label := "threshold " + percentExact(r.Threshold)
+	label := l.say(msg.ChartThreshold.With(numfmt.PercentExact(r.Threshold)))
 	lw := typeset.Measure(label, l.f.legendItalic)
 	lx := math.Min(math.Max(tx-lw/2, x0), x0+legendBarW-lw)
 	p.text(l.f.legendItalic, colorInk, lx, below, typeset.Left, label)
-	if lx > x0+typeset.Measure("0%", l.f.legend)+10 {
-		p.text(l.f.legend, colorMuted, x0, below, typeset.Left, "0%")
+	if zero := numfmt.Percent(0); lx > x0+typeset.Measure(zero, l.f.legend)+10 {
+		p.text(l.f.legend, colorMuted, x0, below, typeset.Left, zero)
 	}
-	if lx+lw < x0+legendBarW-typeset.Measure("100%", l.f.legend)-10 {
-		p.text(l.f.legend, colorMuted, x0+legendBarW, below, typeset.Right, "100%")
+	if all := numfmt.Percent(1); lx+lw < x0+legendBarW-typeset.Measure(all, l.f.legend)-10 {
+		p.text(l.f.legend, colorMuted, x0+legendBarW, below, typeset.Right, all)
 	}
 	// What the two sides mean, beside the bar.
 	side := x0 + legendBarW + 2*gap
 	p.text(l.f.legend, colorInk, side, top+legendBarH/2+legendSize*0.35, typeset.Left,
-		"brown: below the threshold  ·  blue-green: above it  ·  deeper: farther from it")
+		l.say(msg.ChartLegendSides.With()))
 
 	for i, col := range l.entries {
 		x := margin + float64(i)*(l.entryW+2*gap)
@@ -791,19 +829,6 @@ func tidy(s string) string { return strings.Join(strings.Fields(s), " ") }
 func wrap(f typeset.Face, s string, width float64, maxLines int) []typeset.Line {
 	lines, _ := typeset.Wrap(s, f, width, maxLines)
 	return lines
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.FormatInt(n, 10) + " " + many
-}
-
-func percent(v float64) string { return strconv.Itoa(int(math.Round(finite(v)*100))) + "%" }
-
-func percentExact(v float64) string {
-	return strconv.FormatFloat(math.Round(finite(v)*1000)/10, 'f', -1, 64) + "%"
 }
 
 func finite(v float64) float64 {

@@ -52,6 +52,9 @@ func rgb(hex uint32) color.RGBA {
 type page struct {
 	c draw.Canvas
 	h float64 // canvas height
+	// drawn, when set, is told the text of every line drawn: a test reads
+	// the chart's words with it.
+	drawn func(text string)
 }
 
 func (p page) pt(x, top float64) vg.Point {
@@ -61,6 +64,9 @@ func (p page) pt(x, top float64) vg.Point {
 // line draws l with its baseline at top and its left end, centre or right
 // end at x.
 func (p page) line(l typeset.Line, clr color.Color, x, baseline float64, align typeset.Align) {
+	if p.drawn != nil {
+		p.drawn(l.String())
+	}
 	l.Draw(p.c, clr, p.pt(x, baseline), align)
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/internal/typeset"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -49,7 +51,7 @@ func render(t *testing.T, r *polls.Report, groups *polls.Groups) (*layout, image
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newLayout(r, groups, DefaultWidth), img
+	return newLayout(r, groups, DefaultWidth, msg.English()), img
 }
 
 // TestMarksInPixels reads the drawn image back: every cell has its
@@ -95,7 +97,7 @@ func TestMarksInPixels(t *testing.T) {
 			}
 			// Where drawCell puts a triangle's centre: just left of the
 			// percentage, which is centred with the triangle before it.
-			label := percent(gs.Support)
+			label := numfmt.Percent(gs.Support)
 			total := triangleW + cellSize*0.25 + typeset.Measure(label, l.f.cell)
 			tx, ty := x+w/2-total/2+triangleW/2, top+h/2
 			below := gs.Support < r.Threshold
@@ -140,7 +142,7 @@ func TestLegendExplainsEveryMark(t *testing.T) {
 		return b.String()
 	}
 	r, groups := openReport(t)
-	l := newLayout(r, groups, DefaultWidth)
+	l := newLayout(r, groups, DefaultWidth, msg.English())
 	marks := entries(l, 1)
 	for _, want := range []string{"below the threshold of 50%", "faded: a group below the quorum of 3 ballots", "hatched: a group with no ballot", "one more dissenting ballot", "a split within sampling noise"} {
 		if !strings.Contains(marks, want) {
@@ -167,7 +169,7 @@ func TestLegendExplainsEveryMark(t *testing.T) {
 		Ballots: map[polls.Group]int64{"a": 20, "b": 20},
 		Points:  map[polls.Group][]int64{"a": {20, 19}, "b": {20, 18}},
 	}, two)
-	l = newLayout(r, two, DefaultWidth)
+	l = newLayout(r, two, DefaultWidth, msg.English())
 	if len(l.entries[1]) != 0 || l.interim != nil {
 		t.Errorf("calm poll: marks explained %q, interim %v", entries(l, 1), l.interim)
 	}

@@ -7,12 +7,14 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/internal/typeset"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -29,10 +31,7 @@ func TimelinePNG(w io.Writer, tl *polls.Timeline, opts ...Option) (err error) {
 	if tl == nil {
 		return errors.New("chart: no timeline")
 	}
-	cfg := config{width: DefaultWidth, scale: 1}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	if cfg.width < 600 || cfg.width > 4000 {
 		return fmt.Errorf("chart: width %d px out of range 600..4000", cfg.width)
 	}
@@ -44,7 +43,7 @@ func TimelinePNG(w io.Writer, tl *polls.Timeline, opts ...Option) (err error) {
 			err = fmt.Errorf("chart: render timeline of poll %s: %v", tl.Poll.ID, p)
 		}
 	}()
-	l := newTimelineLayout(tl, float64(cfg.width))
+	l := newTimelineLayout(tl, float64(cfg.width), cfg.p)
 	c := vgimg.NewWith(
 		vgimg.UseWH(vg.Length(l.width), vg.Length(l.height)),
 		vgimg.UseDPI(cfg.dpi()),
@@ -55,6 +54,12 @@ func TimelinePNG(w io.Writer, tl *polls.Timeline, opts ...Option) (err error) {
 		return fmt.Errorf("chart: write png: %w", err)
 	}
 	return nil
+}
+
+// markWords name the poll's own events under the time axis.
+var markWords = map[polls.EventKind]msg.Def0{
+	polls.EventClose: msg.ChartMarkClose, polls.EventCancel: msg.ChartMarkCancel,
+	polls.EventReopen: msg.ChartMarkReopen, polls.EventDeadline: msg.ChartMarkDeadline,
 }
 
 // Geometry of the timeline, in points (pixels at scale 1), sized for a
@@ -88,6 +93,7 @@ type timelineRow struct {
 
 type timelineLayout struct {
 	tl            *polls.Timeline
+	p             *msg.Printer
 	f             fonts
 	width, height float64
 	title         []typeset.Line
@@ -100,16 +106,16 @@ type timelineLayout struct {
 	start, end    time.Time
 }
 
-func newTimelineLayout(tl *polls.Timeline, width float64) *timelineLayout {
-	l := &timelineLayout{tl: tl, f: newFonts(), width: width}
+func newTimelineLayout(tl *polls.Timeline, width float64, p *msg.Printer) *timelineLayout {
+	l := &timelineLayout{tl: tl, p: p, f: newFonts(), width: width}
 	l.start, l.end = TimelineSpan(tl)
 	title := tidy(tl.Poll.Title)
 	if title == "" {
-		title = "Poll " + tl.Poll.ID
+		title = l.say(msg.ChartUntitled.With(tl.Poll.ID))
 	}
 	inner := width - 2*margin
-	l.title = wrap(l.f.title, "How consensus emerged: "+title, inner, titleLines)
-	l.subtitle = wrap(l.f.sub, timelineSubtitle(tl), inner, 3)
+	l.title = wrap(l.f.title, l.say(msg.ChartTimelineTitle.With(title)), inner, titleLines)
+	l.subtitle = wrap(l.f.sub, l.subtitleText(), inner, 3)
 	top := margin + float64(len(l.title))*titleSize*1.2 + float64(len(l.subtitle))*subSize*1.3 + 24
 	l.gridTop = top
 	l.left = margin + tlLabelW + gap
@@ -117,7 +123,7 @@ func newTimelineLayout(tl *polls.Timeline, width float64) *timelineLayout {
 	for _, th := range tl.Themes {
 		label := tidy(th.Theme)
 		if label == "" {
-			label = "Theme " + strconv.Itoa(th.Index+1)
+			label = l.say(msg.ChartTheme.With(th.Index + 1))
 		}
 		l.rows = append(l.rows, timelineRow{th: th, label: wrap(l.f.label, label, tlLabelW-rankW-6, 2), top: top})
 		top += tlRowH + tlRowGap
@@ -128,17 +134,26 @@ func newTimelineLayout(tl *polls.Timeline, width float64) *timelineLayout {
 	return l
 }
 
-func timelineSubtitle(tl *polls.Timeline) string {
+func (l *timelineLayout) say(m msg.Message) string { return l.p.Sprint(m) }
+
+// subtitleText is the poll, the span, the events and the ballots, and where a
+// trimmed log starts and that an anonymous poll's times are to the hour.
+func (l *timelineLayout) subtitleText() string {
+	tl := l.tl
 	clock := TimelineClock(tl)
-	s := fmt.Sprintf("Poll %s · %s to %s UTC · %s · %s", tl.Poll.ID, clock(tl.Start), clock(tl.End),
-		plural(int64(tl.Events), "event", "events"), plural(tl.Ballots, "ballot", "ballots"))
+	parts := []string{
+		l.say(msg.ChartTimelinePoll.With(tl.Poll.ID)),
+		l.say(msg.ChartTimelineSpan.With(clock(tl.Start), clock(tl.End))),
+		l.say(msg.TimelineEvents.With(int64(tl.Events))),
+		l.say(msg.Ballots.With(tl.Ballots)),
+	}
 	if tl.From == polls.TimelineFromLog {
-		s += fmt.Sprintf(" · from the oldest event the log keeps, when %s had been cast", plural(tl.StartBallots, "ballot", "ballots"))
+		parts = append(parts, l.say(msg.ChartTimelineFromLog.With(msg.Ballots.With(tl.StartBallots))))
 	}
 	if tl.HourTimes {
-		s += " · anonymous poll: times to the hour"
+		parts = append(parts, l.say(msg.ChartTimelineHours.With()))
 	}
-	return s
+	return strings.Join(parts, l.say(msg.ChartSeparator.With()))
 }
 
 // TimelineClock returns how tl's times are written, in UTC, on the chart
@@ -229,7 +244,7 @@ func (l *timelineLayout) drawRow(p page, r timelineRow) {
 			p.stroke(edge, 1.2, x0+0.6, r.top+0.6, x1-x0-1.2, tlRowH-1.2)
 		}
 		if x1-x0 >= tlBandWord {
-			p.text(l.f.tag, ink, x0+8, r.top+tagSize+4, typeset.Left, string(c.Status))
+			p.text(l.f.tag, ink, x0+8, r.top+tagSize+4, typeset.Left, l.say(word(statusWords, c.Status)))
 		}
 	}
 	// The score, haloed so it reads on every band.
@@ -259,7 +274,7 @@ func (l *timelineLayout) drawRow(p page, r timelineRow) {
 		outline = edge
 	}
 	p.pill(fill, outline, 1.5, bx, mid-badgeH/2, badgeW, badgeH)
-	p.text(l.f.badge, ink, bx+badgeW/2, mid+badgeSize*0.35, typeset.Center, string(th.Status))
+	p.text(l.f.badge, ink, bx+badgeW/2, mid+badgeSize*0.35, typeset.Center, l.say(word(statusWords, th.Status)))
 	p.text(l.f.score, colorInk, bx+badgeW+10, mid+scoreSize*0.35, typeset.Left, strconv.FormatFloat(finite(th.Score), 'f', 2, 64))
 }
 
@@ -286,9 +301,9 @@ func (l *timelineLayout) drawAxis(p page) {
 	// The poll's own events, labelled under the axis.
 	at := top + 8 + 2*(noteSize+4)
 	for _, m := range l.tl.Marks {
-		p.text(l.f.note, colorInk, l.x(m.At), at, typeset.Center, string(m.Event))
+		p.text(l.f.note, colorInk, l.x(m.At), at, typeset.Center, l.say(word(markWords, m.Event)))
 	}
-	p.text(l.f.note, colorMuted, margin, top+8+noteSize+2, typeset.Left, "UTC")
+	p.text(l.f.note, colorMuted, margin, top+8+noteSize+2, typeset.Left, l.say(msg.ChartTimelineUTC.With()))
 }
 
 // drawLegend shows each status's band colour and what the line is.
@@ -301,12 +316,13 @@ func (l *timelineLayout) drawLegend(p page) {
 		if edge != fill {
 			outline = edge
 		}
-		w := typeset.Measure(string(st), l.f.tag) + 2*tagPad
+		name := l.say(word(statusWords, st))
+		w := typeset.Measure(name, l.f.tag) + 2*tagPad
 		p.pill(fill, outline, 1.5, x, top, w, tagH)
-		p.text(l.f.tag, ink, x+w/2, top+tagH/2+tagSize*0.35, typeset.Center, string(st))
+		p.text(l.f.tag, ink, x+w/2, top+tagH/2+tagSize*0.35, typeset.Center, name)
 		x += w + 10
 	}
 	p.rule(color.White, 6, x+10, top+tagH/2, x+50, top+tagH/2)
 	p.rule(colorInk, 2.5, x+10, top+tagH/2, x+50, top+tagH/2)
-	p.text(l.f.legend, colorInk, x+60, top+tagH/2+legendSize*0.35, typeset.Left, "score, from 0 at the foot of a row to 1 under its status words")
+	p.text(l.f.legend, colorInk, x+60, top+tagH/2+legendSize*0.35, typeset.Left, l.say(msg.ChartTimelineScore.With()))
 }
