@@ -228,7 +228,7 @@ with POLLBOT_LINK_KEY, which serve must share. The link works until 7 days after
 		return err
 	}
 	maker := &link.Maker{Base: base, Signer: signer}
-	a, err := fs.cfg.openApp(ctx, e, appOption{links: maker})
+	a, err := fs.cfg.openApp(ctx, e, appOption{links: maker, readOnly: true})
 	var p *polls.Poll
 	switch {
 	case errors.Is(err, boltstore.ErrInUse):
@@ -241,7 +241,7 @@ with POLLBOT_LINK_KEY, which serve must share. The link works until 7 days after
 	default:
 		defer a.Close()
 		if p, err = a.svc.Poll(ctx, fs.cfg.Tenant, id); err != nil {
-			return err
+			return fs.cfg.pollErr(id, err)
 		}
 	}
 	u, err := maker.ScreenURL(p)
@@ -286,16 +286,16 @@ to standard output).`)
 	if !known {
 		return fmt.Errorf("-format: %q is not %s", *format, strings.ReplaceAll(formats, "|", ", "))
 	}
-	// The store is opened as the other read-only commands (report,
-	// export) open it.
-	a, err := fs.cfg.openApp(ctx, e, appOption{})
+	// Opened as the other commands that only read (report, export)
+	// open the store: never a new file.
+	a, err := fs.cfg.openReader(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	p, err := a.svc.Poll(ctx, fs.cfg.Tenant, id)
 	if err != nil {
-		return err
+		return fs.cfg.pollErr(id, err)
 	}
 	// The operator reads every poll from the command line, hidden results
 	// included, as with report.
