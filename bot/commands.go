@@ -240,6 +240,20 @@ func init() {
 			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
 				return e.export(ctx, req, c.(Export))
 			}},
+		{Name: "timeline", Topic: "timeline", Usage: msg.UsageTimeline.With(), Slow: true,
+			Short:   msg.ShortTimeline.With(),
+			Options: []Option{pollOption()},
+			parse:   pollOnly("timeline", func(id string) Command { return Timeline{Poll: id} }),
+			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
+				return e.timeline(ctx, req, c.(Timeline))
+			}},
+		{Name: "screen", Topic: "screen", Usage: msg.UsageScreen.With(), Access: Managers,
+			Short:   msg.ShortScreen.With(),
+			Options: []Option{pollOption()},
+			parse:   pollOnly("screen", func(id string) Command { return Screen{Poll: id} }),
+			handle: func(e *Engine, ctx context.Context, req Request, c Command) Response {
+				return e.screen(ctx, req, c.(Screen))
+			}},
 		{Name: "help", Topic: "", Usage: msg.UsageHelp.With(), Short: msg.ShortHelp.With(),
 			Options: []Option{{Name: "topic", Help: msg.OptTopic.With(), as: asQuoted}},
 			parse:   parseHelp,

@@ -110,6 +110,9 @@ type Engine struct {
 	charts chartCache
 	// p words every reply and view the engine builds.
 	p *msg.Printer
+	// links makes /poll screen's links; nil when the deployment has no
+	// public URL or link key.
+	links ScreenLinks
 }
 
 // EngineOption configures an Engine.

@@ -30,7 +30,7 @@ func Usage(name string) msg.Message {
 }
 
 // helpTopics are the topics of /poll help TOPIC, canonical names only.
-var helpTopics = []string{"open", "preset", "list", "vote", "groups", "close", "reopen", "cancel", "extend", "remind", "report", "export"}
+var helpTopics = []string{"open", "preset", "list", "vote", "groups", "close", "reopen", "cancel", "extend", "remind", "report", "export", "timeline", "screen"}
 
 // helpAliases send the other words people ask about to a topic.
 var helpAliases = map[string]string{
@@ -41,6 +41,8 @@ var helpAliases = map[string]string{
 	"options": "open", "flags": "open", "closes": "open", "duration": "open", "durations": "open", "deadline": "open",
 	"presets":  "preset",
 	"reminder": "remind", "reminders": "remind",
+	"history": "timeline", "emerged": "timeline",
+	"live": "screen", "projector": "screen", "link": "screen",
 }
 
 // helpTopic maps what follows /poll help to a canonical topic.
@@ -87,11 +89,11 @@ func overview(p *msg.Printer) string {
 	// Participants' commands first, in the order people need them; then
 	// what facilitators do.
 	b.WriteString(p.Sprint(msg.HelpEveryone.With()) + "\n")
-	for _, n := range []string{"vote", "unvote", "group", "list", "report", "export", "help"} {
+	for _, n := range []string{"vote", "unvote", "group", "list", "report", "timeline", "export", "help"} {
 		line(Lookup(n))
 	}
 	b.WriteString("\n" + p.Sprint(msg.HelpFacilitator.With()) + "\n")
-	for _, n := range []string{"open", "preset", "close", "reopen", "cancel", "extend", "remind", "assign"} {
+	for _, n := range []string{"open", "preset", "close", "reopen", "cancel", "extend", "remind", "assign", "screen"} {
 		line(Lookup(n))
 	}
 	b.WriteString("  " + p.Sprint(msg.HelpBallotsToo.With()) + "\n")
@@ -119,6 +121,10 @@ func helpPage(topic string) msg.Message {
 		return msg.HelpReopen.With(Usage("reopen"))
 	case "report":
 		return msg.HelpReport.With(Usage("report"))
+	case "timeline":
+		return msg.HelpTimeline.With(Usage("timeline"))
+	case "screen":
+		return msg.HelpScreen.With(Usage("screen"), screenDays)
 	}
 	return msg.Message{}
 }

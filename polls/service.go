@@ -22,6 +22,8 @@ type Service struct {
 	lease   time.Duration
 	limits  Limits
 	open    openPolls
+	// timelines keeps computed timelines (see Service.Timeline).
+	timelines timelineCache
 }
 
 // Option configures a Service.

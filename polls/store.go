@@ -249,3 +249,49 @@ type Pinger interface {
 type OpenCounter interface {
 	OpenPolls(ctx context.Context) (int64, error)
 }
+
+// LogReader is implemented by stores that can read a poll's audit log (the
+// events every vote, close, cancellation, reopening and deadline change
+// appends; see Event), for the timeline of how a poll's report changed.
+type LogReader interface {
+	// ReadLog calls fn for each event of the poll's log that follows
+	// position after ("": from the first event the log still keeps),
+	// oldest first. It reads the log in pages, so a long log is never
+	// held whole, and stops at fn's first error. The tail it returns
+	// carries the poll's tally as of the last event passed to fn, read
+	// in the same atomic step as that event, so that the tally minus the
+	// events' deltas is the tally before them. An unknown poll gives
+	// ErrNotFound.
+	ReadLog(ctx context.Context, tenant, id, after string, fn func(Event) error) (LogTail, error)
+}
+
+// LogTail is where a read of a poll's audit log ended.
+type LogTail struct {
+	// Tally is the poll's tally as of Last.
+	Tally Tally
+	// Last is the position of the last event read (the position read
+	// after when there was none).
+	Last string
+	// Trimmed is set, on a read from the start, when the log's bound has
+	// dropped the poll's first events, so that the first event read is
+	// not the poll's first. Stores that cannot tell leave it unset (a
+	// tally left over once the events' deltas are taken away says it
+	// too).
+	Trimmed bool
+}
+
+// Watcher is implemented by stores that tell every process sharing them
+// when a poll changes: a vote, a close, a cancellation, a reopening or a
+// new deadline. Redis publishes the change in the same atomic step that
+// makes it; the embedded store, which one process holds, tells that
+// process.
+type Watcher interface {
+	// Watch returns a channel that receives a value soon after each
+	// change of the poll made through any process sharing the store,
+	// until ctx is done, when the channel is closed. Changes made while a
+	// value waits unreceived are merged into it, so a slow receiver
+	// costs nothing and always learns of the latest change. A value may
+	// also come without a change (after a lost connection is restored,
+	// say): receivers read the poll afresh on each.
+	Watch(ctx context.Context, tenant, id string) (<-chan struct{}, error)
+}

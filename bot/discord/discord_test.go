@@ -138,7 +138,7 @@ func TestGatewayJourney(t *testing.T) {
 	for _, s := range poll["options"].([]any) {
 		subs = append(subs, s.(map[string]any)["name"].(string))
 	}
-	if got := strings.Join(subs, " "); got != "open preset list vote unvote group assign close reopen cancel extend remind report export help" {
+	if got := strings.Join(subs, " "); got != "open preset list vote unvote group assign close reopen cancel extend remind report export timeline screen help" {
 		t.Errorf("subcommands: %s", got)
 	}
 

@@ -55,6 +55,7 @@ type Shell struct {
 	term        *term.Terminal // set by RunTerminal: it keeps the prompt itself
 	p           *msg.Printer   // the engine's: the shell speaks its language
 	marks       bool           // print the marks of user text (KeepMarks)
+	onOpen      func(*polls.Poll) msg.Message
 
 	mu   sync.Mutex  // serialises output: the scheduler may announce at any time
 	busy atomic.Bool // a line is being handled (no prompt is showing)
@@ -85,6 +86,12 @@ func WithFiles(dir string) Option { return func(s *Shell) { s.files = dir } }
 // names, titles and labels. A test that renders with msg.Pseudo() uses it
 // to tell the catalog's words from people's.
 func KeepMarks(on bool) Option { return func(s *Shell) { s.marks = on } }
+
+// OnOpen calls fn with each poll a command opens and prints, only to the
+// user, the message it returns after the poll (nothing for the zero
+// Message): the link to the poll's live screen, for `pollbot shell
+// -screen`.
+func OnOpen(fn func(p *polls.Poll) msg.Message) Option { return func(s *Shell) { s.onOpen = fn } }
 
 // New returns a shell over the engine, writing to out, in the engine's
 // language (Engine.Printer).
@@ -349,6 +356,11 @@ func (s *Shell) print(r bot.Response) {
 			m = msg.ShellPublic.With(text)
 		}
 		fmt.Fprint(s.out, s.shown(s.p.Sprint(m)+"\n"))
+	}
+	if r.Opened != nil && s.onOpen != nil {
+		if note := s.onOpen(r.Opened); !note.IsZero() {
+			fmt.Fprint(s.out, s.shown(s.p.Sprint(msg.ShellPrivate.With(s.p.Sprint(note)))+"\n"))
+		}
 	}
 }
 

@@ -26,6 +26,7 @@ func TestBadPollIDArgs(t *testing.T) {
 			{"report", "-data", db, "-format", "json", id},
 			{"export", "-data", db, id},
 			{"export", "-data", db, "-ballots", id},
+			{"timeline", "-data", db, id},
 		} {
 			code, stdout, stderr := runCmd(t, nil, "", args...)
 			if code != 1 || stdout != "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/report"
 	"github.com/pollbot/pollbot/bot/report/chart"
+	"github.com/pollbot/pollbot/internal/link"
 	"github.com/pollbot/pollbot/internal/metrics"
 	"github.com/pollbot/pollbot/polls"
 	boltstore "github.com/pollbot/pollbot/storage/bolt"
@@ -37,6 +38,11 @@ type config struct {
 	Tenant           string
 	LogLevel         string
 	LogFormat        string
+	// PublicURL is where people reach pollbot serve, for the links to
+	// live screens; LinkKey (or the file LinkKeyFile names) signs them.
+	PublicURL   string
+	LinkKey     string
+	LinkKeyFile string
 }
 
 type flagSet struct {
@@ -63,6 +69,10 @@ func newFlags(name, args string, e env, summary string) *flagSet {
 	// a flag, which would show in the process list.
 	fs.cfg.PseudonymKey = get("POLLBOT_PSEUDONYM_KEY", "")
 	fs.cfg.PseudonymKeyFile = get("POLLBOT_PSEUDONYM_KEY_FILE", "")
+	fs.StringVar(&fs.cfg.PublicURL, "public-url", get("POLLBOT_PUBLIC_URL", ""), "`URL` people reach pollbot serve at, for links to live screens (env POLLBOT_PUBLIC_URL)")
+	// The link key is a secret too.
+	fs.cfg.LinkKey = get("POLLBOT_LINK_KEY", "")
+	fs.cfg.LinkKeyFile = get("POLLBOT_LINK_KEY_FILE", "")
 	// Only the server logs routine events by default; the other commands
 	// talk to a person, whose output logs would clutter.
 	defLevel := "warn"
@@ -135,10 +145,11 @@ type store interface {
 	io.Closer
 }
 
-// openStore opens Redis when a URL is configured, else the embedded store.
-// With mustExist (commands that only read) a missing store file is an
-// error that names it and how to point at another, never a new empty file.
-func (c config) openStore(ctx context.Context, mustExist bool) (store, error) {
+// openStore opens Redis when a URL is configured, else the embedded store
+// (with opts). With mustExist (commands that only read) a missing store
+// file is an error that names it and how to point at another, never a new
+// empty file.
+func (c config) openStore(ctx context.Context, mustExist bool, opts ...boltstore.Option) (store, error) {
 	if c.RedisURL != "" {
 		s, err := redisstore.Open(ctx, c.RedisURL)
 		if err != nil {
@@ -146,7 +157,6 @@ func (c config) openStore(ctx context.Context, mustExist bool) (store, error) {
 		}
 		return s, nil
 	}
-	var opts []boltstore.Option
 	if mustExist {
 		opts = append(opts, boltstore.MustExist())
 	}
@@ -188,6 +198,8 @@ type app struct {
 	engine *bot.Engine
 	cfg    bot.Config
 	log    *slog.Logger
+	// links makes the links to live screens; nil when not configured.
+	links *link.Maker
 }
 
 func (a *app) Close() error { return a.store.Close() }
@@ -203,6 +215,9 @@ type appOption struct {
 	// announceLease, when set, is the service's announce lease (serve's
 	// -announce-retry).
 	announceLease time.Duration
+	// links, when set, makes the live screen's links in place of the
+	// configuration's (the shell and the live demo serve their own).
+	links *link.Maker
 	// readOnly marks a command that only reads the store (list, report,
 	// export, timeline): the embedded store must exist already.
 	readOnly bool
@@ -229,7 +244,12 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	}
 	bc.Facilitators = append(append(bc.Facilitators, fac...), o.facilitators...)
 	redisstore.SetLogger(log)
-	st, err := c.openStore(ctx, o.readOnly)
+	var storeOpts []boltstore.Option
+	if o.clock != nil {
+		// The embedded store checks deadlines by the same clock.
+		storeOpts = append(storeOpts, boltstore.WithClock(o.clock))
+	}
+	st, err := c.openStore(ctx, o.readOnly, storeOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +257,14 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	engOpts := []bot.EngineOption{bot.WithLogger(log), bot.WithChart(func(w io.Writer, r *polls.Report, g *polls.Groups) error {
 		return chart.PNG(w, r, g, chart.WithPrinter(report.PrinterOf(w)))
 	})}
+	links, err := c.screenLinks(o.links)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if links != nil {
+		engOpts = append(engOpts, bot.WithScreenLinks(links))
+	}
 	if o.metrics != nil {
 		wrapped := o.metrics.WrapStore(st)
 		o.metrics.CountOpenPolls(wrapped)
@@ -263,7 +291,7 @@ func (c config) openApp(ctx context.Context, e env, o appOption) (*app, error) {
 	}
 	svc := polls.NewService(svcStore, opts...)
 	eng := bot.New(svc, bc, engOpts...)
-	return &app{store: st, svc: svc, engine: eng, cfg: bc, log: log}, nil
+	return &app{store: st, svc: svc, engine: eng, cfg: bc, log: log, links: links}, nil
 }
 
 // openReader opens the store and engine for a command that only reads

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,10 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/report"
+	"github.com/pollbot/pollbot/internal/link"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -47,21 +50,32 @@ var demoSupport = [][]int{
 }
 
 func runDemo(ctx context.Context, args []string, e env) error {
-	fs := newFlags("demo", "[-out DIR] [-seed N] [-data FILE]", e, `Runs a scripted multistakeholder poll end to end: opens the IGF preset
+	fs := newFlags("demo", "[-out DIR] [-seed N] [-data FILE] [-live [-live-addr ADDR] [-live-duration D]]", e, `Runs a scripted multistakeholder poll end to end: opens the IGF preset
 igf-bpf-cybersecurity-2016, casts ballots from 61 participants in six stakeholder groups,
 closes the poll, prints the consensus report and writes its exports (report.md,
 report.json, tally.csv, tally-wide.csv, ballots.csv, ballots.json, chart.png) to DIR.
 The poll is stored under tenant "demo": in Redis when POLLBOT_REDIS_URL is set, else in
 an embedded store, DIR/demo.db unless -data names another file (POLLBOT_DATA is not
-used, so a demo never lands in the store you serve from).`)
+used, so a demo never lands in the store you serve from).
+
+The ballots are those of a session of about 80 minutes that ended just now, replayed at once;
+pollbot timeline shows how consensus emerged in it. With -live, the demo serves the poll's live
+screen on -live-addr, prints its link, and casts the ballots over -live-duration in real time,
+so that you watch consensus emerge; the screen stays up until you stop the demo (Ctrl-C).`)
 	out := fs.String("out", "pollbot-demo", "output `directory`")
 	seed := fs.Uint64("seed", 2016, "random `seed` for who votes for what")
+	live := fs.Bool("live", false, "serve the live screen and cast the ballots in real time")
+	liveAddr := fs.String("live-addr", "127.0.0.1:8080", "with -live, the `address` to serve the live screen on")
+	liveFor := fs.Duration("live-duration", time.Minute, "with -live, how long the ballots take to arrive")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return errUsage
+	}
+	if *live && *liveFor <= 0 {
+		return fmt.Errorf("-live-duration: %v is not a positive duration", *liveFor)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fmt.Errorf("-out: %w", err)
@@ -71,23 +85,101 @@ used, so a demo never lands in the store you serve from).`)
 	if fs.cfg.RedisURL == "" && !dataFlag {
 		fs.cfg.Data = filepath.Join(*out, "demo.db")
 	}
-	a, err := fs.cfg.openApp(ctx, e, appOption{})
-	if err != nil {
-		return err
+	d := &demo{out: e.out, rng: rand.New(rand.NewPCG(*seed, 0x1f)), pace: rand.New(rand.NewPCG(*seed, 0x2f))}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var screened <-chan error
+	if *live {
+		a, links, done, err := localScreen(ctx, fs.cfg, e, *liveAddr, appOption{})
+		if err != nil {
+			return err
+		}
+		d.app, d.links, d.liveFor, screened = a, links, *liveFor, done
+	} else {
+		// A session that ended just now, on a clock of its own.
+		now := time.Now
+		if e.now != nil {
+			now = e.now
+		}
+		d.clock = &sessionClock{t: now().UTC().Truncate(time.Second).Add(-demoSession)}
+		a, err := fs.cfg.openApp(ctx, e, appOption{clock: d.clock.now})
+		if err != nil {
+			return err
+		}
+		d.app = a
 	}
-	defer a.Close()
-	d := &demo{app: a, out: e.out, rng: rand.New(rand.NewPCG(*seed, 0x1f))}
 	if fs.cfg.RedisURL == "" {
 		d.dataPath = fs.cfg.Data
 	}
-	return d.run(ctx, *out)
+	err := d.run(ctx, *out)
+	if errors.Is(err, context.Canceled) {
+		err = nil // stopped by the person watching
+	}
+	if *live && err == nil && ctx.Err() == nil {
+		d.say("\nThe live screen stays up at %s until you stop the demo (Ctrl-C).", d.links.Base)
+		<-ctx.Done()
+	}
+	stop()
+	if screened != nil {
+		// The screen stops reading the store before it closes.
+		if serr := <-screened; err == nil {
+			err = serr
+		}
+	}
+	d.app.Close()
+	return err
+}
+
+// demoSession is about how long the replayed session lasted: the
+// participants arrive some 45 to 105 seconds apart.
+const demoSession = 80 * time.Minute
+
+// sessionClock is the replayed session's clock: it moves only when the
+// script moves it.
+type sessionClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *sessionClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *sessionClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 type demo struct {
 	*app
 	out      io.Writer
 	rng      *rand.Rand
-	dataPath string // the embedded store file; empty on Redis
+	pace     *rand.Rand // when each participant arrives; apart from rng, so that who votes what stays the same
+	dataPath string     // the embedded store file; empty on Redis
+	clock    *sessionClock
+	// links and liveFor are set with -live: the ballots arrive in real
+	// time over liveFor, watched on the live screen.
+	links   *link.Maker
+	liveFor time.Duration
+}
+
+// arrive waits for the next of n participants: on the session's clock,
+// 45 to 105 seconds; live, an even share of liveFor (less if the demo is
+// stopped).
+func (d *demo) arrive(ctx context.Context, n int) {
+	if d.clock != nil {
+		d.clock.add(45*time.Second + time.Duration(d.pace.IntN(61))*time.Second)
+		return
+	}
+	t := time.NewTimer(d.liveFor / time.Duration(n))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 const demoTenant = "demo"
@@ -123,6 +215,15 @@ func (d *demo) run(ctx context.Context, dir string) error {
 	}
 	p := r.Opened
 	d.say("→ Opened poll %s, %q, with %d candidate themes (closes in 48h).", p.ID, p.Title, len(p.Themes))
+	if d.links != nil {
+		u, err := d.links.ScreenURL(p)
+		if err != nil {
+			return err
+		}
+		d.say("→ Live screen, to open in a browser: %s\n  The ballots arrive over the next %s: watch consensus emerge.", u, d.liveFor)
+	} else {
+		d.say("→ The ballots of a session of about 80 minutes that ended just now, replayed at once.")
+	}
 
 	// Who supports what: for each group and theme, a seeded choice of
 	// exactly demoSupport[t][g] of the group's participants.
@@ -147,7 +248,12 @@ func (d *demo) run(ctx context.Context, dir string) error {
 	heldFirst := map[int]bool{order[0]: true, order[1]: true, order[2]: true}
 	changed := map[int]bool{order[3]: true, order[4]: true, order[5]: true, order[6]: true, order[7]: true}
 	held := 0
+	arrivals := len(order) + 2 // the observer and the close arrive too
 	for n, i := range order {
+		d.arrive(ctx, arrivals)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		pt := people[i]
 		if heldFirst[i] {
 			r, err := d.do(ctx, pt.user, bot.Vote{Poll: p.ID, Themes: pt.choices})
@@ -178,6 +284,7 @@ func (d *demo) run(ctx context.Context, dir string) error {
 		}
 	}
 	// Someone drops in and out again.
+	d.arrive(ctx, arrivals)
 	if _, err := d.do(ctx, "observer-01", bot.Group{Group: "academia"}); err != nil {
 		return err
 	}
@@ -189,6 +296,7 @@ func (d *demo) run(ctx context.Context, dir string) error {
 	}
 	d.say("→ %d voted before naming their group (held, then counted), %d changed their minds, 1 withdrew.", held, len(changed))
 
+	d.arrive(ctx, arrivals)
 	if _, err := d.do(ctx, facilitator, bot.Close{Poll: p.ID}); err != nil {
 		return err
 	}
@@ -241,7 +349,8 @@ func (d *demo) write(ctx context.Context, dir string, p *polls.Poll, rep *polls.
 	} else if st, err := os.Stat(d.dataPath); err == nil {
 		d.say("  %-28s %s (the embedded store, tenant %s)", d.dataPath, size(st.Size()), demoTenant)
 	}
-	d.say("\nExplore it: pollbot report %s -tenant %s %s   ·   try it yourself: pollbot shell", where, demoTenant, id)
+	d.say("\nExplore it: pollbot report %s -tenant %s %s   ·   how consensus emerged: pollbot timeline %s -tenant %s %s", where, demoTenant, id, where, demoTenant, id)
+	d.say("Watch it live: pollbot demo -live   ·   try it yourself: pollbot shell")
 	return nil
 }
 

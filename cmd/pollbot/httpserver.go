@@ -126,12 +126,15 @@ func (l *httpLimits) fromEnv(fs *flagSet, e env) error {
 
 // newHTTPServer is serve's server for mux: the limits, the in-flight bound
 // and the metrics' request counts. The health endpoints are exempt from
-// the bound (see inFlightBound).
-func newHTTPServer(l httpLimits, mux *http.ServeMux, m *metrics.Metrics) *http.Server {
+// the bound (see inFlightBound), and so are the requests streams reports
+// (the live screen's event streams, which last as long as their viewers
+// watch and have a bound of their own).
+func newHTTPServer(l httpLimits, mux *http.ServeMux, m *metrics.Metrics, streams ...func(*http.Request) bool) *http.Server {
 	var h http.Handler = &inFlightBound{
-		mux:    mux,
-		slots:  make(chan struct{}, l.MaxInFlight),
-		exempt: map[string]bool{"/healthz": true, "/readyz": true},
+		mux:     mux,
+		slots:   make(chan struct{}, l.MaxInFlight),
+		exempt:  map[string]bool{"/healthz": true, "/readyz": true},
+		streams: streams,
 	}
 	if m != nil {
 		h = m.Instrument(h)
@@ -163,15 +166,22 @@ func newHTTPServer(l httpLimits, mux *http.ServeMux, m *metrics.Metrics) *http.S
 // for the cluster, and the public proxy passes only the chat platforms'
 // paths.
 type inFlightBound struct {
-	mux    *http.ServeMux
-	slots  chan struct{}
-	exempt map[string]bool
+	mux     *http.ServeMux
+	slots   chan struct{}
+	exempt  map[string]bool
+	streams []func(*http.Request) bool
 }
 
 func (b *inFlightBound) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if b.exempt[r.URL.Path] {
 		b.mux.ServeHTTP(w, r)
 		return
+	}
+	for _, stream := range b.streams {
+		if stream(r) {
+			b.mux.ServeHTTP(w, r)
+			return
+		}
 	}
 	select {
 	case b.slots <- struct{}{}:

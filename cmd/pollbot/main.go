@@ -6,6 +6,8 @@
 //	pollbot list [-format json]    the polls of a tenant
 //	pollbot report ID [-format text|json|md|png]
 //	pollbot export ID [-format csv|json] [-ballots]
+//	pollbot timeline ID [-format text|json|csv|png]
+//	pollbot screen ID              the link to a poll's live screen (POLLBOT_LINK_KEY, POLLBOT_PUBLIC_URL)
 //	pollbot version
 //	pollbot healthcheck [-url URL] exit 0 when serve answers 200 on /healthz (container health checks)
 //
@@ -23,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/pollbot/pollbot/bot"
 )
@@ -44,6 +47,9 @@ type env struct {
 	// tty is set when standard input and output are both a terminal,
 	// where the shell edits lines itself.
 	tty *terminal
+	// now, when set, is the clock the demo's replayed session ends at
+	// (tests fix it; nil is time.Now).
+	now func() time.Time
 }
 
 type command struct {
@@ -62,6 +68,8 @@ func init() {
 		{"list", "list a tenant's polls", runList},
 		{"report", "print a poll's consensus report", runReport},
 		{"export", "export a poll's tally or ballots", runExport},
+		{"timeline", "print how a poll's consensus emerged (text, json, csv or png)", runTimeline},
+		{"screen", "print the link to a poll's live screen", runScreen},
 		{"version", "print the version", runVersion},
 		{"healthcheck", "exit 0 when a running serve answers on /healthz (for container health checks)", runHealthcheck},
 	}

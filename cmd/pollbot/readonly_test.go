@@ -57,7 +57,7 @@ func TestReadOnlyCommands(t *testing.T) {
 	dir := t.TempDir()
 	missing := [][]string{
 		{"list"}, {"list", "-format", "json"}, {"report", "K7QX"}, {"report", "-format", "json", "K7QX"},
-		{"export", "K7QX"}, {"export", "-ballots", "K7QX"},
+		{"export", "K7QX"}, {"export", "-ballots", "K7QX"}, {"timeline", "K7QX"},
 	}
 	for _, args := range missing {
 		code, stdout, stderr := runBinary(t, bin, dir, nil, "", args...)
@@ -99,6 +99,7 @@ func TestReadOnlyCommands(t *testing.T) {
 	}{
 		{[]string{"report", "nope"}, "no poll NOPE in tenant local of ./pollbot.db"},
 		{[]string{"export", "-ballots", "NOPE"}, "no poll NOPE in tenant local of ./pollbot.db"},
+		{[]string{"timeline", "NOPE"}, "no poll NOPE in tenant local of ./pollbot.db"},
 		{[]string{"report", "-tenant", "slack:T012AB", id}, "no poll " + id + " in tenant slack:T012AB of ./pollbot.db"},
 		{[]string{"export", "-tenant", "discord:42", id}, "no poll " + id + " in tenant discord:42 of ./pollbot.db"},
 	} {

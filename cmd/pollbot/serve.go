@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/bot/screen"
 	"github.com/pollbot/pollbot/internal/metrics"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -68,12 +69,21 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if len(adapters) == 0 {
 		a.log.Warn("no chat adapter configured: set SLACK_BOT_TOKEN or DISCORD_BOT_TOKEN (see README); serving health endpoints and deadlines only")
 	}
+	scr, err := serveScreen(a, fs.cfg, mux)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("POLLBOT_HTTP_ADDR %s: %w", addr, err)
 	}
-	srv := newHTTPServer(limits, mux, m)
+	srv := newHTTPServer(limits, mux, m, screen.IsStream)
+	if scr != nil {
+		// Viewers' streams last until they leave: end them when serve
+		// shuts down, rather than wait for them.
+		srv.RegisterOnShutdown(scr.Close)
+	}
 	rt := router{adapters: adapters, log: a.log}
 	sched := bot.NewScheduler(a.engine, rt, tick, bot.WithReminders(rt))
 
@@ -107,6 +117,9 @@ func runServe(ctx context.Context, args []string, e env) error {
 	shutdownCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
 	defer done()
 	_ = srv.Shutdown(shutdownCtx)
+	if scr != nil {
+		scr.Close() // its hubs read the store, which closes after this
+	}
 	stopSched()
 	schedWG.Wait()
 	cancel()

@@ -122,6 +122,7 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode stri
 			if err := logEvent(pb, e, s.logMax); err != nil {
 				return err
 			}
+			s.notifyOnCommit(tx, tenant, id)
 		}
 		if delivery != "" {
 			return recordDelivery(pb, delivery, now)

@@ -162,6 +162,7 @@ func (s *Store) modify(ctx context.Context, tenant, id string, change func(p *po
 		if e.E == "" {
 			return nil
 		}
+		s.notifyOnCommit(tx, tenant, id)
 		return logEvent(pb, *e, s.logMax)
 	})
 	return changed, err

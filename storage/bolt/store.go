@@ -87,6 +87,8 @@ type Store struct {
 	chunk int
 	// logMax bounds each poll's audit log (see logEvent).
 	logMax int64
+	// watchers are told of each poll's changes (see Watch).
+	watchers watchers
 }
 
 // Option configures Open.

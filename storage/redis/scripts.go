@@ -19,7 +19,8 @@ import "github.com/redis/go-redis/v9"
 // before its deadline by the server clock, writes or deletes the ballot
 // record, moves the tally by the change (fields that reach zero are
 // deleted), adds one to the tally's version "v", appends the event with
-// the tally's change to the audit log, and records the delivery.
+// the tally's change to the audit log, records the delivery and publishes
+// the change to the poll's watchers (see notifyLua).
 //
 // It returns {previous record, new record, version} ("" for none); when
 // the delivery was applied before, {"=", current record, version, the
@@ -31,7 +32,7 @@ import "github.com/redis/go-redis/v9"
 // ARGV: mode, voter, group, time (unix ms), log max, delivery ttl ms,
 // token, then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
 // for t: choice, points, max choices (0: any)
-var voteScript = redis.NewScript(`
+var voteScript = redis.NewScript(notifyLua + `
 local ballots, tally = KEYS[2], KEYS[3]
 local mode, voter, group = ARGV[1], ARGV[2], ARGV[3]
 if KEYS[5] then
@@ -135,6 +136,7 @@ local v = redis.call('HINCRBY', tally, 'v', 1)
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
   'e', mode, 'u', voter, 'g', g, 'd', table.concat(changes, ','), 't', ARGV[4])
 if KEYS[5] then redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6]) end
+notify(KEYS[4], mode)
 return {old or '', rec, string.format('%d', v)}
 `)
 
@@ -149,7 +151,7 @@ return {old or '', rec, string.format('%d', v)}
 // KEYS: poll, log
 // ARGV: closed|cancelled, time (RFC 3339), log max, lease ms ("" for none),
 // now ms, time (unix ms)
-var closeScript = redis.NewScript(`
+var closeScript = redis.NewScript(notifyLua + `
 local f = redis.call('HMGET', KEYS[1], 'status', 'closed_at', 'closes_ms', 'closes_at')
 local st = f[1]
 if not st then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
@@ -166,6 +168,7 @@ if ARGV[1] == 'closed' then
   end
   redis.call('HSET', KEYS[1], 'status', 'closed', 'closed_at', at)
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', 'close', 't', atms)
+  notify(KEYS[2], 'close')
   return 1
 end
 redis.call('HSET', KEYS[1], 'status', 'cancelled')
@@ -173,6 +176,7 @@ redis.call('HDEL', KEYS[1], 'announce_ms')
 -- A closed poll keeps the time it stopped taking ballots.
 if not f[2] or f[2] == '' then redis.call('HSET', KEYS[1], 'closed_at', at) end
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', 'cancel', 't', atms)
+notify(KEYS[2], 'cancel')
 return 1
 `)
 
@@ -205,7 +209,7 @@ return redis.call('HDEL', KEYS[1], 'announce_ms')
 //
 // KEYS: poll, log
 // ARGV: closes_ms ("" for none), closes_at (RFC 3339 or ""), log max, time (unix ms)
-var reopenScript = redis.NewScript(`
+var reopenScript = redis.NewScript(notifyLua + `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
 if st == 'cancelled' then return redis.error_reply('POLLBOT_CANCELLED poll is cancelled') end
@@ -213,6 +217,7 @@ if st == 'open' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'open', 'closed_at', '', 'closes_ms', ARGV[1], 'closes_at', ARGV[2])
 redis.call('HDEL', KEYS[1], 'announce_ms')
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', 'reopen', 'c', ARGV[1], 't', ARGV[4])
+notify(KEYS[2], 'reopen')
 return 1
 `)
 
@@ -220,12 +225,13 @@ return 1
 //
 // KEYS: poll, log
 // ARGV: closes_ms ("" for none), closes_at (RFC 3339 or ""), log max, time (unix ms)
-var setDeadlineScript = redis.NewScript(`
+var setDeadlineScript = redis.NewScript(notifyLua + `
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
 if st ~= 'open' then return redis.error_reply('POLLBOT_NOT_OPEN poll is not open') end
 redis.call('HSET', KEYS[1], 'closes_ms', ARGV[1], 'closes_at', ARGV[2])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', 'e', 'deadline', 'c', ARGV[1], 't', ARGV[4])
+notify(KEYS[2], 'deadline')
 return 1
 `)
 

@@ -17,6 +17,8 @@
 //	pollbot:{<tenant>/<poll>}:log       stream: the audit log, at most about WithLogMax entries
 //	                                    (e: c|t|r|close|cancel|reopen|deadline, u: voter, g: group,
 //	                                    d: the tally's change, c: a new deadline, t: unix ms)
+//	pollbot:{<tenant>/<poll>}:changes   shard channel (not a key): each change of the poll, published
+//	                                    by the script that makes it (see Watch)
 //	pollbot:{<tenant>/<poll>}:d:<key>   string: a vote's delivery, for polls.DeliveryTTL
 //	pollbot:{<tenant>/<poll>}:remind    hash: the poll's reminder schedule (see remind.go)
 //	pollbot:{<tenant>}:polls            zset: poll ids by open time (unix ms)
@@ -87,6 +89,8 @@ type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
 	logMax int64
+	// pubsub is whether the server has sharded pub/sub (see Watch).
+	pubsub pubsubMode
 }
 
 var (

@@ -140,6 +140,7 @@ func Run(t *testing.T, h Harness) {
 		{"Records", []subtest{
 			{"DeliveriesAndLimits", testRecords},
 		}},
+		{"Events", eventTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
