@@ -233,7 +233,7 @@ func benchPlatform(ctx context.Context, cfg *config, p loadgen.Platform, target 
 	// Voters declare their groups, so every click counts at once.
 	fmt.Fprintf(log, "pollbench: %s: %d voters declare their groups…\n", p, cfg.Users)
 	res, err := loadgen.Run(ctx, loadgen.RunConfig{Target: target, Clients: min(cfg.Clients, cfg.Users), Count: int64(cfg.Users)},
-		func(ctx context.Context, _ int, i int64) error { return pb.setGroup(ctx, int(i)) })
+		func(ctx context.Context, _ int, i int64, _ time.Time) error { return pb.setGroup(ctx, int(i)) })
 	if err != nil {
 		return pr, err
 	}
@@ -279,7 +279,7 @@ func benchPlatform(ctx context.Context, cfg *config, p loadgen.Platform, target 
 
 	fmt.Fprintf(log, "pollbench: %s: verify-only baseline…\n", p)
 	rc.Target = pb.baseline.URL
-	base, err := loadgen.Run(ctx, rc, func(ctx context.Context, _ int, i int64) error {
+	base, err := loadgen.Run(ctx, rc, func(ctx context.Context, _ int, i int64, _ time.Time) error {
 		u, t := who(i)
 		return pb.click(ctx, true, u, t)
 	})
@@ -300,7 +300,7 @@ func benchPlatform(ctx context.Context, cfg *config, p loadgen.Platform, target 
 	fmt.Fprintf(log, "pollbench: %s: vote clicks…\n", p)
 	rc.Target = target
 	cpu0, calls0 := meter.sample(), sink.Calls()
-	votes, err := loadgen.Run(ctx, rc, func(ctx context.Context, _ int, i int64) error {
+	votes, err := loadgen.Run(ctx, rc, func(ctx context.Context, _ int, i int64, _ time.Time) error {
 		u, t := who(i)
 		err := pb.click(ctx, false, u, t)
 		if err == nil {

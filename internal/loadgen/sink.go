@@ -32,7 +32,7 @@ import (
 //	            chat.delete, views.open, views.update, conversations.open,
 //	            usergroups.list, files.getUploadURLExternal,
 //	            files.completeUploadExternal (other methods: ok:false unknown_method)
-//	       POST response/<user>/<n> (response_url), upload/<file id>
+//	       POST response/<user>/<n>[/<stamp>] (response_url), upload/<file id>
 //	Discord PUT applications/<app>/commands, applications/<app>/guilds/<g>/commands
 //	        GET applications/<app>/commands, users/@me, guilds/<g>/roles
 //	        POST interactions/<id>/<token>/callback
@@ -41,7 +41,8 @@ import (
 //	        POST channels/<c>/messages, PATCH/DELETE channels/<c>/messages/<id>
 //
 // It keeps counts of calls per endpoint (Calls), each user's
-// confirmations (count and last text), and the poll messages pollbot
+// confirmations (count and last text), how long each click's confirmation
+// took to arrive (TakeConfirmationLags), and the poll messages pollbot
 // posted and edited. It is safe for concurrent use.
 type Sink struct {
 	srv      *http.Server
@@ -57,6 +58,7 @@ type Sink struct {
 	mu       sync.Mutex
 	confirms map[Platform]map[string]*Confirmation
 	totals   map[Platform]*atomic.Int64
+	lags     map[Platform]*lagBox // fixed at start: read without mu
 	messages map[string]*Message // platform/channel/id -> message
 	order    []string            // message keys in order of posting
 	original map[string]string   // Discord interaction token -> id of its @original
@@ -79,6 +81,7 @@ func StartSink(ctx context.Context, cfg SinkConfig) (*Sink, error) {
 		botToken: cfg.SlackBotToken,
 		confirms: map[Platform]map[string]*Confirmation{PlatformSlack: {}, PlatformDiscord: {}},
 		totals:   map[Platform]*atomic.Int64{PlatformSlack: new(atomic.Int64), PlatformDiscord: new(atomic.Int64)},
+		lags:     map[Platform]*lagBox{PlatformSlack: newLagBox(), PlatformDiscord: newLagBox()},
 		messages: map[string]*Message{},
 		original: map[string]string{},
 	}
@@ -124,6 +127,7 @@ func (s *Sink) Reset() {
 	for p := range s.confirms {
 		s.confirms[p] = map[string]*Confirmation{}
 		s.totals[p].Store(0)
+		s.lags[p].take()
 	}
 	s.messages = map[string]*Message{}
 	s.order = nil
@@ -203,7 +207,48 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (s *Sink) confirm(p Platform, user, text string, quiet bool) {
+// lagBox holds the confirmation lags of one platform.
+type lagBox struct {
+	mu sync.Mutex
+	h  *Histogram
+}
+
+func newLagBox() *lagBox { return &lagBox{h: new(Histogram)} }
+
+func (b *lagBox) record(d time.Duration) {
+	b.mu.Lock()
+	b.h.Record(d)
+	b.mu.Unlock()
+}
+
+func (b *lagBox) take() *Histogram {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.h
+	b.h = new(Histogram)
+	return h
+}
+
+// TakeConfirmationLags returns the lags of the confirmations that arrived
+// on platform since the last call (or since the sink started), and starts
+// counting anew. A lag is the time from the moment a click was due (sent
+// by Click, scheduled by ClickAt) until its confirmation reached the
+// sink; confirmations of requests that carry no such moment (commands,
+// selections, other clients' clicks) are counted by ConfirmationTotal but
+// have no lag.
+func (s *Sink) TakeConfirmationLags(p Platform) *Histogram {
+	if b := s.lags[p]; b != nil {
+		return b.take()
+	}
+	return new(Histogram)
+}
+
+// confirm counts a confirmation for user; stamp is the click's stamp from
+// the response_url or token ("" when it carries none).
+func (s *Sink) confirm(p Platform, user, stamp, text string, quiet bool) {
+	if age, ok := stampAge(stamp, time.Now()); ok {
+		s.lags[p].record(age)
+	}
 	s.totals[p].Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -372,6 +417,7 @@ func (s *Sink) routes() http.Handler {
 	mux.HandleFunc("POST /slack/api/{method}", s.slackAPI)
 	mux.HandleFunc("GET /slack/api/{method}", s.slackAPI)
 	mux.HandleFunc("POST /slack/response/{user}/{n}", s.slackResponse)
+	mux.HandleFunc("POST /slack/response/{user}/{n}/{stamp}", s.slackResponse)
 	mux.HandleFunc("POST /slack/upload/{id}", s.slackUpload)
 
 	const d = "/discord/api/v10/"
@@ -524,8 +570,9 @@ func slackText(form map[string]string) string {
 	return t
 }
 
-// slackResponse is a response_url: the path names the user who clicked.
-// Slack answers these with "ok" as plain text.
+// slackResponse is a response_url: the path names the user who clicked
+// and, for a click, the moment it was due. Slack answers these with "ok"
+// as plain text.
 func (s *Sink) slackResponse(w http.ResponseWriter, r *http.Request) {
 	s.count("slack response_url")
 	quiet := s.quiet.Load()
@@ -540,7 +587,7 @@ func (s *Sink) slackResponse(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
 		text = m.Text
 	}
-	s.confirm(PlatformSlack, r.PathValue("user"), text, quiet)
+	s.confirm(PlatformSlack, r.PathValue("user"), r.PathValue("stamp"), text, quiet)
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, "ok")
 }
@@ -693,7 +740,8 @@ func (s *Sink) discordFollowUp(w http.ResponseWriter, r *http.Request) {
 		}
 		content = c
 	}
-	s.confirm(PlatformDiscord, tokenUser(r.PathValue("token")), content, quiet)
+	user, stamp := tokenUser(r.PathValue("token"))
+	s.confirm(PlatformDiscord, user, stamp, content, quiet)
 	if r.URL.Query().Get("wait") != "true" {
 		w.WriteHeader(http.StatusNoContent)
 		return
