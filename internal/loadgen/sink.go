@@ -59,9 +59,9 @@ type Sink struct {
 	confirms map[Platform]map[string]*Confirmation
 	totals   map[Platform]*atomic.Int64
 	lags     map[Platform]*lagBox // fixed at start: read without mu
-	messages map[string]*Message // platform/channel/id -> message
-	order    []string            // message keys in order of posting
-	original map[string]string   // Discord interaction token -> id of its @original
+	messages map[string]*Message  // platform/channel/id -> message
+	order    []string             // message keys in order of posting
+	original map[string]string    // Discord interaction token -> id of its @original
 }
 
 // StartSink starts a sink on cfg.Addr (loopback only). Close stops it.
