@@ -57,7 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	platform := ""
 	fs.StringVar(&c.Target, "target", "http://127.0.0.1:8080", "base `URL` of a running pollbot serve (loopback only); ignored with -start")
 	fs.StringVar(&platform, "platform", "both", "which clicks to send: slack, discord or both")
-	fs.IntVar(&c.Clients, "clients", 50, "concurrent clients (closed loop); with -rate, the most clicks in flight")
+	fs.IntVar(&c.Clients, "clients", 50, "concurrent clients (closed loop); with -rate, the most clicks in flight (default there: enough for 100 ms of the rate, at least 50)")
 	fs.Int64Var(&c.Count, "n", 0, fmt.Sprintf("clicks per server, over all rounds (at most %d); with -duration, whichever ends first", loadgen.MaxCount))
 	fs.DurationVar(&c.Duration, "duration", 0, fmt.Sprintf("load per server, over all rounds (at most %v); default 10s when -n is not set", loadgen.MaxDuration))
 	fs.IntVar(&c.Rounds, "rounds", 5, "interleaved rounds: each gives verify-only, the reference and pollbot their share of the load in turn")
@@ -100,6 +100,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		c.Platforms = []loadgen.Platform{loadgen.PlatformSlack, loadgen.PlatformDiscord}
 	default:
 		return nil, fmt.Errorf("-platform %q: want slack, discord or both", platform)
+	}
+	if c.Rate > 0 && !isSet(fs, "clients") {
+		// Open loop, a click due while every client is busy waits, and
+		// the wait counts in its latency: enough clients for the rate's
+		// 100 ms keep the schedule unless the server stalls.
+		c.Clients = max(c.Clients, int(math.Ceil(min(c.Rate, loadgen.MaxRate)/10)))
+		c.Clients = min(c.Clients, 10_000)
 	}
 	if c.Count == 0 && c.Duration == 0 {
 		c.Duration = 10 * time.Second
@@ -145,4 +152,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	}
 	return c, nil
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

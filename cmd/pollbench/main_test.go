@@ -60,6 +60,12 @@ func TestFlagsRefuseOutOfBounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o, err := parseFlags([]string{"-rate", "2000"}, new(bytes.Buffer)); err != nil || o.Clients != 200 {
+		t.Errorf("-rate 2000: %d clients, %v; want 200 by default", o.Clients, err)
+	}
+	if o, err := parseFlags([]string{"-rate", "2000", "-clients", "20"}, new(bytes.Buffer)); err != nil || o.Clients != 20 {
+		t.Errorf("-rate 2000 -clients 20: %d clients, %v", o.Clients, err)
+	}
 	if c.Duration != 10*time.Second || c.Clients != 50 || c.Rounds != 5 || c.Rate != 0 || c.MaxDrain != time.Second ||
 		len(c.Platforms) != 2 || c.SinkAddr != "127.0.0.1:8090" || len(c.key) == 0 {
 		t.Errorf("defaults %+v", c)

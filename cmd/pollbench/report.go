@@ -394,7 +394,7 @@ func (p *platformReport) write(b *strings.Builder, r *report) {
 		if c == nil {
 			continue
 		}
-		fmt.Fprintf(b, "  %-12s confirmed %d of %d acknowledged votes", s.Server, c.Confirmed, c.Acknowledged)
+		fmt.Fprintf(b, "  %-12s confirmed %s of %s acknowledged votes", s.Server, number(float64(c.Confirmed)), number(float64(c.Acknowledged)))
 		if s.TallyChecked {
 			b.WriteString("; the tally in Redis matches the clicks")
 		}
@@ -408,6 +408,12 @@ func (p *platformReport) write(b *strings.Builder, r *report) {
 		}
 		if len(s.APICalls) > 0 {
 			fmt.Fprintf(b, "  %-12s API calls: %s\n", "", callsLine(s.APICalls))
+		}
+	}
+	for _, s := range p.Servers {
+		if r.Rate > 0 && (s.PerSec < 0.95*r.Rate || s.LateP99ms > 10) {
+			fmt.Fprintf(b, "  %-12s behind the schedule: %s of %s clicks/s answered; clicks went out up to %s late (p99), at most %d in flight\n",
+				s.Server, number(s.PerSec), number(r.Rate), msText(s.LateP99ms), r.Clients)
 		}
 	}
 	for _, s := range p.Servers {

@@ -566,6 +566,37 @@ func TestHistogramPercentiles(t *testing.T) {
 	}
 }
 
+// TestHistogramMerge: rounds measured apart and merged give the
+// percentiles of all their values together.
+func TestHistogramMerge(t *testing.T) {
+	var all, odd, even Histogram
+	for i := 1; i <= 5000; i++ {
+		d := time.Duration(i*i) * time.Microsecond / 100
+		all.Record(d)
+		if i%2 == 1 {
+			odd.Record(d)
+		} else {
+			even.Record(d)
+		}
+	}
+	var merged Histogram
+	merged.Merge(&odd)
+	merged.Merge(&even)
+	merged.Merge(nil)
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999, 1} {
+		if merged.Quantile(q) != all.Quantile(q) {
+			t.Errorf("q%v: merged %v, all %v", q, merged.Quantile(q), all.Quantile(q))
+		}
+	}
+	if merged.Count() != 5000 || merged.Max() != all.Max() || merged.Max() != 250*time.Millisecond {
+		t.Errorf("merged: %d values, max %v", merged.Count(), merged.Max())
+	}
+	var none *Histogram
+	if none.Count() != 0 || none.Quantile(0.5) != 0 || none.Max() != 0 {
+		t.Error("a nil histogram is not empty")
+	}
+}
+
 func TestControlIDs(t *testing.T) {
 	js := `[{"type":"actions","elements":[{"action_id":"pollbot:vote:K7QX:1"},{"action_id":"pollbot:vote:K7QX:2"}]},` +
 		`{"custom_id":"pollbot:dc:unvote:K7QX"},{"value":"pollbot:vote:K7QX:1"},{"action_id":"other"}]`
