@@ -525,6 +525,8 @@ type roundResult struct {
 	backlog   roundBacklog
 	acked     int64
 	confirmed int64
+	refused   int64            // confirmations that confirmed no ballot
+	refusal   string           // the text of the last
 	calls     map[string]int64 // calls to the platform's API at the sink
 }
 
@@ -535,6 +537,7 @@ func (w *world) round(ctx context.Context, pl *platform, s *server, rc loadgen.R
 	procs := []string{s.name, "redis", "pollbench"}
 	w.sink.TakeConfirmationLags(pl.p) // nothing of an earlier round is this one's
 	conf0, calls0 := w.sink.ConfirmationTotal(pl.p), w.sink.Calls()
+	refused0, _ := w.sink.Refusals(pl.p)
 	cpu0 := w.meter.sample(procs...)
 	var acked atomic.Int64
 	base := s.next
@@ -593,6 +596,9 @@ func (w *world) round(ctx context.Context, pl *platform, s *server, rc loadgen.R
 		rr.backlog = judgeRound(samples, rate, drain, drained, cfg.MaxDrain)
 	}
 	rr.confirmed = w.sink.ConfirmationTotal(pl.p) - conf0
+	if n, last := w.sink.Refusals(pl.p); n > refused0 {
+		rr.refused, rr.refusal = n-refused0, last
+	}
 	rr.cpu = cpuDelta(cpu0, w.meter.sample(procs...))
 	rr.lags = w.sink.TakeConfirmationLags(pl.p)
 	rr.calls = map[string]int64{}

@@ -124,6 +124,10 @@ func TestVerdict(t *testing.T) {
 			r.Platforms[0].Servers[1].Confirmations.Backlog = backlogVerdict{Behind: true, Why: "the backlog grew"}
 		}, "slack pollbot: deliveries fell behind acknowledgements: the backlog grew"},
 		{"tally", func(r *report) { r.Platforms[0].Servers[1].Problems = []string{"tally: off"} }, "slack pollbot: tally: off"},
+		{"refused", func(r *report) {
+			c := r.Platforms[0].Servers[1].Confirmations
+			c.Refused, c.Refusal = 3, "Sorry, pollbot could not reach its store just now."
+		}, `slack pollbot: 3 acknowledged clicks were refused in their confirmation (the last: "Sorry, pollbot could not reach its store just now.")`},
 	} {
 		r := good()
 		tc.spoil(r)
@@ -146,7 +150,7 @@ func slowConfirmer(t *testing.T, interval time.Duration) string {
 			return
 		}
 		if interval == 0 {
-			_ = slack.PostWebhookContext(r.Context(), cb.ResponseURL, &slack.WebhookMessage{Text: "ok"})
+			_ = slack.PostWebhookContext(r.Context(), cb.ResponseURL, &slack.WebhookMessage{Text: "Your ballot in poll P: Theme 1. Counted for Academia."})
 			return
 		}
 		queue <- cb.ResponseURL
@@ -154,7 +158,7 @@ func slowConfirmer(t *testing.T, interval time.Duration) string {
 	go func() {
 		defer close(done)
 		for u := range queue {
-			_ = slack.PostWebhook(u, &slack.WebhookMessage{Text: "ok"})
+			_ = slack.PostWebhook(u, &slack.WebhookMessage{Text: "Your ballot in poll P: Theme 1. Counted for Academia."})
 			time.Sleep(interval)
 		}
 	}()
@@ -211,7 +215,7 @@ func TestRoundDetectsBacklog(t *testing.T) {
 			s.agg.add(rr)
 			rep := s.report(cfg)
 			c2 := rep.Confirmations
-			if rep.Requests != 1200 || rep.OK != 1200 || c2.Acknowledged != 1200 || c2.Confirmed != 1200 {
+			if rep.Requests != 1200 || rep.OK != 1200 || c2.Acknowledged != 1200 || c2.Confirmed != 1200 || c2.Refused != 0 {
 				t.Fatalf("%d of %d ok, %d confirmed of %d", rep.OK, rep.Requests, c2.Confirmed, c2.Acknowledged)
 			}
 			t.Logf("%s: backlog %+v; round %+v; lag p50 %v p99 %v", tc.name, c2.Backlog, rr.backlog, c2.P50ms, c2.P99ms)
@@ -293,7 +297,7 @@ func TestStartEndToEnd(t *testing.T) {
 					continue
 				}
 				c := s.Confirmations
-				if c == nil || c.Acknowledged != clicks || c.Confirmed != clicks || c.P50ms <= 0 || c.P99ms < c.P50ms || c.Backlog.Behind || c.Backlog.Rounds != rep.Rounds {
+				if c == nil || c.Acknowledged != clicks || c.Confirmed != clicks || c.Refused != 0 || c.P50ms <= 0 || c.P99ms < c.P50ms || c.Backlog.Behind || c.Backlog.Rounds != rep.Rounds {
 					t.Errorf("%s confirmations: %+v", name, c)
 				}
 				if !s.TallyChecked || len(s.Problems) > 0 || s.MemoryBallots != 60 || s.RedisBytesPerBallot <= 0 {

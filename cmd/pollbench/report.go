@@ -79,18 +79,25 @@ type serverReport struct {
 	CPUCores map[string]float64 `json:"cpu_cores,omitempty"`
 	// RedisBytesPerBallot is the memory pass: the data Redis holds grew by
 	// so much per ballot when every voter clicked once in a fresh poll.
-	RedisBytesPerBallot float64          `json:"redis_bytes_per_ballot,omitempty"`
-	MemoryBallots       int64            `json:"memory_ballots,omitempty"`
-	TallyChecked        bool             `json:"tally_checked,omitempty"` // the tally in Redis equals what the acknowledged clicks imply
-	APICalls            map[string]int64 `json:"api_calls,omitempty"`     // calls to the platform's API at the sink during its rounds
-	Errors              map[string]int64 `json:"errors"`
-	Problems            []string         `json:"problems,omitempty"`
+	RedisBytesPerBallot float64           `json:"redis_bytes_per_ballot,omitempty"`
+	MemoryBallots       int64             `json:"memory_ballots,omitempty"`
+	TallyChecked        bool              `json:"tally_checked,omitempty"` // the tally in Redis equals what the acknowledged clicks imply
+	APICalls            map[string]int64  `json:"api_calls,omitempty"`     // calls to the platform's API at the sink during its rounds
+	Errors              map[string]int64  `json:"errors"`
+	ErrorSamples        map[string]string `json:"error_samples,omitempty"` // one message of each kind
+	Problems            []string          `json:"problems,omitempty"`
 }
 
 // confirmReport is how the confirmations of a server's votes went.
 type confirmReport struct {
 	Acknowledged int64 `json:"acknowledged"`
 	Confirmed    int64 `json:"confirmed"`
+	// Refused counts acknowledged clicks whose confirmation confirmed no
+	// ballot (Slack acknowledges every click with 200; a vote the server
+	// then could not record is told in the confirmation), Refusal the text
+	// of the last.
+	Refused int64  `json:"refused,omitempty"`
+	Refusal string `json:"refusal,omitempty"`
 	// Lag: from when a click was due until its confirmation reached the
 	// sink.
 	P50ms   float64        `json:"p50_ms"`
@@ -127,8 +134,11 @@ type aggregate struct {
 	lat, late, lags  loadgen.Histogram
 	open             bool
 	errors           map[string]int64
+	errorSamples     map[string]string
 	cpu              map[string]time.Duration
 	acked, confirmed int64
+	refused          int64
+	refusal          string
 	backlog          []roundBacklog
 	perSec           []float64
 	calls            map[string]int64
@@ -141,6 +151,7 @@ type aggregate struct {
 func (a *aggregate) add(r *roundResult) {
 	if a.errors == nil {
 		a.errors, a.cpu, a.calls = map[string]int64{}, map[string]time.Duration{}, map[string]int64{}
+		a.errorSamples = map[string]string{}
 	}
 	a.ops += r.run.Ops
 	a.ok += r.run.OK
@@ -151,6 +162,15 @@ func (a *aggregate) add(r *roundResult) {
 	a.lags.Merge(r.lags)
 	for k, v := range r.run.Errors {
 		a.errors[k] += v
+	}
+	for k, v := range r.run.ErrorSamples {
+		if _, ok := a.errorSamples[k]; !ok {
+			a.errorSamples[k] = v
+		}
+	}
+	if r.refused > 0 {
+		a.refused += r.refused
+		a.refusal = r.refusal
 	}
 	for k, v := range r.cpu {
 		a.cpu[k] += v
@@ -171,6 +191,9 @@ func (s *server) report(cfg *config) *serverReport {
 		AckP50ms: ms(a.lat.Quantile(0.50)), AckP95ms: ms(a.lat.Quantile(0.95)), AckP99ms: ms(a.lat.Quantile(0.99)), AckMaxMs: ms(a.lat.Max()),
 		Errors: a.errors, Problems: a.problems, TallyChecked: a.tallyChecked,
 	}
+	if len(a.errorSamples) > 0 {
+		r.ErrorSamples = a.errorSamples
+	}
 	if r.Errors == nil {
 		r.Errors = map[string]int64{}
 	}
@@ -182,7 +205,7 @@ func (s *server) report(cfg *config) *serverReport {
 	}
 	if s.confirms {
 		r.Confirmations = &confirmReport{
-			Acknowledged: a.acked, Confirmed: a.confirmed,
+			Acknowledged: a.acked, Confirmed: a.confirmed, Refused: a.refused, Refusal: a.refusal,
 			P50ms: ms(a.lags.Quantile(0.50)), P99ms: ms(a.lags.Quantile(0.99)), MaxMs: ms(a.lags.Max()),
 			Backlog: judge(a.backlog, cfg.MaxDrain),
 		}
@@ -261,6 +284,9 @@ func (r *report) verdict() error {
 			if c := s.Confirmations; c != nil {
 				if c.Confirmed != c.Acknowledged {
 					bad = append(bad, fmt.Sprintf("%s: %d confirmations for %d acknowledged votes", name, c.Confirmed, c.Acknowledged))
+				}
+				if c.Refused > 0 {
+					bad = append(bad, fmt.Sprintf("%s: %d acknowledged clicks were refused in their confirmation (the last: %q)", name, c.Refused, c.Refusal))
 				}
 				if c.Backlog.Behind {
 					bad = append(bad, fmt.Sprintf("%s: deliveries fell behind acknowledgements: %s", name, c.Backlog.Why))
@@ -419,6 +445,12 @@ func (p *platformReport) write(b *strings.Builder, r *report) {
 	for _, s := range p.Servers {
 		if len(s.Errors) > 0 {
 			fmt.Fprintf(b, "  %-12s ERRORS %s\n", s.Server, errorsLine(s.Errors))
+			for _, k := range slices.Sorted(maps.Keys(s.ErrorSamples)) {
+				fmt.Fprintf(b, "  %-12s   e.g. %s\n", "", s.ErrorSamples[k])
+			}
+		}
+		if c := s.Confirmations; c != nil && c.Refused > 0 {
+			fmt.Fprintf(b, "  %-12s REFUSED %s acknowledged clicks in their confirmation, the last: %q\n", s.Server, number(float64(c.Refused)), c.Refusal)
 		}
 		for _, pr := range s.Problems {
 			fmt.Fprintf(b, "  %-12s PROBLEM %s\n", s.Server, pr)

@@ -307,6 +307,8 @@ type Result struct {
 	Rate float64
 	Late *Histogram
 	// Errors counts failures by kind: "HTTP 500", "discord type 4",
-	// "timeout", "connection refused", "connection reset", "transport".
-	Errors map[string]int64
+	// "timeout", "connection refused", "connection reset", "transport";
+	// ErrorSamples holds the message of one failure of each kind.
+	Errors       map[string]int64
+	ErrorSamples map[string]string
 }

@@ -416,6 +416,9 @@ func TestRunCountsAndErrors(t *testing.T) {
 	if res.Ops != 1000 || res.OK != 860 || res.Errors["HTTP 500"] != 100 || res.Errors["discord type 4"] != 40 || len(res.Errors) != 2 {
 		t.Errorf("result %v", res)
 	}
+	if s := res.ErrorSamples; len(s) != 2 || !strings.HasPrefix(s["HTTP 500"], "HTTP 500") || !strings.Contains(s["discord type 4"], "type 4, want 7") {
+		t.Errorf("error samples %q", s)
+	}
 	if res.PerSec <= 0 || res.Elapsed <= 0 {
 		t.Errorf("rate %v in %v", res.PerSec, res.Elapsed)
 	}

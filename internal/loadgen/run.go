@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 // maxClients bounds RunConfig.Clients: each client is a goroutine with a
@@ -56,6 +57,7 @@ func Run(ctx context.Context, cfg RunConfig, op Op) (*Result, error) {
 		late     Histogram
 		ops, oks int64
 		errs     = map[string]int64{}
+		samples  = map[string]string{}
 	)
 	start := time.Now()
 	sched := schedule{start: start, rate: cfg.Rate, length: cfg.Duration}
@@ -66,7 +68,7 @@ func Run(ctx context.Context, cfg RunConfig, op Op) (*Result, error) {
 	for c := range cfg.Clients {
 		wg.Go(func() {
 			h, l := new(Histogram), new(Histogram)
-			mine := map[string]int64{}
+			mine, sample := map[string]int64{}, map[string]string{}
 			var n, ok int64
 			var timer *time.Timer
 			defer func() {
@@ -107,7 +109,10 @@ func Run(ctx context.Context, cfg RunConfig, op Op) (*Result, error) {
 				if err == nil {
 					ok++
 				} else {
-					mine[ErrorKind(err)]++
+					k := ErrorKind(err)
+					if mine[k]++; mine[k] == 1 {
+						sample[k] = clip(err.Error(), 300)
+					}
 				}
 			}
 			mu.Lock()
@@ -119,12 +124,17 @@ func Run(ctx context.Context, cfg RunConfig, op Op) (*Result, error) {
 			for k, v := range mine {
 				errs[k] += v
 			}
+			for k, v := range sample {
+				if _, ok := samples[k]; !ok {
+					samples[k] = v
+				}
+			}
 		})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
 	r := &Result{
-		Ops: ops, OK: oks, Elapsed: elapsed, Errors: errs, Rate: cfg.Rate,
+		Ops: ops, OK: oks, Elapsed: elapsed, Errors: errs, ErrorSamples: samples, Rate: cfg.Rate,
 		P50: total.Quantile(0.50), P95: total.Quantile(0.95), P99: total.Quantile(0.99), Max: total.Max(),
 		Latency: &total,
 	}
@@ -155,6 +165,17 @@ func (s schedule) due(i int64) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return s.start.Add(off), true
+}
+
+// clip cuts s to at most n bytes, at a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // String is a one-line summary.

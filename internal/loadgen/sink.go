@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,9 +60,10 @@ type Sink struct {
 	confirms map[Platform]map[string]*Confirmation
 	totals   map[Platform]*atomic.Int64
 	lags     map[Platform]*lagBox // fixed at start: read without mu
-	messages map[string]*Message  // platform/channel/id -> message
-	order    []string             // message keys in order of posting
-	original map[string]string    // Discord interaction token -> id of its @original
+	refused  map[Platform]*refusals
+	messages map[string]*Message // platform/channel/id -> message
+	order    []string            // message keys in order of posting
+	original map[string]string   // Discord interaction token -> id of its @original
 }
 
 // StartSink starts a sink on cfg.Addr (loopback only). Close stops it.
@@ -82,6 +84,7 @@ func StartSink(ctx context.Context, cfg SinkConfig) (*Sink, error) {
 		confirms: map[Platform]map[string]*Confirmation{PlatformSlack: {}, PlatformDiscord: {}},
 		totals:   map[Platform]*atomic.Int64{PlatformSlack: new(atomic.Int64), PlatformDiscord: new(atomic.Int64)},
 		lags:     map[Platform]*lagBox{PlatformSlack: newLagBox(), PlatformDiscord: newLagBox()},
+		refused:  map[Platform]*refusals{PlatformSlack: {}, PlatformDiscord: {}},
 		messages: map[string]*Message{},
 		original: map[string]string{},
 	}
@@ -128,6 +131,7 @@ func (s *Sink) Reset() {
 		s.confirms[p] = map[string]*Confirmation{}
 		s.totals[p].Store(0)
 		s.lags[p].take()
+		*s.refused[p] = refusals{}
 	}
 	s.messages = map[string]*Message{}
 	s.order = nil
@@ -576,20 +580,91 @@ func slackText(form map[string]string) string {
 func (s *Sink) slackResponse(w http.ResponseWriter, r *http.Request) {
 	s.count("slack response_url")
 	quiet := s.quiet.Load()
+	body := readConfirmation(r)
 	text := ""
-	if quiet {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
-	} else {
+	if !quiet || !isBallot(body, `"text":"`) {
 		var m struct {
 			Text string `json:"text"`
 		}
-		_ = json.NewDecoder(io.LimitReader(r.Body, maxSinkBody)).Decode(&m)
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
+		_ = json.Unmarshal(body, &m)
 		text = m.Text
+	}
+	if !isBallot(body, `"text":"`) && !isBallotText(text) {
+		s.refusal(PlatformSlack, text)
 	}
 	s.confirm(PlatformSlack, r.PathValue("user"), r.PathValue("stamp"), text, quiet)
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, "ok")
+}
+
+// readConfirmation reads a confirmation's JSON body, at most
+// maxConfirmation bytes of it; the rest is drained unread.
+func readConfirmation(r *http.Request) []byte {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxConfirmation))
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
+	return body
+}
+
+// maxConfirmation bounds what the sink reads of a confirmation: a
+// ballot's is a few hundred bytes.
+const maxConfirmation = 64 << 10
+
+// ballotWords begin every confirmation of a ballot, in pollbot's words
+// (and the reference server's): anything else a click is confirmed with
+// is a refusal.
+var ballotWords = []string{"Your ballot in poll ", "Your ranking in poll ", "You no longer have a ballot in poll "}
+
+// isBallot reports whether the JSON body's first string field named by
+// field (`"text":"`) begins with ballotWords, without decoding the body.
+func isBallot(body []byte, field string) bool {
+	i := bytes.Index(body, []byte(field))
+	if i < 0 {
+		return false
+	}
+	rest := body[i+len(field):]
+	for _, w := range ballotWords {
+		if bytes.HasPrefix(rest, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isBallotText is isBallot for a decoded text.
+func isBallotText(text string) bool {
+	for _, w := range ballotWords {
+		if strings.HasPrefix(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusals counts confirmations that confirm no ballot.
+type refusals struct {
+	n    int64
+	last string
+}
+
+func (s *Sink) refusal(p Platform, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.refused[p]
+	r.n++
+	r.last = text
+}
+
+// Refusals returns how many confirmations on platform confirmed no
+// ballot (their text does not begin as pollbot confirms a ballot: a click
+// acknowledged, then refused, say because the store could not be reached
+// in time), and the text of the last.
+func (s *Sink) Refusals(p Platform) (n int64, last string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.refused[p]; r != nil {
+		return r.n, r.last
+	}
+	return 0, ""
 }
 
 func (s *Sink) slackUpload(w http.ResponseWriter, r *http.Request) {
@@ -730,7 +805,16 @@ func (s *Sink) discordFollowUp(w http.ResponseWriter, r *http.Request) {
 	s.count("discord follow-up")
 	quiet := s.quiet.Load()
 	content := ""
-	if quiet {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); quiet && mt == "application/json" {
+		body := readConfirmation(r)
+		if !isBallot(body, `"content":"`) {
+			var m struct {
+				Content string `json:"content"`
+			}
+			_ = json.Unmarshal(body, &m)
+			s.refusal(PlatformDiscord, m.Content)
+		}
+	} else if quiet {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
 	} else {
 		c, _, err := discordPayload(r)
@@ -739,6 +823,9 @@ func (s *Sink) discordFollowUp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		content = c
+		if !isBallotText(c) {
+			s.refusal(PlatformDiscord, c)
+		}
 	}
 	user, stamp := tokenUser(r.PathValue("token"))
 	s.confirm(PlatformDiscord, user, stamp, content, quiet)

@@ -321,3 +321,34 @@ func TestSinkConfirmationLags(t *testing.T) {
 		t.Errorf("the follow-ups were not attributed to their user: %+v", c)
 	}
 }
+
+// TestSinkRefusals: a click confirmed with anything but a ballot is
+// counted as refused, in quiet mode too, with the text of the last.
+func TestSinkRefusals(t *testing.T) {
+	sink := startSink(t, SinkConfig{})
+	const refusal = "Sorry, pollbot could not reach its store just now. Please try again in a moment; a vote is never counted twice."
+	for _, quiet := range []bool{false, true} {
+		sink.SetQuiet(quiet)
+		for _, text := range []string{"Your ballot in poll K7QX: A. Counted for Academia.", "You no longer have a ballot in poll K7QX.", refusal} {
+			if err := slack.PostWebhookContext(ctx(t), sink.SlackResponseURL()+"/U1/1", &slack.WebhookMessage{ResponseType: "ephemeral", Text: text,
+				Blocks: &slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject("plain_text", text, true, false), nil, nil)}}}); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.Post(sink.DiscordAPIURL()+"webhooks/"+DefaultDiscordApp+"/lg-7001-1", "application/json",
+				strings.NewReader(fmt.Sprintf(`{"content":%q,"flags":64}`, text)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	for _, p := range []Platform{PlatformSlack, PlatformDiscord} {
+		if n, last := sink.Refusals(p); n != 2 || last != refusal {
+			t.Errorf("%s: %d refusals, the last %q; want 2, %q", p, n, last, refusal)
+		}
+	}
+	sink.Reset()
+	if n, _ := sink.Refusals(PlatformSlack); n != 0 {
+		t.Errorf("Reset kept %d refusals", n)
+	}
+}
