@@ -33,7 +33,7 @@ import (
 //	            chat.delete, views.open, views.update, conversations.open,
 //	            usergroups.list, files.getUploadURLExternal,
 //	            files.completeUploadExternal (other methods: ok:false unknown_method)
-//	       POST response/<user>/<n>[/<stamp>] (response_url), upload/<file id>
+//	       POST response/<user>/<n>[.<stamp>] (response_url), upload/<file id>
 //	Discord PUT applications/<app>/commands, applications/<app>/guilds/<g>/commands
 //	        GET applications/<app>/commands, users/@me, guilds/<g>/roles
 //	        POST interactions/<id>/<token>/callback
@@ -421,7 +421,6 @@ func (s *Sink) routes() http.Handler {
 	mux.HandleFunc("POST /slack/api/{method}", s.slackAPI)
 	mux.HandleFunc("GET /slack/api/{method}", s.slackAPI)
 	mux.HandleFunc("POST /slack/response/{user}/{n}", s.slackResponse)
-	mux.HandleFunc("POST /slack/response/{user}/{n}/{stamp}", s.slackResponse)
 	mux.HandleFunc("POST /slack/upload/{id}", s.slackUpload)
 
 	const d = "/discord/api/v10/"
@@ -592,7 +591,8 @@ func (s *Sink) slackResponse(w http.ResponseWriter, r *http.Request) {
 	if !isBallot(body, `"text":"`) && !isBallotText(text) {
 		s.refusal(PlatformSlack, text)
 	}
-	s.confirm(PlatformSlack, r.PathValue("user"), r.PathValue("stamp"), text, quiet)
+	_, stamp, _ := strings.Cut(r.PathValue("n"), ".")
+	s.confirm(PlatformSlack, r.PathValue("user"), stamp, text, quiet)
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, "ok")
 }

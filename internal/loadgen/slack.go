@@ -168,8 +168,8 @@ func (s *Slack) AppendClickPayload(dst []byte, user, actionID string) []byte {
 	return s.appendClick(dst, time.Now(), user, actionID)
 }
 
-// appendClick appends a click due at due: the stamp of due ends its
-// response_url.
+// appendClick appends a click due at due: its response_url ends in
+// "/<user>/<n>.<stamp of due>".
 func (s *Slack) appendClick(dst []byte, due time.Time, user, actionID string) []byte {
 	n := nextUniq()
 	sec := s.now().Unix()
@@ -193,7 +193,7 @@ func (s *Slack) appendClick(dst []byte, due time.Time, user, actionID string) []
 	dst = appendJSONInner(dst, url.PathEscape(user))
 	dst = append(dst, '/')
 	dst = strconv.AppendUint(dst, n, 10)
-	dst = append(dst, '/')
+	dst = append(dst, '.')
 	dst = appendStamp(dst, due)
 	dst = append(dst, `","actions":[{"type":"button","action_id":`...)
 	dst = appendJSONString(dst, actionID)

@@ -7,8 +7,10 @@ import (
 
 // A click carries the moment it was due, so that the sink can tell how
 // long its confirmation took without a table shared with the generator:
-// Slack clicks in their response_url (".../<user>/<n>/<stamp>"), Discord
-// clicks in their interaction token ("lg-<user>-<n>.<stamp>"). A stamp is
+// Slack clicks in their response_url (".../<user>/<n>.<stamp>"), Discord
+// clicks in their interaction token ("lg-<user>-<n>.<stamp>"). Either way
+// the stamp follows the click's number after a dot, so whatever tells a
+// click by its number (the last path segment, the token) tells it still. A stamp is
 // nanoseconds since this package was loaded, on the monotonic clock, so it
 // means something only to the process that made it: the sink and the
 // clients must share one, as they do in pollbench.
