@@ -327,7 +327,7 @@ func waitReady(ctx context.Context, target string, wait time.Duration, p *proc) 
 		}
 		switch {
 		case p != nil && p.exited():
-			return fmt.Errorf("pollbot exited before it was ready (%s)", last)
+			return fmt.Errorf("%s exited before it was ready (%s)", p.name, last)
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case time.Now().After(deadline):
@@ -337,29 +337,35 @@ func waitReady(ctx context.Context, target string, wait time.Duration, p *proc) 
 	}
 }
 
-// cpuMeter reads the CPU time of pollbench's children and of pollbench
-// itself, to show where a machine's cores went during a run.
+// cpuMeter reads the CPU time of named processes: the servers and Redis
+// pollbench started, and pollbench itself ("pollbench", always there).
 type cpuMeter struct {
 	mu    sync.Mutex
 	procs map[string]int // name -> pid; 0 is pollbench
 }
 
-func newCPUMeter(e *env) *cpuMeter {
-	m := &cpuMeter{procs: map[string]int{"pollbench": 0}}
-	if e != nil {
-		m.procs["pollbot"] = e.pollbot.pid()
-		m.procs["redis"] = e.redis.pid()
-	}
-	return m
+func newCPUMeter() *cpuMeter {
+	return &cpuMeter{procs: map[string]int{"pollbench": 0}}
 }
 
-// sample returns each process's CPU time so far; processes whose time
-// cannot be read (not Linux) are left out.
-func (m *cpuMeter) sample() map[string]time.Duration {
+func (m *cpuMeter) add(name string, pid int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.procs[name] = pid
+}
+
+// sample returns the CPU time so far of each named process pollbench
+// knows; processes it does not know or whose time cannot be read (not
+// Linux) are left out.
+func (m *cpuMeter) sample(names ...string) map[string]time.Duration {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := map[string]time.Duration{}
-	for name, pid := range m.procs {
+	for _, name := range names {
+		pid, ok := m.procs[name]
+		if !ok {
+			continue
+		}
 		if d, ok := cpuTime(pid); ok {
 			out[name] = d
 		}

@@ -98,19 +98,21 @@ func interactionToken(user string, n uint64) string {
 	return "lg-" + url.PathEscape(user) + "-" + strconv.FormatUint(n, 10)
 }
 
-// tokenUser is the inverse of interactionToken; "" when the token is not
-// one of ours.
-func tokenUser(token string) string {
+// tokenUser is the inverse of interactionToken and of a click's token
+// ("lg-<user>-<n>.<stamp>"): the user and the stamp ("" for a token
+// without one); user is "" when the token is not one of ours.
+func tokenUser(token string) (user, stamp string) {
 	rest, ok := strings.CutPrefix(token, "lg-")
 	i := strings.LastIndexByte(rest, '-')
 	if !ok || i <= 0 {
-		return ""
+		return "", ""
 	}
 	u, err := url.PathUnescape(rest[:i])
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	return u
+	_, stamp, _ = strings.Cut(rest[i+1:], ".")
+	return u, stamp
 }
 
 // Command sends the APPLICATION_COMMAND interaction "/poll <sub>" with
@@ -145,9 +147,17 @@ func (d *Discord) base(m Member, typ int, n uint64) map[string]any {
 }
 
 // Click sends a MESSAGE_COMPONENT interaction: member m clicked the button
-// customID (such as "pollbot:vote:K7QX:3") on message messageID.
+// customID (such as "pollbot:vote:K7QX:3") on message messageID. It is
+// ClickAt with the time of the call.
 func (d *Discord) Click(ctx context.Context, m Member, messageID, customID string) (DiscordReply, error) {
-	return d.Post(ctx, d.AppendClick(make([]byte, 0, 512), m, messageID, customID))
+	return d.ClickAt(ctx, time.Now(), m, messageID, customID)
+}
+
+// ClickAt is Click for a click that was due at due (an open-loop
+// schedule's time): its interaction token carries due, so the sink
+// measures the follow-up's lag from it (Sink.TakeConfirmationLags).
+func (d *Discord) ClickAt(ctx context.Context, due time.Time, m Member, messageID, customID string) (DiscordReply, error) {
+	return d.Post(ctx, d.appendComponent(make([]byte, 0, 512), due, m, messageID, customID, nil))
 }
 
 // Select sends a MESSAGE_COMPONENT interaction: member m chose values in
@@ -156,19 +166,20 @@ func (d *Discord) Select(ctx context.Context, m Member, messageID, customID stri
 	if values == nil {
 		values = []string{}
 	}
-	return d.Post(ctx, d.appendComponent(make([]byte, 0, 512), m, messageID, customID, values))
+	return d.Post(ctx, d.appendComponent(make([]byte, 0, 512), time.Now(), m, messageID, customID, values))
 }
 
 // AppendClick appends the JSON of a button click interaction (what Click
 // sends) to dst. discordgo decodes it into an Interaction of type 3 with
 // the member, guild, channel, message and MessageComponentData.
 func (d *Discord) AppendClick(dst []byte, m Member, messageID, customID string) []byte {
-	return d.appendComponent(dst, m, messageID, customID, nil)
+	return d.appendComponent(dst, time.Now(), m, messageID, customID, nil)
 }
 
-// appendComponent appends a component interaction: a button (component
-// type 2) when values is nil, else a string select (type 3).
-func (d *Discord) appendComponent(dst []byte, m Member, messageID, customID string, values []string) []byte {
+// appendComponent appends a component interaction due at due (its stamp
+// ends the token): a button (component type 2) when values is nil, else a
+// string select (type 3).
+func (d *Discord) appendComponent(dst []byte, due time.Time, m Member, messageID, customID string, values []string) []byte {
 	n := nextUniq()
 	dst = append(dst, `{"id":"`...)
 	dst = strconv.AppendUint(dst, n, 10)
@@ -178,6 +189,8 @@ func (d *Discord) appendComponent(dst []byte, m Member, messageID, customID stri
 	dst = appendJSONInner(dst, url.PathEscape(m.ID))
 	dst = append(dst, '-')
 	dst = strconv.AppendUint(dst, n, 10)
+	dst = append(dst, '.')
+	dst = appendStamp(dst, due)
 	dst = append(dst, `","version":1`...)
 	dst = append(dst, d.guildChannel...)
 	dst = append(dst, `,"member":{"user":{"id":`...)

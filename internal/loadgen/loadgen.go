@@ -17,8 +17,8 @@
 //     it. It counts calls per endpoint, the confirmations each user
 //     received, and keeps the poll messages pollbot posted and edited.
 //   - Run runs an operation from N concurrent clients for a count or a
-//     duration and reports throughput, latency percentiles and errors by
-//     kind.
+//     duration, closed loop or at a fixed offered rate (open loop), and
+//     reports throughput, latency percentiles and errors by kind.
 //   - SlackBaseline and DiscordBaseline are handlers that only verify the
 //     signature, the ceiling a vote click is compared with in the same run.
 //
@@ -28,12 +28,14 @@
 //	NewSlack(ctx, SlackConfig) (*Slack, error)
 //	  .Command(ctx, user, text) (Reply, error)      a slash command: /poll <text>
 //	  .Click(ctx, user, actionID) (Reply, error)    a block_actions button click
+//	  .ClickAt(ctx, due, user, actionID)            one due at due (open loop)
 //	  .PostInteraction(ctx, payloadJSON) (Reply, error)
 //	  .AppendClickPayload(dst, user, actionID) []byte
 //	SignSlack(header, secret, body, at)
 //	NewDiscord(ctx, DiscordConfig) (*Discord, error)
 //	  .Command(ctx, Member, sub, ...CommandOption) (DiscordReply, error)
 //	  .Click(ctx, Member, messageID, customID) (DiscordReply, error)
+//	  .ClickAt(ctx, due, Member, messageID, customID)
 //	  .Select(ctx, Member, messageID, customID, values...) (DiscordReply, error)
 //	  .Ping(ctx) (DiscordReply, error)   .Post(ctx, body) (DiscordReply, error)
 //	  .AppendClick(dst, Member, messageID, customID) []byte
@@ -42,10 +44,11 @@
 //	StartSink(ctx, SinkConfig) (*Sink, error)
 //	  .URL() .SlackAPIURL() .SlackResponseURL() .DiscordAPIURL() .Env()
 //	  .Confirmation(platform, user) .Confirmations(platform) .ConfirmationTotal(platform)
-//	  .WaitConfirmations(ctx, platform, n) .Messages(platform) .WaitMessage(ctx, platform, match)
+//	  .WaitConfirmations(ctx, platform, n) .TakeConfirmationLags(platform) *Histogram
+//	  .Messages(platform) .WaitMessage(ctx, platform, match)
 //	  .Calls() .SetQuiet(bool) .Reset() .Close()
 //	Message.Polls()   ParseVoteAction(id) (poll, theme, ok)
-//	Run(ctx, RunConfig, Op) (*Result, error)
+//	Run(ctx, RunConfig, Op) (*Result, error)      Histogram .Record .Merge .Quantile .Max .Count
 //	SlackBaseline(secret) http.Handler   DiscordBaseline(publicKey) http.Handler
 //	Serve(addr, handler) (*Server, error)
 //
@@ -258,7 +261,8 @@ type RunConfig struct {
 	// Target is the base URL the operation sends to. Run refuses to start
 	// unless it resolves to loopback addresses only.
 	Target string
-	// Clients is the number of concurrent clients (1 to 10,000).
+	// Clients is the number of concurrent clients (1 to 10,000): in open
+	// loop, the most operations in flight at once.
 	Clients int
 	// Count is the total number of operations; Duration how long clients
 	// keep starting new ones. At least one must be set (Count ≤ MaxCount,
@@ -266,16 +270,28 @@ type RunConfig struct {
 	// first. Operations under way when the time is up finish and count.
 	Count    int64
 	Duration time.Duration
+	// Rate, when above 0 (at most MaxRate), makes the run open loop:
+	// operation i is due at start + i/Rate seconds whatever became of the
+	// ones before it, and its latency counts from when it was due, not
+	// from when a client got to it. A server that stalls then shows its
+	// queue in the latencies instead of slowing the load down (no
+	// coordinated omission). An operation due while all Clients are busy
+	// waits for one, and the wait counts. With Duration, the last
+	// operation is due before Duration has passed.
+	Rate float64
 }
 
 // Op is one operation of a run: i is its sequence number from 0, client
-// the number of the client running it (0 ≤ client < Clients). It returns
+// the number of the client running it (0 ≤ client < Clients), due the
+// moment it was due: when the client started it in closed loop, its time
+// on the schedule in open loop. Its latency counts from due. It returns
 // nil on success; the error's kind (ErrorKind) is counted otherwise.
-type Op func(ctx context.Context, client int, i int64) error
+type Op func(ctx context.Context, client int, i int64, due time.Time) error
 
 // Result is what a run measured. Latencies are of every completed
-// operation, failed ones included, measured with a histogram whose
-// buckets are within 1% of the values they hold; Max is exact.
+// operation, failed ones included, from when it was due until it ended,
+// measured with a histogram whose buckets are within 1% of the values they
+// hold; Max is exact.
 type Result struct {
 	Ops     int64 // operations completed
 	OK      int64 // of which succeeded
@@ -283,7 +299,16 @@ type Result struct {
 	// PerSec is successful operations per second of Elapsed.
 	PerSec             float64
 	P50, P95, P99, Max time.Duration
+	// Latency holds every latency, for merging runs (Histogram.Merge).
+	Latency *Histogram
+	// Rate is the offered rate of an open-loop run (0: closed loop), and
+	// Late how long after it was due each of its operations was started:
+	// near zero while the clients keep the schedule.
+	Rate float64
+	Late *Histogram
 	// Errors counts failures by kind: "HTTP 500", "discord type 4",
-	// "timeout", "connection refused", "connection reset", "transport".
-	Errors map[string]int64
+	// "timeout", "connection refused", "connection reset", "transport";
+	// ErrorSamples holds the message of one failure of each kind.
+	Errors       map[string]int64
+	ErrorSamples map[string]string
 }

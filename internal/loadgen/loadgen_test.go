@@ -248,7 +248,7 @@ func TestDiscordInteractionsParse(t *testing.T) {
 		}
 		if in.AppID != DefaultDiscordApp || in.GuildID != DefaultDiscordGuild || in.ChannelID != DefaultDiscordChannel ||
 			in.Member == nil || in.Member.User.ID != m.ID || strings.Join(in.Member.Roles, ",") != strings.Join(m.Roles, ",") ||
-			in.ID == "" || tokenUser(in.Token) != m.ID || in.Version != 1 {
+			in.ID == "" || tokenUserOnly(in.Token) != m.ID || in.Version != 1 {
 			t.Errorf("interaction = %+v", in)
 		}
 		return in
@@ -306,12 +306,20 @@ func TestUniqueIDsAcrossClients(t *testing.T) {
 	if a == b || len(interactionToken("1", a)) > 40 {
 		t.Errorf("ids %d %d", a, b)
 	}
-	if got := tokenUser(interactionToken("user-with-dash", 42)); got != "user-with-dash" {
-		t.Errorf("tokenUser round trip = %q", got)
+	if got, stamp := tokenUser(interactionToken("user-with-dash", 42)); got != "user-with-dash" || stamp != "" {
+		t.Errorf("tokenUser round trip = %q, stamp %q", got, stamp)
 	}
-	if tokenUser("not-ours") != "" && tokenUser("xyz") != "" {
+	if got, stamp := tokenUser("lg-7001-42.123456"); got != "7001" || stamp != "123456" {
+		t.Errorf("tokenUser of a click's token = %q, stamp %q", got, stamp)
+	}
+	if tokenUserOnly("not-ours") != "" || tokenUserOnly("xyz") != "" {
 		t.Error("tokenUser accepted a foreign token")
 	}
+}
+
+func tokenUserOnly(token string) string {
+	u, _ := tokenUser(token)
+	return u
 }
 
 func TestCheckLoopback(t *testing.T) {
@@ -356,7 +364,7 @@ func TestCheckLoopback(t *testing.T) {
 		t.Errorf("Serve: %v", err)
 	}
 	var calls atomic.Int64
-	_, err := Run(ctx(t), RunConfig{Target: "http://192.0.2.1", Clients: 1, Count: 1}, func(context.Context, int, int64) error {
+	_, err := Run(ctx(t), RunConfig{Target: "http://192.0.2.1", Clients: 1, Count: 1}, func(context.Context, int, int64, time.Time) error {
 		calls.Add(1)
 		return nil
 	})
@@ -366,12 +374,14 @@ func TestCheckLoopback(t *testing.T) {
 }
 
 func TestRunBounds(t *testing.T) {
-	op := func(context.Context, int, int64) error { return nil }
+	op := func(context.Context, int, int64, time.Time) error { return nil }
 	for _, cfg := range []RunConfig{
 		{Target: "http://127.0.0.1", Clients: 1},
 		{Target: "http://127.0.0.1", Clients: 0, Count: 1},
 		{Target: "http://127.0.0.1", Clients: 1, Count: MaxCount + 1},
 		{Target: "http://127.0.0.1", Clients: 1, Duration: MaxDuration + time.Second},
+		{Target: "http://127.0.0.1", Clients: 1, Count: 1, Rate: -1},
+		{Target: "http://127.0.0.1", Clients: 1, Count: 1, Rate: MaxRate + 1},
 		{Target: "http://127.0.0.1", Clients: 1, Count: -1},
 	} {
 		if _, err := Run(ctx(t), cfg, op); !errors.Is(err, ErrBounds) {
@@ -382,7 +392,7 @@ func TestRunBounds(t *testing.T) {
 
 func TestRunCountsAndErrors(t *testing.T) {
 	var seen [1000]atomic.Int32
-	res, err := Run(ctx(t), RunConfig{Target: "http://127.0.0.1:1", Clients: 7, Count: 1000}, func(_ context.Context, c int, i int64) error {
+	res, err := Run(ctx(t), RunConfig{Target: "http://127.0.0.1:1", Clients: 7, Count: 1000}, func(_ context.Context, c int, i int64, _ time.Time) error {
 		if c < 0 || c >= 7 {
 			t.Errorf("client %d", c)
 		}
@@ -406,6 +416,9 @@ func TestRunCountsAndErrors(t *testing.T) {
 	if res.Ops != 1000 || res.OK != 860 || res.Errors["HTTP 500"] != 100 || res.Errors["discord type 4"] != 40 || len(res.Errors) != 2 {
 		t.Errorf("result %v", res)
 	}
+	if s := res.ErrorSamples; len(s) != 2 || !strings.HasPrefix(s["HTTP 500"], "HTTP 500") || !strings.Contains(s["discord type 4"], "type 4, want 7") {
+		t.Errorf("error samples %q", s)
+	}
 	if res.PerSec <= 0 || res.Elapsed <= 0 {
 		t.Errorf("rate %v in %v", res.PerSec, res.Elapsed)
 	}
@@ -413,7 +426,7 @@ func TestRunCountsAndErrors(t *testing.T) {
 
 func TestRunDuration(t *testing.T) {
 	start := time.Now()
-	res, err := Run(ctx(t), RunConfig{Target: "http://localhost", Clients: 3, Duration: 100 * time.Millisecond}, func(context.Context, int, int64) error {
+	res, err := Run(ctx(t), RunConfig{Target: "http://localhost", Clients: 3, Duration: 100 * time.Millisecond}, func(context.Context, int, int64, time.Time) error {
 		time.Sleep(time.Millisecond)
 		return nil
 	})
@@ -428,11 +441,97 @@ func TestRunDuration(t *testing.T) {
 	}
 }
 
+// TestRunOpenLoopSchedule checks the open-loop timetable: operation i is
+// due exactly i/rate after the first, never started before it is due, and
+// the schedule ends with the duration.
+func TestRunOpenLoopSchedule(t *testing.T) {
+	var dues [200]time.Time
+	var early atomic.Int32
+	res, err := Run(ctx(t), RunConfig{Target: "http://127.0.0.1", Clients: 4, Duration: 100 * time.Millisecond, Rate: 1000},
+		func(_ context.Context, _ int, i int64, due time.Time) error {
+			if time.Now().Before(due) {
+				early.Add(1)
+			}
+			dues[i] = due
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Ops != 100 || res.OK != 100 || res.Rate != 1000 || res.Late == nil || res.Late.Count() != 100 {
+		t.Fatalf("a 100 ms schedule at 1000/s: %v (rate %v, late %v)", res, res.Rate, res.Late.Count())
+	}
+	for i := 1; i < 100; i++ {
+		if d := dues[i].Sub(dues[0]); d != time.Duration(i)*time.Millisecond {
+			t.Fatalf("operation %d due %v after the first, want %dms", i, d, i)
+		}
+	}
+	if n := early.Load(); n > 0 {
+		t.Errorf("%d operations started before they were due", n)
+	}
+	if res.Latency.Count() != 100 {
+		t.Errorf("latencies recorded: %d", res.Latency.Count())
+	}
+}
+
+// TestRunOpenLoopCountsFromDue is the coordinated-omission check: one
+// client, operations due every millisecond that each take 5 ms. Closed
+// loop would report 5 ms each; open loop must report the queue that builds
+// up, operation i ending no earlier than 5(i+1) ms after the start while it
+// was due at i ms.
+func TestRunOpenLoopCountsFromDue(t *testing.T) {
+	res, err := Run(ctx(t), RunConfig{Target: "http://127.0.0.1", Clients: 1, Count: 20, Rate: 1000},
+		func(context.Context, int, int64, time.Time) error {
+			time.Sleep(5 * time.Millisecond)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Operation 19: due at 19 ms, ended at 100 ms or later.
+	if res.Max < 81*time.Millisecond {
+		t.Errorf("max latency %v, want at least 81ms (the queue behind a slow server)", res.Max)
+	}
+	// The median operation (9 or 10) waited at least 4 ms for each before it.
+	if res.P50 < 41*time.Millisecond {
+		t.Errorf("p50 %v, want at least 41ms", res.P50)
+	}
+	if p := res.Late.Quantile(0.99); p < 70*time.Millisecond {
+		t.Errorf("late p99 %v: the clients fell behind the schedule, and Late must say so", p)
+	}
+	// Closed loop, the same operation measures 5 ms.
+	closed, err := Run(ctx(t), RunConfig{Target: "http://127.0.0.1", Clients: 1, Count: 5},
+		func(context.Context, int, int64, time.Time) error {
+			time.Sleep(5 * time.Millisecond)
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.Max >= 41*time.Millisecond || closed.Late != nil {
+		t.Errorf("closed loop: %v, late %v", closed, closed.Late)
+	}
+}
+
+func TestStampAge(t *testing.T) {
+	now := time.Now()
+	s := string(appendStamp(nil, now.Add(-50*time.Millisecond)))
+	if age, ok := stampAge(s, now); !ok || age != 50*time.Millisecond {
+		t.Errorf("stampAge(%q) = %v, %v; want 50ms", s, age, ok)
+	}
+	future := string(appendStamp(nil, now.Add(time.Hour)))
+	for _, bad := range []string{"", "-1", "12a", "1.5", future, "99999999999999999999"} {
+		if _, ok := stampAge(bad, now); ok {
+			t.Errorf("stampAge(%q) accepted", bad)
+		}
+	}
+}
+
 func TestHistogramPercentiles(t *testing.T) {
-	var h histogram
+	var h Histogram
 	// 1..10000 µs, shuffled order does not matter to a histogram.
 	for i := 1; i <= 10000; i++ {
-		h.record(time.Duration(i) * time.Microsecond)
+		h.Record(time.Duration(i) * time.Microsecond)
 	}
 	for _, tc := range []struct {
 		q    float64
@@ -444,13 +543,13 @@ func TestHistogramPercentiles(t *testing.T) {
 		{1.00, 10000 * time.Microsecond},
 		{0.0001, time.Microsecond},
 	} {
-		got := h.quantile(tc.q)
+		got := h.Quantile(tc.q)
 		if diff := float64(got-tc.want) / float64(tc.want); diff > 0.01 || diff < -0.01 {
 			t.Errorf("quantile(%v) = %v, want %v within 1%%", tc.q, got, tc.want)
 		}
 	}
-	if h.max != 10*time.Millisecond {
-		t.Errorf("max %v", h.max)
+	if h.Max() != 10*time.Millisecond {
+		t.Errorf("max %v", h.Max())
 	}
 	// Small values are exact; indexes are in range and never decrease.
 	prev := -1
@@ -464,9 +563,40 @@ func TestHistogramPercentiles(t *testing.T) {
 			t.Errorf("histValue(histIndex(%d)) = %d", v, mid)
 		}
 	}
-	var empty histogram
-	if empty.quantile(0.5) != 0 {
+	var empty Histogram
+	if empty.Quantile(0.5) != 0 {
 		t.Error("empty histogram has a median")
+	}
+}
+
+// TestHistogramMerge: rounds measured apart and merged give the
+// percentiles of all their values together.
+func TestHistogramMerge(t *testing.T) {
+	var all, odd, even Histogram
+	for i := 1; i <= 5000; i++ {
+		d := time.Duration(i*i) * time.Microsecond / 100
+		all.Record(d)
+		if i%2 == 1 {
+			odd.Record(d)
+		} else {
+			even.Record(d)
+		}
+	}
+	var merged Histogram
+	merged.Merge(&odd)
+	merged.Merge(&even)
+	merged.Merge(nil)
+	for _, q := range []float64{0.5, 0.9, 0.99, 0.999, 1} {
+		if merged.Quantile(q) != all.Quantile(q) {
+			t.Errorf("q%v: merged %v, all %v", q, merged.Quantile(q), all.Quantile(q))
+		}
+	}
+	if merged.Count() != 5000 || merged.Max() != all.Max() || merged.Max() != 250*time.Millisecond {
+		t.Errorf("merged: %d values, max %v", merged.Count(), merged.Max())
+	}
+	var none *Histogram
+	if none.Count() != 0 || none.Quantile(0.5) != 0 || none.Max() != 0 {
+		t.Error("a nil histogram is not empty")
 	}
 }
 

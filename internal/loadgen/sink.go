@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,7 +33,7 @@ import (
 //	            chat.delete, views.open, views.update, conversations.open,
 //	            usergroups.list, files.getUploadURLExternal,
 //	            files.completeUploadExternal (other methods: ok:false unknown_method)
-//	       POST response/<user>/<n> (response_url), upload/<file id>
+//	       POST response/<user>/<n>[.<stamp>] (response_url), upload/<file id>
 //	Discord PUT applications/<app>/commands, applications/<app>/guilds/<g>/commands
 //	        GET applications/<app>/commands, users/@me, guilds/<g>/roles
 //	        POST interactions/<id>/<token>/callback
@@ -41,7 +42,8 @@ import (
 //	        POST channels/<c>/messages, PATCH/DELETE channels/<c>/messages/<id>
 //
 // It keeps counts of calls per endpoint (Calls), each user's
-// confirmations (count and last text), and the poll messages pollbot
+// confirmations (count and last text), how long each click's confirmation
+// took to arrive (TakeConfirmationLags), and the poll messages pollbot
 // posted and edited. It is safe for concurrent use.
 type Sink struct {
 	srv      *http.Server
@@ -57,6 +59,8 @@ type Sink struct {
 	mu       sync.Mutex
 	confirms map[Platform]map[string]*Confirmation
 	totals   map[Platform]*atomic.Int64
+	lags     map[Platform]*lagBox // fixed at start: read without mu
+	refused  map[Platform]*refusals
 	messages map[string]*Message // platform/channel/id -> message
 	order    []string            // message keys in order of posting
 	original map[string]string   // Discord interaction token -> id of its @original
@@ -79,6 +83,8 @@ func StartSink(ctx context.Context, cfg SinkConfig) (*Sink, error) {
 		botToken: cfg.SlackBotToken,
 		confirms: map[Platform]map[string]*Confirmation{PlatformSlack: {}, PlatformDiscord: {}},
 		totals:   map[Platform]*atomic.Int64{PlatformSlack: new(atomic.Int64), PlatformDiscord: new(atomic.Int64)},
+		lags:     map[Platform]*lagBox{PlatformSlack: newLagBox(), PlatformDiscord: newLagBox()},
+		refused:  map[Platform]*refusals{PlatformSlack: {}, PlatformDiscord: {}},
 		messages: map[string]*Message{},
 		original: map[string]string{},
 	}
@@ -124,6 +130,8 @@ func (s *Sink) Reset() {
 	for p := range s.confirms {
 		s.confirms[p] = map[string]*Confirmation{}
 		s.totals[p].Store(0)
+		s.lags[p].take()
+		*s.refused[p] = refusals{}
 	}
 	s.messages = map[string]*Message{}
 	s.order = nil
@@ -203,7 +211,48 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func (s *Sink) confirm(p Platform, user, text string, quiet bool) {
+// lagBox holds the confirmation lags of one platform.
+type lagBox struct {
+	mu sync.Mutex
+	h  *Histogram
+}
+
+func newLagBox() *lagBox { return &lagBox{h: new(Histogram)} }
+
+func (b *lagBox) record(d time.Duration) {
+	b.mu.Lock()
+	b.h.Record(d)
+	b.mu.Unlock()
+}
+
+func (b *lagBox) take() *Histogram {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	h := b.h
+	b.h = new(Histogram)
+	return h
+}
+
+// TakeConfirmationLags returns the lags of the confirmations that arrived
+// on platform since the last call (or since the sink started), and starts
+// counting anew. A lag is the time from the moment a click was due (sent
+// by Click, scheduled by ClickAt) until its confirmation reached the
+// sink; confirmations of requests that carry no such moment (commands,
+// selections, other clients' clicks) are counted by ConfirmationTotal but
+// have no lag.
+func (s *Sink) TakeConfirmationLags(p Platform) *Histogram {
+	if b := s.lags[p]; b != nil {
+		return b.take()
+	}
+	return new(Histogram)
+}
+
+// confirm counts a confirmation for user; stamp is the click's stamp from
+// the response_url or token ("" when it carries none).
+func (s *Sink) confirm(p Platform, user, stamp, text string, quiet bool) {
+	if age, ok := stampAge(stamp, time.Now()); ok {
+		s.lags[p].record(age)
+	}
 	s.totals[p].Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -524,25 +573,98 @@ func slackText(form map[string]string) string {
 	return t
 }
 
-// slackResponse is a response_url: the path names the user who clicked.
-// Slack answers these with "ok" as plain text.
+// slackResponse is a response_url: the path names the user who clicked
+// and, for a click, the moment it was due. Slack answers these with "ok"
+// as plain text.
 func (s *Sink) slackResponse(w http.ResponseWriter, r *http.Request) {
 	s.count("slack response_url")
 	quiet := s.quiet.Load()
+	body := readConfirmation(r)
 	text := ""
-	if quiet {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
-	} else {
+	if !quiet || !isBallot(body, `"text":"`) {
 		var m struct {
 			Text string `json:"text"`
 		}
-		_ = json.NewDecoder(io.LimitReader(r.Body, maxSinkBody)).Decode(&m)
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
+		_ = json.Unmarshal(body, &m)
 		text = m.Text
 	}
-	s.confirm(PlatformSlack, r.PathValue("user"), text, quiet)
+	if !isBallot(body, `"text":"`) && !isBallotText(text) {
+		s.refusal(PlatformSlack, text)
+	}
+	_, stamp, _ := strings.Cut(r.PathValue("n"), ".")
+	s.confirm(PlatformSlack, r.PathValue("user"), stamp, text, quiet)
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, "ok")
+}
+
+// readConfirmation reads a confirmation's JSON body, at most
+// maxConfirmation bytes of it; the rest is drained unread.
+func readConfirmation(r *http.Request) []byte {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxConfirmation))
+	_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
+	return body
+}
+
+// maxConfirmation bounds what the sink reads of a confirmation: a
+// ballot's is a few hundred bytes.
+const maxConfirmation = 64 << 10
+
+// ballotWords begin every confirmation of a ballot, in pollbot's words
+// (and the reference server's): anything else a click is confirmed with
+// is a refusal.
+var ballotWords = []string{"Your ballot in poll ", "Your ranking in poll ", "You no longer have a ballot in poll "}
+
+// isBallot reports whether the JSON body's first string field named by
+// field (`"text":"`) begins with ballotWords, without decoding the body.
+func isBallot(body []byte, field string) bool {
+	i := bytes.Index(body, []byte(field))
+	if i < 0 {
+		return false
+	}
+	rest := body[i+len(field):]
+	for _, w := range ballotWords {
+		if bytes.HasPrefix(rest, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isBallotText is isBallot for a decoded text.
+func isBallotText(text string) bool {
+	for _, w := range ballotWords {
+		if strings.HasPrefix(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusals counts confirmations that confirm no ballot.
+type refusals struct {
+	n    int64
+	last string
+}
+
+func (s *Sink) refusal(p Platform, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.refused[p]
+	r.n++
+	r.last = text
+}
+
+// Refusals returns how many confirmations on platform confirmed no
+// ballot (their text does not begin as pollbot confirms a ballot: a click
+// acknowledged, then refused, say because the store could not be reached
+// in time), and the text of the last.
+func (s *Sink) Refusals(p Platform) (n int64, last string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.refused[p]; r != nil {
+		return r.n, r.last
+	}
+	return 0, ""
 }
 
 func (s *Sink) slackUpload(w http.ResponseWriter, r *http.Request) {
@@ -683,7 +805,16 @@ func (s *Sink) discordFollowUp(w http.ResponseWriter, r *http.Request) {
 	s.count("discord follow-up")
 	quiet := s.quiet.Load()
 	content := ""
-	if quiet {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); quiet && mt == "application/json" {
+		body := readConfirmation(r)
+		if !isBallot(body, `"content":"`) {
+			var m struct {
+				Content string `json:"content"`
+			}
+			_ = json.Unmarshal(body, &m)
+			s.refusal(PlatformDiscord, m.Content)
+		}
+	} else if quiet {
 		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, maxSinkBody))
 	} else {
 		c, _, err := discordPayload(r)
@@ -692,8 +823,12 @@ func (s *Sink) discordFollowUp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		content = c
+		if !isBallotText(c) {
+			s.refusal(PlatformDiscord, c)
+		}
 	}
-	s.confirm(PlatformDiscord, tokenUser(r.PathValue("token")), content, quiet)
+	user, stamp := tokenUser(r.PathValue("token"))
+	s.confirm(PlatformDiscord, user, stamp, content, quiet)
 	if r.URL.Query().Get("wait") != "true" {
 		w.WriteHeader(http.StatusNoContent)
 		return

@@ -1,9 +1,14 @@
 package loadgen
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/slack-go/slack"
@@ -228,3 +233,122 @@ func TestSinkAnswersDiscordgo(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestSinkConfirmationLags follows a click to its confirmation: a server
+// that confirms every click as pollbot does (a Slack response_url post, a
+// Discord follow-up), and the sink's lag from the moment the click was
+// due. Confirmations of requests that carry no due moment are counted
+// without a lag.
+func TestSinkConfirmationLags(t *testing.T) {
+	sink := startSink(t, SinkConfig{Quiet: true})
+	confirm := func(r *http.Request) error {
+		switch r.URL.Path {
+		case "/slack/interactions", "/slack/commands":
+			if err := r.ParseForm(); err != nil {
+				return err
+			}
+			u := r.PostForm.Get("response_url")
+			if r.URL.Path == "/slack/interactions" {
+				var cb slack.InteractionCallback
+				if err := cb.UnmarshalJSON([]byte(r.PostForm.Get("payload"))); err != nil {
+					return err
+				}
+				u = cb.ResponseURL
+			}
+			return slack.PostWebhookContext(r.Context(), u, &slack.WebhookMessage{ResponseType: "ephemeral", Text: "Your ballot"})
+		case "/discord/interactions":
+			var in discordgo.Interaction
+			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+				return err
+			}
+			resp, err := http.Post(sink.DiscordAPIURL()+"webhooks/"+in.AppID+"/"+in.Token, "application/json", strings.NewReader(`{"content":"Your ballot","flags":64}`))
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNoContent {
+				return fmt.Errorf("follow-up: HTTP %d", resp.StatusCode)
+			}
+		}
+		return nil
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := confirm(r); err != nil {
+			t.Errorf("%s: %v", r.URL.Path, err)
+		}
+		if r.URL.Path == "/discord/interactions" {
+			_, _ = io.WriteString(w, `{"type":7,"data":{}}`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+
+	s, err := NewSlack(ctx(t), SlackConfig{BaseURL: srv.URL, SigningSecret: testSecret, ResponseURL: sink.SlackResponseURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := NewDiscord(ctx(t), DiscordConfig{BaseURL: srv.URL, PrivateKey: testKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Now().Add(-30 * time.Millisecond)
+	if _, err := s.ClickAt(ctx(t), due, "U1", "pollbot:vote:K7QX:1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Command(ctx(t), "U1", "group academia"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ClickAt(ctx(t), due, Member{ID: "7001"}, "900000000000000001", "pollbot:vote:K7QX:1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Click(ctx(t), Member{ID: "7001"}, "900000000000000001", "pollbot:vote:K7QX:2"); err != nil {
+		t.Fatal(err)
+	}
+	for p, n := range map[Platform]int64{PlatformSlack: 2, PlatformDiscord: 2} {
+		if err := sink.WaitConfirmations(ctx(t), p, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for p, want := range map[Platform]int64{PlatformSlack: 1, PlatformDiscord: 2} {
+		lags := sink.TakeConfirmationLags(p)
+		if lags.Count() != want || lags.Max() < 30*time.Millisecond || lags.Max() > 10*time.Second {
+			t.Errorf("%s: %d lags, max %v; want %d, the slowest at least 30ms", p, lags.Count(), lags.Max(), want)
+		}
+		if again := sink.TakeConfirmationLags(p); again.Count() != 0 {
+			t.Errorf("%s: a second take has %d lags", p, again.Count())
+		}
+	}
+	if c := sink.Confirmation(PlatformDiscord, "7001"); c.Count != 2 {
+		t.Errorf("the follow-ups were not attributed to their user: %+v", c)
+	}
+}
+
+// TestSinkRefusals: a click confirmed with anything but a ballot is
+// counted as refused, in quiet mode too, with the text of the last.
+func TestSinkRefusals(t *testing.T) {
+	sink := startSink(t, SinkConfig{})
+	const refusal = "Sorry, pollbot could not reach its store just now. Please try again in a moment; a vote is never counted twice."
+	for _, quiet := range []bool{false, true} {
+		sink.SetQuiet(quiet)
+		for _, text := range []string{"Your ballot in poll K7QX: A. Counted for Academia.", "You no longer have a ballot in poll K7QX.", refusal} {
+			if err := slack.PostWebhookContext(ctx(t), sink.SlackResponseURL()+"/U1/1", &slack.WebhookMessage{ResponseType: "ephemeral", Text: text,
+				Blocks: &slack.Blocks{BlockSet: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject("plain_text", text, true, false), nil, nil)}}}); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.Post(sink.DiscordAPIURL()+"webhooks/"+DefaultDiscordApp+"/lg-7001-1", "application/json",
+				strings.NewReader(fmt.Sprintf(`{"content":%q,"flags":64}`, text)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	for _, p := range []Platform{PlatformSlack, PlatformDiscord} {
+		if n, last := sink.Refusals(p); n != 2 || last != refusal {
+			t.Errorf("%s: %d refusals, the last %q; want 2, %q", p, n, last, refusal)
+		}
+	}
+	sink.Reset()
+	if n, _ := sink.Refusals(PlatformSlack); n != 0 {
+		t.Errorf("Reset kept %d refusals", n)
+	}
+}

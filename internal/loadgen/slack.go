@@ -133,10 +133,17 @@ func (s *Slack) userResponseURL(user string, n uint64) string {
 // Click sends a block_actions interaction: user clicked the button with
 // actionID (such as "pollbot:vote:K7QX:3") on a message in the channel. Each
 // click has its own action_ts and trigger_id, so pollbot never takes it
-// for a retry of another.
+// for a retry of another. It is ClickAt with the time of the call.
 func (s *Slack) Click(ctx context.Context, user, actionID string) (Reply, error) {
+	return s.ClickAt(ctx, time.Now(), user, actionID)
+}
+
+// ClickAt is Click for a click that was due at due (an open-loop
+// schedule's time): its response_url carries due, so the sink measures the
+// confirmation's lag from it (Sink.TakeConfirmationLags).
+func (s *Slack) ClickAt(ctx context.Context, due time.Time, user, actionID string) (Reply, error) {
 	sp := s.scratch.Get().(*[]byte)
-	js := s.AppendClickPayload((*sp)[:0], user, actionID)
+	js := s.appendClick((*sp)[:0], due, user, actionID)
 	body := make([]byte, 0, len("payload=")+len(js)+len(js)/2)
 	body = append(body, "payload="...)
 	body = appendQueryEscapeBytes(body, js)
@@ -158,6 +165,12 @@ func (s *Slack) PostInteraction(ctx context.Context, payloadJSON []byte) (Reply,
 // a message container, the response_url and one button action whose
 // action_id and value are actionID.
 func (s *Slack) AppendClickPayload(dst []byte, user, actionID string) []byte {
+	return s.appendClick(dst, time.Now(), user, actionID)
+}
+
+// appendClick appends a click due at due: its response_url ends in
+// "/<user>/<n>.<stamp of due>".
+func (s *Slack) appendClick(dst []byte, due time.Time, user, actionID string) []byte {
 	n := nextUniq()
 	sec := s.now().Unix()
 	dst = append(dst, `{"type":"block_actions","team":{"id":`...)
@@ -180,6 +193,8 @@ func (s *Slack) AppendClickPayload(dst []byte, user, actionID string) []byte {
 	dst = appendJSONInner(dst, url.PathEscape(user))
 	dst = append(dst, '/')
 	dst = strconv.AppendUint(dst, n, 10)
+	dst = append(dst, '.')
+	dst = appendStamp(dst, due)
 	dst = append(dst, `","actions":[{"type":"button","action_id":`...)
 	dst = appendJSONString(dst, actionID)
 	dst = append(dst, `,"block_id":"loadgen","value":`...)
