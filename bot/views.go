@@ -455,20 +455,7 @@ func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 
 // qualifiedBadge is a theme's badge with its qualifier: "✅ consensus,
 // fragile", "⚖️ divided (marginal)".
-func qualifiedBadge(t polls.ThemeResult) msg.Message {
-	b := Badge(t.Status)
-	if t.Fragile {
-		b = msg.StatusFragile.With(b)
-	}
-	if t.Status == polls.Divided && t.Split != "" {
-		split := msg.SplitMarginal.With()
-		if t.Split == polls.SplitClear {
-			split = msg.SplitClear.With()
-		}
-		b = msg.StatusSplit.With(b, split)
-	}
-	return b
-}
+func qualifiedBadge(t polls.ThemeResult) msg.Message { return report.Qualified(Badge(t.Status), t) }
 
 // words says what statuses rest on, with labels marked as user text.
 func (e *Engine) words() report.Words {

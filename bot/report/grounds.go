@@ -80,8 +80,11 @@ func StatusWord(st polls.ThemeStatus) msg.Message {
 }
 
 // StatusMessage is a theme's status with its qualifier.
-func StatusMessage(th polls.ThemeResult) msg.Message {
-	m := StatusWord(th.Status)
+func StatusMessage(th polls.ThemeResult) msg.Message { return Qualified(StatusWord(th.Status), th) }
+
+// Qualified adds a theme's qualifiers to how its status is shown (a word,
+// a badge): "consensus, fragile", "divided (marginal)".
+func Qualified(m msg.Message, th polls.ThemeResult) msg.Message {
 	if th.Fragile {
 		m = msg.StatusFragile.With(m)
 	}

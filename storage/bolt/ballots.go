@@ -206,19 +206,7 @@ func (s *Store) Ballots(ctx context.Context, tenant, id string, fn func(polls.Ba
 func (s *Store) Tally(ctx context.Context, tenant, id string) (t polls.Tally, err error) {
 	defer wrap(&err, "tally of %s/%s", tenant, id)
 	err = s.view(ctx, func(tx *bolt.Tx) error {
-		_, p, err := loadPoll(tx, tenant, id)
-		if err != nil {
-			return err
-		}
-		fields := map[string]string{}
-		err = pollBucket(tx, tenant, id).Bucket(bktTally).ForEach(func(k, v []byte) error {
-			fields[string(k)] = string(v)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		t, err = polls.ParseTally(len(p.Themes), fields)
+		t, err = readTally(tx, tenant, id)
 		return err
 	})
 	return t, err
@@ -230,28 +218,35 @@ func (s *Store) Tallies(ctx context.Context, tenant string, ids []string) (ts []
 	ts = make([]polls.Tally, len(ids))
 	err = s.view(ctx, func(tx *bolt.Tx) error {
 		for i, id := range ids {
-			_, p, err := loadPoll(tx, tenant, id)
-			if errors.Is(err, polls.ErrNotFound) {
-				continue
-			}
-			if err != nil {
+			t, err := readTally(tx, tenant, id)
+			switch {
+			case errors.Is(err, polls.ErrNotFound):
+			case err != nil:
 				return err
-			}
-			fields := map[string]string{}
-			err = pollBucket(tx, tenant, id).Bucket(bktTally).ForEach(func(k, v []byte) error {
-				fields[string(k)] = string(v)
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			if ts[i], err = polls.ParseTally(len(p.Themes), fields); err != nil {
-				return err
+			default:
+				ts[i] = t
 			}
 		}
 		return nil
 	})
 	return ts, err
+}
+
+// readTally reads a poll's tally in tx, or ErrNotFound.
+func readTally(tx *bolt.Tx, tenant, id string) (polls.Tally, error) {
+	pb, p, err := loadPoll(tx, tenant, id)
+	if err != nil {
+		return polls.Tally{}, err
+	}
+	fields := map[string]string{}
+	err = pb.Bucket(bktTally).ForEach(func(k, v []byte) error {
+		fields[string(k)] = string(v)
+		return nil
+	})
+	if err != nil {
+		return polls.Tally{}, err
+	}
+	return polls.ParseTally(len(p.Themes), fields)
 }
 
 // deliveryKey is where a delivery is kept: the store is given keyed hashes
