@@ -47,12 +47,10 @@ type Adapter struct {
 	gatewayURL string
 	coalescer  *kit.Coalescer
 	roles      *roleCache
-	// followUps bounds the follow-up work running at once (see goAfter).
-	followUps chan struct{}
-
-	// follow-ups run after the interaction was answered; Run waits for
-	// them so none is cut off at shutdown.
-	tasks kit.Tasks
+	// follow-ups run after the interaction was answered, in a bounded
+	// pool (see goAfter); Run waits for them so none is cut off at
+	// shutdown.
+	pool *kit.Pool
 }
 
 // Option configures an Adapter.
@@ -107,7 +105,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	}
 	// Errors of follow-ups and interaction responses quote their URLs,
 	// whose paths hold interaction tokens.
-	a := &Adapter{engine: e, cfg: cfg, log: kit.RedactLogs(o.log), now: o.now, gatewayURL: o.gatewayURL, followUps: make(chan struct{}, maxFollowUps)}
+	a := &Adapter{engine: e, cfg: cfg, log: kit.RedactLogs(o.log), now: o.now, gatewayURL: o.gatewayURL, pool: newFollowUpPool()}
 	if cfg.PublicKey != "" {
 		k, err := publicKey(cfg.PublicKey)
 		if err != nil {
@@ -122,7 +120,7 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	// Follow-ups run concurrently, one per click: keep enough idle
 	// connections that they do not each dial (the default keeps 2).
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 64
+	tr.MaxIdleConnsPerHost = maxFollowUps
 	client := &http.Client{Timeout: 20 * time.Second, Transport: tr}
 	if o.client != nil {
 		c := *o.client
@@ -146,6 +144,9 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 // Coalescer is the adapter's re-render queue, for metrics.
 func (a *Adapter) Coalescer() *kit.Coalescer { return a.coalescer }
 
+// Deferred is the adapter's pool of follow-ups, for metrics.
+func (a *Adapter) Deferred() *kit.Pool { return a.pool }
+
 // Mount registers POST /discord/interactions when a public key is
 // configured (HTTP interactions mode).
 func (a *Adapter) Mount(mux *http.ServeMux) {
@@ -168,7 +169,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	defer func() {
 		// Follow-ups first (they may touch polls), then the coalescer's
 		// final render.
-		a.tasks.Stop()
+		a.pool.Stop()
 		cancel()
 		wg.Wait()
 	}()
@@ -263,10 +264,21 @@ func (a *Adapter) render(ctx context.Context, k polls.Key) error {
 	return nil
 }
 
-// maxFollowUps bounds the follow-up work running at once: under a burst
-// of interactions the follow-ups queue (each waits for a slot for at most
-// its own timeout) instead of each holding a connection and memory.
-const maxFollowUps = 64
+// maxFollowUps bounds the follow-up work running at once, and
+// followUpWait how long an interaction waits for a slot when all are busy
+// before its answer (see kit.Pool): a follow-up is mostly a wait for
+// Discord, so enough run at once to keep up with the answers, and when
+// even these are busy the interactions wait, so answers slow to the pace
+// of delivery instead of leaving a growing backlog. Interaction tokens
+// stay valid 15 minutes; a follow-up that takes longer than a minute has
+// failed anyway.
+const (
+	maxFollowUps    = 256
+	followUpWait    = time.Second
+	followUpTimeout = time.Minute
+)
+
+func newFollowUpPool() *kit.Pool { return kit.NewPool(maxFollowUps, followUpWait, followUpTimeout) }
 
 // goAfter runs follow-up work after an interaction was answered, in the
 // bounded pool.
@@ -274,25 +286,11 @@ func (a *Adapter) goAfter(ctx context.Context, f func(ctx context.Context)) {
 	if f == nil {
 		return
 	}
-	run := func() {
-		// Interaction tokens stay valid 15 minutes; a follow-up that takes
-		// longer than a minute has failed anyway.
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		select {
-		case a.followUps <- struct{}{}:
-		case <-ctx.Done():
-			a.log.Warn("discord follow-up dropped after waiting its whole timeout for a slot")
-			return
-		}
-		defer func() { <-a.followUps }()
-		f(ctx)
-	}
-	a.tasks.Go(run)
+	a.pool.Go(ctx, f)
 }
 
 // wait blocks until every follow-up started so far is done.
-func (a *Adapter) wait() { a.tasks.Wait() }
+func (a *Adapter) wait() { a.pool.Wait() }
 
 func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}

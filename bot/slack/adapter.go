@@ -51,8 +51,10 @@ type Adapter struct {
 	groups *userGroups
 
 	taskTimeout time.Duration
-	tasks       kit.Tasks
-	taskSlots   chan struct{}
+	// tasks runs Socket Mode envelopes; pool the work done after an
+	// acknowledgement (see background).
+	tasks kit.Tasks
+	pool  *kit.Pool
 }
 
 // Option configures an Adapter.
@@ -102,11 +104,11 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 		now:         time.Now,
 		groups:      newUserGroups(5 * time.Minute),
 		taskTimeout: 30 * time.Second,
-		taskSlots:   make(chan struct{}, maxDeferred),
 	}
 	for _, o := range opts {
 		o(a)
 	}
+	a.pool = kit.NewPool(maxDeferred, deferWait, a.taskTimeout)
 	// Errors of response_url posts and uploads quote their URLs, which are
 	// credentials.
 	a.log = kit.RedactLogs(a.log)
@@ -128,8 +130,8 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 // idle connections per host would make most of them dial anew.
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = 256
-	t.MaxIdleConnsPerHost = 128
+	t.MaxIdleConns = 2 * maxDeferred
+	t.MaxIdleConnsPerHost = maxDeferred
 	return t
 }
 
@@ -175,6 +177,10 @@ func isAuthError(code string) bool {
 // Coalescer returns the adapter's coalescer (metrics, tests).
 func (a *Adapter) Coalescer() *kit.Coalescer { return a.co }
 
+// Deferred returns the pool of work done after acknowledgements
+// (metrics).
+func (a *Adapter) Deferred() *kit.Pool { return a.pool }
+
 // Run renders poll messages and, with an app token, serves Socket Mode,
 // until ctx is done; it then renders what is pending once more, waits for
 // deferred work, and returns nil. It returns an error only when Socket Mode
@@ -194,6 +200,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	stop()
 	wg.Wait()
 	a.tasks.Stop()
+	a.pool.Stop()
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -212,27 +219,23 @@ func (a *Adapter) Announce(ctx context.Context, p *polls.Poll, r bot.Response) {
 	a.deliver(ctx, target{channel: p.Channel}, r)
 }
 
-// maxDeferred bounds the deferred deliveries running at once. Under a
-// burst of clicks the confirmations queue instead of taking the CPU from
-// the requests that must be acknowledged within 3 s.
-const maxDeferred = 16
+// maxDeferred bounds the deliveries running after acknowledgements at
+// once, and deferWait how long a request waits for one of them to finish
+// when all are busy (see kit.Pool). A confirmation is mostly a wait for
+// Slack's answer, so enough of them run at once to keep up with the
+// acknowledgements (16 did not: the backlog grew without bound); when even
+// these are busy, the requests wait, so acknowledgements slow down to the
+// pace of delivery rather than race ahead of it. deferWait leaves the
+// acknowledgement well inside Slack's 3 s.
+const (
+	maxDeferred = 256
+	deferWait   = time.Second
+)
 
-// background runs slow work after the acknowledgement, bounded by the task
-// timeout and awaited by Run.
+// background runs slow work after the acknowledgement, in the adapter's
+// pool, bounded by the task timeout and awaited by Run.
 func (a *Adapter) background(ctx context.Context, f func(ctx context.Context)) {
-	run := func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.taskTimeout)
-		defer cancel()
-		select {
-		case a.taskSlots <- struct{}{}:
-		case <-ctx.Done():
-			a.log.Warn("slack: deferred delivery dropped after waiting its whole timeout")
-			return
-		}
-		defer func() { <-a.taskSlots }()
-		f(ctx)
-	}
-	a.tasks.Go(run)
+	a.pool.Go(ctx, f)
 }
 
 // request builds the engine's request, with the user's Slack user groups as

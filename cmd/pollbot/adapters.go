@@ -19,6 +19,9 @@ type chatAdapter interface {
 	Run(ctx context.Context) error
 	// Coalescer is the adapter's poll-message update queue, for metrics.
 	Coalescer() *kit.Coalescer
+	// Deferred is the adapter's pool of work done after acknowledgements,
+	// for metrics.
+	Deferred() *kit.Pool
 	bot.Announcer
 	bot.Reminder
 }

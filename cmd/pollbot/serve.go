@@ -64,6 +64,7 @@ func runServe(ctx context.Context, args []string, e env) error {
 	for _, ad := range adapters {
 		ad.Mount(mux)
 		m.AddCoalescer(ad.platform, ad.Coalescer().Stats)
+		m.AddPool(ad.platform, ad.Deferred())
 		names = append(names, ad.platform)
 	}
 	if len(adapters) == 0 {

@@ -42,6 +42,7 @@ type Metrics struct {
 
 	mu          sync.Mutex
 	coalescers  map[string][]func() kit.CoalescerStats
+	pools       map[string][]*kit.Pool
 	openCounter polls.OpenCounter
 }
 
@@ -79,6 +80,7 @@ func New(version string, log *slog.Logger) *Metrics {
 			Help: "HTTP requests by route pattern and status code (401: bad signature or stale timestamp).",
 		}, []string{"route", "code"}),
 		coalescers: map[string][]func() kit.CoalescerStats{},
+		pools:      map[string][]*kit.Pool{},
 	}
 	buildInfo := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "pollbot_build_info",
@@ -90,7 +92,7 @@ func New(version string, log *slog.Logger) *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.votes, m.commands, m.store, m.storeErr, m.requests, buildInfo,
-		(*updatesCollector)(m), (*openCollector)(m),
+		(*updatesCollector)(m), (*openCollector)(m), (*poolCollector)(m),
 	)
 	return m
 }
@@ -120,6 +122,53 @@ func (m *Metrics) AddCoalescer(platform string, stats func() kit.CoalescerStats)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.coalescers[platform] = append(m.coalescers[platform], stats)
+}
+
+// AddPool exports a platform's pool of work done after acknowledgements
+// (kit.Pool: confirmations, follow-ups) as pollbot_deferred_running and
+// pollbot_deferred_overflowed_total.
+func (m *Metrics) AddPool(platform string, p *kit.Pool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pools[platform] = append(m.pools[platform], p)
+}
+
+var (
+	deferredRunningDesc = prometheus.NewDesc("pollbot_deferred_running",
+		"Deliveries after an acknowledgement (confirmations, follow-ups) running now, by platform; at pollbot_deferred_slots, new requests wait before they are acknowledged.",
+		[]string{"platform"}, nil)
+	deferredSlotsDesc = prometheus.NewDesc("pollbot_deferred_slots",
+		"The most deliveries after an acknowledgement that run at once, by platform.",
+		[]string{"platform"}, nil)
+	deferredOverflowDesc = prometheus.NewDesc("pollbot_deferred_overflowed_total",
+		"Deliveries started beside a full pool because their request had waited its whole wait for a slot: delivery is not keeping up.",
+		[]string{"platform"}, nil)
+)
+
+// poolCollector reads the pools at scrape time.
+type poolCollector Metrics
+
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- deferredRunningDesc
+	ch <- deferredSlotsDesc
+	ch <- deferredOverflowDesc
+}
+
+func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for platform, ps := range c.pools {
+		var running, slots int
+		var over int64
+		for _, p := range ps {
+			running += p.Running()
+			slots += p.Size()
+			over += p.Overflowed()
+		}
+		ch <- prometheus.MustNewConstMetric(deferredRunningDesc, prometheus.GaugeValue, float64(running), platform)
+		ch <- prometheus.MustNewConstMetric(deferredSlotsDesc, prometheus.GaugeValue, float64(slots), platform)
+		ch <- prometheus.MustNewConstMetric(deferredOverflowDesc, prometheus.CounterValue, float64(over), platform)
+	}
 }
 
 // CountOpenPolls exports pollbot_open_polls from the store, read at each

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/kit"
@@ -72,6 +73,7 @@ func TestEngineThroughMetrics(t *testing.T) {
 	var co kit.CoalescerStats
 	m.AddCoalescer("slack", func() kit.CoalescerStats { return co })
 	co = kit.CoalescerStats{Rendered: 4, Coalesced: 7, RateLimited: 1}
+	m.AddPool("slack", kit.NewPool(32, time.Second, time.Minute))
 
 	body := scrape(t, m)
 	wantLines(t, body,
@@ -86,6 +88,9 @@ func TestEngineThroughMetrics(t *testing.T) {
 		`pollbot_message_updates_total{platform="slack",result="coalesced"} 7`,
 		`pollbot_message_updates_total{platform="slack",result="rate_limited"} 1`,
 		`pollbot_build_info{version="v1.2.3"} 1`,
+		`pollbot_deferred_running{platform="slack"} 0`,
+		`pollbot_deferred_slots{platform="slack"} 32`,
+		`pollbot_deferred_overflowed_total{platform="slack"} 0`,
 	)
 	// A vote on a closed poll is the store answering, not failing.
 	if strings.Contains(body, "pollbot_store_errors_total") {
