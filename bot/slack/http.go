@@ -122,8 +122,8 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, _ []b
 		http.Error(w, fmt.Sprintf("malformed interaction payload: JSON nested more than %d levels deep", kit.MaxJSONDepth), http.StatusBadRequest)
 		return
 	}
-	var cb slack.InteractionCallback
-	if err := json.Unmarshal(payload, &cb); err != nil || cb.Type == "" || cb.User.ID == "" || cb.Team.ID == "" {
+	cb, err := decodeInteraction(payload)
+	if err != nil || cb.Type == "" || cb.User.ID == "" || cb.Team.ID == "" {
 		http.Error(w, "malformed interaction payload", http.StatusBadRequest)
 		return
 	}
