@@ -79,6 +79,12 @@ func runServe(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return fmt.Errorf("POLLBOT_HTTP_ADDR %s: %w", addr, err)
 	}
+	stopPprof, err := servePprof(e.getenv("POLLBOT_PPROF_ADDR"), a.log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopPprof()
 	srv := newHTTPServer(limits, mux, m, screen.IsStream)
 	if scr != nil {
 		// Viewers' streams last until they leave: end them when serve
