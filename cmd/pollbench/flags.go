@@ -38,6 +38,7 @@ type config struct {
 	Start     bool
 	Pollbot   string
 	AOF       bool
+	Pprof     string
 	Wait      time.Duration
 	Verbose   bool
 }
@@ -74,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.Start, "start", false, "start redis-server, the sink and pollbot serve on loopback, and stop them at the end")
 	fs.StringVar(&c.Pollbot, "pollbot", "", "pollbot `binary` for -start (default: go build ./cmd/pollbot into a temporary directory)")
 	fs.BoolVar(&c.AOF, "aof", false, "with -start: run Redis with the append-only file on (appendfsync everysec)")
+	fs.StringVar(&c.Pprof, "pprof", "", "with -start: loopback `address` where pollbot serves its Go profiles (POLLBOT_PPROF_ADDR), e.g. 127.0.0.1:6060")
 	fs.DurationVar(&c.Wait, "wait", 2*time.Minute, "without -start: how long to wait for the target's /readyz")
 	fs.BoolVar(&c.Verbose, "v", false, "with -start: copy pollbot's log to standard error")
 	fs.Usage = func() {

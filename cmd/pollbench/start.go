@@ -167,6 +167,7 @@ func pollbotEnv(cfg *config, sink *loadgen.Sink) []string {
 		"DISCORD_GUILD_ID="+loadgen.DefaultDiscordGuild,
 		"DISCORD_PUBLIC_KEY="+loadgen.PublicKeyHex(cfg.key),
 		"POLLBOT_FACILITATORS=slack:"+slackFacilitator+",discord:"+discordFacilitator,
+		"POLLBOT_PPROF_ADDR="+cfg.Pprof,
 	)
 }
 
