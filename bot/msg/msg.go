@@ -164,12 +164,16 @@ type Printer struct {
 	lang   string
 	loc    *i18n.Localizer
 	pseudo bool
+	fast   fastTable // see fast.go; a message not in it goes through loc
 }
 
 var (
 	bundleOnce sync.Once
 	bundle     *i18n.Bundle
 	bundleErr  error
+	// catalogFiles holds each catalog file by its language, for fast.go.
+	catalogFiles = map[language.Tag][]byte{}
+	fastOnce     = sync.OnceValue(func() map[language.Tag]fastTable { return fastTables(catalogFiles) })
 )
 
 // loadBundle reads every catalog file.
@@ -188,10 +192,12 @@ func loadBundle() (*i18n.Bundle, error) {
 				bundleErr = err
 				return
 			}
-			if _, err := b.ParseMessageFileBytes(data, f.Name()); err != nil {
+			mf, err := b.ParseMessageFileBytes(data, f.Name())
+			if err != nil {
 				bundleErr = fmt.Errorf("catalog/%s: %w", f.Name(), err)
 				return
 			}
+			catalogFiles[mf.Tag] = data
 		}
 		bundle = b
 	})
@@ -205,7 +211,17 @@ func For(lang string) *Printer {
 	if err != nil {
 		panic("msg: the embedded catalog does not load: " + err.Error())
 	}
-	return &Printer{lang: lang, loc: i18n.NewLocalizer(b, lang)}
+	// Every message is declared by now: all are package variables here.
+	return &Printer{lang: lang, loc: i18n.NewLocalizer(b, lang), fast: fastOnce()[language.Make(lang)]}
+}
+
+// fastText returns the spliced text of a message in p's language, if it
+// has one.
+func (p *Printer) fastText(id string) *spliced {
+	if p.pseudo {
+		return nil
+	}
+	return p.fast[id]
 }
 
 var english = sync.OnceValue(func() *Printer { return For("en") })
@@ -246,20 +262,27 @@ func (p *Printer) Sprint(m Message) string {
 	if m.d == nil {
 		return ""
 	}
+	if f := p.fastText(m.d.id); f != nil {
+		values, copied := m.args, false
+		for i, v := range m.args {
+			if r, ok := p.param(v); ok {
+				if !copied {
+					values, copied = append([]any(nil), m.args...), true
+				}
+				values[i] = r
+			}
+		}
+		if s, ok := f.render(values); ok {
+			return s
+		}
+	}
 	data := make(map[string]any, len(m.args))
 	var count any
 	var params []string // the pseudo printer's parameters, as text
 	for i, name := range m.d.params {
 		v := m.args[i]
-		switch mv := v.(type) {
-		case Message:
-			v = p.Sprint(mv)
-		case []Message:
-			v = p.List(mv)
-		case OrList:
-			v = p.OrListStrings(mv)
-		case Names:
-			v = p.Join(mv)
+		if r, ok := p.param(v); ok {
+			v = r
 		}
 		if name == pluralParam {
 			count = v
@@ -283,6 +306,22 @@ func (p *Printer) Sprint(m Message) string {
 		s = bracket(s, params)
 	}
 	return s
+}
+
+// param renders a parameter that is itself a message or a list of
+// them; ok is false for any other value, which is printed as it is.
+func (p *Printer) param(v any) (string, bool) {
+	switch mv := v.(type) {
+	case Message:
+		return p.Sprint(mv), true
+	case []Message:
+		return p.List(mv), true
+	case OrList:
+		return p.OrListStrings(mv), true
+	case Names:
+		return p.Join(mv), true
+	}
+	return "", false
 }
 
 // The pseudo printer renders a message with each parameter replaced by a

@@ -1,0 +1,125 @@
+package msg
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
+)
+
+// Rendering a message through go-i18n executes a text/template, which on
+// the vote path cost more than the vote's own store script (a vote's
+// confirmation is a few messages; see docs/ARCHITECTURE.md, "The vote
+// path"). Nearly every text in the catalog is literal text around
+// {{.Param}} substitutions, so those texts are split once at their
+// parameters and rendered by concatenation. Anything else (a plural
+// message, a text with other template actions, a parameter that is not a
+// string or an integer, a message missing from the language's file) goes
+// through go-i18n as before; TestFastMatchesLibrary holds the two to the
+// same output for every message in every catalog file.
+
+// spliced is a catalog text split at its parameters: lits[0], the value
+// of params[0], lits[1], ..., lits[len(params)].
+type spliced struct {
+	lits   []string
+	params []int // indexes into the message's declared parameters
+}
+
+var paramRef = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// splice splits text at its {{.Name}} references, naming each by its
+// index in names; ok is false for a text it cannot render alone.
+func splice(text string, names []string) (s *spliced, ok bool) {
+	s = &spliced{}
+	rest := text
+	for {
+		loc := paramRef.FindStringSubmatchIndex(rest)
+		if loc == nil {
+			break
+		}
+		lit := rest[:loc[0]]
+		if strings.Contains(lit, "{{") {
+			return nil, false
+		}
+		name := rest[loc[2]:loc[3]]
+		i := indexOf(names, name)
+		if i < 0 {
+			return nil, false // the template would print "<no value>"
+		}
+		s.lits = append(s.lits, lit)
+		s.params = append(s.params, i)
+		rest = rest[loc[1]:]
+	}
+	if strings.Contains(rest, "{{") {
+		return nil, false
+	}
+	s.lits = append(s.lits, rest)
+	return s, true
+}
+
+func indexOf(names []string, name string) int {
+	for i, n := range names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// render writes the text with values (the message's parameters, already
+// rendered where they were messages); ok is false when a value is of a
+// kind text/template might print differently.
+func (s *spliced) render(values []any) (string, bool) {
+	if len(s.params) == 0 {
+		return s.lits[0], true
+	}
+	var b strings.Builder
+	for i, p := range s.params {
+		b.WriteString(s.lits[i])
+		switch v := values[p].(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		default:
+			return "", false
+		}
+	}
+	b.WriteString(s.lits[len(s.params)])
+	return b.String(), true
+}
+
+// fastTable holds the spliced texts of one language's catalog file, by
+// message id. Plural messages are left out.
+type fastTable map[string]*spliced
+
+// fastTables splices every catalog file's texts, by language tag.
+func fastTables(files map[language.Tag][]byte) map[language.Tag]fastTable {
+	out := map[language.Tag]fastTable{}
+	for tag, data := range files {
+		mf, err := i18n.ParseMessageFileBytes(data, tag.String()+".yaml", map[string]i18n.UnmarshalFunc{"yaml": yaml.Unmarshal})
+		if err != nil {
+			continue // the bundle reports it
+		}
+		t := fastTable{}
+		registryMu.Lock()
+		for _, m := range mf.Messages {
+			d := registry[m.ID]
+			if d == nil || indexOf(d.params, pluralParam) >= 0 ||
+				m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
+				continue
+			}
+			if s, ok := splice(m.Other, d.params); ok {
+				t[m.ID] = s
+			}
+		}
+		registryMu.Unlock()
+		out[tag] = t
+	}
+	return out
+}
