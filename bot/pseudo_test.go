@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/internal/link"
 	"github.com/pollbot/pollbot/internal/msgtest"
 	"github.com/pollbot/pollbot/polls"
 	boltstore "github.com/pollbot/pollbot/storage/bolt"
@@ -25,9 +26,10 @@ func TestUserTextMarksAgree(t *testing.T) {
 	}
 }
 
-// machineWord matches what a reply may show that no language words: poll
-// ids, file names, MIME types, RFC 3339 times and code points.
-var machineWord = regexp.MustCompile(`^([A-Z0-9]{4}|[A-Z0-9]{4}-[a-z]+\.[a-z]+|[a-z]+/[a-z]+|\d{4}-\d\d-\d\dT[\d:]+Z|[0-9A-F]{4})$`)
+// machineWord matches what a reply may show that no language words: the
+// live screen's links, poll ids, file names, MIME types, RFC 3339 times
+// and code points.
+var machineWord = regexp.MustCompile(`^(https://pollbot\.example\.org/screen/\S+|[A-Z0-9]{4}|[A-Z0-9]{4}-[a-z]+\.[a-z]+|[a-z]+/[a-z]+|\d{4}-\d\d-\d\dT[\d:]+Z|[0-9A-F]{4})$`)
 
 // TestNoEnglishOutsideTheCatalog renders replies, views, errors and an
 // exported report the engine builds with the pseudo printer (msg.Pseudo),
@@ -119,6 +121,14 @@ func TestNoEnglishOutsideTheCatalog(t *testing.T) {
 	add("timeline", run("u1", "timeline "+approval.ID).Replies)
 	add("hidden timeline, privately", run("fac", "timeline "+hidden.ID).Replies)
 	add("screen without a public URL", run("fac", "screen "+approval.ID).Replies)
+	signer, err := link.NewSigner([]byte("a pseudo test link key of 32 bytes or more"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.links = &link.Maker{Base: "https://pollbot.example.org", Signer: signer, Now: func() time.Time { return now }}
+	add("screen link", run("fac", "screen "+approval.ID).Replies)
+	add("screen link without a deadline", run("fac", "screen "+noDeadline.ID).Replies)
+	e.links = nil
 	add("hidden report", run("u1", "report "+hidden.ID).Replies)
 	add("hidden report, privately", run("fac", "report "+hidden.ID).Replies)
 	add("export", run("fac", "export "+ranked.ID+" md").Replies)

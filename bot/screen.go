@@ -54,7 +54,7 @@ func (e *Engine) screen(ctx context.Context, req Request, c Screen) Response {
 	if exp := e.links.ExpiresAt(p); exp.IsZero() {
 		text += " " + e.p.Sprint(msg.ScreenUntilOpen.With(screenDays))
 	} else {
-		text += " " + e.p.Sprint(msg.ScreenUntil.With(exp.UTC().Format("Mon 2 Jan 2006 15:04"), screenDays))
+		text += " " + e.p.Sprint(msg.ScreenUntil.With(e.p.Sprint(msg.WhenYear(exp)), screenDays))
 	}
 	return ephemeral(text)
 }

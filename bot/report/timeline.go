@@ -74,7 +74,7 @@ func TimelineHeading(p *msg.Printer, tl *polls.Timeline, label func(string) stri
 		label = func(s string) string { return s }
 	}
 	var h Heading
-	clock := chart.TimelineClock(tl)
+	clock := chart.TimelineClock(p, tl)
 	span := msg.TimelineSpan.With(clock(tl.Start), clock(tl.End), msg.TimelineEvents.With(int64(tl.Events)), msg.Ballots.With(tl.Ballots))
 	h.Title = p.Sprint(msg.TimelineTitle.With(tl.Poll.ID, label(tl.Poll.Title), span))
 	if tl.From == polls.TimelineFromLog {
@@ -84,16 +84,16 @@ func TimelineHeading(p *msg.Printer, tl *polls.Timeline, label func(string) stri
 		h.Notes = append(h.Notes, p.Sprint(msg.TimelineHourTimes.With()))
 	}
 	for _, m := range tl.Marks {
-		h.Notes = append(h.Notes, p.Sprint(markMessage(m, clock)))
+		h.Notes = append(h.Notes, p.Sprint(markMessage(p, m, clock)))
 	}
 	return h
 }
 
-func markMessage(m polls.Mark, clock func(time.Time) string) msg.Message {
+func markMessage(p *msg.Printer, m polls.Mark, clock func(time.Time) string) msg.Message {
 	at := clock(m.At)
 	deadline := ""
 	if m.Deadline != nil {
-		deadline = m.Deadline.UTC().Format("Mon 2 Jan 15:04")
+		deadline = p.Sprint(msg.WhenBare(*m.Deadline))
 	}
 	switch {
 	case m.Event == polls.EventClose:
@@ -125,7 +125,7 @@ func TimelineLine(p *msg.Printer, tl *polls.Timeline, th polls.ThemeTimeline, la
 	if label == nil {
 		label = func(s string) string { return s }
 	}
-	clock := chart.TimelineClock(tl)
+	clock := chart.TimelineClock(p, tl)
 	changes, omitted := th.Changes, th.Omitted
 	if most > 1 && len(changes) > most {
 		omitted += len(changes) - most

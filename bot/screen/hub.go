@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -262,8 +263,8 @@ func (h *hub) render(ctx context.Context) error {
 
 // goneFrame is what viewers of a poll that no longer exists are left with.
 func (s *Server) goneFrame(k polls.Key) *frame {
-	f := newFrame([]byte(`<section class="gone"><p>This poll no longer exists.</p></section>`))
-	f.title, f.gone = "Poll "+k.ID, true
+	f := newFrame([]byte(`<section class="gone"><p>` + template.HTMLEscapeString(s.say(msg.ScreenGone.With())) + `</p></section>`))
+	f.title, f.gone = s.say(msg.ScreenGoneTitle.With(k.ID)), true
 	return f
 }
 
@@ -298,7 +299,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	}
 	if n := s.viewers.Add(1); n > int64(s.maxViewers) {
 		s.viewers.Add(-1)
-		s.unavailable(w, "too many viewers; retrying")
+		s.unavailable(w, msg.ScreenTooMany.With())
 		return
 	}
 	defer s.viewers.Add(-1)

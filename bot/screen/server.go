@@ -42,7 +42,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pollbot/pollbot/bot/report"
+	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/internal/link"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -59,6 +59,8 @@ type Server struct {
 	log     *slog.Logger
 	grounds func(*polls.Report, polls.ThemeResult) string
 	now     func() time.Time
+	p       *msg.Printer
+	pw      *pageWords // the printer's words of every page
 
 	interval   time.Duration // between two renders of one poll
 	heartbeat  time.Duration
@@ -91,9 +93,14 @@ type Option func(*Server)
 // WithLogger sets the logger (default: discard). No line carries a token.
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
+// WithPrinter sets the language of the page (default English): its words,
+// its dates, and its lang and dir attributes. pollbot passes the engine's
+// printer, so that the screen speaks as the chat does.
+func WithPrinter(p *msg.Printer) Option { return func(s *Server) { s.p = p } }
+
 // WithGrounds sets the sentence shown beside each theme, saying what its
 // status rests on (default: report.Words' grounds, as the chat report
-// words them, without the chat's capitals).
+// words them, without the chat's capitals, in the server's language).
 func WithGrounds(f func(*polls.Report, polls.ThemeResult) string) Option {
 	return func(s *Server) { s.grounds = f }
 }
@@ -136,10 +143,13 @@ func New(svc *polls.Service, w polls.Watcher, signer *link.Signer, opts ...Optio
 	for _, o := range opts {
 		o(s)
 	}
-	if s.grounds == nil {
-		words := report.Words{Groups: s.groups}
-		s.grounds = words.Grounds
+	if s.p == nil {
+		s.p = msg.English()
 	}
+	if s.grounds == nil {
+		s.grounds = s.words().Grounds
+	}
+	s.pw = s.pageWords()
 	if err := s.load(); err != nil {
 		return nil, err
 	}
@@ -226,22 +236,25 @@ func (s *Server) Stats() Stats {
 	return Stats{Viewers: s.viewers.Load(), Polls: len(s.hubs)}
 }
 
-// The one answer to a link that does not show a poll, whatever the
-// reason: forged, altered, expired, for a poll that no longer exists.
-const deniedBody = `<!doctype html><html lang="en" dir="ltr"><meta charset="utf-8"><title>Link not valid</title>` +
-	`<p>This link does not open a live screen. Ask the poll's facilitator for a new one.</p></html>`
-
+// deny gives the one answer to a link that does not show a poll,
+// whatever the reason: forged, altered, expired, for a poll that no
+// longer exists.
 func (s *Server) deny(w http.ResponseWriter) {
 	securityHeaders(w.Header())
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusForbidden)
-	_, _ = w.Write([]byte(deniedBody))
+	_ = s.tmpl.ExecuteTemplate(w, "denied.html", deniedData{
+		Lang: s.p.Lang(), Dir: s.p.Dir(),
+		Title: s.say(msg.ScreenDeniedTitle.With()), Text: s.say(msg.ScreenDenied.With()),
+	})
 }
 
-func (s *Server) unavailable(w http.ResponseWriter, why string) {
+type deniedData struct{ Lang, Dir, Title, Text string }
+
+func (s *Server) unavailable(w http.ResponseWriter, why msg.Message) {
 	securityHeaders(w.Header())
 	w.Header().Set("Retry-After", "2")
-	http.Error(w, why, http.StatusServiceUnavailable)
+	http.Error(w, s.say(why), http.StatusServiceUnavailable)
 }
 
 // contentPolicy allows the page its own script, style and event stream
@@ -268,13 +281,16 @@ func (s *Server) claims(r *http.Request) (link.Claims, string, bool) {
 
 // pageData is what the page template shows around the live frame.
 type pageData struct {
-	Title  string
-	Frame  template.HTML
-	Events string
-	CSS    string
-	JS     string
-	Icon   string
-	Now    int64
+	Lang, Dir string
+	Title     string // the poll's
+	Tab       string // the browser tab's
+	W         *pageWords
+	Frame     template.HTML
+	Events    string
+	CSS       string
+	JS        string
+	Icon      string
+	Now       int64
 }
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
@@ -290,7 +306,8 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	err := s.tmpl.ExecuteTemplate(&buf, "page.html", pageData{
-		Title: f.title, Frame: f.html,
+		Lang: s.p.Lang(), Dir: s.p.Dir(), W: s.pw,
+		Title: f.title, Tab: s.say(msg.ScreenPageTitle.With(f.title)), Frame: f.html,
 		// Relative, so that a proxy may serve pollbot under a path.
 		Events: tok + "/events?since=" + f.id,
 		CSS:    "../screen-assets/" + s.css, JS: "../screen-assets/" + s.js, Icon: "../screen-assets/" + s.icon,
@@ -298,7 +315,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		s.log.Error("screen page failed", "tenant", c.Key.Tenant, "poll", c.Key.ID, "err", err)
-		s.unavailable(w, "the screen could not be drawn")
+		s.unavailable(w, msg.ScreenDrawFailed.With())
 		return
 	}
 	securityHeaders(w.Header())
@@ -311,7 +328,7 @@ func (s *Server) refuse(w http.ResponseWriter, status int) {
 		s.deny(w)
 		return
 	}
-	s.unavailable(w, "pollbot is busy or cannot reach its store; the page retries")
+	s.unavailable(w, msg.ScreenBusy.With())
 }
 
 // current returns the poll's latest frame for a viewer with claims c, or

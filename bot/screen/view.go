@@ -26,11 +26,12 @@ type frameView struct {
 	StatusText   string
 	Deadline     int64  // unix ms, 0 for none; the page counts down to it
 	DeadlineText string // what shows before the count-down starts
-	Ballots      string // "61 ballots from 6 groups"
-	Rules        string // "quorum 3 · threshold 50% · at least 2 groups"
-	Groups       []groupView
-	Notes        []string
-	Gone         bool // the poll no longer exists
+	// StateLine is the ballots and the rules: "61 ballots from 6 groups
+	// · quorum 3 · threshold 50% · judged once 2 groups reach quorum".
+	StateLine string
+	Groups    []groupView
+	Notes     []string
+	Gone      bool // the poll no longer exists
 
 	Results bool
 	Hidden  string
@@ -41,6 +42,7 @@ type frameView struct {
 	Legend  legendView
 
 	Timeline *timelineView
+	W        *pageWords // the same for every frame of the server's
 }
 
 type groupView struct {
@@ -52,15 +54,20 @@ type groupView struct {
 
 type columnView struct {
 	Label, Note string
-	Short       bool // below quorum or absent
+	Said        string // label and note, for screen readers
+	Short       bool   // below quorum or absent
 }
 
 type rowView struct {
 	Rank       int
+	RankText   string // "3."
 	Label      string
+	Header     string // rank and label, for screen readers: "3. DNS abuse"
 	Grounds    string
 	Status     polls.ThemeStatus
+	StatusWord string // the badge's: "divided"
 	StatusText string // with its qualifier: "divided (marginal)"
+	Said       string // status and grounds, for screen readers
 	Tags       []string
 	Score      string
 	Cells      []cellView
@@ -78,7 +85,8 @@ type cellView struct {
 
 type legendView struct {
 	Stops     []stopView
-	Threshold string
+	Title     string // the scale's, for screen readers
+	Threshold string // under its tick
 	TickX     int
 }
 
@@ -97,25 +105,26 @@ const (
 // viewOf works out the frame of poll p with report r and timeline tl (nil
 // when there is none to show).
 func (s *Server) viewOf(p *polls.Poll, r *polls.Report, tl *polls.Timeline) *frameView {
-	v := &frameView{ID: p.ID, Status: p.Status}
+	v := &frameView{ID: p.ID, Status: p.Status, W: s.pw}
 	switch p.Status {
 	case polls.StatusOpen:
-		v.StatusText = "Open"
+		v.StatusText = s.say(msg.ScreenStatusOpen.With())
 		if !p.ClosesAt.IsZero() {
 			v.Deadline = p.ClosesAt.UnixMilli()
-			v.DeadlineText = "closes " + p.ClosesAt.UTC().Format("Mon 2 Jan 15:04") + " UTC"
+			v.DeadlineText = s.say(msg.ScreenCloses.With(msg.WhenUTC(p.ClosesAt)))
 		} else {
-			v.DeadlineText = "no deadline: closes when a facilitator closes it"
+			v.DeadlineText = s.say(msg.ScreenNoDeadline.With())
 		}
 	case polls.StatusClosed:
-		v.StatusText = "Closed"
-		v.DeadlineText = "closed " + p.ClosedAt.UTC().Format("Mon 2 Jan 15:04") + " UTC"
+		v.StatusText = s.say(msg.ScreenStatusClosed.With())
+		v.DeadlineText = s.say(msg.ScreenClosedAt.With(msg.WhenUTC(p.ClosedAt)))
 	default:
-		v.StatusText = "Cancelled"
-		v.DeadlineText = "cancelled: not reported as a decision"
+		v.StatusText = s.say(msg.ScreenStatusCancelled.With())
+		v.DeadlineText = s.say(msg.ScreenCancelled.With())
 	}
-	v.Ballots = fmt.Sprintf("%s from %s", count(r.Ballots, "ballot", "ballots"), count(int64(len(r.Groups)), "group", "groups"))
-	v.Rules = fmt.Sprintf("quorum %d · threshold %s · judged once %s reach quorum", r.Quorum, numfmt.PercentExact(r.Threshold), count(int64(r.MinGroups), "group", "groups"))
+	v.StateLine = s.say(msg.ScreenStateLine.With(
+		msg.BallotsFromGroups.With(msg.Ballots.With(r.Ballots), msg.Groups.With(int64(len(r.Groups)))),
+		msg.ScreenRules.With(r.Quorum, numfmt.PercentExact(r.Threshold), msg.Groups.With(int64(r.MinGroups)))))
 
 	turnout := map[polls.Group]polls.GroupTurnout{}
 	for _, g := range r.Groups {
@@ -138,26 +147,25 @@ func (s *Server) viewOf(p *polls.Poll, r *polls.Report, tl *polls.Timeline) *fra
 		t, ok := turnout[g]
 		switch {
 		case !ok:
-			gv.State, gv.Need = "absent", fmt.Sprintf("needs %d", r.Quorum)
+			gv.State, gv.Need = "absent", s.say(msg.ScreenNeeds.With(r.Quorum))
 		case t.Qualifies:
-			gv.Ballots, gv.State, gv.Need = t.Ballots, "ok", "quorum reached"
+			gv.Ballots, gv.State, gv.Need = t.Ballots, "ok", s.say(msg.ScreenQuorumReached.With())
 		default:
-			gv.Ballots, gv.State, gv.Need = t.Ballots, "short", fmt.Sprintf("needs %d more", t.Needed)
+			gv.Ballots, gv.State, gv.Need = t.Ballots, "short", s.say(msg.ScreenNeedsMore.With(int(t.Needed)))
 		}
 		v.Groups = append(v.Groups, gv)
 	}
-	words := report.Words{Groups: s.groups}
-	v.Notes = words.Participation(r)
+	v.Notes = s.words().Participation(r)
 
 	if !p.ResultsVisible() {
-		v.Hidden = "Results are hidden until the poll closes; this screen shows them as soon as it does."
+		v.Hidden = s.say(msg.ScreenResultsHidden.With())
 		return v
 	}
 	v.Results = true
 	v.Interim = p.Status == polls.StatusOpen
 	s.heatmap(v, p, r, order, turnout)
 	if tl != nil {
-		v.Timeline = timelineOf(tl)
+		v.Timeline = s.timelineOf(tl)
 	}
 	return v
 }
@@ -171,39 +179,42 @@ func (s *Server) heatmap(v *frameView, p *polls.Poll, r *polls.Report, order []p
 		t, ok := turnout[g]
 		switch {
 		case !ok:
-			cv.Note, cv.Short = "no ballots", true
+			cv.Note, cv.Short = s.say(msg.ChartColumnAbsent.With()), true
 		case !t.Qualifies:
-			cv.Note, cv.Short = fmt.Sprintf("n=%d · below quorum", t.Ballots), true
+			cv.Note, cv.Short = s.say(msg.ChartColumnBelow.With(t.Ballots)), true
 		default:
-			cv.Note = fmt.Sprintf("n=%d", t.Ballots)
+			cv.Note = s.say(msg.ChartColumn.With(t.Ballots))
 		}
+		cv.Said = s.say(msg.ScreenTableGroup.With(cv.Label, cv.Note))
 		v.Columns = append(v.Columns, cv)
 	}
 	v.CellsW = len(order) * cellW
 	tau := r.Threshold
-	words := report.Words{Groups: s.groups}
+	words := s.words()
 	for _, th := range r.Themes {
 		row := rowView{
-			Rank: th.Rank, Label: th.Theme, Grounds: s.grounds(r, th),
-			Status: th.Status, StatusText: words.Status(th),
-			Score: "score –",
+			Rank: th.Rank, RankText: s.say(msg.ScreenRank.With(th.Rank)), Label: th.Theme, Grounds: s.grounds(r, th),
+			Status: th.Status, StatusWord: s.say(report.StatusWord(th.Status)), StatusText: words.Status(th),
+			Score: s.say(msg.ScreenScore.With("–")),
 		}
 		if r.Ballots > 0 {
-			row.Score = "score " + strconv.FormatFloat(finite(th.Score), 'f', 2, 64)
+			row.Score = s.say(msg.ScreenScore.With(strconv.FormatFloat(finite(th.Score), 'f', 2, 64)))
 		}
 		if th.Fragile {
-			row.Tags = append(row.Tags, "fragile")
+			row.Tags = append(row.Tags, s.say(msg.ChartTagFragile.With()))
 		}
 		if th.Status == polls.Divided && th.Split == polls.SplitMarginal {
-			row.Tags = append(row.Tags, "marginal")
+			row.Tags = append(row.Tags, s.say(msg.ChartTagMarginal.With()))
 		}
+		row.Header = s.say(msg.ScreenTableRank.With(th.Rank, th.Theme))
+		row.Said = s.say(msg.ScreenTableGrounds.With(row.StatusText, row.Grounds))
 		for i, g := range order {
 			x := i * cellW
 			c := cellView{X: x + cellPad, InnerX: x + cellPad + 3, TextX: x + cellW/2}
 			gs, ok := supportOf(th, g)
 			if !ok {
 				c.Absent = true
-				c.Fill, c.Ink, c.Text, c.Said = css(chart.AbsentColor()), css(chart.InkOn(chart.AbsentColor())), "–", "no ballots"
+				c.Fill, c.Ink, c.Text, c.Said = css(chart.AbsentColor()), css(chart.InkOn(chart.AbsentColor())), "–", s.say(msg.ChartColumnAbsent.With())
 				row.Cells = append(row.Cells, c)
 				continue
 			}
@@ -221,14 +232,14 @@ func (s *Server) heatmap(v *frameView, p *polls.Poll, r *polls.Report, order []p
 			if gs.Qualifies {
 				c.Below = slices.Contains(th.Below, g)
 			}
-			c.Said = msg.English().Sprint(report.CountMessage(gs.Supporters, gs.Ballots, ranked)) + ", " + c.Text
+			c.Said = s.say(msg.ScreenCell.With(report.CountMessage(gs.Supporters, gs.Ballots, ranked), c.Text))
 			if c.Below {
-				c.Said += ", below the threshold"
+				c.Said = s.say(msg.ScreenCellBelow.With(c.Said))
 				c.TextX += 10
 				c.Triangle = triangle(float64(x+cellW/2)-34, cellH/2)
 			}
 			if !gs.Qualifies {
-				c.Said += ", below quorum: not counted"
+				c.Said = s.say(msg.ScreenCellUncount.With(c.Said))
 			}
 			c.Outline = th.Fragile && th.Margin != nil && th.Margin.Group == g
 			row.Cells = append(row.Cells, c)
@@ -238,7 +249,8 @@ func (s *Server) heatmap(v *frameView, p *polls.Poll, r *polls.Report, order []p
 	for _, st := range chart.ScaleStops(tau) {
 		v.Legend.Stops = append(v.Legend.Stops, stopView{Offset: strconv.FormatFloat(st.Support*100, 'f', 2, 64) + "%", Color: css(st.Color)})
 	}
-	v.Legend.Threshold = numfmt.PercentExact(tau)
+	v.Legend.Title = s.say(msg.ScreenScaleTitle.With(numfmt.PercentExact(tau)))
+	v.Legend.Threshold = s.say(msg.ScreenScaleThreshold.With(numfmt.PercentExact(tau)))
 	v.Legend.TickX = int(math.Round(clamp01(tau) * legendW))
 }
 
@@ -272,13 +284,15 @@ type timelineView struct {
 }
 
 type tlRowView struct {
-	Rank   int
-	Label  string
-	Bands  []bandView
-	Points string // the score's polyline
-	Status polls.ThemeStatus
-	Score  string
-	Said   string // the theme's line, for screen readers
+	Rank       int
+	RankText   string
+	Label      string
+	Bands      []bandView
+	Points     string // the score's polyline
+	Status     polls.ThemeStatus
+	StatusWord string
+	Score      string
+	Said       string // the theme's line, for screen readers
 }
 
 type bandView struct {
@@ -302,19 +316,20 @@ const (
 	tlGrain = 4 // the resolution of bands and score points: some 4 px on a projector
 )
 
-func timelineOf(tl *polls.Timeline) *timelineView {
+func (s *Server) timelineOf(tl *polls.Timeline) *timelineView {
 	start, end := chart.TimelineSpan(tl)
 	span := float64(end.Sub(start))
 	x := func(t time.Time) int {
 		f := float64(t.Sub(start)) / span
 		return int(math.Round(math.Min(math.Max(f, 0), 1) * tlW))
 	}
-	clock := chart.TimelineClock(tl)
-	h := report.TimelineHeading(nil, tl, nil)
+	clock := chart.TimelineClock(s.p, tl)
+	h := report.TimelineHeading(s.p, tl, nil)
 	tv := &timelineView{Title: h.Title, Notes: h.Notes}
 	for _, th := range tl.Themes {
-		row := tlRowView{Rank: th.Rank, Label: th.Theme, Status: th.Status,
-			Score: strconv.FormatFloat(finite(th.Score), 'f', 2, 64), Said: report.TimelineLine(nil, tl, th, nil, 12)}
+		row := tlRowView{Rank: th.Rank, RankText: s.say(msg.ScreenRank.With(th.Rank)), Label: th.Theme,
+			Status: th.Status, StatusWord: s.say(report.StatusWord(th.Status)),
+			Score: strconv.FormatFloat(finite(th.Score), 'f', 2, 64), Said: report.TimelineLine(s.p, tl, th, nil, 12)}
 		// One band per status held, each from a multiple of tlGrain: a
 		// theme whose status flapped many times within one grain shows
 		// the last, so a row costs at most tlW/tlGrain bands whatever the
@@ -376,18 +391,90 @@ func timelineOf(tl *polls.Timeline) *timelineView {
 	}
 	tv.Ticks = append(tv.Ticks, tickView{X: tlW, Label: clock(end), Anchor: "end"})
 	for _, m := range tl.Marks {
-		tv.Marks = append(tv.Marks, tickView{X: x(m.At), Label: string(m.Event), Anchor: "middle"})
+		tv.Marks = append(tv.Marks, tickView{X: x(m.At), Label: s.say(chart.MarkWord(m.Event)), Anchor: "middle"})
 	}
 	return tv
 }
 
 func css(c color.Color) string { return chart.Hex(c) }
 
-func count(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
+// say renders m in the server's language.
+func (s *Server) say(m msg.Message) string { return s.p.Sprint(m) }
+
+// words says what the report's statuses rest on in the server's
+// language.
+func (s *Server) words() report.Words { return report.Words{Groups: s.groups, Printer: s.p} }
+
+// pageWords are the words of the page and its frames that no poll
+// decides: headings, captions, keys, and the script's.
+type pageWords struct {
+	Brand                                        string
+	StateLabel, Participation, Results, Interim  string
+	HeadTheme, HeadStatus                        string
+	Caption, TableTheme, TableStatus, TableScore string
+	ScaleNote, StatusesNote                      string
+	Timeline, UTC, KeyBefore, KeyAfter, Marks    string
+	Statuses                                     []badgeView // every status, in the timeline's key
+	Script                                       scriptWords
+}
+
+type badgeView struct {
+	Status polls.ThemeStatus
+	Word   string
+}
+
+// scriptWords are the words screen.js shows, as templates it fills (see
+// msg.ScreenClosesIn); the page holds them as JSON.
+type scriptWords struct {
+	ClosesIn     string `json:"closesIn"`
+	LeftDays     string `json:"leftDays"`
+	LeftHours    string `json:"leftHours"`
+	LeftMinutes  string `json:"leftMinutes"`
+	DeadlineNow  string `json:"deadlineReached"`
+	Live         string `json:"live"`
+	Updated      string `json:"updated"`
+	Reconnecting string `json:"reconnecting"`
+	Disconnected string `json:"disconnected"`
+	CannotUpdate string `json:"cannotUpdate"`
+}
+
+// keyMark is where the timeline's key puts the statuses' badges.
+const keyMark = "\x00"
+
+func (s *Server) pageWords() *pageWords {
+	key := strings.SplitN(s.say(msg.ScreenTimelineKey.With(keyMark)), keyMark, 2)
+	if len(key) < 2 {
+		// A catalog whose key has no place for the badges: they go
+		// after it.
+		key = append(key, "")
 	}
-	return strconv.FormatInt(n, 10) + " " + many
+	w := &pageWords{
+		Brand:      s.say(msg.ScreenBrand.With()),
+		StateLabel: s.say(msg.ScreenStateLabel.With()), Participation: s.say(msg.ScreenParticipation.With()),
+		Results: s.say(msg.ScreenResults.With()), Interim: s.say(msg.ScreenInterim.With()),
+		HeadTheme: s.say(msg.ChartHeadTheme.With()), HeadStatus: s.say(msg.ScreenHeadStatus.With()),
+		Caption: s.say(msg.ScreenTableCaption.With()), TableTheme: s.say(msg.ScreenTableTheme.With()),
+		TableStatus: s.say(msg.ScreenTableStatus.With()), TableScore: s.say(msg.ScreenTableScore.With()),
+		ScaleNote: s.say(msg.ScreenScaleNote.With()), StatusesNote: s.say(msg.ScreenStatusesNote.With()),
+		Timeline: s.say(msg.ScreenTimeline.With()), UTC: s.say(msg.ScreenTimelineUTC.With()),
+		KeyBefore: key[0], KeyAfter: key[1], Marks: s.say(msg.ScreenTimelineMarks.With()),
+		Script: scriptWords{
+			ClosesIn:     s.say(msg.ScreenClosesIn.With("{left}")),
+			LeftDays:     s.say(msg.ScreenLeftDays.With("{d}", "{h}", "{m}")),
+			LeftHours:    s.say(msg.ScreenLeftHours.With("{h}", "{m}", "{s}")),
+			LeftMinutes:  s.say(msg.ScreenLeftMinutes.With("{m}", "{s}")),
+			DeadlineNow:  s.say(msg.ScreenDeadlineNow.With()),
+			Live:         s.say(msg.ScreenLive.With()),
+			Updated:      s.say(msg.ScreenUpdated.With("{time}")),
+			Reconnecting: s.say(msg.ScreenReconnecting.With()),
+			Disconnected: s.say(msg.ScreenDisconnected.With()),
+			CannotUpdate: s.say(msg.ScreenCannotUpdate.With()),
+		},
+	}
+	for _, st := range []polls.ThemeStatus{polls.Consensus, polls.Emerging, polls.Divided, polls.Low, polls.Insufficient} {
+		w.Statuses = append(w.Statuses, badgeView{Status: st, Word: s.say(report.StatusWord(st))})
+	}
+	return w
 }
 
 func finite(v float64) float64 {

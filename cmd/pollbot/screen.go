@@ -113,6 +113,8 @@ func newScreen(a *app, signer *link.Signer) (*screen.Server, error) {
 	}
 	return screen.New(a.svc, w, signer,
 		screen.WithLogger(a.log),
+		// The screen speaks the engine's language.
+		screen.WithPrinter(a.engine.Printer()),
 		// The sentence beside each theme is the chat report's.
 		screen.WithGrounds(func(r *polls.Report, th polls.ThemeResult) string { return bot.PlainText(a.engine.Grounds(r, th)) }))
 }

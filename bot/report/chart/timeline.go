@@ -140,7 +140,7 @@ func (l *timelineLayout) say(m msg.Message) string { return l.p.Sprint(m) }
 // trimmed log starts and that an anonymous poll's times are to the hour.
 func (l *timelineLayout) subtitleText() string {
 	tl := l.tl
-	clock := TimelineClock(tl)
+	clock := TimelineClock(l.p, tl)
 	parts := []string{
 		l.say(msg.ChartTimelinePoll.With(tl.Poll.ID)),
 		l.say(msg.ChartTimelineSpan.With(clock(tl.Start), clock(tl.End))),
@@ -157,24 +157,37 @@ func (l *timelineLayout) subtitleText() string {
 }
 
 // TimelineClock returns how tl's times are written, in UTC, on the chart
-// and in the timeline's text: to the second when it spans less than an
-// hour, to the minute within a day, with the date beyond; to the hour
-// for an anonymous poll (whose times are cut to it).
-func TimelineClock(tl *polls.Timeline) func(time.Time) string {
-	layout := "2 Jan 15:04"
+// and in the timeline's text, in p's words (nil: English): to the second
+// when it spans less than an hour, to the minute within a day, with the
+// date beyond ("2 Jan 15:04", msg.DayClock); to the hour for an anonymous
+// poll (whose times are cut to it).
+func TimelineClock(p *msg.Printer, tl *polls.Timeline) func(time.Time) string {
+	if p == nil {
+		p = msg.English()
+	}
+	layout, withDay := "15:04", true
 	span := tl.End.Sub(tl.Start)
 	sameDay := tl.Start.UTC().YearDay() == tl.End.UTC().YearDay() && tl.Start.Year() == tl.End.Year()
 	switch {
 	case tl.HourTimes && sameDay:
-		layout = "15:04"
+		withDay = false
 	case tl.HourTimes:
 	case span < time.Hour:
-		layout = "15:04:05"
+		layout, withDay = "15:04:05", false
 	case span < 24*time.Hour && sameDay:
-		layout = "15:04"
+		withDay = false
 	}
-	return func(t time.Time) string { return t.UTC().Format(layout) }
+	return func(t time.Time) string {
+		if withDay {
+			return p.Sprint(msg.DayClock(t, layout))
+		}
+		return t.UTC().Format(layout)
+	}
 }
+
+// MarkWord names a poll's own event (a close, a reopening...) as the
+// timeline marks it under its time axis.
+func MarkWord(e polls.EventKind) msg.Message { return word(markWords, e) }
 
 // x is the position of t on the time axis.
 func (l *timelineLayout) x(t time.Time) float64 {
@@ -281,7 +294,7 @@ func (l *timelineLayout) drawRow(p page, r timelineRow) {
 // drawAxis marks the start and the end of the time axis, the poll's own
 // events, and a few evenly spaced times between.
 func (l *timelineLayout) drawAxis(p page) {
-	clock := TimelineClock(l.tl)
+	clock := TimelineClock(l.p, l.tl)
 	top := l.axisTop
 	p.rule(colorMuted, 1.5, l.left, top, l.right, top)
 	tick := func(t time.Time, label string, align typeset.Align) {
