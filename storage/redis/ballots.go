@@ -76,12 +76,15 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	if err != nil {
 		return polls.VoteResult{}, mapErr(err)
 	}
-	if len(reply) < 3 {
+	if len(reply) < 5 {
 		return polls.VoteResult{}, fmt.Errorf("vote script replied %d values", len(reply))
 	}
 	var r polls.VoteResult
 	if r.Version, err = strconv.ParseInt(reply[2], 10, 64); err != nil {
 		return r, fmt.Errorf("tally version %q: %w", reply[2], err)
+	}
+	if r.Tally, err = replyTally(reply[4], reply[5:]); err != nil {
+		return r, err
 	}
 	decode := func(rec string) (*polls.Ballot, error) {
 		if rec == "" {
@@ -93,7 +96,7 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	if reply[0] == "=" {
 		// Recorded before: by another request (a repeat), or by this very
 		// call, whose reply was lost and which the client sent again.
-		r.Repeated = len(reply) < 4 || reply[3] != token
+		r.Repeated = reply[3] != token
 		r.Ballot, err = decode(reply[1])
 		return r, err
 	}
@@ -102,6 +105,27 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	}
 	r.Ballot, err = decode(reply[1])
 	return r, err
+}
+
+// replyTally reads the tally voteScript returns: the poll's theme count
+// ("" when the poll is gone) and the tally hash's fields and values.
+func replyTally(themes string, kv []string) (*polls.Tally, error) {
+	if themes == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(themes)
+	if err != nil {
+		return nil, fmt.Errorf("poll theme count %q: %w", themes, err)
+	}
+	fields := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fields[kv[i]] = kv[i+1]
+	}
+	t, err := polls.ParseTally(n, fields)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // Ballot returns the voter's ballot.
