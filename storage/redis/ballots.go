@@ -3,7 +3,7 @@ package redisstore
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -68,7 +68,7 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	k := s.keys(tenant, id)
 	keys := []string{k.poll, k.ballots, k.tally, k.log}
 	if delivery != "" {
-		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery))
+		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery), s.legacyVoteDeliveryKey(tenant, id, delivery))
 	}
 	token := newToken()
 	args := append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token}, more...)
@@ -237,9 +237,12 @@ func (s *Store) Tallies(ctx context.Context, tenant string, ids []string) (ts []
 }
 
 // newToken is a random token naming one store call, so that a client's
-// retry of it is told apart from another request (see voteScript).
+// retry of it is told apart from another request (see voteScript): a
+// positive integer in decimal, without leading zeros, which Redis stores
+// as an integer (no string allocated beside the key) and gives back as
+// the same text.
 func newToken() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return strconv.FormatUint(binary.BigEndian.Uint64(b[:])>>1|1, 10)
 }

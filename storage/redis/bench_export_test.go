@@ -29,7 +29,7 @@ func TestToggleArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 5 || len(argv) != 10 || !strings.HasPrefix(keys[0], s.prefix+"{slack:T1/K7QX}:") || keys[4] != s.voteDeliveryKey(p.Tenant, p.ID, "op-1") {
+	if len(keys) != 6 || len(argv) != 10 || !strings.HasPrefix(keys[0], s.prefix+"{slack:T1/K7QX}:") || keys[4] != s.voteDeliveryKey(p.Tenant, p.ID, "op-1") || keys[5] != s.legacyVoteDeliveryKey(p.Tenant, p.ID, "op-1") {
 		t.Fatalf("keys %q, argv %q", keys, argv)
 	}
 	args := make([]any, len(argv))

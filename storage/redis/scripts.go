@@ -32,7 +32,10 @@ import "github.com/redis/go-redis/v9"
 // losing the reply finds its own token and knows the vote is its own, not
 // a repeat.
 //
-// KEYS: poll, ballots, tally, log[, delivery]
+// The delivery's record from before its binary name (legacyVoteDeliveryKey)
+// counts as recorded too; a record is only ever written under the new name.
+//
+// KEYS: poll, ballots, tally, log[, delivery, legacy delivery]
 // ARGV: mode, voter, group, time (unix ms), log max, delivery ttl ms,
 // token, then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
 // for t: choice, points, max choices (0: any)
@@ -51,7 +54,7 @@ local function reply(a, b, tok)
   return out
 end
 if KEYS[5] then
-  local tok = redis.call('GET', KEYS[5])
+  local tok = redis.call('GET', KEYS[5]) or (KEYS[6] and redis.call('GET', KEYS[6]))
   if tok then
     return reply('=', redis.call('HGET', ballots, voter) or '', tok)
   end
