@@ -90,6 +90,24 @@ type Response struct {
 	// engine did nothing, and the adapter acknowledges without a word, so
 	// that a replay learns nothing either.
 	Duplicate bool
+	// vote is, after a vote the store accepted, the poll and its tally as
+	// the vote left it (see VoteView); nil otherwise.
+	vote *afterVote
+}
+
+// afterVote is a vote's poll and the tally the store returned with it,
+// read in the vote's own atomic step (polls.VoteResult.Tally).
+type afterVote struct {
+	poll  *polls.Poll
+	tally polls.Tally
+}
+
+// withVote keeps the poll and tally a vote returned for VoteView.
+func (r Response) withVote(p *polls.Poll, t *polls.Tally) Response {
+	if p != nil && t != nil {
+		r.vote = &afterVote{poll: p, tally: *t}
+	}
+	return r
 }
 
 // ChartFunc renders a report as a PNG. The engine's writer carries its
@@ -227,9 +245,19 @@ func (e *Engine) PollView(ctx context.Context, k polls.Key) (*PollView, error) {
 }
 
 // VoteView is PollView for answering a vote with the poll's message
-// (Discord's type-7 update): it reads only the tally, taking the poll
-// from the cache the vote just used. Edits made later use PollView.
-func (e *Engine) VoteView(ctx context.Context, k polls.Key) (*PollView, error) {
+// (Discord's type-7 update), given the vote's response (one that Updated
+// the poll). It renders the tally the vote returned, read in the vote's
+// own atomic step, with the poll the vote used: no store read. A vote
+// whose store returned no tally reads only the tally, taking the poll from
+// the cache the vote just used. Edits made later use PollView.
+func (e *Engine) VoteView(ctx context.Context, resp Response) (*PollView, error) {
+	if len(resp.Updated) == 0 {
+		return nil, errors.New("vote view of a response that updated no poll")
+	}
+	k := resp.Updated[0]
+	if v := resp.vote; v != nil && v.poll.Key() == k {
+		return e.pollView(v.poll, v.tally, e.svc.Now()), nil
+	}
 	p, t, err := e.svc.TallyAfterVote(ctx, k.Tenant, k.ID)
 	if err != nil {
 		return nil, err

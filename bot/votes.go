@@ -49,7 +49,7 @@ func (e *Engine) castResponse(res polls.CastResult) Response {
 	return Response{
 		Replies: []Reply{{Visibility: Ephemeral, Text: e.ballotText(p, res.Ballot, res.Previous != nil)}},
 		Updated: []polls.Key{p.Key()},
-	}
+	}.withVote(p, res.Tally)
 }
 
 func (e *Engine) pickerReply(text string) Reply {
@@ -100,7 +100,7 @@ func (e *Engine) unvote(ctx context.Context, req Request, c Unvote) Response {
 	case r.Had:
 		resp := ephemeral(e.p.Sprint(msg.UnvoteRemoved.With(p.ID)))
 		resp.Updated = []polls.Key{p.Key()}
-		return resp
+		return resp.withVote(r.Poll, r.Tally)
 	case r.Held > 0:
 		return ephemeral(e.p.Sprint(msg.UnvoteWithdrawn.With(p.ID)))
 	}

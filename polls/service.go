@@ -400,10 +400,10 @@ func (s *Service) SetMessage(ctx context.Context, tenant, id string, ref Message
 }
 
 // TallyAfterVote is Tally for showing a poll right after a vote the store
-// accepted: the poll comes from the open-poll cache the vote used (its
-// status was checked in the vote's own atomic step), so only the tally is
-// read. Anything that may outlive the moment (a message edit, a report)
-// uses Tally.
+// accepted, when the vote did not return its tally (CastResult.Tally): the
+// poll comes from the open-poll cache the vote used (its status was checked
+// in the vote's own atomic step), so only the tally is read. Anything that
+// may outlive the moment (a message edit, a report) uses Tally.
 func (s *Service) TallyAfterVote(ctx context.Context, tenant, id string) (*Poll, Tally, error) {
 	k := Key{Tenant: tenant, ID: NormalizeID(id)}
 	p := s.open.get(k, s.now())

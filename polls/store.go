@@ -148,6 +148,11 @@ type PollPage struct {
 // the operation changes nothing and reports Repeated with the voter's
 // current ballot; otherwise it is recorded in the same atomic step. A
 // refused operation does not record its delivery.
+//
+// A store that can read the tally in the vote's own atomic step returns it
+// in VoteResult.Tally (both stores do): the tally as the vote left it, or,
+// for a Repeated delivery, as it is now. Whoever renders the poll right
+// after a vote then needs no second read.
 type BallotStore interface {
 	// Cast stores b as its voter's ballot, replacing any previous one.
 	// b.Points must be parallel to b.Choices; the store does not check
@@ -195,6 +200,10 @@ type VoteResult struct {
 	Repeated bool
 	// Version is the tally's version after the operation.
 	Version int64
+	// Tally, when the store fills it (see BallotStore), is the poll's
+	// tally after the operation, read in its atomic step; its Version is
+	// Version.
+	Tally *Tally
 }
 
 // DeliveryTTL is how long a store remembers a request's delivery: longer

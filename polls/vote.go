@@ -30,6 +30,10 @@ type CastResult struct {
 	// Repeated is true when the vote's delivery was applied before:
 	// nothing changed, and Ballot is the voter's ballot now.
 	Repeated bool
+	// Tally is the poll's tally as the vote left it, when the store read
+	// it in the vote's atomic step (see BallotStore); nil otherwise, and
+	// for a held vote.
+	Tally *Tally
 }
 
 // openPoll returns a poll that is open by the service's clock and that
@@ -185,7 +189,7 @@ func (s *Service) applyAs(ctx context.Context, p *Poll, v Voter, hv HeldVote, g 
 	if err != nil {
 		return CastResult{Poll: p}, storeErr(p, err)
 	}
-	res := CastResult{Poll: p, Previous: r.Prev, Repeated: r.Repeated, Ballot: Ballot{Voter: b.Voter, Group: g, CastAt: now}}
+	res := CastResult{Poll: p, Previous: r.Prev, Repeated: r.Repeated, Ballot: Ballot{Voter: b.Voter, Group: g, CastAt: now}, Tally: r.Tally}
 	if r.Ballot != nil {
 		res.Ballot = *r.Ballot
 	}
@@ -202,6 +206,8 @@ type Retraction struct {
 	Held int
 	// Repeated is true when the request's delivery was applied before.
 	Repeated bool
+	// Tally is the poll's tally after the retraction, as CastResult.Tally.
+	Tally *Tally
 }
 
 // Retract takes back the voter's vote in a poll: their ballot, and any
@@ -219,7 +225,7 @@ func (s *Service) Retract(ctx context.Context, v Voter, pollID string) (Retracti
 	if err != nil {
 		return Retraction{Poll: p, Held: held}, storeErr(p, err)
 	}
-	return Retraction{Poll: p, Had: r.Prev != nil, Held: held, Repeated: r.Repeated}, nil
+	return Retraction{Poll: p, Had: r.Prev != nil, Held: held, Repeated: r.Repeated, Tally: r.Tally}, nil
 }
 
 // MyBallot returns the voter's ballot in a poll, or ErrNoBallot.

@@ -536,8 +536,7 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 		a.touch(resp.Updated)
 		return a.replyAnswer(in, resp.Replies)
 	}
-	k := resp.Updated[0]
-	v, err := a.engine.VoteView(ctx, k)
+	v, err := a.engine.VoteView(ctx, resp)
 	if err != nil {
 		a.touch(resp.Updated)
 		return a.replyAnswer(in, resp.Replies)

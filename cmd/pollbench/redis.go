@@ -89,19 +89,21 @@ func ceiling(ctx context.Context, cfg *config, bin, redisURL, tenant, poll strin
 	if err != nil {
 		return err
 	}
-	if len(keys) == 5 {
+	if len(keys) == 6 {
 		i := strings.LastIndex(keys[4], ":d:")
 		if i < 0 {
 			return fmt.Errorf("unexpected delivery key %q", keys[4])
 		}
-		keys[4] = keys[4][:i] + ":d:__rand_int____rand_int____rand_int__"
+		// The delivery's key before its binary name (keys[5]) is only
+		// read: a name no run writes.
+		keys[4], keys[5] = keys[4][:i]+":d:__rand_int____rand_int____rand_int__", keys[4][:i]+":d:legacy"
 	}
 	hsetKey := "pollbench:{" + tenant + "/" + benchPoll + "}:hset"
 	cleanup := func() {
 		ctx := context.WithoutCancel(ctx)
 		c.Del(ctx, append(keys[:4:4], hsetKey)...)
 		// The ops the run left behind, which would otherwise live 15 minutes.
-		if len(keys) == 5 {
+		if len(keys) == 6 {
 			iter := c.Scan(ctx, 0, strings.Replace(keys[4], "__rand_int____rand_int____rand_int__", "*", 1), 1000).Iterator()
 			var batch []string
 			for iter.Next(ctx) {

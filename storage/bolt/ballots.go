@@ -83,7 +83,14 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode stri
 			}
 			if seen {
 				cur, err := getBallot(pb, voter)
-				r = polls.VoteResult{Ballot: cur, Repeated: true, Version: tallyVersion(pb)}
+				if err != nil {
+					return err
+				}
+				r = polls.VoteResult{Ballot: cur, Repeated: true}
+				r.Tally, err = voteTally(pb, rl)
+				if r.Tally != nil {
+					r.Version = r.Tally.Version
+				}
 				return err
 			}
 		}
@@ -125,11 +132,28 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode stri
 			s.notifyOnCommit(tx, tenant, id)
 		}
 		if delivery != "" {
-			return recordDelivery(pb, delivery, now)
+			if err := recordDelivery(pb, delivery, now); err != nil {
+				return err
+			}
 		}
-		return nil
+		r.Tally, err = voteTally(pb, rl)
+		return err
 	})
 	return r, err
+}
+
+// voteTally reads the tally a vote returns, in the vote's transaction.
+func voteTally(pb *bolt.Bucket, rl rules) (*polls.Tally, error) {
+	themes := rl.themes
+	if themes == 0 {
+		p, err := decodePoll(pb.Get(keyPoll))
+		if err != nil {
+			return nil, err
+		}
+		themes = len(p.Themes)
+	}
+	t, err := bucketTally(pb, themes)
+	return &t, err
 }
 
 // Ballot returns the voter's ballot, or ErrNoBallot.
@@ -238,15 +262,20 @@ func readTally(tx *bolt.Tx, tenant, id string) (polls.Tally, error) {
 	if err != nil {
 		return polls.Tally{}, err
 	}
+	return bucketTally(pb, len(p.Themes))
+}
+
+// bucketTally reads the poll's tally bucket.
+func bucketTally(pb *bolt.Bucket, themes int) (polls.Tally, error) {
 	fields := map[string]string{}
-	err = pb.Bucket(bktTally).ForEach(func(k, v []byte) error {
+	err := pb.Bucket(bktTally).ForEach(func(k, v []byte) error {
 		fields[string(k)] = string(v)
 		return nil
 	})
 	if err != nil {
 		return polls.Tally{}, err
 	}
-	return polls.ParseTally(len(p.Themes), fields)
+	return polls.ParseTally(themes, fields)
 }
 
 // deliveryKey is where a delivery is kept: the store is given keyed hashes

@@ -91,13 +91,17 @@ func putPoll(pb *bolt.Bucket, p *polls.Poll) error {
 // the poll's JSON, always written together with it (putPoll): every vote
 // reads a few bytes instead of decoding the whole definition. It holds
 // nothing of the poll's kind: what a ballot adds to the tally comes with
-// the ballot (polls.Ballot.Points).
+// the ballot (polls.Ballot.Points). The theme count is there to read the
+// tally a vote returns (polls.VoteResult.Tally).
 type rules struct {
 	status   polls.Status
 	closesAt time.Time // zero: no deadline
+	themes   int       // 0: not recorded (rules written before it was)
 }
 
-func rulesOf(p *polls.Poll) rules { return rules{status: p.Status, closesAt: p.ClosesAt} }
+func rulesOf(p *polls.Poll) rules {
+	return rules{status: p.Status, closesAt: p.ClosesAt, themes: len(p.Themes)}
+}
 
 // rulesVersion is the first byte of a rules value. Version 1 (schema 1)
 // also held the poll's kind, theme count and max choices.
@@ -105,7 +109,8 @@ const rulesVersion = 2
 
 // encode lays rules out as: the version, a deadline flag byte and the
 // deadline in unix ms (varint), then the status (a uvarint length and the
-// bytes).
+// bytes), then the theme count (uvarint; absent from rules written before
+// it was added, which decode with themes 0).
 func (r rules) encode() []byte {
 	b := []byte{rulesVersion}
 	if r.closesAt.IsZero() {
@@ -115,7 +120,8 @@ func (r rules) encode() []byte {
 		b = binary.AppendVarint(b, r.closesAt.UnixMilli())
 	}
 	b = binary.AppendUvarint(b, uint64(len(r.status)))
-	return append(b, r.status...)
+	b = append(b, r.status...)
+	return binary.AppendUvarint(b, uint64(r.themes))
 }
 
 func decodeRules(b []byte) (rules, error) {
@@ -139,6 +145,13 @@ func decodeRules(b []byte) (rules, error) {
 		return r, bad
 	}
 	r.status = polls.Status(b[k : k+int(n)])
+	if b = b[k+int(n):]; len(b) > 0 {
+		themes, k := binary.Uvarint(b)
+		if k <= 0 || themes > 1<<16 {
+			return r, bad
+		}
+		r.themes = int(themes)
+	}
 	return r, nil
 }
 

@@ -3,7 +3,7 @@ package redisstore
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -68,7 +68,7 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	k := s.keys(tenant, id)
 	keys := []string{k.poll, k.ballots, k.tally, k.log}
 	if delivery != "" {
-		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery))
+		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery), s.legacyVoteDeliveryKey(tenant, id, delivery))
 	}
 	token := newToken()
 	args := append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token}, more...)
@@ -76,12 +76,15 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	if err != nil {
 		return polls.VoteResult{}, mapErr(err)
 	}
-	if len(reply) < 3 {
+	if len(reply) < 5 {
 		return polls.VoteResult{}, fmt.Errorf("vote script replied %d values", len(reply))
 	}
 	var r polls.VoteResult
 	if r.Version, err = strconv.ParseInt(reply[2], 10, 64); err != nil {
 		return r, fmt.Errorf("tally version %q: %w", reply[2], err)
+	}
+	if r.Tally, err = replyTally(reply[4], reply[5:]); err != nil {
+		return r, err
 	}
 	decode := func(rec string) (*polls.Ballot, error) {
 		if rec == "" {
@@ -93,7 +96,7 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	if reply[0] == "=" {
 		// Recorded before: by another request (a repeat), or by this very
 		// call, whose reply was lost and which the client sent again.
-		r.Repeated = len(reply) < 4 || reply[3] != token
+		r.Repeated = reply[3] != token
 		r.Ballot, err = decode(reply[1])
 		return r, err
 	}
@@ -102,6 +105,27 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	}
 	r.Ballot, err = decode(reply[1])
 	return r, err
+}
+
+// replyTally reads the tally voteScript returns: the poll's theme count
+// ("" when the poll is gone) and the tally hash's fields and values.
+func replyTally(themes string, kv []string) (*polls.Tally, error) {
+	if themes == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(themes)
+	if err != nil {
+		return nil, fmt.Errorf("poll theme count %q: %w", themes, err)
+	}
+	fields := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fields[kv[i]] = kv[i+1]
+	}
+	t, err := polls.ParseTally(n, fields)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
 // Ballot returns the voter's ballot.
@@ -213,9 +237,12 @@ func (s *Store) Tallies(ctx context.Context, tenant string, ids []string) (ts []
 }
 
 // newToken is a random token naming one store call, so that a client's
-// retry of it is told apart from another request (see voteScript).
+// retry of it is told apart from another request (see voteScript): a
+// positive integer in decimal, without leading zeros, which Redis stores
+// as an integer (no string allocated beside the key) and gives back as
+// the same text.
 func newToken() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+	return strconv.FormatUint(binary.BigEndian.Uint64(b[:])>>1|1, 10)
 }

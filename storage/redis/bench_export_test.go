@@ -29,7 +29,7 @@ func TestToggleArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 5 || len(argv) != 10 || !strings.HasPrefix(keys[0], s.prefix+"{slack:T1/K7QX}:") || keys[4] != s.voteDeliveryKey(p.Tenant, p.ID, "op-1") {
+	if len(keys) != 6 || len(argv) != 10 || !strings.HasPrefix(keys[0], s.prefix+"{slack:T1/K7QX}:") || keys[4] != s.voteDeliveryKey(p.Tenant, p.ID, "op-1") || keys[5] != s.legacyVoteDeliveryKey(p.Tenant, p.ID, "op-1") {
 		t.Fatalf("keys %q, argv %q", keys, argv)
 	}
 	args := make([]any, len(argv))
@@ -37,13 +37,13 @@ func TestToggleArgs(t *testing.T) {
 		args[i] = a
 	}
 	first, err := s.rdb.EvalSha(ctx, sha, keys, args...).StringSlice()
-	if err != nil || len(first) != 3 || first[0] != "" || first[1] == "" {
+	if err != nil || len(first) < 5 || first[0] != "" || first[1] == "" || first[3] != "" {
 		t.Fatalf("EVALSHA = %q, %v", first, err)
 	}
 	// The same delivery again is a redelivery: applied once.
 	// (and the reply names the token it was recorded with: the same
 	// arguments again are a client's retry of this very call).
-	if again, err := s.rdb.EvalSha(ctx, sha, keys, args...).StringSlice(); err != nil || len(again) != 4 || again[0] != "=" || again[1] != first[1] || again[3] != argv[6] {
+	if again, err := s.rdb.EvalSha(ctx, sha, keys, args...).StringSlice(); err != nil || len(again) != len(first) || again[0] != "=" || again[1] != first[1] || again[3] != argv[6] {
 		t.Errorf("second EVALSHA with the delivery = %q, %v; want = and %q", again, err, first[1])
 	}
 	viaStore, err := s.Toggle(ctx, p.Tenant, p.ID, polls.Ballot{Voter: "V2", Group: "government", CastAt: at}, f, "op-2")

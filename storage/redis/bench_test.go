@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"runtime"
 	"strconv"
 	"sync"
@@ -313,4 +315,74 @@ func BenchmarkListAll10k(b *testing.B) {
 			return err
 		})
 	})
+}
+
+// BenchmarkVoteMemory measures what Redis keeps per vote: 10,000 voters
+// each toggle one theme of a poll, once with a delivery per click (as
+// every platform click has) and once without, on a fresh poll each time;
+// used_memory's growth divided by the votes is B/vote, the difference
+// between the two is what a delivery record costs (B/delivery), and
+// MEMORY USAGE of one delivery record is B/record (a key's own estimate);
+// B/ballot and B/event are the MEMORY USAGE of the poll's ballots hash and
+// audit log stream per vote.
+func BenchmarkVoteMemory(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	const votes = 10_000
+	used := func() int64 {
+		info, err := s.rdb.InfoMap(ctx, "memory").Result()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := strconv.ParseInt(info["Memory"]["used_memory"], 10, 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return n
+	}
+	var pollN atomic.Int64
+	var ballotB, eventB float64
+	run := func(withDelivery bool) float64 {
+		p := newPoll("slack:T1", "M"+strconv.FormatInt(pollN.Add(1), 36), polls.Approval, 10)
+		mustCreate(b, s, p)
+		before := used()
+		for i := range votes {
+			d := ""
+			if withDelivery {
+				sum := sha256.Sum256([]byte("delivery|" + strconv.Itoa(i) + p.ID))
+				d = hex.EncodeToString(sum[:16])
+			}
+			bl := polls.Ballot{Voter: "U" + strconv.Itoa(100000000+i), Group: benchGroups[i%len(benchGroups)], CastAt: time.Now()}
+			if _, err := s.Toggle(ctx, p.Tenant, p.ID, bl, polls.Flip{Choice: i % 10, Points: 1}, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+		grown := float64(used()-before) / votes
+		k := s.keys(p.Tenant, p.ID)
+		for key, sum := range map[string]*float64{k.ballots: &ballotB, k.log: &eventB} {
+			n, err := s.rdb.MemoryUsage(ctx, key, 0).Result()
+			if err != nil {
+				b.Fatal(err)
+			}
+			*sum += float64(n) / votes / 2
+		}
+		return grown
+	}
+	var with, without float64
+	for b.Loop() {
+		with += run(true)
+		without += run(false)
+	}
+	sum := sha256.Sum256([]byte("delivery|0M1"))
+	rec, err := s.rdb.MemoryUsage(ctx, s.voteDeliveryKey("slack:T1", "M1", hex.EncodeToString(sum[:16]))).Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := float64(b.N)
+	b.ReportMetric(with/n, "B/vote")
+	b.ReportMetric(without/n, "B/vote-no-delivery")
+	b.ReportMetric((with-without)/n, "B/delivery")
+	b.ReportMetric(float64(rec), "B/record")
+	b.ReportMetric(ballotB/n, "B/ballot")
+	b.ReportMetric(eventB/n, "B/event")
 }

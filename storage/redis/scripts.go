@@ -22,26 +22,43 @@ import "github.com/redis/go-redis/v9"
 // the tally's change to the audit log, records the delivery and publishes
 // the change to the poll's watchers (see notifyLua).
 //
-// It returns {previous record, new record, version} ("" for none); when
-// the delivery was applied before, {"=", current record, version, the
-// token it was recorded with} and changes nothing. The token is the
-// caller's, random per call: a client that retries after losing the reply
-// finds its own token and knows the vote is its own, not a repeat.
+// It returns {previous record, new record, version, "", theme count,
+// then the tally hash's fields and values as HGETALL gives them} ("" for
+// no record): the tally as the vote left it, read in the same step, so that
+// showing the poll right after the vote needs no second read. When the
+// delivery was applied before it returns {"=", current record, version,
+// the token it was recorded with, ...the same tally} and changes nothing.
+// The token is the caller's, random per call: a client that retries after
+// losing the reply finds its own token and knows the vote is its own, not
+// a repeat.
 //
-// KEYS: poll, ballots, tally, log[, delivery]
+// The delivery's record from before its binary name (legacyVoteDeliveryKey)
+// counts as recorded too; a record is only ever written under the new name.
+//
+// KEYS: poll, ballots, tally, log[, delivery, legacy delivery]
 // ARGV: mode, voter, group, time (unix ms), log max, delivery ttl ms,
 // token, then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
 // for t: choice, points, max choices (0: any)
 var voteScript = redis.NewScript(notifyLua + `
 local ballots, tally = KEYS[2], KEYS[3]
 local mode, voter, group = ARGV[1], ARGV[2], ARGV[3]
+local f = redis.call('HMGET', KEYS[1], 'status', 'closes_ms', 'themes')
+local function reply(a, b, tok)
+  local out = {a, b, '0', tok, f[3] or ''}
+  local all = redis.call('HGETALL', tally)
+  for i = 1, #all, 2 do
+    if all[i] == 'v' then out[3] = all[i + 1] end
+    out[#out + 1] = all[i]
+    out[#out + 1] = all[i + 1]
+  end
+  return out
+end
 if KEYS[5] then
-  local tok = redis.call('GET', KEYS[5])
+  local tok = redis.call('GET', KEYS[5]) or (KEYS[6] and redis.call('GET', KEYS[6]))
   if tok then
-    return {'=', redis.call('HGET', ballots, voter) or '', redis.call('HGET', tally, 'v') or '0', tok}
+    return reply('=', redis.call('HGET', ballots, voter) or '', tok)
   end
 end
-local f = redis.call('HMGET', KEYS[1], 'status', 'closes_ms')
 if f[1] ~= 'open' then
   if not f[1] then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
   if f[1] == 'cancelled' then return redis.error_reply('POLLBOT_CANCELLED poll is cancelled') end
@@ -97,7 +114,7 @@ elseif mode == 't' then
 end
 if not old and not nc then
   if KEYS[5] then redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6]) end
-  return {'', '', redis.call('HGET', tally, 'v') or '0'}
+  return reply('', '', '')
 end
 local delta, order = {}, {}
 local function bump(field, d)
@@ -132,12 +149,12 @@ for _, field in ipairs(order) do
     changes[#changes + 1] = field .. ':' .. string.format('%d', d)
   end
 end
-local v = redis.call('HINCRBY', tally, 'v', 1)
+redis.call('HINCRBY', tally, 'v', 1)
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
   'e', mode, 'u', voter, 'g', g, 'd', table.concat(changes, ','), 't', ARGV[4])
 if KEYS[5] then redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6]) end
 notify(KEYS[4], mode)
-return {old or '', rec, string.format('%d', v)}
+return reply(old or '', rec, '')
 `)
 
 // closeScript moves a poll to closed (from open) or cancelled (from open or

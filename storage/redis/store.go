@@ -19,7 +19,8 @@
 //	                                    d: the tally's change, c: a new deadline, t: unix ms)
 //	pollbot:{<tenant>/<poll>}:changes   shard channel (not a key): each change of the poll, published
 //	                                    by the script that makes it (see Watch)
-//	pollbot:{<tenant>/<poll>}:d:<key>   string: a vote's delivery, for polls.DeliveryTTL
+//	pollbot:{<tenant>/<poll>}:d:<16 bytes>  string: a vote's delivery (binary, see voteDeliveryKey),
+//	                                    an integer token, for polls.DeliveryTTL
 //	pollbot:{<tenant>/<poll>}:remind    hash: the poll's reminder schedule (see remind.go)
 //	pollbot:{<tenant>}:polls            zset: poll ids by open time (unix ms)
 //	pollbot:{<tenant>}:status:<status>  zset: the same, of one status
@@ -189,8 +190,31 @@ func deliveryName(key string) string {
 }
 
 // voteDeliveryKey is where a vote's delivery is remembered, in the poll's
-// slot, so that the vote script checks and records it.
+// slot, so that the vote script checks and records it. Every click has
+// one, so the record is kept small: the delivery's 16 bytes, binary (the
+// service passes a hex hash of 16 bytes; anything else is hashed to 16),
+// and an integer token (see newToken), which Redis keeps inside the value's
+// object. docs/ARCHITECTURE.md ("Redis key layout") has the measurements.
 func (s *Store) voteDeliveryKey(tenant, id, key string) string {
+	return s.prefix + "{" + tenant + "/" + id + "}:d:" + voteDeliveryName(key)
+}
+
+func voteDeliveryName(key string) string {
+	if len(key) == 32 {
+		if b, err := hex.DecodeString(key); err == nil {
+			return string(b)
+		}
+	}
+	sum := sha256.Sum256([]byte(key))
+	return string(sum[:16])
+}
+
+// legacyVoteDeliveryKey is where stores before the binary name recorded a
+// vote's delivery. The vote script checks it too, so that a request
+// redelivered while replicas of both versions run is still applied once;
+// such records expire within polls.DeliveryTTL of the upgrade, after which
+// this check finds nothing and can go.
+func (s *Store) legacyVoteDeliveryKey(tenant, id, key string) string {
 	return s.prefix + "{" + tenant + "/" + id + "}:d:" + deliveryName(key)
 }
 

@@ -1123,3 +1123,42 @@ func TestAuditLogBound(t *testing.T) {
 		t.Errorf("DefaultLogMax = %d; the README documents 100,000", DefaultLogMax)
 	}
 }
+
+// TestVoteDeliveryRecord: a vote's delivery is recorded under the poll's
+// tag with the delivery's 16 bytes as its name and an integer token as its
+// value (the small record BenchmarkVoteMemory measures), for DeliveryTTL;
+// a record under the name stores used before (left by a replica of the
+// previous version during an upgrade) still makes the vote a repeat.
+func TestVoteDeliveryRecord(t *testing.T) {
+	s := singleEnv(t).store(t)
+	ctx := t.Context()
+	p := newPoll("slack:T1", "DLVR", polls.Approval, 3)
+	mustCreate(t, s, p)
+	const d = "0123456789abcdef0123456789abcdef" // as the service passes it
+	b := polls.Ballot{Voter: "U1", Group: "academia", CastAt: time.Now()}
+	if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 0, Points: 1}, d); err != nil {
+		t.Fatal(err)
+	}
+	key := s.voteDeliveryKey(p.Tenant, p.ID, d)
+	if want := s.prefix + "{slack:T1/DLVR}:d:\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef"; key != want {
+		t.Fatalf("delivery key %q, want %q", key, want)
+	}
+	if enc, err := s.rdb.ObjectEncoding(ctx, key).Result(); err != nil || enc != "int" {
+		t.Errorf("delivery record encoding %q, %v; want int", enc, err)
+	}
+	if ttl, err := s.rdb.PTTL(ctx, key).Result(); err != nil || ttl <= polls.DeliveryTTL-time.Minute || ttl > polls.DeliveryTTL {
+		t.Errorf("delivery record TTL %v, %v; want about %v", ttl, err, polls.DeliveryTTL)
+	}
+	if n, _ := s.rdb.Exists(ctx, s.legacyVoteDeliveryKey(p.Tenant, p.ID, d)).Result(); n != 0 {
+		t.Error("a vote wrote its delivery under the old name")
+	}
+
+	const old = "fedcba9876543210fedcba9876543210"
+	if err := s.rdb.Set(ctx, s.legacyVoteDeliveryKey(p.Tenant, p.ID, old), "a1b2c3d4e5f60718", polls.DeliveryTTL).Err(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 1, Points: 1}, old)
+	if err != nil || !r.Repeated || r.Ballot == nil || len(r.Ballot.Choices) != 1 {
+		t.Fatalf("a vote whose delivery was recorded under the old name: %+v, %v; want a repeat, ballot [0]", r, err)
+	}
+}

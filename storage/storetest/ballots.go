@@ -209,6 +209,7 @@ func (m *model) toggle(t testing.TB, s polls.Store, b polls.Ballot, theme int, w
 	op := fmt.Sprintf("Toggle(%s %s theme %d)", b.Voter, b.Group, theme)
 	r, err := s.Toggle(context.Background(), m.p.Tenant, m.p.ID, b, flip(theme, m.p.MaxChoices), "")
 	must(t, op, err)
+	mustVoteTally(t, op, s, m.p.Key(), r)
 	if len(want) == 0 {
 		if r.Ballot != nil {
 			t.Fatalf("%s: choices %v, want none (ballot deleted)", op, r.Ballot.Choices)
@@ -319,6 +320,7 @@ func testDelivery(t *testing.T, e *env) {
 		r, err := s.Toggle(ctx, tn, poll.ID, ballot("v", gov), flip(theme, poll.MaxChoices), dlv)
 		op := fmt.Sprintf("Toggle(%s theme %d delivery %q)", poll.ID, theme, dlv)
 		must(t, op, err)
+		mustVoteTally(t, op, s, poll.Key(), r)
 		var got []int
 		if r.Ballot != nil {
 			got = r.Ballot.Choices
@@ -355,6 +357,7 @@ func testDelivery(t *testing.T, e *env) {
 	must(t, "Cast(choose-2)", err)
 	r, err = s.Cast(ctx, tn, q.ID, first, "choose-0")
 	must(t, "Cast(choose-0) replayed", err)
+	mustVoteTally(t, "Cast(choose-0) replayed", s, q.Key(), r)
 	if !r.Repeated || r.Ballot == nil || !slices.Equal(r.Ballot.Choices, []int{2}) {
 		t.Fatalf("Cast(choose-0) replayed: %+v; want Repeated with the newer ballot [2]", r)
 	}
@@ -369,6 +372,7 @@ func testDelivery(t *testing.T, e *env) {
 	must(t, "Cast(choose-1)", err)
 	rr, err = s.Retract(ctx, tn, q.ID, "w", now(), "unvote-1")
 	must(t, "Retract(unvote-1) replayed", err)
+	mustVoteTally(t, "Retract(unvote-1) replayed", s, q.Key(), rr)
 	if !rr.Repeated || rr.Ballot == nil || !slices.Equal(rr.Ballot.Choices, []int{1}) {
 		t.Fatalf("Retract(unvote-1) replayed: %+v; want Repeated with the ballot [1]", rr)
 	}

@@ -431,6 +431,29 @@ func mergeKeys(a, b map[string]int64) map[string]bool {
 	return out
 }
 
+// mustVoteTally checks the tally a vote returned (polls.VoteResult.Tally)
+// against a read of the tally after it, counts and version. Nothing else
+// writes the poll meanwhile in the tests that call it.
+func mustVoteTally(t testing.TB, op string, s polls.Store, k polls.Key, r polls.VoteResult) {
+	t.Helper()
+	if r.Tally == nil {
+		t.Fatalf("%s: no tally returned", op)
+	}
+	got, err := s.Tally(context.Background(), k.Tenant, k.ID)
+	must(t, op+": Tally", err)
+	if d := tallyDiff(*r.Tally, got); len(d) > 0 {
+		t.Fatalf("%s: the tally returned differs from the tally read after:\n\t%s", op, strings.Join(d, "\n\t"))
+	}
+	if r.Tally.Version != got.Version || r.Version != got.Version {
+		t.Fatalf("%s: returned tally version %d (result's %d), read %d", op, r.Tally.Version, r.Version, got.Version)
+	}
+	for g, pts := range r.Tally.Points {
+		if len(pts) != len(got.Points[g]) {
+			t.Fatalf("%s: returned tally has %d themes for %s, read %d", op, len(pts), g, len(got.Points[g]))
+		}
+	}
+}
+
 func mustTally(t testing.TB, op string, s polls.Store, k polls.Key, want polls.Tally) {
 	t.Helper()
 	got, err := s.Tally(context.Background(), k.Tenant, k.ID)
@@ -520,6 +543,7 @@ func (m *model) cast(t testing.TB, s polls.Store, b polls.Ballot) {
 	b.Points = polls.Points(m.p.Kind, len(m.p.Themes), b.Choices)
 	r, err := s.Cast(context.Background(), m.p.Tenant, m.p.ID, b, "")
 	must(t, op, err)
+	mustVoteTally(t, op, s, m.p.Key(), r)
 	prev := r.Prev
 	if r.Ballot == nil {
 		t.Fatalf("%s: no ballot returned", op)
@@ -539,9 +563,11 @@ func (m *model) cast(t testing.TB, s polls.Store, b polls.Ballot) {
 
 func (m *model) retract(t testing.TB, s polls.Store, voter string) {
 	t.Helper()
-	had, err := retract(context.Background(), s, m.p.Tenant, m.p.ID, voter)
+	op := fmt.Sprintf("Retract(%s)", voter)
+	r, err := s.Retract(context.Background(), m.p.Tenant, m.p.ID, voter, now(), "")
 	_, want := m.ballots[voter]
-	mustChanged(t, fmt.Sprintf("Retract(%s)", voter), had, err, want)
+	mustChanged(t, op, r.Prev != nil, err, want)
+	mustVoteTally(t, op, s, m.p.Key(), r)
 	delete(m.ballots, voter)
 }
 
