@@ -66,7 +66,7 @@ func TestVoteViewNeedsNoTallyRead(t *testing.T) {
 		cs := &countingStore{Store: st}
 		cfg := bot.Config{}
 		e := bot.New(polls.NewService(cs, polls.WithGroups(cfg.GroupList())), cfg)
-		ctx := context.Background()
+		ctx := polls.WithVoteTally(context.Background())
 		req := bot.Request{Platform: "discord", Tenant: "discord:G1", User: "U1"}
 		if r := e.Handle(ctx, req, bot.Group{Group: "academia"}); r.Err != nil {
 			t.Fatal(text(r))
@@ -120,6 +120,21 @@ func TestVoteViewNeedsNoTallyRead(t *testing.T) {
 		}
 		if n := cs.tallies.Load() - before; n != 1 {
 			t.Errorf("VoteView without a vote's tally read the tally %d times, want 1", n)
+		}
+
+		// A vote made without asking for the tally (Slack's, confirmed by
+		// a private message alone) still gets a correct view, from a read.
+		plain := context.Background()
+		resp = e.Act(plain, req, bot.Action{Kind: bot.ActVote, Poll: k.ID, Theme: 2})
+		if resp.Err != nil || len(resp.Updated) == 0 {
+			t.Fatalf("a vote without asking for its tally: %s", text(resp))
+		}
+		v, err := e.VoteView(plain, resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Ballots != 1 || v.Themes[2].Count == 0 {
+			t.Errorf("view after a vote without its tally: %d ballots, theme 3 count %v", v.Ballots, v.Themes[2].Count)
 		}
 	})
 }

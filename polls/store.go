@@ -149,10 +149,12 @@ type PollPage struct {
 // current ballot; otherwise it is recorded in the same atomic step. A
 // refused operation does not record its delivery.
 //
-// A store that can read the tally in the vote's own atomic step returns it
-// in VoteResult.Tally (both stores do): the tally as the vote left it, or,
-// for a Repeated delivery, as it is now. Whoever renders the poll right
-// after a vote then needs no second read.
+// When ctx asks for it (WithVoteTally), a store that can read the tally in
+// the vote's own atomic step returns it in VoteResult.Tally (both stores
+// do): the tally as the vote left it, or, for a Repeated delivery, as it
+// is now. Whoever renders the poll right after a vote then needs no
+// second read. Without the request a store may leave it nil (Redis does:
+// a vote confirmed by a private message alone need not carry the tally).
 type BallotStore interface {
 	// Cast stores b as its voter's ballot, replacing any previous one.
 	// b.Points must be parallel to b.Choices; the store does not check
@@ -204,6 +206,22 @@ type VoteResult struct {
 	// tally after the operation, read in its atomic step; its Version is
 	// Version.
 	Tally *Tally
+}
+
+type voteTallyKey struct{}
+
+// WithVoteTally returns ctx asking the vote made with it to return the
+// tally as the vote left it (VoteResult.Tally, CastResult.Tally), for a
+// caller that shows the poll right after the vote.
+func WithVoteTally(ctx context.Context) context.Context {
+	return context.WithValue(ctx, voteTallyKey{}, true)
+}
+
+// VoteTallyWanted reports whether ctx asks a vote to return the tally
+// (see WithVoteTally).
+func VoteTallyWanted(ctx context.Context) bool {
+	v, _ := ctx.Value(voteTallyKey{}).(bool)
+	return v
 }
 
 // DeliveryTTL is how long a store remembers a request's delivery: longer

@@ -441,6 +441,9 @@ func autocomplete(c []*discordgo.ApplicationCommandOptionChoice) *discordgo.Inte
 
 // onComponent handles clicks and selections.
 func (a *Adapter) onComponent(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
+	// A vote here is answered with the poll's new view (voteAnswer): the
+	// vote returns the tally it left.
+	ctx = polls.WithVoteTally(ctx)
 	d := in.MessageComponentData()
 	id := d.CustomID
 	switch {
@@ -493,6 +496,7 @@ func (a *Adapter) engineError(ctx context.Context, req bot.Request, in *discordg
 
 // onModal handles the ranking modal.
 func (a *Adapter) onModal(ctx context.Context, req bot.Request, in *discordgo.Interaction) answer {
+	ctx = polls.WithVoteTally(ctx) // see onComponent
 	d := in.ModalSubmitData()
 	poll, ok := strings.CutPrefix(d.CustomID, idRankModal)
 	if !ok {

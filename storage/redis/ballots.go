@@ -71,6 +71,10 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery), s.legacyVoteDeliveryKey(tenant, id, delivery))
 	}
 	token := newToken()
+	withTally := polls.VoteTallyWanted(ctx)
+	if withTally {
+		mode += "+"
+	}
 	args := append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token}, more...)
 	reply, err := voteScript.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
@@ -83,8 +87,10 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 	if r.Version, err = strconv.ParseInt(reply[2], 10, 64); err != nil {
 		return r, fmt.Errorf("tally version %q: %w", reply[2], err)
 	}
-	if r.Tally, err = replyTally(reply[4], reply[5:]); err != nil {
-		return r, err
+	if withTally {
+		if r.Tally, err = replyTally(reply[4], reply[5:]); err != nil {
+			return r, err
+		}
 	}
 	decode := func(rec string) (*polls.Ballot, error) {
 		if rec == "" {

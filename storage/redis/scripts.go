@@ -23,9 +23,10 @@ import "github.com/redis/go-redis/v9"
 // the change to the poll's watchers (see notifyLua).
 //
 // It returns {previous record, new record, version, "", theme count,
-// then the tally hash's fields and values as HGETALL gives them} ("" for
-// no record): the tally as the vote left it, read in the same step, so that
-// showing the poll right after the vote needs no second read. When the
+// then, when the mode ends in "+", the tally hash's fields and values as
+// HGETALL gives them} ("" for no record): the tally as the vote left it,
+// read in the same step, so that showing the poll right after the vote
+// needs no second read (polls.WithVoteTally). When the
 // delivery was applied before it returns {"=", current record, version,
 // the token it was recorded with, ...the same tally} and changes nothing.
 // The token is the caller's, random per call: a client that retries after
@@ -36,14 +37,18 @@ import "github.com/redis/go-redis/v9"
 // counts as recorded too; a record is only ever written under the new name.
 //
 // KEYS: poll, ballots, tally, log[, delivery, legacy delivery]
-// ARGV: mode, voter, group, time (unix ms), log max, delivery ttl ms,
+// ARGV: mode (c, t or r, then "+" for the tally), voter, group, time (unix ms), log max, delivery ttl ms,
 // token, then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
 // for t: choice, points, max choices (0: any)
 var voteScript = redis.NewScript(notifyLua + `
 local ballots, tally = KEYS[2], KEYS[3]
-local mode, voter, group = ARGV[1], ARGV[2], ARGV[3]
+local mode, withTally = string.sub(ARGV[1], 1, 1), string.sub(ARGV[1], 2) == '+'
+local voter, group = ARGV[2], ARGV[3]
 local f = redis.call('HMGET', KEYS[1], 'status', 'closes_ms', 'themes')
 local function reply(a, b, tok)
+  if not withTally then
+    return {a, b, redis.call('HGET', tally, 'v') or '0', tok, f[3] or ''}
+  end
   local out = {a, b, '0', tok, f[3] or ''}
   local all = redis.call('HGETALL', tally)
   for i = 1, #all, 2 do

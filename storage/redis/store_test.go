@@ -1162,3 +1162,28 @@ func TestVoteDeliveryRecord(t *testing.T) {
 		t.Fatalf("a vote whose delivery was recorded under the old name: %+v, %v; want a repeat, ballot [0]", r, err)
 	}
 }
+
+// TestVoteTallyOnRequest: the vote script returns the tally only when the
+// caller asks for it (polls.WithVoteTally); a vote confirmed by a private
+// message alone does not pay for reading and sending the tally.
+func TestVoteTallyOnRequest(t *testing.T) {
+	s := singleEnv(t).store(t)
+	ctx := t.Context()
+	p := newPoll("slack:T1", "VTAL", polls.Approval, 3)
+	mustCreate(t, s, p)
+	b := polls.Ballot{Voter: "v1", Group: "academia", CastAt: time.Now()}
+	r, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 0, Points: 1}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Tally != nil || r.Version != 1 {
+		t.Errorf("without asking: tally %v, version %d; want none, 1", r.Tally, r.Version)
+	}
+	r, err = s.Toggle(polls.WithVoteTally(ctx), p.Tenant, p.ID, b, polls.Flip{Choice: 1, Points: 1}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Tally == nil || r.Version != 2 || r.Tally.Version != 2 {
+		t.Fatalf("asked: tally %v, version %d; want the tally at version 2", r.Tally, r.Version)
+	}
+}

@@ -207,7 +207,7 @@ func testBallotsNotFound(t *testing.T, e *env) {
 func (m *model) toggle(t testing.TB, s polls.Store, b polls.Ballot, theme int, want ...int) {
 	t.Helper()
 	op := fmt.Sprintf("Toggle(%s %s theme %d)", b.Voter, b.Group, theme)
-	r, err := s.Toggle(context.Background(), m.p.Tenant, m.p.ID, b, flip(theme, m.p.MaxChoices), "")
+	r, err := s.Toggle(polls.WithVoteTally(context.Background()), m.p.Tenant, m.p.ID, b, flip(theme, m.p.MaxChoices), "")
 	must(t, op, err)
 	mustVoteTally(t, op, s, m.p.Key(), r)
 	if len(want) == 0 {
@@ -309,7 +309,7 @@ func testTogglePoints(t *testing.T, e *env) {
 // replayed single-choice click must not revert a newer choice).
 func testDelivery(t *testing.T, e *env) {
 	s, tn := e.store(t)
-	ctx := t.Context()
+	ctx := polls.WithVoteTally(t.Context())
 	p := newPoll(tn, "TGOP", polls.Approval, themes(3)...)
 	p.MaxChoices = 2
 	q := newPoll(tn, "TGOQ", polls.Approval, themes(3)...)

@@ -541,7 +541,7 @@ func (m *model) cast(t testing.TB, s polls.Store, b polls.Ballot) {
 	t.Helper()
 	op := fmt.Sprintf("Cast(%s %s %v)", b.Voter, b.Group, b.Choices)
 	b.Points = polls.Points(m.p.Kind, len(m.p.Themes), b.Choices)
-	r, err := s.Cast(context.Background(), m.p.Tenant, m.p.ID, b, "")
+	r, err := s.Cast(polls.WithVoteTally(context.Background()), m.p.Tenant, m.p.ID, b, "")
 	must(t, op, err)
 	mustVoteTally(t, op, s, m.p.Key(), r)
 	prev := r.Prev
@@ -564,7 +564,7 @@ func (m *model) cast(t testing.TB, s polls.Store, b polls.Ballot) {
 func (m *model) retract(t testing.TB, s polls.Store, voter string) {
 	t.Helper()
 	op := fmt.Sprintf("Retract(%s)", voter)
-	r, err := s.Retract(context.Background(), m.p.Tenant, m.p.ID, voter, now(), "")
+	r, err := s.Retract(polls.WithVoteTally(context.Background()), m.p.Tenant, m.p.ID, voter, now(), "")
 	_, want := m.ballots[voter]
 	mustChanged(t, op, r.Prev != nil, err, want)
 	mustVoteTally(t, op, s, m.p.Key(), r)
