@@ -201,6 +201,15 @@ func BenchmarkVoteCPU(b *testing.B) {
 		}
 	})
 
+	b.Run("encode/wire", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, ok := appendResponse(make([]byte, 0, 4096), update); !ok {
+				b.Fatal("not encoded by hand")
+			}
+		}
+	})
+
 	var in discordgo.Interaction
 	if err := json.Unmarshal(click, &in); err != nil {
 		b.Fatal(err)
@@ -211,6 +220,16 @@ func BenchmarkVoteCPU(b *testing.B) {
 		start := cpuTime()
 		for range b.N {
 			if _, err := h.adapter.session.FollowupMessageCreate(&in, false, note.webhook(), discordgo.WithContext(context.Background())); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, start)
+	})
+	b.Run("followup/wire", func(b *testing.B) {
+		b.ReportAllocs()
+		start := cpuTime()
+		for range b.N {
+			if err := h.adapter.createFollowUp(context.Background(), &in, note.webhook()); err != nil {
 				b.Fatal(err)
 			}
 		}
