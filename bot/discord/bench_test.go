@@ -142,8 +142,8 @@ func BenchmarkVoteCPU(b *testing.B) {
 		return member{id: fmt.Sprintf("6%017d", i%500), roles: []string{govRoleID}}
 	}
 	// Warm the role cache.
-	h.interact(b, h.click(voter(0), msgID, bot.VoteAction(id, 0)))
-	h.adapter.wait()
+	warm := h.interact(b, h.click(voter(0), msgID, bot.VoteAction(id, 0)))
+	h.fake.followupsFor(b, warm.Token, 1)
 
 	b.Run("handler", func(b *testing.B) {
 		type signed struct {
