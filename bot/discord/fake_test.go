@@ -26,21 +26,23 @@ type fakeDiscord struct {
 	appID string
 	token string
 
-	mu         sync.Mutex
-	commands   []recorded            // bulk overwrites
-	callbacks  map[string]recorded   // interaction id -> callback
-	followups  map[string][]recorded // interaction token -> webhook follow-ups
-	created    []recorded            // channel messages created
-	edits      map[string][]recorded // message id -> edits
-	roles      map[string][]map[string]any
-	roleGets   int
-	limitEdits int               // answer this many channel-message edits with 429
-	limited    int               // 429s sent
-	forbidPost bool              // refuse channel messages (missing permission)
-	dropFollow bool              // close the connection of follow-ups unanswered
-	bigFiles   bool              // refuse follow-ups with files: 413, as Discord refuses files over its limit
-	originals  map[string]string // interaction token -> id of its @original
-	nextID     int
+	mu           sync.Mutex
+	commands     []recorded            // bulk overwrites
+	callbacks    map[string]recorded   // interaction id -> callback
+	followups    map[string][]recorded // interaction token -> webhook follow-ups
+	created      []recorded            // channel messages created
+	edits        map[string][]recorded // message id -> edits
+	roles        map[string][]map[string]any
+	roleGets     int
+	limitEdits   int               // answer this many channel-message edits with 429
+	limited      int               // 429s sent
+	forbidPost   bool              // refuse channel messages (missing permission)
+	dropFollow   bool              // close the connection of follow-ups unanswered
+	bigFiles     bool              // refuse follow-ups with files: 413, as Discord refuses files over its limit
+	limitFollow  int               // answer this many follow-ups with 429
+	refuseFollow bool              // answer follow-ups with 400
+	originals    map[string]string // interaction token -> id of its @original
+	nextID       int
 
 	ws      *websocket.Conn
 	wsMu    sync.Mutex
@@ -271,6 +273,24 @@ func (f *fakeDiscord) followup(w http.ResponseWriter, r *http.Request) {
 	}
 	rec := f.read(r)
 	f.mu.Lock()
+	if f.limitFollow > 0 {
+		f.limitFollow--
+		f.limited++
+		f.mu.Unlock()
+		// Discord's 429: the wait in the body, in seconds.
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"message":"You are being rate limited.","retry_after":0.02,"global":false}`))
+		return
+	}
+	if f.refuseFollow {
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"message":"Invalid Form Body","code":50035}`))
+		return
+	}
 	big := f.bigFiles && len(rec.Files) > 0
 	if !big {
 		f.followups[r.PathValue("token")] = append(f.followups[r.PathValue("token")], rec)

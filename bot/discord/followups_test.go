@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/kit"
 )
 
@@ -80,4 +81,62 @@ func TestChartAttachFailure(t *testing.T) {
 	if note.flags() != 64 || !strings.Contains(note.str("content"), "pollbot could not attach "+id+"-chart.png: the file is larger than Discord takes.") {
 		t.Errorf("the note: flags %d %q", note.flags(), note.str("content"))
 	}
+}
+
+// TestFollowUpRateLimited: a follow-up Discord answers with 429 is sent
+// again after the wait it asks for, once, on the direct webhook path; one
+// it refuses is logged with Discord's answer and not repeated.
+func TestFollowUpRateLimited(t *testing.T) {
+	c := &clock{t: time.Now().UTC()}
+	var logs syncBuffer
+	h := newHarness(t, c, harnessOpts{http: true, store: boltStore(t, c), adapter: []Option{WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}})
+	id, msgID := openPoll(t, h, str("title", "Limits"), str("themes", "A; B"))
+	h.fake.mu.Lock()
+	h.fake.limitFollow, h.fake.limited = 2, 0
+	h.fake.mu.Unlock()
+	r := h.interact(t, h.click(bob, msgID, bot.VoteAction(id, 0)))
+	if r.Type != 7 {
+		t.Fatalf("vote: type %d", r.Type)
+	}
+	// Not h.adapter.wait(): the answer reaches the client before its
+	// follow-up is started.
+	fus := h.fake.followupsFor(t, r.Token, 1)
+	h.fake.mu.Lock()
+	limited := h.fake.limited
+	h.fake.mu.Unlock()
+	if len(fus) != 1 || limited != 2 || fus[0].flags() != 64 || !strings.Contains(fus[0].str("content"), "Your ballot") {
+		t.Errorf("after two 429s: %d follow-ups (%d limited): %+v", len(fus), limited, fus)
+	}
+	if a, ok := fus[0].Payload["allowed_mentions"].(map[string]any); !ok || a["parse"] == nil {
+		t.Errorf("follow-up without allowed_mentions: %v", fus[0].Payload)
+	}
+
+	h.fake.mu.Lock()
+	h.fake.refuseFollow = true
+	h.fake.mu.Unlock()
+	r = h.interact(t, h.click(bob, msgID, bot.VoteAction(id, 1)))
+	waitFor(t, "the refused follow-up logged", func() bool { return strings.Contains(logs.String(), "discord follow-up failed") })
+	if got := logs.String(); !strings.Contains(got, "400 Bad Request") || !strings.Contains(got, "Invalid Form Body") {
+		t.Errorf("refused follow-up not logged with Discord's answer:\n%s", got)
+	}
+	if strings.Contains(logs.String(), r.Token) {
+		t.Errorf("the log quotes the interaction token:\n%s", logs.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -66,13 +65,13 @@ func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []b
 		return
 	}
 	if in.Type == discordgo.InteractionPing {
-		writeJSON(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+		writeResponse(w, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
 		return
 	}
 	ctx, cancel := kit.AnswerContext(r.Context())
 	ans := a.handle(ctx, &in)
 	cancel()
-	writeJSON(w, ans.resp)
+	writeResponse(w, ans.resp)
 	if ans.after != nil {
 		// Follow-ups need the interaction acknowledged: send the answer
 		// now rather than when the handler returns.
@@ -102,11 +101,16 @@ func (a *Adapter) verifyBody(h http.Header, body []byte) bool {
 	return ed25519.Verify(a.pub, append(append(msg, ts...), body...), sig)
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+// writeResponse writes r, encoded by appendResponse where it can (see
+// wire.go), else by encoding/json.
+func writeResponse(w http.ResponseWriter, r *discordgo.InteractionResponse) {
+	data, ok := appendResponse(make([]byte, 0, 4096), r)
+	if !ok {
+		var err error
+		if data, err = json.Marshal(r); err != nil {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
@@ -324,11 +328,11 @@ func (a *Adapter) followUp(ctx context.Context, in *discordgo.Interaction, repli
 }
 
 func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m msg) {
-	_, err := a.session.FollowupMessageCreate(in, false, m.webhook(), discordgo.WithContext(ctx))
+	err := a.createFollowUp(ctx, in, m.webhook())
 	if err == nil {
 		return
 	}
-	a.log.Warn("discord follow-up failed", "interaction", in.ID, "files", len(m.files), "err", a.apiErr(err))
+	a.log.Warn("discord follow-up failed", "interaction", in.ID, "files", len(m.files), "err", err)
 	if len(m.files) == 0 {
 		return
 	}
@@ -342,30 +346,29 @@ func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m
 	if m.content != "" || len(m.embeds) > 0 {
 		bare := m
 		bare.files = nil
-		if _, err := a.session.FollowupMessageCreate(in, false, bare.webhook(), discordgo.WithContext(ctx)); err != nil {
-			a.log.Warn("discord follow-up failed without its files too", "interaction", in.ID, "err", a.apiErr(err))
+		if err := a.createFollowUp(ctx, in, bare.webhook()); err != nil {
+			a.log.Warn("discord follow-up failed without its files too", "interaction", in.ID, "err", err)
 			return
 		}
 	}
 	pr := a.engine.Printer()
 	note := msg{ephemeral: true, content: md(pr.Sprint(catalog.DiscordAttachFailed.With(pr.Join(names), attachFailure(err))))}
-	if _, err := a.session.FollowupMessageCreate(in, false, note.webhook(), discordgo.WithContext(ctx)); err != nil {
-		a.log.Warn("discord follow-up failed", "interaction", in.ID, "err", a.apiErr(err))
+	if err := a.createFollowUp(ctx, in, note.webhook()); err != nil {
+		a.log.Warn("discord follow-up failed", "interaction", in.ID, "err", err)
 	}
 }
 
 // attachFailure says in a few words why Discord did not take a message's
 // files.
 func attachFailure(err error) catalog.Message {
-	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Response != nil {
-		switch re.Response.StatusCode {
+	if code, status, ok := statusOf(err); ok {
+		switch code {
 		case http.StatusRequestEntityTooLarge:
 			return catalog.DiscordAttachTooLarge.With()
 		case http.StatusForbidden:
 			return catalog.DiscordAttachForbidden.With()
 		}
-		return catalog.DiscordAttachAnswered.With(re.Response.Status)
+		return catalog.DiscordAttachAnswered.With(status)
 	}
 	return catalog.DiscordAttachUnreachable.With()
 }

@@ -1,0 +1,417 @@
+package discord
+
+import (
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// The adapter's hot answers (a vote's type 7 UPDATE_MESSAGE, message
+// answers, the ephemeral follow-up) are encoded here by appending to a
+// byte slice instead of through encoding/json's reflection over
+// discordgo's types, which cost several times more per click (see
+// BenchmarkVoteCPU and docs/ARCHITECTURE.md, "Discord's wire format").
+// The encoders take discordgo's own values, so what is rendered is
+// unchanged, and they write the same JSON value encoding/json writes for
+// them: the same fields, omitted under the same omitempty rules. A value
+// they do not know (a field pollbot never sets, a component kind it never
+// sends) makes them report false, and the caller falls back to
+// encoding/json. TestWireMatchesDiscordgo and FuzzWireEncoding hold them
+// to that.
+
+// appendResponse appends r as an interaction response. It reports false,
+// with dst unspecified, when r holds something it does not encode.
+func appendResponse(dst []byte, r *discordgo.InteractionResponse) ([]byte, bool) {
+	if r == nil {
+		return dst, false
+	}
+	dst = append(dst, '{')
+	if r.Type != 0 {
+		dst = append(dst, `"type":`...)
+		dst = strconv.AppendUint(dst, uint64(r.Type), 10)
+	}
+	if d := r.Data; d != nil {
+		if len(d.Files) > 0 || d.Attachments != nil || d.Poll != nil || len(d.Choices) > 0 || d.CustomID != "" || d.Title != "" {
+			return dst, false
+		}
+		if r.Type != 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `"data":{"tts":`...)
+		dst = strconv.AppendBool(dst, d.TTS)
+		dst = append(dst, `,"content":`...)
+		dst = appendString(dst, d.Content)
+		dst = append(dst, `,"components":`...)
+		var ok bool
+		if dst, ok = appendComponents(dst, d.Components); !ok {
+			return dst, false
+		}
+		dst = append(dst, `,"embeds":`...)
+		if dst, ok = appendEmbeds(dst, d.Embeds); !ok {
+			return dst, false
+		}
+		if d.AllowedMentions != nil {
+			dst = append(dst, `,"allowed_mentions":`...)
+			dst = appendMentions(dst, d.AllowedMentions)
+		}
+		if d.Flags != 0 {
+			dst = append(dst, `,"flags":`...)
+			dst = strconv.AppendInt(dst, int64(d.Flags), 10)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, '}'), true
+}
+
+// appendWebhook appends p as the JSON body of a webhook execution (a
+// follow-up message without files). It reports false, with dst
+// unspecified, when p holds something it does not encode.
+func appendWebhook(dst []byte, p *discordgo.WebhookParams) ([]byte, bool) {
+	if p == nil || len(p.Files) > 0 || len(p.Attachments) > 0 {
+		return dst, false
+	}
+	dst = append(dst, '{')
+	field := func(name string) {
+		if dst[len(dst)-1] != '{' {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '"')
+		dst = append(dst, name...)
+		dst = append(dst, `":`...)
+	}
+	str := func(name, v string) {
+		if v != "" {
+			field(name)
+			dst = appendString(dst, v)
+		}
+	}
+	str("content", p.Content)
+	str("username", p.Username)
+	str("avatar_url", p.AvatarURL)
+	if p.TTS {
+		field("tts")
+		dst = append(dst, "true"...)
+	}
+	field("components")
+	var ok bool
+	if dst, ok = appendComponents(dst, p.Components); !ok {
+		return dst, false
+	}
+	if len(p.Embeds) > 0 {
+		field("embeds")
+		if dst, ok = appendEmbeds(dst, p.Embeds); !ok {
+			return dst, false
+		}
+	}
+	if p.AllowedMentions != nil {
+		field("allowed_mentions")
+		dst = appendMentions(dst, p.AllowedMentions)
+	}
+	if p.Flags != 0 {
+		field("flags")
+		dst = strconv.AppendInt(dst, int64(p.Flags), 10)
+	}
+	str("thread_name", p.ThreadName)
+	return append(dst, '}'), true
+}
+
+func appendMentions(dst []byte, m *discordgo.MessageAllowedMentions) []byte {
+	dst = append(dst, `{"parse":`...)
+	if m.Parse == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = append(dst, '[')
+		for i, p := range m.Parse {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendString(dst, string(p))
+		}
+		dst = append(dst, ']')
+	}
+	dst = appendStrings(dst, "roles", m.Roles)
+	dst = appendStrings(dst, "users", m.Users)
+	dst = append(dst, `,"replied_user":`...)
+	dst = strconv.AppendBool(dst, m.RepliedUser)
+	return append(dst, '}')
+}
+
+// appendStrings appends ,"name":[...] unless list is empty (omitempty).
+func appendStrings(dst []byte, name string, list []string) []byte {
+	if len(list) == 0 {
+		return dst
+	}
+	dst = append(dst, `,"`...)
+	dst = append(dst, name...)
+	dst = append(dst, `":[`...)
+	for i, s := range list {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+func appendEmbeds(dst []byte, es []*discordgo.MessageEmbed) ([]byte, bool) {
+	if es == nil {
+		return append(dst, "null"...), true
+	}
+	dst = append(dst, '[')
+	for i, e := range es {
+		if e == nil || e.Image != nil || e.Thumbnail != nil || e.Video != nil || e.Provider != nil || e.Author != nil {
+			return dst, false
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '{')
+		first := true
+		field := func(name string) {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = append(dst, '"')
+			dst = append(dst, name...)
+			dst = append(dst, `":`...)
+		}
+		str := func(name, v string) {
+			if v != "" {
+				field(name)
+				dst = appendString(dst, v)
+			}
+		}
+		str("url", e.URL)
+		str("type", string(e.Type))
+		str("title", e.Title)
+		str("description", e.Description)
+		str("timestamp", e.Timestamp)
+		if e.Color != 0 {
+			field("color")
+			dst = strconv.AppendInt(dst, int64(e.Color), 10)
+		}
+		if f := e.Footer; f != nil {
+			field("footer")
+			dst = append(dst, '{')
+			first = true
+			str("text", f.Text)
+			str("icon_url", f.IconURL)
+			str("proxy_icon_url", f.ProxyIconURL)
+			dst = append(dst, '}')
+			first = false
+		}
+		if len(e.Fields) > 0 {
+			field("fields")
+			dst = append(dst, '[')
+			for j, f := range e.Fields {
+				if f == nil {
+					return dst, false
+				}
+				if j > 0 {
+					dst = append(dst, ',')
+				}
+				dst = append(dst, `{"name":`...)
+				dst = appendString(dst, f.Name)
+				dst = append(dst, `,"value":`...)
+				dst = appendString(dst, f.Value)
+				if f.Inline {
+					dst = append(dst, `,"inline":true`...)
+				}
+				dst = append(dst, '}')
+			}
+			dst = append(dst, ']')
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']'), true
+}
+
+func appendComponents(dst []byte, cs []discordgo.MessageComponent) ([]byte, bool) {
+	if cs == nil {
+		return append(dst, "null"...), true
+	}
+	dst = append(dst, '[')
+	for i, c := range cs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var ok bool
+		switch c := c.(type) {
+		case discordgo.ActionsRow:
+			dst = append(dst, `{"components":`...)
+			if dst, ok = appendComponents(dst, c.Components); !ok {
+				return dst, false
+			}
+			dst = appendID(dst, c.ID)
+			dst = append(dst, `,"type":1}`...)
+		case discordgo.Button:
+			if dst, ok = appendButton(dst, c); !ok {
+				return dst, false
+			}
+		case discordgo.SelectMenu:
+			if dst, ok = appendSelect(dst, c); !ok {
+				return dst, false
+			}
+		default:
+			return dst, false
+		}
+	}
+	return append(dst, ']'), true
+}
+
+func appendID(dst []byte, id int) []byte {
+	if id == 0 {
+		return dst
+	}
+	dst = append(dst, `,"id":`...)
+	return strconv.AppendInt(dst, int64(id), 10)
+}
+
+// appendOmit appends ,"name":v unless v is empty (omitempty).
+func appendOmit(dst []byte, name, v string) []byte {
+	if v == "" {
+		return dst
+	}
+	dst = append(dst, `,"`...)
+	dst = append(dst, name...)
+	dst = append(dst, `":`...)
+	return appendString(dst, v)
+}
+
+func appendEmoji(dst []byte, e *discordgo.ComponentEmoji) []byte {
+	if e == nil {
+		return dst
+	}
+	dst = append(dst, `,"emoji":{`...)
+	n := len(dst)
+	dst = appendOmit(dst, "name", e.Name)
+	dst = appendOmit(dst, "id", e.ID)
+	if e.Animated {
+		dst = append(dst, `,"animated":true`...)
+	}
+	if len(dst) > n {
+		// The first member was written with a leading comma.
+		dst = append(dst[:n], dst[n+1:]...)
+	}
+	return append(dst, '}')
+}
+
+func appendButton(dst []byte, b discordgo.Button) ([]byte, bool) {
+	if b.Style == 0 {
+		b.Style = discordgo.PrimaryButton // as Button.MarshalJSON does
+	}
+	dst = append(dst, `{"label":`...)
+	dst = appendString(dst, b.Label)
+	dst = append(dst, `,"style":`...)
+	dst = strconv.AppendUint(dst, uint64(b.Style), 10)
+	dst = append(dst, `,"disabled":`...)
+	dst = strconv.AppendBool(dst, b.Disabled)
+	dst = appendEmoji(dst, b.Emoji)
+	dst = appendOmit(dst, "url", b.URL)
+	dst = appendOmit(dst, "custom_id", b.CustomID)
+	dst = appendOmit(dst, "sku_id", b.SKUID)
+	dst = appendID(dst, b.ID)
+	return append(dst, `,"type":2}`...), true
+}
+
+func appendSelect(dst []byte, s discordgo.SelectMenu) ([]byte, bool) {
+	if len(s.DefaultValues) > 0 || len(s.ChannelTypes) > 0 {
+		return dst, false
+	}
+	dst = append(dst, `{"type":`...)
+	dst = strconv.AppendUint(dst, uint64(s.Type()), 10)
+	dst = appendOmit(dst, "custom_id", s.CustomID)
+	dst = append(dst, `,"placeholder":`...)
+	dst = appendString(dst, s.Placeholder)
+	if s.MinValues != nil {
+		dst = append(dst, `,"min_values":`...)
+		dst = strconv.AppendInt(dst, int64(*s.MinValues), 10)
+	}
+	if s.MaxValues != 0 {
+		dst = append(dst, `,"max_values":`...)
+		dst = strconv.AppendInt(dst, int64(s.MaxValues), 10)
+	}
+	if len(s.Options) > 0 {
+		dst = append(dst, `,"options":[`...)
+		for i, o := range s.Options {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"value":`...)
+			dst = appendString(dst, o.Value)
+			dst = appendOmit(dst, "label", o.Label)
+			dst = append(dst, `,"description":`...)
+			dst = appendString(dst, o.Description)
+			dst = appendEmoji(dst, o.Emoji)
+			dst = append(dst, `,"default":`...)
+			dst = strconv.AppendBool(dst, o.Default)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
+	dst = append(dst, `,"disabled":`...)
+	dst = strconv.AppendBool(dst, s.Disabled)
+	return append(appendID(dst, s.ID), '}'), true
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, by encoding/json's rules:
+// control characters, '"' and '\\' escaped, invalid UTF-8 replaced by
+// U+FFFD, U+2028 and U+2029 escaped (JavaScript reads them as line
+// ends). Unlike encoding/json it leaves <, > and & as they are, which
+// decodes to the same string. strconv.AppendQuote is not JSON: it writes
+// \x.. and \U........ escapes that JSON has not.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
