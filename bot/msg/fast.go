@@ -7,6 +7,7 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
 
@@ -18,7 +19,10 @@ import (
 // parameters and rendered by concatenation. Anything else (a plural
 // message, a text with other template actions, a parameter that is not a
 // string or an integer, a message missing from the language's file) goes
-// through go-i18n as before; TestFastMatchesLibrary holds the two to the
+// through go-i18n as before. Plural messages are spliced per form, and the
+// form is chosen by CLDR's rules as golang.org/x/text/feature/plural
+// carries them, for counts written plainly (digits, at most one point);
+// TestFastMatchesLibrary holds the two to the
 // same output for every message in every catalog file.
 
 // spliced is a catalog text split at its parameters: lits[0], the value
@@ -94,9 +98,77 @@ func (s *spliced) render(values []any) (string, bool) {
 	return b.String(), true
 }
 
+// fastText is a message's text in one language, spliced: one text, or
+// one per plural form.
+type fastText struct {
+	one    *spliced
+	forms  map[plural.Form]*spliced
+	tag    language.Tag
+	count  int // the index of the Count parameter in a plural message
+	plural bool
+}
+
+// text returns the spliced text for the message's parameter values.
+func (f *fastText) text(values []any) *spliced {
+	if !f.plural {
+		return f.one
+	}
+	i, v, w, fr, t, ok := operands(values[f.count])
+	if !ok {
+		return nil
+	}
+	return f.forms[plural.Cardinal.MatchPlural(f.tag, i, v, w, fr, t)]
+}
+
+// operands are CLDR's plural operands of a count that is an integer or
+// a plainly written decimal ("3", "4.50"); ok is false for anything else.
+func operands(count any) (i, v, w, f, t int, ok bool) {
+	var s string
+	switch c := count.(type) {
+	case int:
+		if c < 0 {
+			return 0, 0, 0, 0, 0, false
+		}
+		return c, 0, 0, 0, 0, true
+	case int64:
+		if c < 0 || c > 1<<53 {
+			return 0, 0, 0, 0, 0, false
+		}
+		return int(c), 0, 0, 0, 0, true
+	case string:
+		s = c
+	default:
+		return 0, 0, 0, 0, 0, false
+	}
+	intPart, frac, dotted := strings.Cut(s, ".")
+	if len(intPart) == 0 || len(intPart) > 15 || len(frac) > 6 || (dotted && len(frac) == 0) || !digits(intPart) || !digits(frac) {
+		return 0, 0, 0, 0, 0, false
+	}
+	i, _ = strconv.Atoi(intPart)
+	v = len(frac)
+	if v > 0 {
+		f, _ = strconv.Atoi(frac)
+	}
+	trimmed := strings.TrimRight(frac, "0")
+	w = len(trimmed)
+	if w > 0 {
+		t, _ = strconv.Atoi(trimmed)
+	}
+	return i, v, w, f, t, true
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // fastTable holds the spliced texts of one language's catalog file, by
-// message id. Plural messages are left out.
-type fastTable map[string]*spliced
+// message id.
+type fastTable map[string]*fastText
 
 // fastTables splices every catalog file's texts, by language tag.
 func fastTables(files map[language.Tag][]byte) map[language.Tag]fastTable {
@@ -110,12 +182,30 @@ func fastTables(files map[language.Tag][]byte) map[language.Tag]fastTable {
 		registryMu.Lock()
 		for _, m := range mf.Messages {
 			d := registry[m.ID]
-			if d == nil || indexOf(d.params, pluralParam) >= 0 ||
-				m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
+			if d == nil {
+				continue
+			}
+			if c := indexOf(d.params, pluralParam); c >= 0 {
+				ft := &fastText{plural: true, count: c, tag: tag, forms: map[plural.Form]*spliced{}}
+				ok := true
+				for form, text := range map[plural.Form]string{plural.Zero: m.Zero, plural.One: m.One, plural.Two: m.Two, plural.Few: m.Few, plural.Many: m.Many, plural.Other: m.Other} {
+					if text == "" {
+						continue // a count of this form goes through go-i18n, which says it is missing
+					}
+					s, sok := splice(text, d.params)
+					ok = ok && sok
+					ft.forms[form] = s
+				}
+				if ok {
+					t[m.ID] = ft
+				}
+				continue
+			}
+			if m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
 				continue
 			}
 			if s, ok := splice(m.Other, d.params); ok {
-				t[m.ID] = s
+				t[m.ID] = &fastText{one: s}
 			}
 		}
 		registryMu.Unlock()

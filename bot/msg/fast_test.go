@@ -27,11 +27,12 @@ func sampleArgs(d *def, variant int) []any {
 		case typ.Kind() == reflect.String:
 			s := texts[variant%len(texts)]
 			if d.params[i] == pluralParam {
-				s = []string{"1", "2", "0", "1.5"}[variant%4]
+				counts := []string{"1", "2", "0", "1.5", "1.0", "21", "1,234", "-1", "0.10", "1e3", ""}
+				s = counts[variant%len(counts)]
 			}
 			v.SetString(s)
 		case v.CanInt():
-			v.SetInt(int64([]int{1, 2, 0, 1234567}[variant%4]))
+			v.SetInt(int64([]int{1, 2, 0, 1234567, -1, 21}[variant%6]))
 		case v.CanUint():
 			v.SetUint(uint64(variant + 1))
 		case v.CanFloat():
@@ -59,7 +60,7 @@ func TestFastMatchesLibrary(t *testing.T) {
 			if p.fastText(d.id) != nil {
 				fast++
 			}
-			for variant := range 4 {
+			for variant := range 11 {
 				m := Message{d: d, args: sampleArgs(d, variant)}
 				if got, want := p.Sprint(m), slow.Sprint(m); got != want {
 					t.Errorf("%s %s %v:\nspliced  %q\ngo-i18n  %q", tag, d.id, m.args, got, want)

@@ -217,7 +217,7 @@ func For(lang string) *Printer {
 
 // fastText returns the spliced text of a message in p's language, if it
 // has one.
-func (p *Printer) fastText(id string) *spliced {
+func (p *Printer) fastText(id string) *fastText {
 	if p.pseudo {
 		return nil
 	}
@@ -272,8 +272,10 @@ func (p *Printer) Sprint(m Message) string {
 				values[i] = r
 			}
 		}
-		if s, ok := f.render(values); ok {
-			return s
+		if t := f.text(values); t != nil {
+			if s, ok := t.render(values); ok {
+				return s
+			}
 		}
 	}
 	data := make(map[string]any, len(m.args))
