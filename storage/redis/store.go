@@ -92,12 +92,16 @@ type Store struct {
 	logMax int64
 	// pubsub is whether the server has sharded pub/sub (see Watch).
 	pubsub pubsubMode
+	// clustered is whether the client is a Redis Cluster's, where no
+	// script may touch keys of two slots (see ChecksMembership).
+	clustered bool
 }
 
 var (
-	_ polls.Store       = (*Store)(nil)
-	_ polls.Pinger      = (*Store)(nil)
-	_ polls.OpenCounter = (*Store)(nil)
+	_ polls.Store           = (*Store)(nil)
+	_ polls.Pinger          = (*Store)(nil)
+	_ polls.OpenCounter     = (*Store)(nil)
+	_ polls.MembershipVoter = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -123,7 +127,8 @@ const DefaultLogMax = 100_000
 // New returns a store on client. The store owns the client from then on:
 // Close closes it.
 func New(client redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: client, prefix: DefaultPrefix, logMax: DefaultLogMax}
+	_, clustered := client.(*redis.ClusterClient)
+	s := &Store{rdb: client, prefix: DefaultPrefix, logMax: DefaultLogMax, clustered: clustered}
 	for _, o := range opts {
 		o(s)
 	}
