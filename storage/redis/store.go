@@ -42,6 +42,13 @@
 // refused in the same atomic step that stores it. No script knows a poll
 // kind (see voteScript).
 //
+// Off a Cluster, the vote script also reads the tenant's groups hash, to
+// check the voter's membership in the vote's own step (memberVoteScript,
+// polls.MembershipVoter): the one script that spans two slots, never run
+// on a Cluster. It gets the raw user id as an argument, also for an
+// anonymous poll; no key or record of the poll holds it, and with effects
+// replication a script's arguments reach neither replicas nor the AOF.
+//
 // The listing, deadline and open-poll indexes live in other slots, so they
 // are updated after the poll's script, and then re-read from the poll until
 // the two agree (see syncIndexes). A crash in between leaves an entry that
