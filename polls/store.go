@@ -2,6 +2,7 @@ package polls
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -322,7 +323,9 @@ type MembershipVoter interface {
 	// is m.Want; otherwise it changes nothing, records no delivery, and
 	// returns a *MembershipChanged with the stored membership. A
 	// delivery applied before is reported Repeated whatever the
-	// membership (nothing changes either way).
+	// membership (nothing changes either way). A store may decline to
+	// make the check (ErrNotChecked): nothing changed, and the caller
+	// votes without it.
 	CastIfMember(ctx context.Context, tenant, id string, b Ballot, delivery string, m MembershipCheck) (VoteResult, error)
 	// ToggleIfMember is Toggle with CastIfMember's check.
 	ToggleIfMember(ctx context.Context, tenant, id string, b Ballot, f Flip, delivery string, m MembershipCheck) (VoteResult, error)
@@ -335,6 +338,10 @@ type MembershipCheck struct {
 	User string
 	Want Membership
 }
+
+// ErrNotChecked is a MembershipVoter's answer when it could not make the
+// check this time (see MembershipVoter.CastIfMember).
+var ErrNotChecked = errors.New("the store could not check the membership in the vote")
 
 // MembershipChanged is the refusal of a MembershipVoter's vote whose
 // MembershipCheck did not hold: Stored is the user's membership now.

@@ -189,7 +189,8 @@ func (s *Service) apply(ctx context.Context, p *Poll, v Voter, hv HeldVote) (Cas
 // vote. When the store holds another membership, nothing was changed and
 // the vote is tried once more with it. done is false, with nothing
 // changed, when the membership gives no group (the vote is to be held:
-// apply reads the membership, as the hold's race needs) or changed again.
+// apply reads the membership, as the hold's race needs), changed again,
+// or the store could not check it (ErrNotChecked).
 func (s *Service) applyChecked(ctx context.Context, p *Poll, v Voter, hv HeldVote) (res CastResult, done bool, err error) {
 	k := memberKey{v.Tenant, v.User}
 	m := s.members.get(k, s.now())
@@ -200,6 +201,9 @@ func (s *Service) applyChecked(ctx context.Context, p *Poll, v Voter, hv HeldVot
 		}
 		res, err = s.applyAs(ctx, p, v, hv, g, &MembershipCheck{User: v.User, Want: m})
 		var changed *MembershipChanged
+		if errors.Is(err, ErrNotChecked) {
+			return CastResult{}, false, nil
+		}
 		if !errors.As(err, &changed) {
 			return res, true, err
 		}

@@ -104,13 +104,23 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m 
 		if err != nil {
 			return polls.VoteResult{}, err
 		}
+		by := ""
+		if d, ok := ctx.Deadline(); ok {
+			by = strconv.FormatInt(d.UnixMilli(), 10)
+		}
 		script = memberVoteScript
 		keys = append(keys, s.groupsKey(tenant))
-		args = append(args, m.User, want)
+		args = append(args, m.User, want, by)
 	}
 	reply, err := script.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
 		return polls.VoteResult{}, mapErr(err)
+	}
+	if len(reply) == 1 && reply[0] == "late" {
+		// The caller's deadline passed by the server's clock, while by
+		// ours (a reply came) it has not, or only just: clocks that
+		// disagree. Nothing changed; the caller votes without the check.
+		return polls.VoteResult{}, fmt.Errorf("vote reached redis after its deadline by the server's clock: %w", polls.ErrNotChecked)
 	}
 	if len(reply) == 2 && reply[0] == "!" {
 		stored, err := decodeMembership(reply[1])

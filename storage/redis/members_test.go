@@ -6,7 +6,9 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/pollbot/pollbot/internal/redistest"
 	"github.com/pollbot/pollbot/polls"
 	"github.com/redis/go-redis/v9"
 )
@@ -128,5 +130,62 @@ func TestClickRoundTrips(t *testing.T) {
 				t.Errorf("a steady click after the change sent %d commands, want %d", n, c.want)
 			}
 		})
+	}
+}
+
+// TestCheckedVoteAfterStall: a checked vote written to a server that then
+// stalls (SIGSTOP) past the caller's deadline does not apply when the
+// server wakes: the voter was told to try again, and a vote applied
+// behind that answer would be undone by their next click. A read before
+// the vote used to take the stall; the script now refuses by its own
+// deadline argument.
+func TestCheckedVoteAfterStall(t *testing.T) {
+	srv := redistest.StartServer(t)
+	s, err := Open(t.Context(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := t.Context()
+	p := newPoll("slack:T1", "STAL", polls.Approval, 3)
+	mustCreate(t, s, p)
+	m := polls.Membership{Group: "academia", Source: polls.SourceDeclared}
+	if err := s.SetMembership(ctx, "slack:T1", "U1", m); err != nil {
+		t.Fatal(err)
+	}
+	check := polls.MembershipCheck{User: "U1", Want: m}
+	b := ballot("U1", "academia")
+	// Loaded, so that the stalled call is one EVALSHA.
+	if _, err := s.ToggleIfMember(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 0, Points: 1}, "", check); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := srv.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err = s.ToggleIfMember(short, p.Tenant, p.ID, b, polls.Flip{Choice: 1, Points: 1}, "stalled", check)
+	cancel()
+	time.Sleep(500 * time.Millisecond) // the server is stopped: past the deadline by any clock
+	if rerr := srv.Resume(); rerr != nil {
+		t.Fatal(rerr)
+	}
+	if err == nil {
+		t.Fatal("a vote to a stopped server succeeded")
+	}
+	// The stalled script has run by the time a later command is answered
+	// on any connection: the server runs commands one at a time, in the
+	// order it reads them, and read the stalled one first.
+	got, err := s.Ballot(ctx, p.Tenant, p.ID, "U1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Choices, []int{0}) {
+		t.Fatalf("ballot after the stall: %v, want [0]: the stalled vote applied", got.Choices)
+	}
+	// Its delivery was not recorded: sent again, it applies.
+	r, err := s.ToggleIfMember(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 1, Points: 1}, "stalled", check)
+	if err != nil || r.Repeated || r.Ballot == nil || !slices.Equal(r.Ballot.Choices, []int{0, 1}) {
+		t.Fatalf("the stalled delivery sent again: %+v, %v", r, err)
 	}
 }

@@ -54,14 +54,27 @@ local dkey, dold = KEYS[5], KEYS[6]
 // record or ""}. The groups hash is in the tenant's slot, not the poll's,
 // so this script is for a single node (or a Sentinel's master) only.
 //
+// Before anything, a vote that reaches the server after its caller's
+// deadline (by the server clock) changes nothing and returns {"late"}:
+// this script is a click's first command, and one written to a server
+// that then stalls must not apply once the voter has been told to try
+// again (a read before the vote used to take that stall instead).
+//
 // KEYS: voteScript's, then the tenant's groups hash
-// ARGV: voteScript's, then the user and the expected membership record
+// ARGV: voteScript's, then the user, the expected membership record and
+// the caller's deadline (unix ms; "" for none)
 var memberVoteScript = redis.NewScript(notifyLua + voteLua(`
 local dkey, dold
 if #KEYS == 7 then dkey, dold = KEYS[5], KEYS[6] end
+if ARGV[#ARGV] ~= '' then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[#ARGV]) then
+    return {'late'}
+  end
+end
 `, `
-local stored = redis.call('HGET', KEYS[#KEYS], ARGV[#ARGV - 1]) or ''
-if stored ~= ARGV[#ARGV] then return {'!', stored} end
+local stored = redis.call('HGET', KEYS[#KEYS], ARGV[#ARGV - 2]) or ''
+if stored ~= ARGV[#ARGV - 1] then return {'!', stored} end
 `))
 
 // voteLua is the vote scripts' body: prologue names the delivery keys
