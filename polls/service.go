@@ -22,6 +22,11 @@ type Service struct {
 	lease   time.Duration
 	limits  Limits
 	open    openPolls
+	// checked is the store's MembershipVoter when it can check
+	// memberships in a vote's own step, members what the vote path
+	// believes of them (see Service.applyChecked).
+	checked MembershipVoter
+	members memberships
 	// timelines keeps computed timelines (see Service.Timeline).
 	timelines timelineCache
 }
@@ -104,6 +109,10 @@ func NewService(store Store, opts ...Option) *Service {
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if mv, ok := store.(MembershipVoter); ok && mv.ChecksMembership() {
+		s.checked = mv
+		s.members.ttl = memberTTL
 	}
 	return s
 }

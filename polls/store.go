@@ -2,6 +2,8 @@ package polls
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -321,4 +323,50 @@ type Watcher interface {
 	// also come without a change (after a lost connection is restored,
 	// say): receivers read the poll afresh on each.
 	Watch(ctx context.Context, tenant, id string) (<-chan struct{}, error)
+}
+
+// MembershipVoter is implemented by stores that can check the voter's
+// stored membership in a vote's own atomic step, so that the vote path
+// need not read it first (see Service.Click): the service resolves the
+// ballot's group from the membership it last saw for the voter, and the
+// store applies the vote only if that is still the stored one. The
+// precedence of groups stays with the service; the store only compares.
+type MembershipVoter interface {
+	// ChecksMembership reports whether this store instance can make the
+	// check (a Redis Cluster cannot: a tenant's memberships are in
+	// another slot than a poll's keys). Services ask once, at
+	// construction.
+	ChecksMembership() bool
+	// CastIfMember is Cast, applied only if the user's stored membership
+	// is m.Want; otherwise it changes nothing, records no delivery, and
+	// returns a *MembershipChanged with the stored membership. A
+	// delivery applied before is reported Repeated whatever the
+	// membership (nothing changes either way). A store may decline to
+	// make the check (ErrNotChecked): nothing changed, and the caller
+	// votes without it.
+	CastIfMember(ctx context.Context, tenant, id string, b Ballot, delivery string, m MembershipCheck) (VoteResult, error)
+	// ToggleIfMember is Toggle with CastIfMember's check.
+	ToggleIfMember(ctx context.Context, tenant, id string, b Ballot, f Flip, delivery string, m MembershipCheck) (VoteResult, error)
+}
+
+// MembershipCheck is what a MembershipVoter compares: the user whose
+// membership is read (as GroupStore.Membership takes it) and the
+// membership the caller believes is stored (zero: none).
+type MembershipCheck struct {
+	User string
+	Want Membership
+}
+
+// ErrNotChecked is a MembershipVoter's answer when it could not make the
+// check this time (see MembershipVoter.CastIfMember).
+var ErrNotChecked = errors.New("the store could not check the membership in the vote")
+
+// MembershipChanged is the refusal of a MembershipVoter's vote whose
+// MembershipCheck did not hold: Stored is the user's membership now.
+type MembershipChanged struct {
+	Stored Membership
+}
+
+func (e *MembershipChanged) Error() string {
+	return fmt.Sprintf("stored membership is %v, not the one the vote assumed", e.Stored)
 }

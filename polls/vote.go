@@ -2,6 +2,7 @@ package polls
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -80,6 +81,7 @@ func (s *Service) Resolve(ctx context.Context, v Voter) (g Group, src GroupSourc
 	if err != nil {
 		return "", "", false, err
 	}
+	s.members.put(memberKey{v.Tenant, v.User}, m, s.now())
 	return s.resolve(m, v)
 }
 
@@ -138,13 +140,23 @@ func (s *Service) Click(ctx context.Context, v Voter, pollID string, theme int) 
 // held votes before this one was held) would be stranded; so after holding
 // it, the group is read again, and if there is one now, the held votes are
 // applied here.
+//
+// On a store that checks memberships (MembershipVoter) the vote is first
+// tried without reading the voter's membership (see applyChecked); a
+// vote to hold, or one whose check failed twice, takes the path below,
+// which reads it.
 func (s *Service) apply(ctx context.Context, p *Poll, v Voter, hv HeldVote) (CastResult, error) {
+	if s.checked != nil {
+		if res, done, err := s.applyChecked(ctx, p, v, hv); done {
+			return res, err
+		}
+	}
 	g, _, ok, err := s.Resolve(ctx, v)
 	if err != nil {
 		return CastResult{Poll: p}, err
 	}
 	if ok {
-		return s.applyAs(ctx, p, v, hv, g)
+		return s.applyAs(ctx, p, v, hv, g, nil)
 	}
 	hv.At = s.stamp()
 	holder := s.keys.holder(v.Tenant, v.User)
@@ -168,23 +180,67 @@ func (s *Service) apply(ctx context.Context, p *Poll, v Voter, hv HeldVote) (Cas
 	return res, err
 }
 
-// applyAs casts a vote for v in group g.
-func (s *Service) applyAs(ctx context.Context, p *Poll, v Voter, hv HeldVote, g Group) (CastResult, error) {
+// applyChecked casts a vote for v in the group resolved, by the usual
+// precedence, from the membership this process last saw for v (none when
+// it saw none), and has the store apply it only if that membership is
+// still the stored one: the vote and its group then rest on what the
+// store holds at the vote's own atomic step, as if it had been read
+// first, and a change made through any replica decides the very next
+// vote. When the store holds another membership, nothing was changed and
+// the vote is tried once more with it. done is false, with nothing
+// changed, when the membership gives no group (the vote is to be held:
+// apply reads the membership, as the hold's race needs), changed again,
+// or the store could not check it (ErrNotChecked).
+func (s *Service) applyChecked(ctx context.Context, p *Poll, v Voter, hv HeldVote) (res CastResult, done bool, err error) {
+	k := memberKey{v.Tenant, v.User}
+	m := s.members.get(k, s.now())
+	for range 2 {
+		g, _, ok, _ := s.resolve(m, v)
+		if !ok {
+			return CastResult{}, false, nil
+		}
+		res, err = s.applyAs(ctx, p, v, hv, g, &MembershipCheck{User: v.User, Want: m})
+		var changed *MembershipChanged
+		if errors.Is(err, ErrNotChecked) {
+			return CastResult{}, false, nil
+		}
+		if !errors.As(err, &changed) {
+			return res, true, err
+		}
+		m = changed.Stored
+		s.members.put(k, m, s.now())
+	}
+	return CastResult{}, false, nil
+}
+
+// applyAs casts a vote for v in group g; with check, only if the store's
+// MembershipCheck holds (see applyChecked).
+func (s *Service) applyAs(ctx context.Context, p *Poll, v Voter, hv HeldVote, g Group, check *MembershipCheck) (CastResult, error) {
 	now := s.stamp()
 	b := Ballot{Voter: s.voterKey(p, v.User), Group: g, CastAt: now}
 	var (
 		r   VoteResult
 		err error
 	)
-	if hv.Click {
-		r, err = s.store.Toggle(ctx, p.Tenant, p.ID, b, Flip{
+	switch {
+	case hv.Click:
+		f := Flip{
 			Choice: hv.Theme,
 			Points: Points(p.Kind, len(p.Themes), []int{hv.Theme})[0],
 			Max:    p.maxChoices(),
-		}, hv.Delivery)
-	} else {
+		}
+		if check != nil {
+			r, err = s.checked.ToggleIfMember(ctx, p.Tenant, p.ID, b, f, hv.Delivery, *check)
+		} else {
+			r, err = s.store.Toggle(ctx, p.Tenant, p.ID, b, f, hv.Delivery)
+		}
+	default:
 		b.Choices, b.Points = hv.Choices, Points(p.Kind, len(p.Themes), hv.Choices)
-		r, err = s.store.Cast(ctx, p.Tenant, p.ID, b, hv.Delivery)
+		if check != nil {
+			r, err = s.checked.CastIfMember(ctx, p.Tenant, p.ID, b, hv.Delivery, *check)
+		} else {
+			r, err = s.store.Cast(ctx, p.Tenant, p.ID, b, hv.Delivery)
+		}
 	}
 	if err != nil {
 		return CastResult{Poll: p}, storeErr(p, err)
@@ -264,6 +320,7 @@ func (s *Service) SetGroup(ctx context.Context, v Voter, group string) (Group, [
 	if err != nil {
 		return "", nil, err
 	}
+	s.members.put(memberKey{v.Tenant, v.User}, m, s.now())
 	if m.Source == SourceAssigned && m.Group != g {
 		return m.Group, nil, fail(ErrGroupAssigned, CodeGroupAssigned, Params{"Group": m.Group})
 	}
@@ -272,6 +329,7 @@ func (s *Service) SetGroup(ctx context.Context, v Voter, group string) (Group, [
 		if err := s.store.SetMembership(ctx, v.Tenant, v.User, m); err != nil {
 			return "", nil, err
 		}
+		s.members.put(memberKey{v.Tenant, v.User}, m, s.now())
 	}
 	eff, _, _, _ := s.resolve(m, v)
 	out, err := s.applyHeld(ctx, v, eff)
@@ -285,9 +343,11 @@ func (s *Service) Assign(ctx context.Context, tenant, user, group string) (Group
 	if err != nil {
 		return "", nil, err
 	}
-	if err := s.store.SetMembership(ctx, tenant, user, Membership{Group: g, Source: SourceAssigned}); err != nil {
+	m := Membership{Group: g, Source: SourceAssigned}
+	if err := s.store.SetMembership(ctx, tenant, user, m); err != nil {
 		return "", nil, err
 	}
+	s.members.put(memberKey{tenant, user}, m, s.now())
 	out, err := s.applyHeld(ctx, Voter{Tenant: tenant, User: user}, g)
 	return g, out, err
 }
@@ -305,7 +365,7 @@ func (s *Service) applyHeld(ctx context.Context, v Voter, g Group) ([]HeldOutcom
 		p, err := s.openPoll(ctx, v.Tenant, hv.Poll)
 		if err == nil {
 			o.Anonymous = p.Anonymous
-			o.Result, err = s.applyAs(ctx, p, v, hv, g)
+			o.Result, err = s.applyAs(ctx, p, v, hv, g, nil)
 		} else if p, perr := s.store.Poll(ctx, v.Tenant, hv.Poll); perr == nil {
 			o.Anonymous = p.Anonymous
 		} else {

@@ -10,8 +10,9 @@ import (
 
 // Store is a polls.Store that times every operation of the store it wraps
 // (pollbot_store_duration_seconds) and counts the failures that are not the
-// domain's answers (pollbot_store_errors_total). It passes Ping and
-// OpenPolls through.
+// domain's answers (pollbot_store_errors_total). It passes Ping,
+// OpenPolls, the audit log, watches and votes with a membership check
+// (polls.MembershipVoter) through.
 type Store struct {
 	polls.Store
 	m *Metrics
@@ -46,6 +47,9 @@ func (s *Store) done(op string, start time.Time, err error) {
 		if errors.Is(err, d) {
 			return
 		}
+	}
+	if _, ok := errors.AsType[*polls.MembershipChanged](err); ok {
+		return // the check's answer: the service tries again
 	}
 	s.m.storeErr.WithLabelValues(op).Inc()
 }

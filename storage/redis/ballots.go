@@ -20,6 +20,17 @@ import (
 // ballot and moves the tally from the old ballot to the new one.
 func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot, delivery string) (r polls.VoteResult, err error) {
 	defer wrap(&err, "cast", tenant, id)
+	return s.cast(ctx, tenant, id, b, delivery, nil)
+}
+
+// CastIfMember is Cast in the same script as a check of the voter's
+// membership (polls.MembershipVoter); single node and Sentinel only.
+func (s *Store) CastIfMember(ctx context.Context, tenant, id string, b polls.Ballot, delivery string, m polls.MembershipCheck) (r polls.VoteResult, err error) {
+	defer wrap(&err, "cast", tenant, id)
+	return s.cast(ctx, tenant, id, b, delivery, &m)
+}
+
+func (s *Store) cast(ctx context.Context, tenant, id string, b polls.Ballot, delivery string, m *polls.MembershipCheck) (r polls.VoteResult, err error) {
 	if b.Voter == "" {
 		return r, errNoVoter
 	}
@@ -33,7 +44,7 @@ func (s *Store) Cast(ctx context.Context, tenant, id string, b polls.Ballot, del
 	}
 	// The record's last two fields are the script's choices and points.
 	parts := strings.SplitN(rec, "|", 4)
-	return s.vote(ctx, tenant, id, b.Voter, delivery, "c", string(b.Group), b.CastAt, parts[2], parts[3])
+	return s.vote(ctx, tenant, id, b.Voter, delivery, m, "c", string(b.Group), b.CastAt, parts[2], parts[3])
 }
 
 // errNoVoter guards against a caller's bug: a ballot must say whose it is.
@@ -43,6 +54,17 @@ var errNoVoter = errors.New("ballot without a voter")
 // same checks as Cast.
 func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, f polls.Flip, delivery string) (r polls.VoteResult, err error) {
 	defer wrap(&err, "toggle", tenant, id)
+	return s.toggle(ctx, tenant, id, b, f, delivery, nil)
+}
+
+// ToggleIfMember is Toggle in the same script as a check of the voter's
+// membership (polls.MembershipVoter); single node and Sentinel only.
+func (s *Store) ToggleIfMember(ctx context.Context, tenant, id string, b polls.Ballot, f polls.Flip, delivery string, m polls.MembershipCheck) (r polls.VoteResult, err error) {
+	defer wrap(&err, "toggle", tenant, id)
+	return s.toggle(ctx, tenant, id, b, f, delivery, &m)
+}
+
+func (s *Store) toggle(ctx context.Context, tenant, id string, b polls.Ballot, f polls.Flip, delivery string, m *polls.MembershipCheck) (r polls.VoteResult, err error) {
 	if b.Voter == "" {
 		return r, errNoVoter
 	}
@@ -50,7 +72,7 @@ func (s *Store) Toggle(ctx context.Context, tenant, id string, b polls.Ballot, f
 		return r, fmt.Errorf("choice %d: %w", f.Choice, polls.ErrUnknownTheme)
 	}
 	b.CastAt = stamp(b.CastAt)
-	return s.vote(ctx, tenant, id, b.Voter, delivery, "t", string(b.Group), b.CastAt,
+	return s.vote(ctx, tenant, id, b.Voter, delivery, m, "t", string(b.Group), b.CastAt,
 		strconv.Itoa(f.Choice), strconv.FormatInt(f.Points, 10), strconv.Itoa(max(f.Max, 0)))
 }
 
@@ -60,11 +82,12 @@ func (s *Store) Retract(ctx context.Context, tenant, id, voter string, at time.T
 	if voter == "" {
 		return r, errNoVoter
 	}
-	return s.vote(ctx, tenant, id, voter, delivery, "r", "", stamp(at))
+	return s.vote(ctx, tenant, id, voter, delivery, nil, "r", "", stamp(at))
 }
 
-// vote runs voteScript and reads its reply.
-func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, group string, at time.Time, more ...any) (polls.VoteResult, error) {
+// vote runs voteScript, or with a membership check memberVoteScript, and
+// reads its reply.
+func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m *polls.MembershipCheck, mode, group string, at time.Time, more ...any) (polls.VoteResult, error) {
 	k := s.keys(tenant, id)
 	keys := []string{k.poll, k.ballots, k.tally, k.log}
 	if delivery != "" {
@@ -76,9 +99,39 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery, mode, gro
 		mode += "+"
 	}
 	args := append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token}, more...)
-	reply, err := voteScript.Run(ctx, s.rdb, keys, args...).StringSlice()
+	script := voteScript
+	if m != nil {
+		if s.clustered {
+			return polls.VoteResult{}, errClusterMember
+		}
+		want, err := encodeMembership(m.Want)
+		if err != nil {
+			return polls.VoteResult{}, err
+		}
+		by := ""
+		if d, ok := ctx.Deadline(); ok {
+			by = strconv.FormatInt(d.UnixMilli(), 10)
+		}
+		script = memberVoteScript
+		keys = append(keys, s.groupsKey(tenant))
+		args = append(args, m.User, want, by)
+	}
+	reply, err := script.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
 		return polls.VoteResult{}, mapErr(err)
+	}
+	if len(reply) == 1 && reply[0] == "late" {
+		// The caller's deadline passed by the server's clock, while by
+		// ours (a reply came) it has not, or only just: clocks that
+		// disagree. Nothing changed; the caller votes without the check.
+		return polls.VoteResult{}, fmt.Errorf("vote reached redis after its deadline by the server's clock: %w", polls.ErrNotChecked)
+	}
+	if len(reply) == 2 && reply[0] == "!" {
+		stored, err := decodeMembership(reply[1])
+		if err != nil {
+			return polls.VoteResult{}, err
+		}
+		return polls.VoteResult{}, &polls.MembershipChanged{Stored: stored}
 	}
 	if len(reply) < 5 {
 		return polls.VoteResult{}, fmt.Errorf("vote script replied %d values", len(reply))

@@ -18,28 +18,58 @@ import (
 // Membership returns the user's stored group.
 func (s *Store) Membership(ctx context.Context, tenant, user string) (m polls.Membership, err error) {
 	defer wrap(&err, "membership", tenant, "")
-	data, err := s.rdb.HGet(ctx, s.groupsKey(tenant), user).Bytes()
+	data, err := s.rdb.HGet(ctx, s.groupsKey(tenant), user).Result()
 	if errors.Is(err, redis.Nil) {
 		return polls.Membership{}, nil
 	}
 	if err != nil {
 		return polls.Membership{}, err
 	}
-	if err := json.Unmarshal(data, &m); err != nil {
-		return polls.Membership{}, fmt.Errorf("decode membership: %w", err)
-	}
-	return m, nil
+	return decodeMembership(data)
 }
 
 // SetMembership stores the user's group.
 func (s *Store) SetMembership(ctx context.Context, tenant, user string, m polls.Membership) (err error) {
 	defer wrap(&err, "set membership", tenant, "")
-	data, err := json.Marshal(m)
+	data, err := encodeMembership(m)
 	if err != nil {
 		return err
 	}
 	return s.rdb.HSet(ctx, s.groupsKey(tenant), user, data).Err()
 }
+
+// encodeMembership is the record of a membership in the groups hash: its
+// JSON, the only form ever written, so that memberVoteScript compares
+// records as strings; "" (no field) for the zero Membership, which is
+// what a user without a stored group has.
+func encodeMembership(m polls.Membership) (string, error) {
+	if m == (polls.Membership{}) {
+		return "", nil
+	}
+	data, err := json.Marshal(m)
+	return string(data), err
+}
+
+// decodeMembership reads a record of the groups hash ("": none).
+func decodeMembership(rec string) (m polls.Membership, err error) {
+	if rec == "" {
+		return m, nil
+	}
+	if err := json.Unmarshal([]byte(rec), &m); err != nil {
+		return polls.Membership{}, fmt.Errorf("decode membership: %w", err)
+	}
+	return m, nil
+}
+
+// ChecksMembership reports whether the vote script can check a voter's
+// membership (polls.MembershipVoter): on a single node or a Sentinel's
+// master, not on a Cluster, where the tenant's groups hash and the
+// poll's keys are in different slots.
+func (s *Store) ChecksMembership() bool { return !s.clustered }
+
+// errClusterMember guards against a caller that did not ask
+// ChecksMembership.
+var errClusterMember = fmt.Errorf("a vote with a membership check on Redis Cluster: %w", errors.ErrUnsupported)
 
 // Hold keeps a vote for the holder for ttl, beside the others it has.
 func (s *Store) Hold(ctx context.Context, tenant, holder string, v polls.HeldVote, ttl time.Duration) (err error) {

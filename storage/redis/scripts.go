@@ -1,6 +1,10 @@
 package redisstore
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // The scripts get every key they touch in KEYS, all in one slot: a poll's
 // ({tenant/poll}) or a tenant's ({tenant}). They report refusals as error
@@ -40,8 +44,47 @@ import "github.com/redis/go-redis/v9"
 // ARGV: mode (c, t or r, then "+" for the tally), voter, group, time (unix ms), log max, delivery ttl ms,
 // token, then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
 // for t: choice, points, max choices (0: any)
-var voteScript = redis.NewScript(notifyLua + `
-local ballots, tally = KEYS[2], KEYS[3]
+var voteScript = redis.NewScript(notifyLua + voteLua(`
+local dkey, dold = KEYS[5], KEYS[6]
+`, ""))
+
+// memberVoteScript is voteScript that first checks the voter's membership
+// (polls.MembershipVoter): after the delivery check, if the tenant's
+// groups hash holds for the user anything but the expected membership
+// record ("" for none), it changes nothing and returns {"!", the stored
+// record or ""}. The groups hash is in the tenant's slot, not the poll's,
+// so this script is for a single node (or a Sentinel's master) only.
+//
+// Before anything, a vote that reaches the server after its caller's
+// deadline (by the server clock) changes nothing and returns {"late"}:
+// this script is a click's first command, and one written to a server
+// that then stalls must not apply once the voter has been told to try
+// again (a read before the vote used to take that stall instead).
+//
+// KEYS: voteScript's, then the tenant's groups hash
+// ARGV: voteScript's, then the user, the expected membership record and
+// the caller's deadline (unix ms; "" for none)
+var memberVoteScript = redis.NewScript(notifyLua + voteLua(`
+local dkey, dold
+if #KEYS == 7 then dkey, dold = KEYS[5], KEYS[6] end
+if ARGV[#ARGV] ~= '' then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[#ARGV]) then
+    return {'late'}
+  end
+end
+`, `
+local stored = redis.call('HGET', KEYS[#KEYS], ARGV[#ARGV - 2]) or ''
+if stored ~= ARGV[#ARGV - 1] then return {'!', stored} end
+`))
+
+// voteLua is the vote scripts' body: prologue names the delivery keys
+// (dkey, dold: nil without a delivery), check runs after the delivery's.
+func voteLua(prologue, check string) string {
+	return prologue + strings.Replace(voteBody, "--CHECK--\n", check, 1)
+}
+
+const voteBody = `local ballots, tally = KEYS[2], KEYS[3]
 local mode, withTally = string.sub(ARGV[1], 1, 1), string.sub(ARGV[1], 2) == '+'
 local voter, group = ARGV[2], ARGV[3]
 local f = redis.call('HMGET', KEYS[1], 'status', 'closes_ms', 'themes')
@@ -58,12 +101,13 @@ local function reply(a, b, tok)
   end
   return out
 end
-if KEYS[5] then
-  local tok = redis.call('GET', KEYS[5]) or (KEYS[6] and redis.call('GET', KEYS[6]))
+if dkey then
+  local tok = redis.call('GET', dkey) or (dold and redis.call('GET', dold))
   if tok then
     return reply('=', redis.call('HGET', ballots, voter) or '', tok)
   end
 end
+--CHECK--
 if f[1] ~= 'open' then
   if not f[1] then return redis.error_reply('POLLBOT_NOT_FOUND no such poll') end
   if f[1] == 'cancelled' then return redis.error_reply('POLLBOT_CANCELLED poll is cancelled') end
@@ -118,7 +162,7 @@ elseif mode == 't' then
   if #nc == 0 then nc = nil end
 end
 if not old and not nc then
-  if KEYS[5] then redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6]) end
+  if dkey then redis.call('SET', dkey, ARGV[7], 'PX', ARGV[6]) end
   return reply('', '', '')
 end
 local delta, order = {}, {}
@@ -157,10 +201,10 @@ end
 redis.call('HINCRBY', tally, 'v', 1)
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
   'e', mode, 'u', voter, 'g', g, 'd', table.concat(changes, ','), 't', ARGV[4])
-if KEYS[5] then redis.call('SET', KEYS[5], ARGV[7], 'PX', ARGV[6]) end
+if dkey then redis.call('SET', dkey, ARGV[7], 'PX', ARGV[6]) end
 notify(KEYS[4], mode)
 return reply(old or '', rec, '')
-`)
+`
 
 // closeScript moves a poll to closed (from open) or cancelled (from open or
 // closed); 1 if this call changed it. Closing a cancelled poll is refused.

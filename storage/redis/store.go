@@ -42,6 +42,13 @@
 // refused in the same atomic step that stores it. No script knows a poll
 // kind (see voteScript).
 //
+// Off a Cluster, the vote script also reads the tenant's groups hash, to
+// check the voter's membership in the vote's own step (memberVoteScript,
+// polls.MembershipVoter): the one script that spans two slots, never run
+// on a Cluster. It gets the raw user id as an argument, also for an
+// anonymous poll; no key or record of the poll holds it, and with effects
+// replication a script's arguments reach neither replicas nor the AOF.
+//
 // The listing, deadline and open-poll indexes live in other slots, so they
 // are updated after the poll's script, and then re-read from the poll until
 // the two agree (see syncIndexes). A crash in between leaves an entry that
@@ -92,12 +99,16 @@ type Store struct {
 	logMax int64
 	// pubsub is whether the server has sharded pub/sub (see Watch).
 	pubsub pubsubMode
+	// clustered is whether the client is a Redis Cluster's, where no
+	// script may touch keys of two slots (see ChecksMembership).
+	clustered bool
 }
 
 var (
-	_ polls.Store       = (*Store)(nil)
-	_ polls.Pinger      = (*Store)(nil)
-	_ polls.OpenCounter = (*Store)(nil)
+	_ polls.Store           = (*Store)(nil)
+	_ polls.Pinger          = (*Store)(nil)
+	_ polls.OpenCounter     = (*Store)(nil)
+	_ polls.MembershipVoter = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -123,7 +134,8 @@ const DefaultLogMax = 100_000
 // New returns a store on client. The store owns the client from then on:
 // Close closes it.
 func New(client redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: client, prefix: DefaultPrefix, logMax: DefaultLogMax}
+	_, clustered := client.(*redis.ClusterClient)
+	s := &Store{rdb: client, prefix: DefaultPrefix, logMax: DefaultLogMax, clustered: clustered}
 	for _, o := range opts {
 		o(s)
 	}

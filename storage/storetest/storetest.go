@@ -121,6 +121,7 @@ func Run(t *testing.T, h Harness) {
 			{"Membership", testMembership},
 			{"Held", testHeld},
 			{"HeldExpiry", testHeldExpiry},
+			{"MembershipVote", testMembershipVote},
 		}},
 		{"Persistence", []subtest{
 			{"Reopen", testPersistence},
@@ -134,6 +135,7 @@ func Run(t *testing.T, h Harness) {
 			{"Redelivery", testServiceRedelivery},
 			{"AnonymousKeys", testAnonymousKeys},
 			{"HeldVotes", testHeldVotes},
+			{"GroupChangeReplicas", testGroupChangeReplicas},
 			{"OpenLimits", testOpenLimits},
 			{"DeadlineBounds", testDeadlineBounds},
 		}},

@@ -86,9 +86,10 @@ func testAnonymousKeys(t *testing.T, e *env) {
 
 // holdHook runs a function just before the first Hold, as if another
 // replica acted between the service's look at the voter's group and its
-// hold of the vote.
+// hold of the vote. It passes the store's membership check through, so
+// that the service votes as it would over the store.
 type holdHook struct {
-	polls.Store
+	passChecks
 	once sync.Once
 	hook func()
 }
@@ -153,7 +154,7 @@ func testHeldVotes(t *testing.T, e *env) {
 	// The race: replica B records U-RACE's pick (and takes the held votes,
 	// none yet) between replica A's look at U-RACE's group and its hold.
 	b2 := polls.NewService(s, polls.WithPseudonymKey(testKey))
-	hooked := &holdHook{Store: s, hook: func() {
+	hooked := &holdHook{passChecks: passChecks{s}, hook: func() {
 		if _, _, err := b2.SetGroup(ctx, voter("U-RACE"), "technical-community"); err != nil {
 			t.Errorf("SetGroup on replica B: %v", err)
 		}
