@@ -29,7 +29,7 @@ func membershipVoter(t *testing.T, s polls.Store) polls.MembershipVoter {
 func testMembershipVote(t *testing.T, e *env) {
 	s, tn := e.store(t)
 	mv := membershipVoter(t, s)
-	ctx := t.Context()
+	ctx := polls.WithVoteTally(t.Context())
 	p := newPoll(tn, "MBRV", polls.Approval, themes(3)...)
 	create(t, s, p)
 	declared := polls.Membership{Group: civil, Source: polls.SourceDeclared}
