@@ -17,9 +17,12 @@ bench-store:
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./polls ./storage/...
 
 # pollbench starts its own redis-server (never on 6379), fake Slack and
-# Discord APIs and pollbot serve, all on loopback, and stops them after.
+# Discord APIs, its reference server and pollbot serve, all on loopback,
+# and stops them after: closed loop (50 clients), then open loop (2,000
+# clicks/s offered).
 bench-http:
-	$(GO) run ./cmd/pollbench -start -platform both -clients 50 -duration 20s
+	$(GO) run ./cmd/pollbench -start -platform both -duration 20s -rounds 10
+	$(GO) run ./cmd/pollbench -start -platform both -duration 20s -rounds 10 -rate 2000
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz=FuzzParse -fuzztime=2m ./bot
