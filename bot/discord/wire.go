@@ -2,9 +2,9 @@ package discord
 
 import (
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/pollbot/pollbot/internal/jsontext"
 )
 
 // The adapter's hot answers (a vote's type 7 UPDATE_MESSAGE, message
@@ -356,62 +356,5 @@ func appendSelect(dst []byte, s discordgo.SelectMenu) ([]byte, bool) {
 	return append(appendID(dst, s.ID), '}'), true
 }
 
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string, by encoding/json's rules:
-// control characters, '"' and '\\' escaped, invalid UTF-8 replaced by
-// U+FFFD, U+2028 and U+2029 escaped (JavaScript reads them as line
-// ends). Unlike encoding/json it leaves <, > and & as they are, which
-// decodes to the same string. strconv.AppendQuote is not JSON: it writes
-// \x.. and \U........ escapes that JSON has not.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
+// appendString appends s as a JSON string (see jsontext.AppendString).
+func appendString(dst []byte, s string) []byte { return jsontext.AppendString(dst, s) }

@@ -15,7 +15,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unicode/utf8"
+
+	"github.com/pollbot/pollbot/internal/jsontext"
 )
 
 // CheckLoopback returns nil when rawURL (a URL with a host, or a bare
@@ -155,55 +156,11 @@ func readBody(resp *http.Response) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 }
 
-// appendJSONString appends s as a JSON string (quotes included). Ids,
-// user names and action ids are ASCII and go through the fast path.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	dst = appendJSONInner(dst, s)
-	return append(dst, '"')
-}
+// appendJSONString appends s as a JSON string (quotes included).
+func appendJSONString(dst []byte, s string) []byte { return jsontext.AppendString(dst, s) }
 
 // appendJSONInner appends s escaped for a JSON string, without the quotes.
-func appendJSONInner(dst []byte, s string) []byte {
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
-}
-
-const hexDigits = "0123456789abcdef"
+func appendJSONInner(dst []byte, s string) []byte { return jsontext.AppendInner(dst, s) }
 
 // appendQueryEscape appends s escaped as a form value, as
 // url.QueryEscape does, without allocating.
