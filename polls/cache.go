@@ -12,56 +12,72 @@ import (
 // as the vote (status and deadline): a stale entry can make a vote fail
 // only where the store would fail it too, and a cached poll that fails the
 // service's own pre-check is reloaded before the vote is refused.
-type openPolls struct {
-	ttl time.Duration
+type openPolls = expiring[Key, *Poll]
+
+// maxCachedPolls bounds the open-poll cache.
+const maxCachedPolls = 4096
+
+// expiring is a bounded map whose entries expire, for the vote path's
+// caches (open polls, memberships). A zero value is no entry: get returns
+// it for a key it does not hold, and put of it deletes the key. Past max
+// keys, a new key sweeps the expired entries, and everything if none has
+// expired: the bound only keeps memory in check.
+type expiring[K, V comparable] struct {
+	ttl time.Duration // 0: off
+	max int
 	mu  sync.Mutex
-	m   map[Key]cachedPoll
+	m   map[K]expiringEntry[V]
 }
 
-type cachedPoll struct {
-	p     *Poll
+type expiringEntry[V any] struct {
+	v     V
 	until time.Time
 }
 
-// maxCachedPolls bounds the cache; past it, expired entries are swept.
-const maxCachedPolls = 4096
-
-func (c *openPolls) get(k Key, now time.Time) *Poll {
+// get returns the value of k unless it has expired.
+func (c *expiring[K, V]) get(k K, now time.Time) V {
+	var zero V
 	if c.ttl <= 0 {
-		return nil
+		return zero
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[k]
 	if !ok || now.After(e.until) {
-		return nil
+		return zero
 	}
-	return e.p
+	return e.v
 }
 
-func (c *openPolls) put(p *Poll, now time.Time) {
+// put keeps v for k for the ttl.
+func (c *expiring[K, V]) put(k K, v V, now time.Time) {
 	if c.ttl <= 0 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[Key]cachedPoll{}
+	var zero V
+	if v == zero {
+		delete(c.m, k)
+		return
 	}
-	if len(c.m) >= maxCachedPolls {
+	if c.m == nil {
+		c.m = map[K]expiringEntry[V]{}
+	}
+	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
 		for k, e := range c.m {
 			if now.After(e.until) {
 				delete(c.m, k)
 			}
 		}
-		if len(c.m) >= maxCachedPolls {
+		if len(c.m) >= c.max {
 			clear(c.m)
 		}
 	}
-	c.m[p.Key()] = cachedPoll{p: p, until: now.Add(c.ttl)}
+	c.m[k] = expiringEntry[V]{v: v, until: now.Add(c.ttl)}
 }
 
-func (c *openPolls) drop(k Key) {
+func (c *expiring[K, V]) drop(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.m, k)

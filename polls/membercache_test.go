@@ -10,7 +10,7 @@ import (
 // without a store that checks keeps none.
 func TestMemberships(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := memberships{ttl: time.Minute}
+	c := memberships{ttl: time.Minute, max: maxCachedMembers}
 	k := memberKey{"slack:T1", "U1"}
 	m := Membership{Group: "academia", Source: SourceDeclared}
 	c.put(k, m, t0)

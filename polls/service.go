@@ -105,14 +105,14 @@ func NewService(store Store, opts ...Option) *Service {
 		groups:  MustGroups(DefaultGroups),
 		holdTTL: 15 * time.Minute,
 		lease:   DefaultAnnounceLease,
-		open:    openPolls{ttl: 5 * time.Second},
+		open:    openPolls{ttl: 5 * time.Second, max: maxCachedPolls},
 	}
 	for _, o := range opts {
 		o(s)
 	}
 	if mv, ok := store.(MembershipVoter); ok && mv.ChecksMembership() {
 		s.checked = mv
-		s.members.ttl = memberTTL
+		s.members.ttl, s.members.max = memberTTL, maxCachedMembers
 	}
 	return s
 }

@@ -58,7 +58,7 @@ func (s *Service) openPoll(ctx context.Context, tenant, id string) (*Poll, error
 	if err := s.CheckKey(p); err != nil {
 		return nil, err
 	}
-	s.open.put(p, now)
+	s.open.put(p.Key(), p, now)
 	return p, nil
 }
 
