@@ -71,50 +71,87 @@ func appendWebhook(dst []byte, p *discordgo.WebhookParams) ([]byte, bool) {
 	if p == nil || len(p.Files) > 0 || len(p.Attachments) > 0 {
 		return dst, false
 	}
-	dst = append(dst, '{')
-	field := func(name string) {
-		if dst[len(dst)-1] != '{' {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, '"')
-		dst = append(dst, name...)
-		dst = append(dst, `":`...)
-	}
-	str := func(name, v string) {
-		if v != "" {
-			field(name)
-			dst = appendString(dst, v)
-		}
-	}
-	str("content", p.Content)
-	str("username", p.Username)
-	str("avatar_url", p.AvatarURL)
+	o := openObject(dst)
+	o.str("content", p.Content)
+	o.str("username", p.Username)
+	o.str("avatar_url", p.AvatarURL)
 	if p.TTS {
-		field("tts")
-		dst = append(dst, "true"...)
+		o.key("tts")
+		o.dst = append(o.dst, "true"...)
 	}
-	field("components")
+	o.key("components")
 	var ok bool
-	if dst, ok = appendComponents(dst, p.Components); !ok {
-		return dst, false
+	if o.dst, ok = appendComponents(o.dst, p.Components); !ok {
+		return o.dst, false
 	}
 	if len(p.Embeds) > 0 {
-		field("embeds")
-		if dst, ok = appendEmbeds(dst, p.Embeds); !ok {
-			return dst, false
+		o.key("embeds")
+		if o.dst, ok = appendEmbeds(o.dst, p.Embeds); !ok {
+			return o.dst, false
 		}
 	}
 	if p.AllowedMentions != nil {
-		field("allowed_mentions")
-		dst = appendMentions(dst, p.AllowedMentions)
+		o.key("allowed_mentions")
+		o.dst = appendMentions(o.dst, p.AllowedMentions)
 	}
 	if p.Flags != 0 {
-		field("flags")
-		dst = strconv.AppendInt(dst, int64(p.Flags), 10)
+		o.key("flags")
+		o.dst = strconv.AppendInt(o.dst, int64(p.Flags), 10)
 	}
-	str("thread_name", p.ThreadName)
-	return append(dst, '}'), true
+	o.str("thread_name", p.ThreadName)
+	return o.close(), true
 }
+
+func appendFields(dst []byte, fs []*discordgo.MessageEmbedField) ([]byte, bool) {
+	dst = append(dst, '[')
+	for i, f := range fs {
+		if f == nil {
+			return dst, false
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"name":`...)
+		dst = appendString(dst, f.Name)
+		dst = append(dst, `,"value":`...)
+		dst = appendString(dst, f.Value)
+		if f.Inline {
+			dst = append(dst, `,"inline":true`...)
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, ']'), true
+}
+
+// object writes a JSON object whose members may all be omitted, so that
+// none is sure to come first: a comma goes before each but the first.
+type object struct {
+	dst   []byte
+	empty bool
+}
+
+func openObject(dst []byte) object { return object{dst: append(dst, '{'), empty: true} }
+
+// key writes the member's name; its value follows.
+func (o *object) key(name string) {
+	if !o.empty {
+		o.dst = append(o.dst, ',')
+	}
+	o.empty = false
+	o.dst = append(o.dst, '"')
+	o.dst = append(o.dst, name...)
+	o.dst = append(o.dst, `":`...)
+}
+
+// str writes a string member unless v is empty (omitempty).
+func (o *object) str(name, v string) {
+	if v != "" {
+		o.key(name)
+		o.dst = appendString(o.dst, v)
+	}
+}
+
+func (o *object) close() []byte { return append(o.dst, '}') }
 
 func appendMentions(dst []byte, m *discordgo.MessageAllowedMentions) []byte {
 	dst = append(dst, `{"parse":`...)
@@ -166,64 +203,32 @@ func appendEmbeds(dst []byte, es []*discordgo.MessageEmbed) ([]byte, bool) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(dst, '{')
-		first := true
-		field := func(name string) {
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			dst = append(dst, '"')
-			dst = append(dst, name...)
-			dst = append(dst, `":`...)
-		}
-		str := func(name, v string) {
-			if v != "" {
-				field(name)
-				dst = appendString(dst, v)
-			}
-		}
-		str("url", e.URL)
-		str("type", string(e.Type))
-		str("title", e.Title)
-		str("description", e.Description)
-		str("timestamp", e.Timestamp)
+		o := openObject(dst)
+		o.str("url", e.URL)
+		o.str("type", string(e.Type))
+		o.str("title", e.Title)
+		o.str("description", e.Description)
+		o.str("timestamp", e.Timestamp)
 		if e.Color != 0 {
-			field("color")
-			dst = strconv.AppendInt(dst, int64(e.Color), 10)
+			o.key("color")
+			o.dst = strconv.AppendInt(o.dst, int64(e.Color), 10)
 		}
 		if f := e.Footer; f != nil {
-			field("footer")
-			dst = append(dst, '{')
-			first = true
-			str("text", f.Text)
-			str("icon_url", f.IconURL)
-			str("proxy_icon_url", f.ProxyIconURL)
-			dst = append(dst, '}')
-			first = false
+			o.key("footer")
+			fo := openObject(o.dst)
+			fo.str("text", f.Text)
+			fo.str("icon_url", f.IconURL)
+			fo.str("proxy_icon_url", f.ProxyIconURL)
+			o.dst = fo.close()
 		}
 		if len(e.Fields) > 0 {
-			field("fields")
-			dst = append(dst, '[')
-			for j, f := range e.Fields {
-				if f == nil {
-					return dst, false
-				}
-				if j > 0 {
-					dst = append(dst, ',')
-				}
-				dst = append(dst, `{"name":`...)
-				dst = appendString(dst, f.Name)
-				dst = append(dst, `,"value":`...)
-				dst = appendString(dst, f.Value)
-				if f.Inline {
-					dst = append(dst, `,"inline":true`...)
-				}
-				dst = append(dst, '}')
+			o.key("fields")
+			var ok bool
+			if o.dst, ok = appendFields(o.dst, e.Fields); !ok {
+				return o.dst, false
 			}
-			dst = append(dst, ']')
 		}
-		dst = append(dst, '}')
+		dst = o.close()
 	}
 	return append(dst, ']'), true
 }
@@ -284,18 +289,14 @@ func appendEmoji(dst []byte, e *discordgo.ComponentEmoji) []byte {
 	if e == nil {
 		return dst
 	}
-	dst = append(dst, `,"emoji":{`...)
-	n := len(dst)
-	dst = appendOmit(dst, "name", e.Name)
-	dst = appendOmit(dst, "id", e.ID)
+	o := openObject(append(dst, `,"emoji":`...))
+	o.str("name", e.Name)
+	o.str("id", e.ID)
 	if e.Animated {
-		dst = append(dst, `,"animated":true`...)
+		o.key("animated")
+		o.dst = append(o.dst, "true"...)
 	}
-	if len(dst) > n {
-		// The first member was written with a leading comma.
-		dst = append(dst[:n], dst[n+1:]...)
-	}
-	return append(dst, '}')
+	return o.close()
 }
 
 func appendButton(dst []byte, b discordgo.Button) ([]byte, bool) {
