@@ -81,8 +81,7 @@ func (a *Adapter) postWebhook(ctx context.Context, url string, body []byte) (wai
 		return -1, err
 	}
 	defer resp.Body.Close()
-	switch {
-	case resp.StatusCode/100 == 2:
+	if resp.StatusCode/100 == 2 {
 		// Drained so the connection is reused.
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 		return -1, nil

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
 )
@@ -171,16 +170,12 @@ func digits(s string) bool {
 type fastTable map[string]*fastText
 
 // fastTables splices every catalog file's texts, by language tag.
-func fastTables(files map[language.Tag][]byte) map[language.Tag]fastTable {
+func fastTables(files map[language.Tag][]*i18n.Message) map[language.Tag]fastTable {
 	out := map[language.Tag]fastTable{}
-	for tag, data := range files {
-		mf, err := i18n.ParseMessageFileBytes(data, tag.String()+".yaml", map[string]i18n.UnmarshalFunc{"yaml": yaml.Unmarshal})
-		if err != nil {
-			continue // the bundle reports it
-		}
+	for tag, messages := range files {
 		t := fastTable{}
 		registryMu.Lock()
-		for _, m := range mf.Messages {
+		for _, m := range messages {
 			d := registry[m.ID]
 			if d == nil {
 				continue

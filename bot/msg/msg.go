@@ -171,8 +171,9 @@ var (
 	bundleOnce sync.Once
 	bundle     *i18n.Bundle
 	bundleErr  error
-	// catalogFiles holds each catalog file by its language, for fast.go.
-	catalogFiles = map[language.Tag][]byte{}
+	// catalogFiles holds each catalog file's messages, as the bundle
+	// parsed them, by language, for fast.go.
+	catalogFiles = map[language.Tag][]*i18n.Message{}
 	fastOnce     = sync.OnceValue(func() map[language.Tag]fastTable { return fastTables(catalogFiles) })
 )
 
@@ -197,7 +198,7 @@ func loadBundle() (*i18n.Bundle, error) {
 				bundleErr = fmt.Errorf("catalog/%s: %w", f.Name(), err)
 				return
 			}
-			catalogFiles[mf.Tag] = data
+			catalogFiles[mf.Tag] = mf.Messages
 		}
 		bundle = b
 	})
