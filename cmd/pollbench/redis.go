@@ -89,33 +89,16 @@ func ceiling(ctx context.Context, cfg *config, bin, redisURL, tenant, poll strin
 	if err != nil {
 		return err
 	}
-	if len(keys) == 6 {
-		i := strings.LastIndex(keys[4], ":d:")
-		if i < 0 {
-			return fmt.Errorf("unexpected delivery key %q", keys[4])
-		}
-		// The delivery's key before its binary name (keys[5]) is only
-		// read: a name no run writes.
-		keys[4], keys[5] = keys[4][:i]+":d:__rand_int____rand_int____rand_int__", keys[4][:i]+":d:legacy"
+	if len(keys) != 7 || len(argv) < 8 {
+		return fmt.Errorf("the toggle script takes %d keys and %d arguments; pollbench knows 7 and at least 8", len(keys), len(argv))
 	}
+	// The delivery's field in its bucket's hashes (argv[7]): the
+	// generations' hashes are the same for every op here (one bucket),
+	// and the run leaves them behind with the rest of the poll's keys.
+	argv[7] = "__rand_int____rand_int____rand_int__"
 	hsetKey := "pollbench:{" + tenant + "/" + benchPoll + "}:hset"
 	cleanup := func() {
-		ctx := context.WithoutCancel(ctx)
-		c.Del(ctx, append(keys[:4:4], hsetKey)...)
-		// The ops the run left behind, which would otherwise live 15 minutes.
-		if len(keys) == 6 {
-			iter := c.Scan(ctx, 0, strings.Replace(keys[4], "__rand_int____rand_int____rand_int__", "*", 1), 1000).Iterator()
-			var batch []string
-			for iter.Next(ctx) {
-				if batch = append(batch, iter.Val()); len(batch) == 1000 {
-					c.Unlink(ctx, batch...)
-					batch = batch[:0]
-				}
-			}
-			if len(batch) > 0 {
-				c.Unlink(ctx, batch...)
-			}
-		}
+		c.Del(context.WithoutCancel(ctx), append(keys[:6:6], hsetKey)...)
 	}
 	cleanup()
 	defer cleanup()

@@ -88,17 +88,12 @@ func (s *Store) Retract(ctx context.Context, tenant, id, voter string, at time.T
 // vote runs voteScript, or with a membership check memberVoteScript, and
 // reads its reply.
 func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m *polls.MembershipCheck, mode, group string, at time.Time, more ...any) (polls.VoteResult, error) {
-	k := s.keys(tenant, id)
-	keys := []string{k.poll, k.ballots, k.tally, k.log}
-	if delivery != "" {
-		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery), s.legacyVoteDeliveryKey(tenant, id, delivery))
-	}
-	token := newToken()
 	withTally := polls.VoteTallyWanted(ctx)
 	if withTally {
 		mode += "+"
 	}
-	args := append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token}, more...)
+	keys, args := s.voteArgs(tenant, id, voter, delivery, mode, group, at, more)
+	token := args[6].(string)
 	script := voteScript
 	if m != nil {
 		if s.clustered {
@@ -164,6 +159,21 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m 
 	}
 	r.Ballot, err = decode(reply[1])
 	return r, err
+}
+
+// voteArgs returns the KEYS and ARGV of voteScript (see there), with a
+// new token.
+func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at time.Time, more []any) (keys []string, args []any) {
+	k := s.keys(tenant, id)
+	keys = []string{k.poll, k.ballots, k.tally, k.log}
+	field := ""
+	if delivery != "" {
+		var dkeys []string
+		dkeys, field = s.voteDeliveryKeys(tenant, id, delivery)
+		keys = append(keys, dkeys...)
+	}
+	args = append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), newToken(), field}, more...)
+	return keys, args
 }
 
 // replyTally reads the tally voteScript returns: the poll's theme count
@@ -297,11 +307,12 @@ func (s *Store) Tallies(ctx context.Context, tenant string, ids []string) (ts []
 
 // newToken is a random token naming one store call, so that a client's
 // retry of it is told apart from another request (see voteScript): a
-// positive integer in decimal, without leading zeros, which Redis stores
-// as an integer (no string allocated beside the key) and gives back as
-// the same text.
+// positive integer of 31 bits in decimal, without leading zeros, which
+// Redis stores as an integer (no string allocated beside the key, 5 bytes
+// in a listpack) and gives back as the same text. It only tells a call
+// from the redelivery of the same request, so 31 bits are plenty.
 func newToken() string {
-	var b [8]byte
+	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return strconv.FormatUint(binary.BigEndian.Uint64(b[:])>>1|1, 10)
+	return strconv.FormatUint(uint64(binary.BigEndian.Uint32(b[:])>>1|1), 10)
 }

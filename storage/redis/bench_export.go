@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"github.com/pollbot/pollbot/polls"
@@ -21,17 +22,13 @@ func (s *Store) LoadToggleScript(ctx context.Context) (sha string, err error) {
 // ToggleArgs returns the KEYS and ARGV that Toggle(ctx, tenant, id, b, f,
 // delivery) passes to the vote script, with this store's key prefix and
 // audit log bound: EVALSHA <sha> <len(keys)> <keys...> <argv...> is that
-// toggle. With a delivery, the last two keys are the delivery's key and
-// its key before the binary name (in the poll's slot).
+// toggle (see voteScript for what each is).
 func (s *Store) ToggleArgs(tenant, id string, b polls.Ballot, f polls.Flip, delivery string) (keys, argv []string, err error) {
 	b.CastAt = stamp(b.CastAt)
-	k := s.keys(tenant, id)
-	keys = []string{k.poll, k.ballots, k.tally, k.log}
-	if delivery != "" {
-		keys = append(keys, s.voteDeliveryKey(tenant, id, delivery), s.legacyVoteDeliveryKey(tenant, id, delivery))
+	keys, args := s.voteArgs(tenant, id, b.Voter, delivery, "t", string(b.Group), b.CastAt,
+		[]any{strconv.Itoa(f.Choice), strconv.FormatInt(f.Points, 10), strconv.Itoa(max(f.Max, 0))})
+	for _, a := range args {
+		argv = append(argv, fmt.Sprint(a))
 	}
-	argv = []string{"t", b.Voter, string(b.Group), strconv.FormatInt(b.CastAt.UnixMilli(), 10),
-		strconv.FormatInt(s.logMax, 10), strconv.FormatInt(polls.DeliveryTTL.Milliseconds(), 10), newToken(),
-		strconv.Itoa(f.Choice), strconv.FormatInt(f.Points, 10), strconv.Itoa(f.Max)}
 	return keys, argv, nil
 }

@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +30,8 @@ func TestToggleArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(keys) != 6 || len(argv) != 10 || !strings.HasPrefix(keys[0], s.prefix+"{slack:T1/K7QX}:") || keys[4] != s.voteDeliveryKey(p.Tenant, p.ID, "op-1") || keys[5] != s.legacyVoteDeliveryKey(p.Tenant, p.ID, "op-1") {
+	dkeys, field := s.voteDeliveryKeys(p.Tenant, p.ID, "op-1")
+	if len(keys) != 7 || len(argv) != 11 || !strings.HasPrefix(keys[0], s.prefix+"{slack:T1/K7QX}:") || !slices.Equal(keys[4:], dkeys) || argv[7] != field {
 		t.Fatalf("keys %q, argv %q", keys, argv)
 	}
 	args := make([]any, len(argv))

@@ -136,7 +136,7 @@ func decodeStreamEvent(m redis.XMessage) (polls.Event, error) {
 	str := func(k string) string { s, _ := m.Values[k].(string); return s }
 	e := polls.Event{
 		Pos: m.ID, Kind: polls.EventKind(str("e")), Voter: str("u"),
-		Group: polls.Group(str("g")), Delta: str("d"),
+		Group: polls.Group(str("g")), Delta: expandDelta(str("d"), str("g")),
 	}
 	ms, err := strconv.ParseInt(str("t"), 10, 64)
 	if err != nil {
@@ -151,6 +151,34 @@ func decodeStreamEvent(m redis.XMessage) (polls.Event, error) {
 		e.Deadline = time.UnixMilli(ms).UTC()
 	}
 	return e, nil
+}
+
+// expandDelta returns a log entry's change to the tally in polls.ParseDelta's
+// form. The vote script leaves out the group of each field when all are of
+// the entry's group g ("0:1,n:1" for "0|g:1,n|g:1"), as almost every
+// vote's are; a change that names its groups is returned as it is.
+func expandDelta(d, g string) string {
+	if d == "" || g == "" || strings.IndexByte(d, '|') >= 0 {
+		return d
+	}
+	var sb strings.Builder
+	sb.Grow(len(d) + (strings.Count(d, ",")+1)*(len(g)+1))
+	for i, entry := range strings.Split(d, ",") {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		head, count, ok := strings.Cut(entry, ":")
+		if !ok {
+			// Malformed: left for ParseDelta to refuse as it is.
+			return d
+		}
+		sb.WriteString(head)
+		sb.WriteByte('|')
+		sb.WriteString(g)
+		sb.WriteByte(':')
+		sb.WriteString(count)
+	}
+	return sb.String()
 }
 
 // Watch returns a channel that receives a value after each change of the

@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,4 +124,79 @@ func waitChange(t *testing.T, ch <-chan struct{}, what string) {
 	case <-time.After(5 * time.Second):
 		t.Fatalf("%s: not heard within 5s", what)
 	}
+}
+
+// TestLogDeltaNamesGroupsOnlyWhenMoved: the log keeps a vote's change to
+// the tally without its group when every field is of the entry's group
+// (the common case, and the bytes of every click's entry), names the
+// groups when the ballot moved between groups, and ReadLog gives both in
+// polls.ParseDelta's form.
+func TestLogDeltaNamesGroupsOnlyWhenMoved(t *testing.T) {
+	s := singleEnv(t).store(t)
+	ctx := t.Context()
+	p := newPoll("slack:T1", "DLTA", polls.Approval, 3)
+	mustCreate(t, s, p)
+	mustCast(t, s, p, ballot("u1", "government", 0, 2))
+	mustCast(t, s, p, ballot("u1", "academia", 1))
+	if _, err := s.Retract(ctx, p.Tenant, p.ID, "u1", time.Now(), ""); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := s.rdb.XRange(ctx, s.keys(p.Tenant, p.ID).log, "-", "+").Result()
+	if err != nil || len(raw) != 3 {
+		t.Fatalf("log: %d entries, %v", len(raw), err)
+	}
+	stored := []string{"n:1,0:1,2:1", "n|government:-1,0|government:-1,2|government:-1,n|academia:1,1|academia:1", "n:-1,1:-1"}
+	read := []string{"n|government:1,0|government:1,2|government:1", stored[1], "n|academia:-1,1|academia:-1"}
+	var got []string
+	if _, err := s.ReadLog(ctx, p.Tenant, p.ID, "", func(e polls.Event) error { got = append(got, e.Delta); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range raw {
+		if m.Values["d"] != stored[i] {
+			t.Errorf("entry %d stored %q, want %q", i, m.Values["d"], stored[i])
+		}
+		if i < len(got) && got[i] != read[i] {
+			t.Errorf("entry %d read as %q, want %q", i, got[i], read[i])
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("ReadLog gave %d events, want 3", len(got))
+	}
+}
+
+// FuzzExpandDelta: whatever a log entry's change and group hold,
+// expandDelta does not panic; a short change it expands reads back, by
+// polls.ParseDelta, as the same counts of the entry's group.
+//
+//	go test -run '^$' -fuzz=FuzzExpandDelta -fuzztime=1m ./storage/redis
+func FuzzExpandDelta(f *testing.F) {
+	f.Add("n:1,0:1,2:1", "government")
+	f.Add("n|academia:1,1|academia:1", "academia")
+	f.Add("n:-1", "")
+	f.Add(":,", "g")
+	f.Fuzz(func(t *testing.T, d, g string) {
+		full := expandDelta(d, g)
+		if d == "" || g == "" || strings.Contains(d, "|") || strings.ContainsAny(g, "|:,") {
+			return
+		}
+		var got []polls.Change
+		if polls.ParseDelta(full, polls.MaxThemes, func(c polls.Change) { got = append(got, c) }) != nil {
+			return
+		}
+		entries := strings.Split(d, ",")
+		if len(got) != len(entries) {
+			t.Fatalf("expandDelta(%q, %q) = %q: %d changes from %d entries", d, g, full, len(got), len(entries))
+		}
+		for i, c := range got {
+			head, count, _ := strings.Cut(entries[i], ":")
+			theme, _ := strconv.Atoi(head)
+			if head == "n" {
+				theme = -1
+			}
+			n, _ := strconv.ParseInt(count, 10, 64)
+			if c.Group != polls.Group(g) || c.Theme != theme || c.N != n {
+				t.Fatalf("expandDelta(%q, %q) = %q: change %d is %+v, want theme %d of %s by %d", d, g, full, i, c, theme, g, n)
+			}
+		}
+	})
 }

@@ -37,15 +37,28 @@ import (
 // losing the reply finds its own token and knows the vote is its own, not
 // a repeat.
 //
-// The delivery's record from before its binary name (legacyVoteDeliveryKey)
-// counts as recorded too; a record is only ever written under the new name.
+// A delivery is recorded in one of two generations of hashes
+// (voteDeliveryKeys): generation k mod 2, where k counts windows of
+// polls.DeliveryTTL by the server clock, in a hash that expires at the
+// end of window k+1 (set when the hash is new or left over from window
+// k-2, which the PTTL of at most one window tells). So a record lives
+// between one and two DeliveryTTLs, the hash of a generation is never
+// written after its expiry is due, and looking in both generations finds
+// every live record. The record a delivery had before the buckets (a
+// string key of its own) counts as recorded too; it is never written.
 //
-// KEYS: poll, ballots, tally, log[, delivery, legacy delivery]
+// The audit entry's change ("d") names each field's group only when the
+// vote moved the ballot between groups: usually every field is of the
+// entry's group ("g"), and "0:1,n:1" stands for "0|<g>:1,n|<g>:1" (see
+// decodeStreamEvent).
+//
+// KEYS: poll, ballots, tally, log[, delivery generation 0, generation 1,
+// record before the buckets]
 // ARGV: mode (c, t or r, then "+" for the tally), voter, group, time (unix ms), log max, delivery ttl ms,
-// token, then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
+// token, delivery field ("" for none), then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
 // for t: choice, points, max choices (0: any)
 var voteScript = redis.NewScript(notifyLua + voteLua(`
-local dkey, dold = KEYS[5], KEYS[6]
+local dk0, dk1, dold = KEYS[5], KEYS[6], KEYS[7]
 `, ""))
 
 // memberVoteScript is voteScript that first checks the voter's membership
@@ -65,13 +78,10 @@ local dkey, dold = KEYS[5], KEYS[6]
 // ARGV: voteScript's, then the user, the expected membership record and
 // the caller's deadline (unix ms; "" for none)
 var memberVoteScript = redis.NewScript(notifyLua + voteLua(`
-local dkey, dold
-if #KEYS == 7 then dkey, dold = KEYS[5], KEYS[6] end
-if ARGV[#ARGV] ~= '' then
-  local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[#ARGV]) then
-    return {'late'}
-  end
+local dk0, dk1, dold
+if #KEYS == 8 then dk0, dk1, dold = KEYS[5], KEYS[6], KEYS[7] end
+if ARGV[#ARGV] ~= '' and nowms() > tonumber(ARGV[#ARGV]) then
+  return {'late'}
 end
 `, `
 local stored = redis.call('HGET', KEYS[#KEYS], ARGV[#ARGV - 2]) or ''
@@ -79,10 +89,18 @@ if stored ~= ARGV[#ARGV - 1] then return {'!', stored} end
 `))
 
 // voteLua is the vote scripts' body: prologue names the delivery keys
-// (dkey, dold: nil without a delivery), check runs after the delivery's.
+// (dk0, dk1, dold: nil without a delivery), check runs after the
+// delivery's.
 func voteLua(prologue, check string) string {
-	return prologue + strings.Replace(voteBody, "--CHECK--\n", check, 1)
+	return nowLua + prologue + strings.Replace(voteBody, "--CHECK--\n", check, 1)
 }
+
+// nowLua is the server clock in unix ms.
+const nowLua = `local function nowms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`
 
 const voteBody = `local ballots, tally = KEYS[2], KEYS[3]
 local mode, withTally = string.sub(ARGV[1], 1, 1), string.sub(ARGV[1], 2) == '+'
@@ -101,10 +119,22 @@ local function reply(a, b, tok)
   end
   return out
 end
-if dkey then
-  local tok = redis.call('GET', dkey) or (dold and redis.call('GET', dold))
+local dfield = ARGV[8]
+if dk0 then
+  local tok = redis.call('HGET', dk0, dfield) or redis.call('HGET', dk1, dfield) or redis.call('GET', dold)
   if tok then
     return reply('=', redis.call('HGET', ballots, voter) or '', tok)
+  end
+end
+local function remember()
+  if not dk0 then return end
+  local w = tonumber(ARGV[6])
+  local k = math.floor(nowms() / w)
+  local key = dk0
+  if k % 2 == 1 then key = dk1 end
+  redis.call('HSET', key, dfield, ARGV[7])
+  if redis.call('PTTL', key) <= w then
+    redis.call('PEXPIREAT', key, string.format('%d', (k + 2) * w))
   end
 end
 --CHECK--
@@ -113,11 +143,8 @@ if f[1] ~= 'open' then
   if f[1] == 'cancelled' then return redis.error_reply('POLLBOT_CANCELLED poll is cancelled') end
   return redis.error_reply('POLLBOT_CLOSED poll is closed')
 end
-if f[2] and f[2] ~= '' then
-  local t = redis.call('TIME')
-  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) >= tonumber(f[2]) then
-    return redis.error_reply('POLLBOT_PAST_DEADLINE poll deadline has passed')
-  end
+if f[2] and f[2] ~= '' and nowms() >= tonumber(f[2]) then
+  return redis.error_reply('POLLBOT_PAST_DEADLINE poll deadline has passed')
 end
 local function split(s, n)
   local out = {}
@@ -139,30 +166,30 @@ if old then
 end
 local nc, np
 if mode == 'c' then
-  nc = split(ARGV[8], 0)
-  np = split(ARGV[9], #nc)
+  nc = split(ARGV[9], 0)
+  np = split(ARGV[10], #nc)
 elseif mode == 't' then
   nc, np = {}, {}
   local found = false
   if old then
     for i = 1, #oc do
-      if oc[i] == ARGV[8] then found = true else nc[#nc + 1] = oc[i]; np[#np + 1] = op[i] end
+      if oc[i] == ARGV[9] then found = true else nc[#nc + 1] = oc[i]; np[#np + 1] = op[i] end
     end
   end
   if not found then
-    local c, pos = tonumber(ARGV[8]), #nc + 1
+    local c, pos = tonumber(ARGV[9]), #nc + 1
     for i = 1, #nc do
       if tonumber(nc[i]) > c then pos = i; break end
     end
-    table.insert(nc, pos, ARGV[8])
-    table.insert(np, pos, ARGV[9])
-    local max = tonumber(ARGV[10])
+    table.insert(nc, pos, ARGV[9])
+    table.insert(np, pos, ARGV[10])
+    local max = tonumber(ARGV[11])
     if max > 0 and #nc > max then return redis.error_reply('POLLBOT_TOO_MANY_CHOICES too many choices') end
   end
   if #nc == 0 then nc = nil end
 end
 if not old and not nc then
-  if dkey then redis.call('SET', dkey, ARGV[7], 'PX', ARGV[6]) end
+  remember()
   return reply('', '', '')
 end
 local delta, order = {}, {}
@@ -190,18 +217,20 @@ if nc then
 else
   redis.call('HDEL', ballots, voter)
 end
-local changes = {}
+local changes, short = {}, not old or og == g
 for _, field in ipairs(order) do
   local d = delta[field]
   if d ~= 0 then
     if redis.call('HINCRBY', tally, field, d) == 0 then redis.call('HDEL', tally, field) end
-    changes[#changes + 1] = field .. ':' .. string.format('%d', d)
+    local name = field
+    if short then name = string.sub(field, 1, string.find(field, '|', 1, true) - 1) end
+    changes[#changes + 1] = name .. ':' .. string.format('%d', d)
   end
 end
 redis.call('HINCRBY', tally, 'v', 1)
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
   'e', mode, 'u', voter, 'g', g, 'd', table.concat(changes, ','), 't', ARGV[4])
-if dkey then redis.call('SET', dkey, ARGV[7], 'PX', ARGV[6]) end
+remember()
 notify(KEYS[4], mode)
 return reply(old or '', rec, '')
 `

@@ -16,11 +16,15 @@
 //	                                    "v" -> the tally's version
 //	pollbot:{<tenant>/<poll>}:log       stream: the audit log, at most about WithLogMax entries
 //	                                    (e: c|t|r|close|cancel|reopen|deadline, u: voter, g: group,
-//	                                    d: the tally's change, c: a new deadline, t: unix ms)
+//	                                    d: the tally's change, without the groups when all are g
+//	                                    (see expandDelta), c: a new deadline, t: unix ms)
 //	pollbot:{<tenant>/<poll>}:changes   shard channel (not a key): each change of the poll, published
 //	                                    by the script that makes it (see Watch)
-//	pollbot:{<tenant>/<poll>}:d:<16 bytes>  string: a vote's delivery (binary, see voteDeliveryKey),
-//	                                    an integer token, for polls.DeliveryTTL
+//	pollbot:{<tenant>/<poll>}:dv<g><b> hash: 8 bytes of a vote's delivery id -> an integer token,
+//	                                    generation g (0, 1) of bucket b (0-f), kept for one to two
+//	                                    polls.DeliveryTTL (see voteScript, voteDeliveryKeys)
+//	pollbot:{<tenant>/<poll>}:d:<16 bytes>  string: a vote's delivery as recorded before the
+//	                                    buckets; still honoured, never written
 //	pollbot:{<tenant>/<poll>}:remind    hash: the poll's reminder schedule (see remind.go)
 //	pollbot:{<tenant>}:polls            zset: poll ids by open time (unix ms)
 //	pollbot:{<tenant>}:status:<status>  zset: the same, of one status
@@ -201,14 +205,30 @@ func deliveryName(key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// voteDeliveryKey is where a vote's delivery is remembered, in the poll's
-// slot, so that the vote script checks and records it. Every click has
-// one, so the record is kept small: the delivery's 16 bytes, binary (the
-// service passes a hex hash of 16 bytes; anything else is hashed to 16),
-// and an integer token (see newToken), which Redis keeps inside the value's
-// object. docs/ARCHITECTURE.md ("Redis key layout") has the measurements.
-func (s *Store) voteDeliveryKey(tenant, id, key string) string {
-	return s.prefix + "{" + tenant + "/" + id + "}:d:" + voteDeliveryName(key)
+// deliveryBuckets is how many hashes each generation of a poll's vote
+// deliveries is spread over (by a byte of the delivery's id), so that
+// each stays a listpack (hash-max-listpack-entries, 128 by default) up to
+// about 2,000 clicks per poll in DeliveryTTL.
+const deliveryBuckets = 16
+
+// voteDeliveryKeys returns where the vote script looks for and records a
+// vote's delivery, all in the poll's slot: the two generations' hashes of
+// the delivery's bucket (see voteScript), then the string key a record
+// had before the buckets, and the field naming the delivery in a hash.
+//
+// Every click records one delivery, so the record is kept small: a field
+// of 8 bytes of the delivery's id (the service passes a hex hash of 16
+// bytes; anything else is hashed to 16) and an integer token (newToken),
+// in a hash of at most about 128 of them, where Redis packs both with a
+// few bytes of overhead instead of a key of its own with an expiry.
+// Another byte of the id picks the bucket, so two deliveries are taken
+// for one only when 68 bits of their ids agree. docs/ARCHITECTURE.md
+// ("Redis key layout") has the measurements.
+func (s *Store) voteDeliveryKeys(tenant, id, key string) (keys []string, field string) {
+	name := voteDeliveryName(key)
+	base := s.prefix + "{" + tenant + "/" + id + "}:"
+	bucket := strconv.FormatUint(uint64(name[15]%deliveryBuckets), 16)
+	return []string{base + "dv0" + bucket, base + "dv1" + bucket, base + "d:" + name}, name[:8]
 }
 
 func voteDeliveryName(key string) string {
@@ -219,15 +239,6 @@ func voteDeliveryName(key string) string {
 	}
 	sum := sha256.Sum256([]byte(key))
 	return string(sum[:16])
-}
-
-// legacyVoteDeliveryKey is where stores before the binary name recorded a
-// vote's delivery. The vote script checks it too, so that a request
-// redelivered while replicas of both versions run is still applied once;
-// such records expire within polls.DeliveryTTL of the upgrade, after which
-// this check finds nothing and can go.
-func (s *Store) legacyVoteDeliveryKey(tenant, id, key string) string {
-	return s.prefix + "{" + tenant + "/" + id + "}:d:" + deliveryName(key)
 }
 
 func (s *Store) tenantKey(tenant, suffix string) string {

@@ -162,7 +162,7 @@ func TestStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(entries) != 1 || entries[0].Values["e"] != "c" || entries[0].Values["u"] != "U1" ||
-			entries[0].Values["g"] != "government" || entries[0].Values["d"] != "n|government:1,0|government:1,2|government:1" {
+			entries[0].Values["g"] != "government" || entries[0].Values["d"] != "n:1,0:1,2:1" {
 			t.Errorf("log = %v", entries)
 		}
 		ttl, err := s.rdb.PTTL(ctx, "pollbot:{slack:T1}:hold:U2").Result()
@@ -1125,41 +1125,106 @@ func TestAuditLogBound(t *testing.T) {
 }
 
 // TestVoteDeliveryRecord: a vote's delivery is recorded under the poll's
-// tag with the delivery's 16 bytes as its name and an integer token as its
-// value (the small record BenchmarkVoteMemory measures), for DeliveryTTL;
-// a record under the name stores used before (left by a replica of the
-// previous version during an upgrade) still makes the vote a repeat.
+// tag, as 8 bytes of the delivery's id and an integer token in a small
+// hash (one of deliveryBuckets, a listpack), in the generation of the
+// current window of DeliveryTTL by the server clock, and kept for one to
+// two DeliveryTTLs; a record in either generation, or under the string key
+// stores used before the buckets (left by a replica of the previous
+// version during an upgrade), makes the vote a repeat; and a hash left
+// over from two windows ago gets a new expiry before it holds a record.
 func TestVoteDeliveryRecord(t *testing.T) {
 	s := singleEnv(t).store(t)
 	ctx := t.Context()
 	p := newPoll("slack:T1", "DLVR", polls.Approval, 3)
 	mustCreate(t, s, p)
+	ttl := polls.DeliveryTTL
+	window := func() int64 {
+		now, err := s.rdb.Time(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return now.UnixMilli() / ttl.Milliseconds()
+	}
 	const d = "0123456789abcdef0123456789abcdef" // as the service passes it
+	keys, field := s.voteDeliveryKeys(p.Tenant, p.ID, d)
+	tag := s.prefix + "{slack:T1/DLVR}:"
+	if want := []string{tag + "dv0f", tag + "dv1f", tag + "d:\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef"}; !slices.Equal(keys, want) || field != "\x01\x23\x45\x67\x89\xab\xcd\xef" {
+		t.Fatalf("delivery keys %q, field %q; want %q and the id's first 8 bytes", keys, field, want)
+	}
+
 	b := polls.Ballot{Voter: "U1", Group: "academia", CastAt: time.Now()}
+	k0 := window()
 	if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 0, Points: 1}, d); err != nil {
 		t.Fatal(err)
 	}
-	key := s.voteDeliveryKey(p.Tenant, p.ID, d)
-	if want := s.prefix + "{slack:T1/DLVR}:d:\x01\x23\x45\x67\x89\xab\xcd\xef\x01\x23\x45\x67\x89\xab\xcd\xef"; key != want {
-		t.Fatalf("delivery key %q, want %q", key, want)
+	if k1 := window(); k1 != k0 {
+		t.Skip("the vote crossed a window's boundary; run again")
 	}
-	if enc, err := s.rdb.ObjectEncoding(ctx, key).Result(); err != nil || enc != "int" {
-		t.Errorf("delivery record encoding %q, %v; want int", enc, err)
+	cur, other := keys[k0%2], keys[1-k0%2]
+	if tok, err := s.rdb.HGet(ctx, cur, field).Result(); err != nil || tok == "" || tok[0] == '0' || len(tok) > 10 {
+		t.Errorf("delivery record in %q: %q, %v; want a positive integer token", cur, tok, err)
 	}
-	if ttl, err := s.rdb.PTTL(ctx, key).Result(); err != nil || ttl <= polls.DeliveryTTL-time.Minute || ttl > polls.DeliveryTTL {
-		t.Errorf("delivery record TTL %v, %v; want about %v", ttl, err, polls.DeliveryTTL)
+	if n, _ := s.rdb.Exists(ctx, other, keys[2]).Result(); n != 0 {
+		t.Error("a vote wrote its delivery into the other generation or under the old name")
 	}
-	if n, _ := s.rdb.Exists(ctx, s.legacyVoteDeliveryKey(p.Tenant, p.ID, d)).Result(); n != 0 {
-		t.Error("a vote wrote its delivery under the old name")
+	if enc, err := s.rdb.ObjectEncoding(ctx, cur).Result(); err != nil || (enc != "listpack" && enc != "ziplist") {
+		t.Errorf("delivery bucket encoding %q, %v; want listpack", enc, err)
+	}
+	expiry := func(key string) time.Duration {
+		pttl, err := s.rdb.PTTL(ctx, key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pttl
+	}
+	// It expires at the end of the next window: after one to two TTLs.
+	if got, want := expiry(cur), time.Duration((k0+2)*ttl.Milliseconds()-time.Now().UnixMilli())*time.Millisecond; got <= ttl || got > 2*ttl || got < want-time.Minute || got > want+time.Minute {
+		t.Errorf("delivery bucket expires in %v, want about %v (between %v and %v)", got, want, ttl, 2*ttl)
 	}
 
+	repeat := func(what, delivery string) {
+		t.Helper()
+		r, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 1, Points: 1}, delivery)
+		if err != nil || !r.Repeated || r.Ballot == nil || !slices.Equal(r.Ballot.Choices, []int{0}) {
+			t.Fatalf("a vote whose delivery was recorded %s: %+v, %v; want a repeat, ballot [0]", what, r, err)
+		}
+	}
+	repeat("just now", d)
 	const old = "fedcba9876543210fedcba9876543210"
-	if err := s.rdb.Set(ctx, s.legacyVoteDeliveryKey(p.Tenant, p.ID, old), "a1b2c3d4e5f60718", polls.DeliveryTTL).Err(); err != nil {
+	okeys, _ := s.voteDeliveryKeys(p.Tenant, p.ID, old)
+	if err := s.rdb.Set(ctx, okeys[2], "1234567", ttl).Err(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 1, Points: 1}, old)
-	if err != nil || !r.Repeated || r.Ballot == nil || len(r.Ballot.Choices) != 1 {
-		t.Fatalf("a vote whose delivery was recorded under the old name: %+v, %v; want a repeat, ballot [0]", r, err)
+	repeat("under the name before the buckets", old)
+	const prev = "00112233445566778899aabbccddeeff"
+	pkeys, pfield := s.voteDeliveryKeys(p.Tenant, p.ID, prev)
+	if err := s.rdb.HSet(ctx, pkeys[1-k0%2], pfield, "7654321").Err(); err != nil {
+		t.Fatal(err)
+	}
+	repeat("in the previous window's generation", prev)
+
+	// A hash of this window's generation left from two windows ago: its
+	// expiry is due within a window, so the record would not live out its
+	// TTL; the vote gives the hash the current window's expiry.
+	const next = "99999999999999999999999999999990"
+	nkeys, nfield := s.voteDeliveryKeys(p.Tenant, p.ID, next)
+	if err := s.rdb.HSet(ctx, nkeys[k0%2], "stale", "1").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.rdb.PExpire(ctx, nkeys[k0%2], 5*time.Second).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 2, Points: 1}, next); err != nil {
+		t.Fatal(err)
+	}
+	if window() != k0 {
+		t.Skip("the test crossed a window's boundary; run again")
+	}
+	if got := expiry(nkeys[k0%2]); got <= ttl {
+		t.Errorf("a stale generation's hash expires in %v after a record went in, want more than %v", got, ttl)
+	}
+	if ok, err := s.rdb.HExists(ctx, nkeys[k0%2], nfield).Result(); err != nil || !ok {
+		t.Errorf("the record is not in the stale hash: %v, %v", ok, err)
 	}
 }
 
