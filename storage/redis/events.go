@@ -138,9 +138,15 @@ func decodeStreamEvent(m redis.XMessage) (polls.Event, error) {
 		Pos: m.ID, Kind: polls.EventKind(str("e")), Voter: str("u"),
 		Group: polls.Group(str("g")), Delta: expandDelta(str("d"), str("g")),
 	}
-	ms, err := strconv.ParseInt(str("t"), 10, 64)
+	at := str("t")
+	if at == "" && (e.Kind == polls.EventCast || e.Kind == polls.EventToggle || e.Kind == polls.EventRetract) {
+		// A vote's time, when it agreed with the server clock
+		// within a second: the entry's id's.
+		at, _, _ = strings.Cut(m.ID, "-")
+	}
+	ms, err := strconv.ParseInt(at, 10, 64)
 	if err != nil {
-		return polls.Event{}, fmt.Errorf("%w: log entry %s: time %q", errCorrupt, m.ID, str("t"))
+		return polls.Event{}, fmt.Errorf("%w: log entry %s: time %q", errCorrupt, m.ID, at)
 	}
 	e.At = time.UnixMilli(ms).UTC()
 	if c := str("c"); c != "" {

@@ -200,3 +200,42 @@ func FuzzExpandDelta(f *testing.F) {
 		}
 	})
 }
+
+// TestLogVoteTime: a vote's audit entry leaves its time out when it agrees
+// with the server clock within a second (the entry's id says when), and
+// keeps it when the caller's clock is off; ReadLog gives the vote's time
+// either way.
+func TestLogVoteTime(t *testing.T) {
+	s := singleEnv(t).store(t)
+	ctx := t.Context()
+	p := newPoll("slack:T1", "VTIM", polls.Approval, 3)
+	mustCreate(t, s, p)
+	now := ballot("u1", "government", 0)
+	skewed := ballot("u2", "academia", 1)
+	skewed.CastAt = skewed.CastAt.Add(-time.Hour)
+	mustCast(t, s, p, now)
+	mustCast(t, s, p, skewed)
+	raw, err := s.rdb.XRange(ctx, s.keys(p.Tenant, p.ID).log, "-", "+").Result()
+	if err != nil || len(raw) != 2 {
+		t.Fatalf("log: %d entries, %v", len(raw), err)
+	}
+	if _, ok := raw[0].Values["t"]; ok {
+		t.Errorf("a vote on time keeps its time: %v", raw[0].Values)
+	}
+	if raw[1].Values["t"] != strconv.FormatInt(skewed.CastAt.UnixMilli(), 10) {
+		t.Errorf("a vote an hour off the server clock has time %v, want %d", raw[1].Values["t"], skewed.CastAt.UnixMilli())
+	}
+	var at []time.Time
+	if _, err := s.ReadLog(ctx, p.Tenant, p.ID, "", func(e polls.Event) error { at = append(at, e.At); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(at) != 2 {
+		t.Fatalf("ReadLog gave %d events", len(at))
+	}
+	if d := at[0].Sub(now.CastAt); d < -time.Second || d > time.Second || at[0].Location() != time.UTC {
+		t.Errorf("a vote on time read at %v, cast at %v", at[0], now.CastAt)
+	}
+	if !at[1].Equal(skewed.CastAt) {
+		t.Errorf("a skewed vote read at %v, cast at %v", at[1], skewed.CastAt)
+	}
+}

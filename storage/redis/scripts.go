@@ -50,7 +50,9 @@ import (
 // The audit entry's change ("d") names each field's group only when the
 // vote moved the ballot between groups: usually every field is of the
 // entry's group ("g"), and "0:1,n:1" stands for "0|<g>:1,n|<g>:1" (see
-// decodeStreamEvent).
+// decodeStreamEvent). The entry has the vote's time ("t") only when it
+// differs from the server clock by more than a second: otherwise the
+// entry's id, which XADD takes from the server clock, says when.
 //
 // KEYS: poll, ballots, tally, log[, delivery generation 0, generation 1,
 // record before the buckets]
@@ -95,10 +97,14 @@ func voteLua(prologue, check string) string {
 	return nowLua + prologue + strings.Replace(voteBody, "--CHECK--\n", check, 1)
 }
 
-// nowLua is the server clock in unix ms.
-const nowLua = `local function nowms()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+// nowLua is the server clock in unix ms, read once per script.
+const nowLua = `local clock
+local function nowms()
+  if not clock then
+    local t = redis.call('TIME')
+    clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return clock
 end
 `
 
@@ -228,8 +234,11 @@ for _, field in ipairs(order) do
   end
 end
 redis.call('HINCRBY', tally, 'v', 1)
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*',
-  'e', mode, 'u', voter, 'g', g, 'd', table.concat(changes, ','), 't', ARGV[4])
+local entry = {'e', mode, 'u', voter, 'g', g, 'd', table.concat(changes, ',')}
+if math.abs(tonumber(ARGV[4]) - nowms()) > 1000 then
+  entry[9], entry[10] = 't', ARGV[4]
+end
+redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', unpack(entry))
 remember()
 notify(KEYS[4], mode)
 return reply(old or '', rec, '')

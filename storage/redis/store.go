@@ -17,7 +17,8 @@
 //	pollbot:{<tenant>/<poll>}:log       stream: the audit log, at most about WithLogMax entries
 //	                                    (e: c|t|r|close|cancel|reopen|deadline, u: voter, g: group,
 //	                                    d: the tally's change, without the groups when all are g
-//	                                    (see expandDelta), c: a new deadline, t: unix ms)
+//	                                    (see expandDelta), c: a new deadline, t: unix ms, left out
+//	                                    of a vote's when within a second of the entry id's time)
 //	pollbot:{<tenant>/<poll>}:changes   shard channel (not a key): each change of the poll, published
 //	                                    by the script that makes it (see Watch)
 //	pollbot:{<tenant>/<poll>}:dv<g><b> hash: 8 bytes of a vote's delivery id -> an integer token,
