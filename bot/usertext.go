@@ -53,14 +53,14 @@ func UserText(s string) string {
 // runs to the end of s (a string clipped inside a span stays escaped), and
 // a close mark outside any span is dropped.
 func RenderUserText(s string, escape func(string) string) string {
-	if !strings.ContainsAny(s, userOpenMark+userCloseMark) {
+	if indexMark(s) < 0 {
 		return s
 	}
 	s = validText(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for {
-		i := strings.IndexAny(s, userOpenMark+userCloseMark)
+		i := indexMark(s)
 		if i < 0 {
 			b.WriteString(s)
 			return b.String()
@@ -72,7 +72,7 @@ func RenderUserText(s string, escape func(string) string) string {
 		}
 		s = s[i+len(userOpenMark):]
 		span := s
-		if j := strings.IndexAny(s, userOpenMark+userCloseMark); j >= 0 {
+		if j := indexMark(s); j >= 0 {
 			span, s = s[:j], s[j:]
 			// A close mark ends the span; an open mark (UserText never
 			// makes one inside a span) starts the next.
@@ -87,10 +87,27 @@ func RenderUserText(s string, escape func(string) string) string {
 // PlainText drops the marks of user text without escaping it, for places
 // that show text literally.
 func PlainText(s string) string {
-	if !strings.ContainsAny(s, userOpenMark+userCloseMark) {
+	if indexMark(s) < 0 {
 		return s
 	}
 	return dropMarks.Replace(validText(s))
+}
+
+// indexMark is the index in s of the first mark, or -1. Both marks are
+// EE 80 80 and EE 80 81 in UTF-8, so one vectorised scan for their first
+// byte finds them (strings.IndexAny scans s once per rune it looks for,
+// and every string an adapter sends passes here).
+func indexMark(s string) int {
+	for i := 0; ; i++ {
+		j := strings.IndexByte(s[i:], 0xEE)
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if i+2 < len(s) && s[i+1] == 0x80 && (s[i+2] == 0x80 || s[i+2] == 0x81) {
+			return i
+		}
+	}
 }
 
 // validText replaces the bytes of s that are not UTF-8 with U+FFFD before

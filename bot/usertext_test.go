@@ -70,12 +70,18 @@ func FuzzUserText(f *testing.F) {
 		{"\uE000", "\uE001"},
 		{"a\uE001b\uE000c", "<@123> \uE000 @everyone"},
 		{"\xff\uE000", "\uE001\xfe"},
+		{"\xe0\uE000\xee\x80", "\xee\xee\x80\x81\xf0\x9f\xee\x80\x80"},
 	} {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, engine, user string) {
 		marks := string(userOpen) + string(userClose)
 		s := engine + UserText(user) + engine
+		for _, x := range []string{engine, user, s} {
+			if got, want := indexMark(x), strings.IndexAny(x, marks); got != want {
+				t.Fatalf("indexMark(%q) = %d, strings.IndexAny finds %d", x, got, want)
+			}
+		}
 		for _, out := range []string{PlainText(s), RenderUserText(s, brackets), RenderUserText(engine, brackets)} {
 			if strings.ContainsAny(out, marks) {
 				t.Fatalf("a mark got through: %q", out)
