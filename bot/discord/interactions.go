@@ -59,8 +59,8 @@ func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []b
 		http.Error(w, fmt.Sprintf("malformed interaction: JSON nested more than %d levels deep", kit.MaxJSONDepth), http.StatusBadRequest)
 		return
 	}
-	var in discordgo.Interaction
-	if err := json.Unmarshal(body, &in); err != nil {
+	in, err := decodeInteraction(body)
+	if err != nil {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
