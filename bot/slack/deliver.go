@@ -127,7 +127,7 @@ func (a *Adapter) ephemeral(ctx context.Context, t target, m message) {
 	var err error
 	switch {
 	case t.responseURL != "":
-		err = slack.PostWebhookCustomHTTPContext(ctx, t.responseURL, a.client, &slack.WebhookMessage{
+		err = postWebhook(ctx, a.client, t.responseURL, &slack.WebhookMessage{
 			ResponseType: slack.ResponseTypeEphemeral, Text: m.Text,
 			Blocks: &slack.Blocks{BlockSet: m.Blocks}, ReplaceOriginal: t.replace,
 		})
