@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/slack-go/slack"
@@ -73,11 +74,16 @@ func (c *clickPayload) callback() (slack.InteractionCallback, error) {
 		// slack-go counts an action as a block action when it has the key
 		// "block_id", exactly so spelled, with a string value (the rest
 		// are attachment actions, which pollbot makes none of).
-		var keys map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &keys); err != nil {
-			return cb, err
+		block, ok := blockIDString(raw)
+		if !ok {
+			var keys map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &keys); err != nil {
+				return cb, err
+			}
+			id, found := keys["block_id"]
+			block = found && len(id) > 0 && id[0] == '"'
 		}
-		if id, ok := keys["block_id"]; !ok || len(id) == 0 || id[0] != '"' {
+		if !block {
 			continue
 		}
 		var a clickAction
@@ -89,4 +95,48 @@ func (c *clickPayload) callback() (slack.InteractionCallback, error) {
 		cb.ActionCallback.BlockActions = append(cb.ActionCallback.BlockActions, act)
 	}
 	return cb, nil
+}
+
+// blockIDString reports whether the JSON object obj has the key "block_id",
+// exactly so spelled, with a string value (of its last such key, as a
+// decoded map keeps): slack-go's test of a block action, without building
+// the map. ok is false when obj is not an object or holds a backslash (a
+// key could be escaped), which the caller leaves to the map. obj is valid
+// JSON (an element of an array encoding/json has read).
+func blockIDString(obj []byte) (has, ok bool) {
+	if len(obj) == 0 || obj[0] != '{' || bytes.IndexByte(obj, '\\') >= 0 {
+		return false, false
+	}
+	depth, key := 0, false
+	for i := 0; i < len(obj); i++ {
+		switch c := obj[i]; c {
+		case '{', '[':
+			depth++
+			key = c == '{' && depth == 1
+		case '}', ']':
+			depth--
+		case ',':
+			key = depth == 1
+		case '"':
+			end := bytes.IndexByte(obj[i+1:], '"')
+			if end < 0 {
+				return false, false
+			}
+			name := obj[i+1 : i+1+end]
+			i += end + 1
+			if !key {
+				continue
+			}
+			key = false
+			// The member's value: past the colon and any space.
+			j := i + 1
+			for j < len(obj) && (obj[j] == ' ' || obj[j] == '\t' || obj[j] == '\n' || obj[j] == '\r' || obj[j] == ':') {
+				j++
+			}
+			if string(name) == "block_id" {
+				has = j < len(obj) && obj[j] == '"'
+			}
+		}
+	}
+	return has, true
 }

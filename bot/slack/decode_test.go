@@ -132,3 +132,36 @@ func BenchmarkDecodeInteraction(b *testing.B) {
 		}
 	})
 }
+
+// FuzzBlockIDString: on any JSON object it reads, blockIDString says what
+// slack-go's decoded map says: a "block_id" key, exactly so spelled, with a
+// string value.
+//
+//	go test -run '^$' -fuzz='^FuzzBlockIDString$' -fuzztime=1m ./bot/slack
+func FuzzBlockIDString(f *testing.F) {
+	for _, s := range []string{
+		`{"action_id":"a","block_id":"b","type":"button"}`,
+		`{"block_id":null}`, `{"Block_ID":"x"}`, `{"block_id":"x","block_id":5}`, `{"block_id":5,"block_id":"x"}`,
+		`{"value":"block_id"}`, `{"x":{"block_id":"y"}}`, `{"x":["block_id",{"block_id":1}],"block_id" : "z"}`,
+		` {"block_id":"x"}`, `{ "block_id"` + "\t\n:\r" + `"x" }`, `{"block\u005fid":"x"}`, `[]`, `null`, `"x"`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, obj string) {
+		if !json.Valid([]byte(obj)) {
+			return
+		}
+		has, ok := blockIDString([]byte(obj))
+		if !ok {
+			return
+		}
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(obj), &keys); err != nil {
+			t.Fatalf("blockIDString read %q, which is no object: %v", obj, err)
+		}
+		id, found := keys["block_id"]
+		if want := found && len(id) > 0 && id[0] == '"'; has != want {
+			t.Fatalf("blockIDString(%q) = %v, the decoded map says %v", obj, has, want)
+		}
+	})
+}
