@@ -27,7 +27,7 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) (body []byte,
 		tooLarge(w, limit)
 		return nil, false
 	}
-	body, err := readUpTo(r.Body, limit)
+	body, err := readUpTo(r.Body, limit, r.ContentLength)
 	switch {
 	case errors.Is(err, errTooLarge):
 		tooLarge(w, limit)
@@ -48,10 +48,17 @@ var errTooLarge = errors.New("body larger than the limit")
 // readUpTo reads r to its end into a buffer that starts at firstRead bytes
 // and doubles as it fills, up to limit+1 bytes (the extra byte tells a body
 // of exactly limit bytes from a larger one), so that reading n bytes takes
-// about 2n bytes of allocations whatever the body claims to be. A body over
-// limit is errTooLarge, having read limit+1 bytes of it.
-func readUpTo(r io.Reader, limit int64) ([]byte, error) {
-	buf := make([]byte, 0, min(firstRead, limit+1))
+// about 2n bytes of allocations whatever the body claims to be. A body
+// that says it is smaller than firstRead (length, from Content-Length; -1
+// for unknown) starts at its length and the byte that finds its end, as
+// every click does. A body over limit is errTooLarge, having read limit+1
+// bytes of it.
+func readUpTo(r io.Reader, limit, length int64) ([]byte, error) {
+	size := min(firstRead, limit+1)
+	if length >= 0 && length < size {
+		size = length + 1
+	}
+	buf := make([]byte, 0, size)
 	for {
 		if len(buf) == cap(buf) {
 			if int64(len(buf)) > limit {

@@ -131,7 +131,7 @@ func TestReadBodyMemoryFollowsWhatArrives(t *testing.T) {
 func TestReadUpToGrowsWithTheBody(t *testing.T) {
 	const limit = MaxBody
 	for _, n := range []int{0, 10, firstRead - 1, firstRead, firstRead + 1, 100_000, limit - 1, limit} {
-		buf, err := readUpTo(&countingReader{data: bytes.Repeat([]byte("x"), n)}, limit)
+		buf, err := readUpTo(&countingReader{data: bytes.Repeat([]byte("x"), n)}, limit, -1)
 		if err != nil || len(buf) != n {
 			t.Errorf("%d bytes: read %d, %v", n, len(buf), err)
 			continue
@@ -141,7 +141,26 @@ func TestReadUpToGrowsWithTheBody(t *testing.T) {
 		}
 	}
 	src := &countingReader{data: bytes.Repeat([]byte("x"), 3*limit)}
-	if _, err := readUpTo(src, limit); !errors.Is(err, errTooLarge) || src.n != limit+1 {
+	if _, err := readUpTo(src, limit, -1); !errors.Is(err, errTooLarge) || src.n != limit+1 {
 		t.Errorf("3 MiB: %v after %d bytes, want errTooLarge after %d", err, src.n, limit+1)
+	}
+}
+
+// TestReadUpToKnownLength: a body that says its small length is read into
+// a buffer of that length and one byte, which finds its end; a body that
+// says less than it sends is still read whole, and one that says more
+// than firstRead starts at firstRead as any other.
+func TestReadUpToKnownLength(t *testing.T) {
+	for _, tc := range []struct {
+		n, length, wantCap int
+	}{{1200, 1200, 1201}, {0, 0, 1}, {5000, 100, 0}, {100, 5000, firstRead}, {100, 200, 201}} {
+		buf, err := readUpTo(&countingReader{data: bytes.Repeat([]byte("x"), tc.n)}, MaxBody, int64(tc.length))
+		if err != nil || len(buf) != tc.n {
+			t.Errorf("%d bytes saying %d: read %d, %v", tc.n, tc.length, len(buf), err)
+			continue
+		}
+		if tc.wantCap > 0 && cap(buf) != tc.wantCap {
+			t.Errorf("%d bytes saying %d: buffer of %d, want %d", tc.n, tc.length, cap(buf), tc.wantCap)
+		}
 	}
 }

@@ -149,7 +149,9 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 	t := target{channel: channel, user: cb.User.ID, responseURL: cb.ResponseURL, replace: cb.Container.IsEphemeral}
 	if action.Kind == bot.ActRank {
 		// The trigger id is valid for 3 s; open the modal right away.
-		a.background(ctx, func(ctx context.Context) { a.openRankModal(ctx, req, t, cb.TriggerID, action.Poll) })
+		// (The closure takes the id, not cb: a callback is kilobytes.)
+		trigger := cb.TriggerID
+		a.background(ctx, func(ctx context.Context) { a.openRankModal(ctx, req, t, trigger, action.Poll) })
 		return
 	}
 	resp := a.eng.Act(ctx, req, action)
