@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -101,11 +102,28 @@ func (a *Adapter) verifyBody(h http.Header, body []byte) bool {
 	return ed25519.Verify(a.pub, append(append(msg, ts...), body...), sig)
 }
 
+// responseBufs holds the buffers answers are encoded into: every click's
+// answer is the poll's whole message, a few KiB.
+var responseBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledResponse bounds the buffers kept in responseBufs.
+const maxPooledResponse = 64 << 10
+
 // writeResponse writes r, encoded by appendResponse where it can (see
 // wire.go), else by encoding/json.
 func writeResponse(w http.ResponseWriter, r *discordgo.InteractionResponse) {
-	data, ok := appendResponse(make([]byte, 0, 4096), r)
-	if !ok {
+	buf := responseBufs.Get().(*[]byte)
+	defer func() {
+		// Write has copied data (or sent it): the buffer is free again,
+		// unless a very large answer grew it.
+		if cap(*buf) <= maxPooledResponse {
+			responseBufs.Put(buf)
+		}
+	}()
+	data, ok := appendResponse((*buf)[:0], r)
+	if ok {
+		*buf = data[:0]
+	} else {
 		var err error
 		if data, err = json.Marshal(r); err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
