@@ -12,9 +12,14 @@ import (
 // needs: the payload also carries the whole message the click came from,
 // and building slack-go's types for its blocks cost more than everything
 // else the click does before the store (docs/ARCHITECTURE.md, "The vote
-// path"). The message is skipped, not built. Every other payload, and a
-// click the slim form does not fit, is decoded by slack-go as before.
+// path"). The message is skipped, not built. A click is read by fastClick
+// where it reads what encoding/json would (fastdecode.go), else into
+// clickPayload by encoding/json. Every other payload, and a click the
+// slim form does not fit, is decoded by slack-go as before.
 func decodeInteraction(payload []byte) (slack.InteractionCallback, error) {
+	if cb, ok := fastClick(payload); ok {
+		return cb, nil
+	}
 	var c clickPayload
 	if err := json.Unmarshal(payload, &c); err == nil && c.Type == string(slack.InteractionTypeBlockActions) {
 		if cb, err := c.callback(); err == nil {

@@ -165,3 +165,70 @@ func FuzzBlockIDString(f *testing.F) {
 		}
 	})
 }
+
+// fastSeeds are payloads on the edges of fastClick's rules.
+var fastSeeds = []string{
+	`{"type":"block_actions","team":{"id":"T1","id":"T2"},"user":{"id":"U1"},"actions":[]}`,
+	`{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1","Id":"U2"},"actions":[]}`,
+	`{"type":"block_actions","team":null,"user":{"id":null},"channel":{"id":"C\u00e9\ud83d\ude00"},"actions":null}`,
+	`{"type":"block_actions","team":{"id":"T\ud800"},"user":{"id":"U1"}}`,
+	`{"type":"block_actions","team":{"id":"T\uFFFD"},"user":{"id":"U1"}}`,
+	"{\"type\":\"block_actions\",\"team\":{\"id\":\"T\xff\"},\"user\":{\"id\":\"U1\"}}",
+	`{"type":"block_actions","team":{"id":5},"user":{"id":"U1"}}`,
+	`{"type":"block_actions","team":"T1","user":{"id":"U1"}}`,
+	`{"type":"block_actions","container":{"is_ephemeral":"yes"}}`,
+	`{"type":"block_actions","container":{"is_ephemeral":null,"channel_id":"C\/1"}}`,
+	`{"type":"block_actions","actions":[{"block_id":"b","block_id":null,"action_id":"a"}]}`,
+	`{"type":"block_actions","actions":[{"block_id":"b","action_id":"a","selected_option":null},null]}`,
+	`{"type":"block_actions","actions":[{"block_id":"b","action_id":"a","selected_option":{"value":"v","Value":"w"}}]}`,
+	`{"type":"block_actions","actions":[{"block_id":"b","type":"button","value":5,"action_ts":"1.2"}],"response_url":"https:\/\/x\n"}`,
+	`{"type":"block_actions","trigger_id":"t","action_ts":"1","response_url":"u","channel":{"name":"x","id":"C"}} `,
+	` {"type" : "block_actions" , "actions" : [ { "block_id" : "b" } ] }`,
+	`{"type":"block_actions","uſer":{"id":"U2"},"user":{"id":"U1"},"team":{"id":"T1"}}`,
+	`{"type":"block_actions","user":{"id":"U1"},"uſer":{"id":"U2"},"team":{"id":"T1"}}`,
+	"{\"type\":\"block_actions\",\"user\":{\"id\":\"U1\"},\"team\":{\"id\":\"T1\"},\"actions\":[{\"block_id\":\"b\",\"action_id\":\"a\",\"action_t\u017f\":\"x\",\"selected_option\":{\"value\":\"v\"}}]}",
+}
+
+// FuzzFastClick: wherever fastClick reads a payload that encoding/json
+// reads, the encoding/json path (clickPayload.callback) reads the same
+// click from it.
+//
+//	go test -run '^$' -fuzz='^FuzzFastClick$' -fuzztime=1m ./bot/slack
+func FuzzFastClick(f *testing.F) {
+	for _, s := range append(append([]string{}, decodeSeeds...), fastSeeds...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, payload string) {
+		fast, ok := fastClick([]byte(payload))
+		if !ok || !json.Valid([]byte(payload)) {
+			return
+		}
+		var c clickPayload
+		if err := json.Unmarshal([]byte(payload), &c); err != nil {
+			t.Fatalf("fastClick read %q, encoding/json fails: %v", payload, err)
+		}
+		slow, err := c.callback()
+		if err != nil {
+			t.Fatalf("fastClick read %q, callback fails: %v", payload, err)
+		}
+		if c.Type != string(slack.InteractionTypeBlockActions) {
+			t.Fatalf("fastClick read %q as a click, encoding/json reads type %q", payload, c.Type)
+		}
+		if w, g := fieldsOf(slow), fieldsOf(fast); !reflect.DeepEqual(w, g) {
+			t.Fatalf("%q:\nencoding/json reads %+v\nfastClick reads     %+v", payload, w, g)
+		}
+	})
+}
+
+// TestFastClickTakesRealClicks: the clicks Slack sends are read by
+// fastClick, not left to encoding/json.
+func TestFastClickTakesRealClicks(t *testing.T) {
+	for _, s := range []string{realClick, decodeSeeds[1], decodeSeeds[3]} {
+		if _, ok := fastClick([]byte(s)); !ok {
+			t.Errorf("fastClick declined %q", s)
+		}
+	}
+	for _, s := range fastSeeds {
+		checkSameAsSlackGo(t, []byte(s))
+	}
+}
