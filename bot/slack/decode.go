@@ -44,7 +44,21 @@ type clickPayload struct {
 		ChannelID   string `json:"channel_id"`
 		IsEphemeral bool   `json:"is_ephemeral"`
 	} `json:"container"`
-	Actions []json.RawMessage `json:"actions"`
+	Actions rawActions `json:"actions"`
+}
+
+// rawActions reads "actions" as slack-go's ActionCallbacks does: each
+// time the key is given (a repeated or case-folded key), its elements are
+// added to those before, and null adds none.
+type rawActions []json.RawMessage
+
+func (a *rawActions) UnmarshalJSON(data []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*a = append(*a, raw...)
+	return nil
 }
 
 type idObject struct {

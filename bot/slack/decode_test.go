@@ -75,6 +75,8 @@ var decodeSeeds = []string{
 	`{"type":"block_actions","team":{"id":"T1"},"user":{"id":"U1"},"message":{"blocks":[{"type":"no-such-block"}]},"actions":[{"block_id":"b","action_id":"a"}]}`,
 	`{"type":"block_actions","type":"shortcut","team":{"id":"T1"},"user":{"id":"U1"}}`,
 	`[]`, `null`, `{"type":1}`, `{"type":"block_actions","actions":{}}`,
+	`{"type":"block_actions","team":{"id":"T"},"user":{"id":"U"},"actions":[{"block_id":"a","action_id":"1"}],"actions":[{"block_id":"b","action_id":"2"}]}`,
+	`{"type":"block_actions","team":{"id":"T"},"user":{"id":"U"},"actions":[{"block_id":"a","action_id":"1"}],"Actions":null}`,
 }
 
 // TestDecodeInteractionLikeSlackGo: the slim click decoder reads the same
