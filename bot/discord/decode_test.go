@@ -147,3 +147,59 @@ func BenchmarkDecodeInteraction(b *testing.B) {
 		}
 	})
 }
+
+// fastSeeds are bodies on the edges of fastClick's rules.
+var fastSeeds = []string{
+	`{"type":3,"id":"1","id":"2","data":{"custom_id":"x"}}`,
+	`{"type":3,"ID":"1","data":{"custom_id":"x"}}`,
+	`{"type":3.0,"data":{"custom_id":"x"}}`, `{"type":3e0,"data":{"custom_id":"x"}}`, `{"type":-3,"data":{}}`, `{"type":259,"data":{}}`,
+	`{"type":"3","data":{}}`, `{"type":null,"data":{}}`, `{"type":3,"data":{"component_type":18446744073709551616}}`,
+	`{"type":3,"member":null,"message":null,"data":{"custom_id":"x","values":null}}`,
+	`{"type":3,"member":{"user":null,"roles":null},"message":{},"data":{"values":[]}}`,
+	`{"type":3,"member":{"user":{"id":"1","id":"2"}},"data":{}}`,
+	`{"type":3,"member":{"roles":["1",null,"2"]},"data":{"values":["a",null]}}`,
+	`{"type":3,"member":{"roles":["1",2]},"data":{}}`,
+	`{"type":3,"member":"x","data":{}}`, `{"type":3,"data":[]}`, `{"type":3,"message":5,"data":{}}`,
+	`{"type":3,"token":"t\ud800","data":{}}`, `{"type":3,"token":"t\u00e9\ud83d\ude00","data":{"custom_id":"\/x"}}`,
+	"{\"type\":3,\"token\":\"t\xff\",\"data\":{}}",
+	`{"type":3,"data":{"custom_id":"x","Custom_ID":"y"}}`, `{"type":3,"data":{"custom_id":"x"},"DATA":{}}`,
+	` { "type" : 3 , "data" : { "component_type" : 2 } } `,
+	`{"type":3,"message":{"id":"1","channel_id":"2"},"message":{"id":"3"},"data":{"custom_id":"x"},"data":{"values":["v"]}}`,
+	`{"type":3,"message":{"id":"1"},"message":null,"data":{"custom_id":"x"}}`,
+}
+
+// FuzzFastClick: wherever fastClick reads a body that encoding/json
+// reads, the encoding/json path (slimClick) reads the same click.
+//
+//	go test -run '^$' -fuzz='^FuzzFastClick$' -fuzztime=1m ./bot/discord
+func FuzzFastClick(f *testing.F) {
+	for _, s := range append(append([]string{}, decodeSeeds...), fastSeeds...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		fast, ok := fastClick([]byte(body))
+		if !ok || !json.Valid([]byte(body)) {
+			return
+		}
+		slow, ok := slimClick([]byte(body))
+		if !ok {
+			t.Fatalf("fastClick read %q, slimClick does not", body)
+		}
+		if w, g := fieldsOf(slow.interaction()), fieldsOf(fast.interaction()); !reflect.DeepEqual(w, g) {
+			t.Fatalf("%q:\nencoding/json reads %+v\nfastClick reads     %+v", body, w, g)
+		}
+	})
+}
+
+// TestFastClickTakesRealClicks: the clicks Discord sends are read by
+// fastClick, and the edge cases read as discordgo reads them.
+func TestFastClickTakesRealClicks(t *testing.T) {
+	for _, s := range []string{realClick, decodeSeeds[1], decodeSeeds[2]} {
+		if _, ok := fastClick([]byte(s)); !ok {
+			t.Errorf("fastClick declined %q", s)
+		}
+	}
+	for _, s := range fastSeeds {
+		checkSameAsDiscordgo(t, []byte(s))
+	}
+}
