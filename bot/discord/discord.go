@@ -161,6 +161,10 @@ func (a *Adapter) Mount(mux *http.ServeMux) {
 // It returns nil when ctx is done.
 func (a *Adapter) Run(ctx context.Context) error {
 	if err := a.register(ctx); err != nil {
+		if ctx.Err() != nil {
+			// Stopped while registering: a shutdown, not a failure.
+			return nil
+		}
 		return err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
