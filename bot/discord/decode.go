@@ -147,14 +147,10 @@ func fastClick(body []byte) (c componentClick, ok bool) {
 				r.Object(v, func(key []byte, v *fastjson.Value) {
 					switch r.Field(key, "user", "roles") {
 					case 0:
+						id := r.StrOf(v, "id")
 						if v.Type() == fastjson.TypeObject {
-							c.Member.User = &clickUser{}
+							c.Member.User = &clickUser{ID: id}
 						}
-						r.Object(v, func(key []byte, v *fastjson.Value) {
-							if r.Field(key, "id") == 0 {
-								c.Member.User.ID = r.Str(v)
-							}
-						})
 					case 1:
 						c.Member.Roles = r.Strs(v)
 					}

@@ -21,11 +21,11 @@ func fastClick(payload []byte) (cb slack.InteractionCallback, ok bool) {
 			case 0:
 				typ = r.Str(v)
 			case 1:
-				cb.Team.ID = id(&r, v)
+				cb.Team.ID = r.StrOf(v, "id")
 			case 2:
-				cb.User.ID = id(&r, v)
+				cb.User.ID = r.StrOf(v, "id")
 			case 3:
-				cb.Channel.ID = id(&r, v)
+				cb.Channel.ID = r.StrOf(v, "id")
 			case 4:
 				cb.ResponseURL = r.Str(v)
 			case 5:
@@ -70,16 +70,6 @@ func fastClick(payload []byte) (cb slack.InteractionCallback, ok bool) {
 	return cb, true
 }
 
-// id reads an object's "id", as idObject.
-func id(r *jsonfast.Reader, v *fastjson.Value) (id string) {
-	r.Object(v, func(key []byte, v *fastjson.Value) {
-		if r.Field(key, "id") == 0 {
-			id = r.Str(v)
-		}
-	})
-	return id
-}
-
 // action reads one action as callback does: a block action when the
 // object has the key block_id, exactly so spelled, with a string value
 // (the last such key counting, as in slack-go's map), decoded as
@@ -101,11 +91,7 @@ func action(r *jsonfast.Reader, v *fastjson.Value) (act *slack.BlockAction, bloc
 		case 3:
 			a.ActionTs = r.Str(v)
 		case 4:
-			r.Object(v, func(key []byte, v *fastjson.Value) {
-				if r.Field(key, "value") == 0 {
-					a.SelectedOption.Value = r.Str(v)
-				}
-			})
+			a.SelectedOption.Value = r.StrOf(v, "value")
 		}
 	})
 	if !block {

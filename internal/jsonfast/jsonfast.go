@@ -119,6 +119,17 @@ func (r *Reader) Str(v *fastjson.Value) string {
 	return string(b)
 }
 
+// StrOf reads the string member name of v, an object (or null), as a
+// struct of that one field: an object such as {"id": "U1"}.
+func (r *Reader) StrOf(v *fastjson.Value, name string) (out string) {
+	r.Object(v, func(key []byte, v *fastjson.Value) {
+		if r.Field(key, name) == 0 {
+			out = r.Str(v)
+		}
+	})
+	return out
+}
+
 // Bool reads a bool field.
 func (r *Reader) Bool(v *fastjson.Value) bool {
 	switch v.Type() {

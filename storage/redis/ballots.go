@@ -92,8 +92,7 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m 
 	if withTally {
 		mode += "+"
 	}
-	keys, args := s.voteArgs(tenant, id, voter, delivery, mode, group, at, more)
-	token := args[6].(string)
+	keys, args, token := s.voteArgs(tenant, id, voter, delivery, mode, group, at, more)
 	script := voteScript
 	if m != nil {
 		if s.clustered {
@@ -162,8 +161,8 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m 
 }
 
 // voteArgs returns the KEYS and ARGV of voteScript (see there), with a
-// new token.
-func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at time.Time, more []any) (keys []string, args []any) {
+// new token, which it also returns.
+func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at time.Time, more []any) (keys []string, args []any, token string) {
 	k := s.keys(tenant, id)
 	keys = []string{k.poll, k.ballots, k.tally, k.log}
 	field := ""
@@ -172,8 +171,9 @@ func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at tim
 		dkeys, field = s.voteDeliveryKeys(tenant, id, delivery)
 		keys = append(keys, dkeys...)
 	}
-	args = append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), newToken(), field}, more...)
-	return keys, args
+	token = newToken()
+	args = append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token, field}, more...)
+	return keys, args, token
 }
 
 // replyTally reads the tally voteScript returns: the poll's theme count

@@ -25,7 +25,7 @@ func (s *Store) LoadToggleScript(ctx context.Context) (sha string, err error) {
 // toggle (see voteScript for what each is).
 func (s *Store) ToggleArgs(tenant, id string, b polls.Ballot, f polls.Flip, delivery string) (keys, argv []string, err error) {
 	b.CastAt = stamp(b.CastAt)
-	keys, args := s.voteArgs(tenant, id, b.Voter, delivery, "t", string(b.Group), b.CastAt,
+	keys, args, _ := s.voteArgs(tenant, id, b.Voter, delivery, "t", string(b.Group), b.CastAt,
 		[]any{strconv.Itoa(f.Choice), strconv.FormatInt(f.Points, 10), strconv.Itoa(max(f.Max, 0))})
 	for _, a := range args {
 		argv = append(argv, fmt.Sprint(a))

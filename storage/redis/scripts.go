@@ -389,9 +389,8 @@ return 1
 //
 // KEYS: holder's hash, tenant's held index
 // ARGV: "<poll>|<slot>", vote JSON, ttl ms, holder
-var holdScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+var holdScript = redis.NewScript(nowLua + `
+local now = nowms()
 local ttl = tonumber(ARGV[3])
 local exp = string.format('%d', now + ttl)
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2], 'x|' .. ARGV[1], exp)
@@ -408,11 +407,10 @@ return 1
 //
 // KEYS: holder's hash, tenant's held index
 // ARGV: holder, poll or ""
-var takeHeldScript = redis.NewScript(`
+var takeHeldScript = redis.NewScript(nowLua + `
 local all = redis.call('HGETALL', KEYS[1])
 if #all == 0 then return {} end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = nowms()
 local exp = {}
 for i = 1, #all, 2 do
   if string.sub(all[i], 1, 2) == 'x|' then exp[string.sub(all[i], 3)] = tonumber(all[i + 1]) end
@@ -436,9 +434,8 @@ return out
 //
 // KEYS: tenant's held index
 // ARGV: poll
-var heldCountScript = redis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+var heldCountScript = redis.NewScript(nowLua + `
+local now = nowms()
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local n, prefix = 0, ARGV[1] .. '|'
 for _, m in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
