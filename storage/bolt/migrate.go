@@ -11,8 +11,11 @@ import (
 // schemaVersion is the layout this package reads and writes. Version 1
 // (before pollbot knew no kind in its stores) kept ballots as JSON, rules
 // with the poll's kind, no listing indexes, and one held vote per poll in
-// tenants/<t>/held/.
-const schemaVersion = "2"
+// tenants/<t>/held/. Version 2 wrote a ballot's cast time in decimal;
+// version 3 writes record.Time's base 62 and reads both, so going from 2
+// to 3 converts nothing: the version keeps an older pollbot, which cannot
+// read base 62, from opening the file.
+const schemaVersion = "3"
 
 // migrate brings the file to schemaVersion, in the transaction Open runs it
 // in: all of it is migrated, or none. It is a no-op on a current file.
@@ -34,6 +37,9 @@ func (s *Store) migrate(tx *bolt.Tx) error {
 	switch v := string(meta.Get(keySchema)); v {
 	case schemaVersion:
 		return nil
+	case "2":
+		// Nothing to convert (see schemaVersion).
+		return meta.Put(keySchema, []byte(schemaVersion))
 	case "":
 	default:
 		return fmt.Errorf("store layout %q is newer than this pollbot knows (%s): upgrade pollbot", v, schemaVersion)

@@ -1,11 +1,14 @@
 package boltstore
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,4 +169,44 @@ func TestMigrateV1(t *testing.T) {
 	s2, err := Open(path)
 	must(t, err)
 	must(t, s2.Close())
+}
+
+// TestMigrateV2: a file of schema 2, whose ballots hold decimal cast
+// times, opens as schema 3 with nothing converted, its ballots read as
+// before and new ones written in base 62; a file newer than this pollbot
+// knows is refused.
+func TestMigrateV2(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	s, err := Open(path)
+	must(t, err)
+	ctx := context.Background()
+	p := testPoll("local", "OLDT")
+	must(t, s.CreatePoll(ctx, p))
+	at := time.Date(2026, 12, 1, 15, 4, 5, 6e6, time.UTC)
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		if err := pollBucket(tx, "local", "OLDT").Bucket(bktBallots).Put([]byte("U1"), []byte("government|1796137445006|0|")); err != nil {
+			return err
+		}
+		return tx.Bucket(bktMeta).Put(keySchema, []byte("2"))
+	}))
+	must(t, s.Close())
+
+	s, err = Open(path)
+	must(t, err)
+	if b, err := s.Ballot(ctx, "local", "OLDT", "U1"); err != nil || !b.CastAt.Equal(at) || b.Group != "government" {
+		t.Fatalf("schema-2 ballot read as %+v, %v", b, err)
+	}
+	must(t, s.db.Update(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bktMeta).Get(keySchema); string(v) != schemaVersion || schemaVersion != "3" {
+			return fmt.Errorf("schema %q after opening a schema-2 file", v)
+		}
+		return tx.Bucket(bktMeta).Put(keySchema, []byte("4"))
+	}))
+	must(t, s.Close())
+	if s, err := Open(path); err == nil || !strings.Contains(err.Error(), "newer than this pollbot knows") {
+		if err == nil {
+			s.Close()
+		}
+		t.Fatalf("a schema-4 file opened: %v", err)
+	}
 }

@@ -6,7 +6,7 @@
 // polls.Store contract asks for (a cast checks the poll, replaces the ballot
 // and moves the tally in one step) without any lock of its own:
 //
-//	meta/schema                             layout version ("2"; see migrate)
+//	meta/schema                             layout version ("3"; see migrate)
 //	tenants/<t>/polls/<id>/poll             the poll (JSON polls.Poll)
 //	tenants/<t>/polls/<id>/rules            what a vote checks of it (binary; see rules)
 //	tenants/<t>/polls/<id>/announce         lease of the announcement it owes, unix ms (8 bytes, big-endian; see CloseAtDeadline)

@@ -172,7 +172,7 @@ func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at tim
 		keys = append(keys, dkeys...)
 	}
 	token = newToken()
-	args = append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token, field}, more...)
+	args = append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token, field, record.Time(at)}, more...)
 	return keys, args, token
 }
 

@@ -31,7 +31,7 @@ func TestToggleArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	dkeys, field := s.voteDeliveryKeys(p.Tenant, p.ID, "op-1")
-	if len(keys) != 7 || len(argv) != 11 || !strings.HasPrefix(keys[0], s.prefix+"{slack:T1/K7QX}:") || !slices.Equal(keys[4:], dkeys) || argv[7] != field {
+	if len(keys) != 7 || len(argv) != 12 || !strings.HasPrefix(keys[0], s.prefix+"{slack:T1/K7QX}:") || !slices.Equal(keys[4:], dkeys) || argv[7] != field {
 		t.Fatalf("keys %q, argv %q", keys, argv)
 	}
 	args := make([]any, len(argv))

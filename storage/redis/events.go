@@ -138,6 +138,10 @@ func decodeStreamEvent(m redis.XMessage) (polls.Event, error) {
 		Pos: m.ID, Kind: polls.EventKind(str("e")), Voter: str("u"),
 		Group: polls.Group(str("g")), Delta: expandDelta(str("d"), str("g")),
 	}
+	if _, kind := m.Values["e"]; !kind && e.Voter != "" {
+		// The vote script leaves a toggle's kind out.
+		e.Kind = polls.EventToggle
+	}
 	at := str("t")
 	if at == "" && (e.Kind == polls.EventCast || e.Kind == polls.EventToggle || e.Kind == polls.EventRetract) {
 		// A vote's time, when it agreed with the server clock
@@ -161,8 +165,9 @@ func decodeStreamEvent(m redis.XMessage) (polls.Event, error) {
 
 // expandDelta returns a log entry's change to the tally in polls.ParseDelta's
 // form. The vote script leaves out the group of each field when all are of
-// the entry's group g ("0:1,n:1" for "0|g:1,n|g:1"), as almost every
-// vote's are; a change that names its groups is returned as it is.
+// the entry's group g, as almost every vote's are, and then also a count
+// of one ("0,n" for "0|g:1,n|g:1", "2:-1" for "2|g:-1"); a change that
+// names its groups is returned as it is.
 func expandDelta(d, g string) string {
 	if d == "" || g == "" || strings.IndexByte(d, '|') >= 0 {
 		return d
@@ -175,8 +180,7 @@ func expandDelta(d, g string) string {
 		}
 		head, count, ok := strings.Cut(entry, ":")
 		if !ok {
-			// Malformed: left for ParseDelta to refuse as it is.
-			return d
+			count = "1"
 		}
 		sb.WriteString(head)
 		sb.WriteByte('|')

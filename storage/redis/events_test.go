@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -145,7 +146,7 @@ func TestLogDeltaNamesGroupsOnlyWhenMoved(t *testing.T) {
 	if err != nil || len(raw) != 3 {
 		t.Fatalf("log: %d entries, %v", len(raw), err)
 	}
-	stored := []string{"n:1,0:1,2:1", "n|government:-1,0|government:-1,2|government:-1,n|academia:1,1|academia:1", "n:-1,1:-1"}
+	stored := []string{"n,0,2", "n|government:-1,0|government:-1,2|government:-1,n|academia:1,1|academia:1", "n:-1,1:-1"}
 	read := []string{"n|government:1,0|government:1,2|government:1", stored[1], "n|academia:-1,1|academia:-1"}
 	var got []string
 	if _, err := s.ReadLog(ctx, p.Tenant, p.ID, "", func(e polls.Event) error { got = append(got, e.Delta); return nil }); err != nil {
@@ -171,6 +172,8 @@ func TestLogDeltaNamesGroupsOnlyWhenMoved(t *testing.T) {
 //	go test -run '^$' -fuzz=FuzzExpandDelta -fuzztime=1m ./storage/redis
 func FuzzExpandDelta(f *testing.F) {
 	f.Add("n:1,0:1,2:1", "government")
+	f.Add("n,0,2", "government")
+	f.Add("n:-1,3,4:2", "academia")
 	f.Add("n|academia:1,1|academia:1", "academia")
 	f.Add("n:-1", "")
 	f.Add(":,", "g")
@@ -188,7 +191,10 @@ func FuzzExpandDelta(f *testing.F) {
 			t.Fatalf("expandDelta(%q, %q) = %q: %d changes from %d entries", d, g, full, len(got), len(entries))
 		}
 		for i, c := range got {
-			head, count, _ := strings.Cut(entries[i], ":")
+			head, count, ok := strings.Cut(entries[i], ":")
+			if !ok {
+				count = "1" // a count of one is left out
+			}
 			theme, _ := strconv.Atoi(head)
 			if head == "n" {
 				theme = -1
@@ -237,5 +243,88 @@ func TestLogVoteTime(t *testing.T) {
 	}
 	if !at[1].Equal(skewed.CastAt) {
 		t.Errorf("a skewed vote read at %v, cast at %v", at[1], skewed.CastAt)
+	}
+}
+
+// TestLogToggleHasNoKind: a toggle's audit entry leaves its kind out (the
+// only entry that does), other votes keep theirs, a toggle off the server
+// clock still keeps its time, and ReadLog gives every kind back.
+func TestLogToggleHasNoKind(t *testing.T) {
+	s := singleEnv(t).store(t)
+	ctx := t.Context()
+	p := newPoll("slack:T1", "VKND", polls.Approval, 3)
+	mustCreate(t, s, p)
+	flip := polls.Flip{Choice: 1, Points: 1}
+	mustCast(t, s, p, ballot("u1", "government", 0))
+	if _, err := s.Toggle(ctx, p.Tenant, p.ID, ballot("u1", "government"), flip, ""); err != nil {
+		t.Fatal(err)
+	}
+	skewed := ballot("u2", "academia")
+	skewed.CastAt = skewed.CastAt.Add(-time.Hour)
+	if _, err := s.Toggle(ctx, p.Tenant, p.ID, skewed, flip, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Retract(ctx, p.Tenant, p.ID, "u1", time.Now(), ""); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := s.rdb.XRange(ctx, s.keys(p.Tenant, p.ID).log, "-", "+").Result()
+	if err != nil || len(raw) != 4 {
+		t.Fatalf("log: %d entries, %v", len(raw), err)
+	}
+	for i, want := range []any{"c", nil, nil, "r"} {
+		if got := raw[i].Values["e"]; got != want {
+			t.Errorf("entry %d: kind %v, want %v (%v)", i, got, want, raw[i].Values)
+		}
+	}
+	if raw[1].Values["d"] != "1" || raw[1].Values["g"] != "government" || raw[1].Values["u"] != "u1" {
+		t.Errorf("toggle entry %v", raw[1].Values)
+	}
+	if raw[2].Values["t"] != strconv.FormatInt(skewed.CastAt.UnixMilli(), 10) {
+		t.Errorf("a skewed toggle's entry %v lacks its time %d", raw[2].Values, skewed.CastAt.UnixMilli())
+	}
+	var kinds []polls.EventKind
+	var at2 time.Time
+	if _, err := s.ReadLog(ctx, p.Tenant, p.ID, "", func(e polls.Event) error {
+		kinds = append(kinds, e.Kind)
+		if len(kinds) == 3 {
+			at2 = e.At
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(kinds, []polls.EventKind{polls.EventCast, polls.EventToggle, polls.EventToggle, polls.EventRetract}) {
+		t.Errorf("ReadLog kinds %v", kinds)
+	}
+	if !at2.Equal(skewed.CastAt) {
+		t.Errorf("skewed toggle read at %v, cast at %v", at2, skewed.CastAt)
+	}
+}
+
+// TestBallotRecordCastTime: the vote script writes the cast time in the
+// record's base 62, and a ballot stored with decimal milliseconds, as
+// before, still reads.
+func TestBallotRecordCastTime(t *testing.T) {
+	s := singleEnv(t).store(t)
+	ctx := t.Context()
+	p := newPoll("slack:T1", "VREC", polls.Approval, 3)
+	mustCreate(t, s, p)
+	b := ballot("u1", "civil-society", 2)
+	b.CastAt = time.Date(2026, 12, 1, 15, 4, 5, 6e6, time.UTC)
+	if _, err := s.Toggle(ctx, p.Tenant, p.ID, b, polls.Flip{Choice: 2, Points: 1}, "d-1"); err != nil {
+		t.Fatal(err)
+	}
+	k := s.keys(p.Tenant, p.ID)
+	if rec, err := s.rdb.HGet(ctx, k.ballots, "u1").Result(); err != nil || rec != "civil-society|VcYzfqQ|2|" {
+		t.Errorf("stored record %q, %v; want %q", rec, err, "civil-society|VcYzfqQ|2|")
+	}
+	if err := s.rdb.HSet(ctx, k.ballots, "u2", "academia|1796137445006|0,1|").Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"u1", "u2"} {
+		got, err := s.Ballot(ctx, p.Tenant, p.ID, v)
+		if err != nil || !got.CastAt.Equal(b.CastAt) {
+			t.Errorf("%s: cast at %v, %v; want %v", v, got.CastAt, err, b.CastAt)
+		}
 	}
 }

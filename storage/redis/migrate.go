@@ -17,8 +17,13 @@ import (
 // schemaVersion is the layout this package reads and writes. Version 1
 // (before pollbot knew no kind in its stores) kept ballots as JSON, had no
 // status or channel indexes, and held votes one per poll under
-// {<tenant>}:held:<holder>.
-const schemaVersion = "2"
+// {<tenant>}:held:<holder>. Version 2 wrote a ballot's cast time in
+// decimal and every audit entry in full; version 3 writes the shorter forms
+// of record.Time and the vote script (docs/ARCHITECTURE.md, "Redis key
+// layout") and reads both, so going from 2 to 3 converts nothing: the
+// version is there to keep an older pollbot, which cannot read the new
+// forms, from opening the data.
+const schemaVersion = "3"
 
 // Migrate brings the data under the store's prefix to schemaVersion. Open
 // calls it; it is a single GET on current data. One process migrates,
@@ -36,13 +41,18 @@ const schemaVersion = "2"
 // fingerprint, and the domain refuses votes and ballot exports in them
 // (polls.ErrLegacyAnonymous).
 //
-// Stop every older pollbot before starting this one: an older process
-// reads records as JSON and fails.
+// Stop every older pollbot before starting this one: a version 1 process
+// reads records as JSON and fails, a version 2 one fails on base-62 cast
+// times and short audit entries.
 func (s *Store) Migrate(ctx context.Context) (err error) {
 	defer wrap(&err, "migrate", "*", "*")
 	v, err := s.schema(ctx)
 	if err != nil || v == schemaVersion {
 		return err
+	}
+	if v == "2" {
+		// Nothing to convert (see schemaVersion).
+		return s.rdb.Set(ctx, s.schemaKey(), schemaVersion, 0).Err()
 	}
 	if v != "" {
 		return fmt.Errorf("data layout %q under %q is newer than this pollbot knows (%s): upgrade pollbot", v, s.prefix, schemaVersion)

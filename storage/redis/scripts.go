@@ -47,18 +47,23 @@ import (
 // every live record. The record a delivery had before the buckets (a
 // string key of its own) counts as recorded too; it is never written.
 //
+// A toggle's audit entry has no kind ("e"): it is the only entry without
+// one, and almost every vote is a toggle, so leaving it out saves the
+// five bytes it takes in the stream (see decodeStreamEvent).
+//
 // The audit entry's change ("d") names each field's group only when the
 // vote moved the ballot between groups: usually every field is of the
-// entry's group ("g"), and "0:1,n:1" stands for "0|<g>:1,n|<g>:1" (see
-// decodeStreamEvent). The entry has the vote's time ("t") only when it
+// entry's group ("g"), and then a change of one also leaves out its count:
+// "0,n" stands for "0|<g>:1,n|<g>:1", "0:-1,n:-1" for "0|<g>:-1,n|<g>:-1"
+// (see expandDelta). The entry has the vote's time ("t") only when it
 // differs from the server clock by more than a second: otherwise the
 // entry's id, which XADD takes from the server clock, says when.
 //
 // KEYS: poll, ballots, tally, log[, delivery generation 0, generation 1,
 // record before the buckets]
 // ARGV: mode (c, t or r, then "+" for the tally), voter, group, time (unix ms), log max, delivery ttl ms,
-// token, delivery field ("" for none), then for c: choices "2,0,1", points "3,2,1" ("" for 1 each);
-// for t: choice, points, max choices (0: any)
+// token, delivery field ("" for none), time as the ballot record holds it (record.Time), then
+// for c: choices "2,0,1", points "3,2,1" ("" for 1 each); for t: choice, points, max choices (0: any)
 var voteScript = redis.NewScript(notifyLua + voteLua(`
 local dk0, dk1, dold = KEYS[5], KEYS[6], KEYS[7]
 `, ""))
@@ -172,24 +177,24 @@ if old then
 end
 local nc, np
 if mode == 'c' then
-  nc = split(ARGV[9], 0)
-  np = split(ARGV[10], #nc)
+  nc = split(ARGV[10], 0)
+  np = split(ARGV[11], #nc)
 elseif mode == 't' then
   nc, np = {}, {}
   local found = false
   if old then
     for i = 1, #oc do
-      if oc[i] == ARGV[9] then found = true else nc[#nc + 1] = oc[i]; np[#np + 1] = op[i] end
+      if oc[i] == ARGV[10] then found = true else nc[#nc + 1] = oc[i]; np[#np + 1] = op[i] end
     end
   end
   if not found then
-    local c, pos = tonumber(ARGV[9]), #nc + 1
+    local c, pos = tonumber(ARGV[10]), #nc + 1
     for i = 1, #nc do
       if tonumber(nc[i]) > c then pos = i; break end
     end
-    table.insert(nc, pos, ARGV[9])
-    table.insert(np, pos, ARGV[10])
-    local max = tonumber(ARGV[11])
+    table.insert(nc, pos, ARGV[10])
+    table.insert(np, pos, ARGV[11])
+    local max = tonumber(ARGV[12])
     if max > 0 and #nc > max then return redis.error_reply('POLLBOT_TOO_MANY_CHOICES too many choices') end
   end
   if #nc == 0 then nc = nil end
@@ -218,7 +223,7 @@ if nc then
   end
   local ps = ''
   if not ones then ps = table.concat(np, ',') end
-  rec = group .. '|' .. ARGV[4] .. '|' .. table.concat(nc, ',') .. '|' .. ps
+  rec = group .. '|' .. ARGV[9] .. '|' .. table.concat(nc, ',') .. '|' .. ps
   redis.call('HSET', ballots, voter, rec)
 else
   redis.call('HDEL', ballots, voter)
@@ -228,15 +233,22 @@ for _, field in ipairs(order) do
   local d = delta[field]
   if d ~= 0 then
     if redis.call('HINCRBY', tally, field, d) == 0 then redis.call('HDEL', tally, field) end
-    local name = field
-    if short then name = string.sub(field, 1, string.find(field, '|', 1, true) - 1) end
-    changes[#changes + 1] = name .. ':' .. string.format('%d', d)
+    if short then
+      local name = string.sub(field, 1, string.find(field, '|', 1, true) - 1)
+      if d == 1 then changes[#changes + 1] = name else changes[#changes + 1] = name .. ':' .. string.format('%d', d) end
+    else
+      changes[#changes + 1] = field .. ':' .. string.format('%d', d)
+    end
   end
 end
 redis.call('HINCRBY', tally, 'v', 1)
-local entry = {'e', mode, 'u', voter, 'g', g, 'd', table.concat(changes, ',')}
+local entry = {'u', voter, 'g', g, 'd', table.concat(changes, ',')}
+if mode ~= 't' then
+  table.insert(entry, 1, mode)
+  table.insert(entry, 1, 'e')
+end
 if math.abs(tonumber(ARGV[4]) - nowms()) > 1000 then
-  entry[9], entry[10] = 't', ARGV[4]
+  entry[#entry + 1], entry[#entry + 2] = 't', ARGV[4]
 end
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', unpack(entry))
 remember()

@@ -7,7 +7,7 @@
 //
 // With the default prefix "pollbot:" (see WithPrefix):
 //
-//	pollbot:schema                      string: the layout version, "2" (see Migrate)
+//	pollbot:schema                      string: the layout version, "3" (see Migrate)
 //	pollbot:{<tenant>/<poll>}:poll      hash: "def" (the poll's JSON) plus the fields scripts and
 //	                                    indexes read: status, closes_ms, closes_at, closed_at,
 //	                                    opened_ms, channel, messages, announce_ms
@@ -15,7 +15,8 @@
 //	pollbot:{<tenant>/<poll>}:tally     hash: polls.TallyField / polls.TallyBallotsField -> integer,
 //	                                    "v" -> the tally's version
 //	pollbot:{<tenant>/<poll>}:log       stream: the audit log, at most about WithLogMax entries
-//	                                    (e: c|t|r|close|cancel|reopen|deadline, u: voter, g: group,
+//	                                    (e: c|r|close|cancel|reopen|deadline, left out of a
+//	                                    toggle's (t), u: voter, g: group,
 //	                                    d: the tally's change, without the groups when all are g
 //	                                    (see expandDelta), c: a new deadline, t: unix ms, left out
 //	                                    of a vote's when within a second of the entry id's time)

@@ -162,7 +162,7 @@ func TestStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(entries) != 1 || entries[0].Values["e"] != "c" || entries[0].Values["u"] != "U1" ||
-			entries[0].Values["g"] != "government" || entries[0].Values["d"] != "n:1,0:1,2:1" {
+			entries[0].Values["g"] != "government" || entries[0].Values["d"] != "n,0,2" {
 			t.Errorf("log = %v", entries)
 		}
 		ttl, err := s.rdb.PTTL(ctx, "pollbot:{slack:T1}:hold:U2").Result()
@@ -1250,5 +1250,54 @@ func TestVoteTallyOnRequest(t *testing.T) {
 	}
 	if r.Tally == nil || r.Version != 2 || r.Tally.Version != 2 {
 		t.Fatalf("asked: tally %v, version %d; want the tally at version 2", r.Tally, r.Version)
+	}
+}
+
+// TestMigrateV2: data of schema 2, with a ballot's cast time in decimal
+// and audit entries in full, opens as schema 3 with nothing converted and
+// reads as before; data newer than this pollbot knows is refused.
+func TestMigrateV2(t *testing.T) {
+	srv := redistest.StartServer(t)
+	ctx := context.Background()
+	s0 := New(env{url: srv.URL}.client(t))
+	p := newPoll("slack:T1", "OLD2", polls.Approval, 3)
+	mustCreate(t, s0, p)
+	at := time.Date(2026, 12, 1, 15, 4, 5, 6e6, time.UTC)
+	k := s0.keys(p.Tenant, p.ID)
+	s0.rdb.HSet(ctx, k.ballots, "U1", "government|1796137445006|1|")
+	s0.rdb.HSet(ctx, k.tally, "n|government", 1, "1|government", 1, "v", 1)
+	s0.rdb.XAdd(ctx, &redis.XAddArgs{Stream: k.log, Values: []any{"e", "t", "u", "U1", "g", "government", "d", "n:1,1:1", "t", at.UnixMilli()}})
+	s0.rdb.Set(ctx, "pollbot:schema", "2", 0)
+	s0.Close()
+
+	s, err := Open(ctx, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v, _ := s.rdb.Get(ctx, "pollbot:schema").Result(); v != "3" || schemaVersion != "3" {
+		t.Fatalf("schema = %q after opening schema 2", v)
+	}
+	if b, err := s.Ballot(ctx, p.Tenant, p.ID, "U1"); err != nil || !b.CastAt.Equal(at) || !slices.Equal(b.Choices, []int{1}) {
+		t.Fatalf("schema-2 ballot = %+v, %v", b, err)
+	}
+	var events []polls.Event
+	if _, err := s.ReadLog(ctx, p.Tenant, p.ID, "", func(e polls.Event) error { events = append(events, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Kind != polls.EventToggle || events[0].Delta != "n:1,1:1" && events[0].Delta != "n|government:1,1|government:1" || !events[0].At.Equal(at) {
+		t.Fatalf("schema-2 log = %+v", events)
+	}
+	// Toggling the old ballot off reads its old record as the previous one.
+	r, err := s.Toggle(ctx, p.Tenant, p.ID, polls.Ballot{Voter: "U1", Group: "government", CastAt: time.Now()}, polls.Flip{Choice: 1, Points: 1}, "")
+	if err != nil || r.Prev == nil || !r.Prev.CastAt.Equal(at) || r.Ballot != nil {
+		t.Fatalf("toggle of a schema-2 ballot = %+v, %v", r, err)
+	}
+	s.rdb.Set(ctx, "pollbot:schema", "4", 0)
+	if s2, err := Open(ctx, srv.URL); err == nil || !strings.Contains(err.Error(), "newer than this pollbot knows") {
+		if err == nil {
+			s2.Close()
+		}
+		t.Fatalf("schema 4 opened: %v", err)
 	}
 }

@@ -1,7 +1,16 @@
 // Package record is the stored form of a ballot, shared by the stores so
 // that both keep the same bytes (and the Redis scripts read them):
 //
-//	<group>|<cast at, unix ms>|<choices>|<points>
+//	<group>|<cast at>|<choices>|<points>
+//
+// The cast time is unix milliseconds in base 62 (0-9, A-Z, a-z; seven
+// digits from 1972 to 2081, eight until the year 8900; "-" before a
+// negative one; empty for none). Records written before base 62 hold
+// decimal milliseconds, nine or more digits for any time after
+// 1970-01-02, and are still read: a cast time of nine or more decimal
+// digits is decimal, anything else base 62. Seven digits instead of
+// thirteen keep most ballots in jemalloc's 32-byte size class, not the
+// 48-byte one (docs/ARCHITECTURE.md, "Redis memory per ballot").
 //
 // choices and points are comma-separated decimal integers, points parallel
 // to choices; empty points means one point for every choice (approval and
@@ -17,6 +26,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -40,7 +50,7 @@ func Encode(b polls.Ballot) (string, error) {
 	sb.WriteString(string(b.Group))
 	sb.WriteByte('|')
 	if !b.CastAt.IsZero() {
-		sb.WriteString(strconv.FormatInt(b.CastAt.UnixMilli(), 10))
+		sb.WriteString(Time(b.CastAt))
 	}
 	sb.WriteByte('|')
 	ones := true
@@ -74,9 +84,9 @@ func Decode(voter, rec string) (polls.Ballot, error) {
 	}
 	b := polls.Ballot{Voter: voter, Group: polls.Group(parts[0])}
 	if parts[1] != "" {
-		ms, err := strconv.ParseInt(parts[1], 10, 64)
-		if err != nil {
-			return polls.Ballot{}, fmt.Errorf("%w: cast time %q", ErrCorrupt, parts[1])
+		ms, ok := parseTime(parts[1])
+		if !ok {
+			return polls.Ballot{}, fmt.Errorf("%w: cast time %q", ErrCorrupt, clip(parts[1]))
 		}
 		b.CastAt = time.UnixMilli(ms).UTC()
 	}
@@ -100,6 +110,63 @@ func Decode(voter, rec string) (polls.Ballot, error) {
 		b.Points[i] = int64(p)
 	}
 	return b, nil
+}
+
+// digits62 are the digits of base 62, in order.
+const digits62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// Time returns the record's form of a cast time: its unix milliseconds
+// in base 62.
+func Time(t time.Time) string {
+	ms := t.UnixMilli()
+	var buf [12]byte
+	i := len(buf)
+	u := uint64(ms)
+	if ms < 0 {
+		u = -u
+	}
+	for {
+		i--
+		buf[i] = digits62[u%62]
+		u /= 62
+		if u == 0 {
+			break
+		}
+	}
+	if ms < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:])
+}
+
+// parseTime reads a record's cast time: decimal milliseconds when it is
+// nine or more decimal digits (records from before base 62), base 62
+// otherwise.
+func parseTime(s string) (int64, bool) {
+	if len(s) >= 9 && strings.Trim(s, "0123456789") == "" {
+		ms, err := strconv.ParseInt(s, 10, 64)
+		return ms, err == nil
+	}
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	if s == "" {
+		return 0, false
+	}
+	var u int64
+	for i := 0; i < len(s); i++ {
+		d := int64(strings.IndexByte(digits62, s[i]))
+		if d < 0 || u > (math.MaxInt64-d)/62 {
+			return 0, false
+		}
+		u = u*62 + d
+	}
+	if neg {
+		u = -u
+	}
+	return u, true
 }
 
 func ints(s string) ([]int, error) {

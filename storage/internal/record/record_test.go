@@ -2,6 +2,7 @@ package record
 
 import (
 	"errors"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -29,7 +30,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("%q decodes to %+v, want %+v", rec, got, b)
 		}
 	}
-	if rec, _ := Encode(polls.Ballot{Group: "g", Choices: []int{2, 5}, Points: []int64{1, 1}, CastAt: at}); rec != "g|1796137445006|2,5|" {
+	if rec, _ := Encode(polls.Ballot{Group: "g", Choices: []int{2, 5}, Points: []int64{1, 1}, CastAt: at}); rec != "g|VcYzfqQ|2,5|" {
 		t.Errorf("one point each is written as empty points: %q", rec)
 	}
 }
@@ -47,9 +48,49 @@ func TestEncodeRefuses(t *testing.T) {
 }
 
 func TestDecodeRefuses(t *testing.T) {
-	for _, rec := range []string{"", "g|1|2", "g|x|1|", "g|1|1,a|", "g|1|1,2|3", "g|1|1|2|3", `{"voter":"v"}`} {
+	for _, rec := range []string{"", "g|1|2", "g|x-y|1|", "g|?|1|", "g|-|1|", "g|zzzzzzzzzzzz|1|", "g|1|1,a|", "g|1|1,2|3", "g|1|1|2|3", `{"voter":"v"}`} {
 		if b, err := Decode("v", rec); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("Decode(%q) = %+v, %v; want ErrCorrupt", rec, b, err)
+		}
+	}
+}
+
+// TestCastTime: a cast time is written in base 62 and read in both its
+// forms, base 62 and the decimal milliseconds records held before it.
+func TestCastTime(t *testing.T) {
+	at := time.Date(2026, 12, 1, 15, 4, 5, 6e6, time.UTC)
+	for _, c := range []struct {
+		rec  string
+		want time.Time
+	}{
+		{"g|VcYzfqQ|0|", at},
+		{"g|1796137445006|0|", at}, // decimal, as before base 62
+		{"g|100000000|0|", time.UnixMilli(100000000).UTC()},
+		{"g|0|0|", time.UnixMilli(0).UTC()},
+		{"g|z|0|", time.UnixMilli(61).UTC()},
+		{"g|-10|0|", time.UnixMilli(-62).UTC()},
+		{"g|AzL8n0Y58m7|0|", time.UnixMilli(math.MaxInt64).UTC()},
+	} {
+		b, err := Decode("v", c.rec)
+		if err != nil || !b.CastAt.Equal(c.want) {
+			t.Errorf("Decode(%q) cast at %v, %v; want %v", c.rec, b.CastAt, err, c.want)
+		}
+	}
+	for _, ms := range []int64{0, 1, 61, 62, -1, -62, 1796137445006, math.MaxInt64, math.MinInt64 + 1} {
+		tm := time.UnixMilli(ms)
+		rec, err := Encode(polls.Ballot{Group: "g", Choices: []int{0}, Points: []int64{1}, CastAt: tm})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := Decode("v", rec); err != nil || !b.CastAt.Equal(tm) {
+			t.Errorf("%d ms: %q decodes to %v, %v", ms, rec, b.CastAt, err)
+		}
+	}
+	// From 1972 to 2081 a cast time takes seven characters; in decimal it
+	// took thirteen.
+	for _, y := range []int{1972, 2026, 2081} {
+		if s := Time(time.Date(y, 6, 1, 0, 0, 0, 0, time.UTC)); len(s) != 7 {
+			t.Errorf("%d: %q", y, s)
 		}
 	}
 }
@@ -104,7 +145,7 @@ func TestToggleAndMove(t *testing.T) {
 // FuzzDecode: no record makes Decode panic, and whatever it accepts
 // encodes back to a record that decodes to the same ballot.
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{"civil-society|1764601445006|0,2,4|", "academia|1|3,0,1|4,3,2", "g||1|", "", "|||", "g|1|1,2|3"} {
+	for _, s := range []string{"civil-society|1764601445006|0,2,4|", "civil-society|VcYzfqQ|0|", "g|-AzL8n0Y58m7|1|", "academia|1|3,0,1|4,3,2", "g||1|", "", "|||", "g|1|1,2|3"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, rec string) {
