@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/pollbot/pollbot/bot/msg"
@@ -131,6 +132,11 @@ type Engine struct {
 	// links makes /poll screen's links; nil when the deployment has no
 	// public URL or link key.
 	links ScreenLinks
+	// views and groupsWords keep what poll views word the same way
+	// every time (see viewCache, configuredGroups).
+	views       viewCache
+	groupsOnce  sync.Once
+	groupsWords *configuredGroups
 }
 
 // EngineOption configures an Engine.

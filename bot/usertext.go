@@ -56,6 +56,13 @@ func RenderUserText(s string, escape func(string) string) string {
 	if indexMark(s) < 0 {
 		return s
 	}
+	if inner, ok := strings.CutPrefix(s, userOpenMark); ok {
+		// The text is one user span, as a theme label or a title is:
+		// what the loop below would write, without building it.
+		if inner, ok = strings.CutSuffix(inner, userCloseMark); ok && indexMark(inner) < 0 && utf8.ValidString(inner) {
+			return escape(inner)
+		}
+	}
 	s = validText(s)
 	var b strings.Builder
 	b.Grow(len(s))

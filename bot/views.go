@@ -2,7 +2,9 @@ package bot
 
 import (
 	"math"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pollbot/pollbot/bot/msg"
@@ -253,40 +255,73 @@ func (e *Engine) statusText(p *polls.Poll, now time.Time) string {
 }
 
 func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
-	var out []GroupCount
-	for _, g := range e.groups.All() {
-		out = append(out, GroupCount{Group: g.ID, Label: UserText(g.Label), Emoji: UserText(g.Emoji), Ballots: t.Ballots[g.ID]})
+	names := e.groupNames()
+	out := make([]GroupCount, 0, len(names.counts)+1)
+	parts := make([]string, 0, len(names.counts)+1)
+	for i, c := range names.counts {
+		c.Ballots = t.Ballots[c.Group]
+		out = append(out, c)
+		parts = append(parts, e.p.Sprint(msg.ParticipationGroup.With(names.names[i], c.Ballots)))
 	}
 	for g, n := range t.Ballots {
 		if !e.groups.Known(g) {
 			info := e.groups.Info(g)
-			out = append(out, GroupCount{Group: g, Label: UserText(info.Label), Emoji: UserText(info.Emoji), Ballots: n})
+			c := GroupCount{Group: g, Label: UserText(info.Label), Emoji: UserText(info.Emoji), Ballots: n}
+			out = append(out, c)
+			parts = append(parts, e.p.Sprint(msg.ParticipationGroup.With(groupName(c), n)))
 		}
 	}
-	parts := make([]string, 0, len(out))
-	for _, c := range out {
-		name := UserText(strings.TrimSpace(PlainText(c.Emoji) + " " + PlainText(c.Label)))
-		parts = append(parts, e.p.Sprint(msg.ParticipationGroup.With(name, c.Ballots)))
-	}
-	return out, strings.Join(parts, e.p.Sprint(msg.Dot.With()))
+	return out, strings.Join(parts, names.dot)
+}
+
+// groupName is how a participation line names a group: "🏛️ Government".
+func groupName(c GroupCount) string {
+	return UserText(strings.TrimSpace(PlainText(c.Emoji) + " " + PlainText(c.Label)))
+}
+
+// configuredGroups are the engine's groups as the participation line
+// shows them, worded once: the groups and the printer never change.
+type configuredGroups struct {
+	counts []GroupCount // Ballots zero
+	names  []string
+	dot    string
+}
+
+func (e *Engine) groupNames() *configuredGroups {
+	e.groupsOnce.Do(func() {
+		g := &configuredGroups{dot: e.p.Sprint(msg.Dot.With())}
+		for _, info := range e.groups.All() {
+			c := GroupCount{Group: info.ID, Label: UserText(info.Label), Emoji: UserText(info.Emoji)}
+			g.counts = append(g.counts, c)
+			g.names = append(g.names, groupName(c))
+		}
+		e.groupsWords = g
+	})
+	return e.groupsWords
 }
 
 // PollView builds the view of a poll's message from its tally.
 func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView {
+	sv := e.views.get(p, e.staticView)
 	v := &PollView{
-		Key: p.Key(), ID: p.ID, Title: UserText(p.Title), Kind: p.Kind,
-		KindText: e.kindText(p), Status: p.Status, StatusText: e.statusText(p, now),
+		Key: p.Key(), ID: p.ID, Title: sv.title, Kind: p.Kind,
+		KindText: sv.kindText, Status: p.Status, StatusText: e.statusText(p, now),
 		ClosesAt: p.ClosesAt, Anonymous: p.Anonymous,
 		ResultsVisible: p.ResultsVisible(), Ballots: t.Total(),
-		Messages: p.Messages,
+		Messages: p.Messages, HiddenNote: sv.hiddenNote, Footer: sv.footer,
+		Controls: slices.Clone(sv.controls),
+	}
+	if v.ResultsVisible {
+		v.HiddenNote = ""
 	}
 	v.Participation, v.ParticipationText = e.participation(t)
 	var rep *polls.Report
 	if p.Status != polls.StatusOpen {
 		rep = polls.ComputeReport(p, t, e.groups)
 	}
-	for i, th := range p.Themes {
-		line := ThemeLine{Number: i + 1, Label: UserText(th.Label)}
+	v.Themes = make([]ThemeLine, 0, len(p.Themes))
+	for i := range p.Themes {
+		line := ThemeLine{Number: i + 1, Label: sv.labels[i]}
 		if v.ResultsVisible {
 			var sum float64
 			for g := range t.Ballots {
@@ -306,15 +341,54 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		}
 		v.Themes = append(v.Themes, line)
 	}
-	if !v.ResultsVisible {
-		v.HiddenNote = e.p.Sprint(msg.HiddenNote.With())
+	if rep != nil && p.Status == polls.StatusClosed {
+		v.Summary = e.closedSummary(rep)
+	}
+	return v
+}
+
+// staticView is the part of a poll's view that follows from its
+// definition and status alone, not from its tally or the clock: what a
+// click's answer would otherwise word again for every click (Discord's
+// answer carries the whole message). from holds the fields it was built
+// from, so that a poll object changed in place is never shown stale.
+type staticView struct {
+	from       staticKey
+	title      string
+	kindText   string
+	labels     []string
+	controls   []Control
+	hiddenNote string // set whatever ResultsVisible says; pollView clears it
+	footer     string
+}
+
+type staticKey struct {
+	id, title  string
+	status     polls.Status
+	kind       polls.Kind
+	maxChoices int
+	anonymous  bool
+	themes     int
+}
+
+func staticKeyOf(p *polls.Poll) staticKey {
+	return staticKey{id: p.ID, title: p.Title, status: p.Status, kind: p.Kind, maxChoices: p.MaxChoices, anonymous: p.Anonymous, themes: len(p.Themes)}
+}
+
+func (e *Engine) staticView(p *polls.Poll) *staticView {
+	sv := &staticView{
+		from: staticKeyOf(p), title: UserText(p.Title), kindText: e.kindText(p),
+		hiddenNote: e.p.Sprint(msg.HiddenNote.With()),
+	}
+	for _, th := range p.Themes {
+		sv.labels = append(sv.labels, UserText(th.Label))
 	}
 	if p.Status == polls.StatusOpen {
 		if p.Kind == polls.Ranked {
-			v.Controls = []Control{{ID: RankAction(p.ID), Label: e.p.Sprint(msg.RankControl.With())}}
+			sv.controls = []Control{{ID: RankAction(p.ID), Label: e.p.Sprint(msg.RankControl.With())}}
 		} else {
-			for i, th := range p.Themes {
-				v.Controls = append(v.Controls, Control{ID: VoteAction(p.ID, i), Label: e.p.Sprint(msg.Numbered.With(i+1, UserText(th.Label)))})
+			for i, label := range sv.labels {
+				sv.controls = append(sv.controls, Control{ID: VoteAction(p.ID, i), Label: e.p.Sprint(msg.Numbered.With(i+1, label))})
 			}
 		}
 		example := "1"
@@ -324,14 +398,42 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		case p.Kind == polls.Approval && len(p.Themes) >= 3 && p.MaxChoices != 1:
 			example = "1 3"
 		}
-		v.Footer = e.p.Sprint(msg.FooterOpen.With(p.ID, example))
+		sv.footer = e.p.Sprint(msg.FooterOpen.With(p.ID, example))
 	} else {
-		v.Footer = e.p.Sprint(msg.FooterClosed.With(p.ID))
+		sv.footer = e.p.Sprint(msg.FooterClosed.With(p.ID))
 	}
-	if rep != nil && p.Status == polls.StatusClosed {
-		v.Summary = e.closedSummary(rep)
+	return sv
+}
+
+// viewCache keeps the staticView of each poll object the vote path shows.
+// The service hands out one *polls.Poll per open poll until it reads the
+// poll again (polls.WithPollCache, 5 s by default), so clicks on a busy
+// poll find its words here; a poll read for any other reason is a new
+// object, and a miss. The map is emptied when it reaches viewCacheMax
+// entries, which bounds it, and the poll objects it keeps alive, however
+// many polls there are.
+type viewCache struct {
+	mu sync.Mutex
+	m  map[*polls.Poll]*staticView
+}
+
+const viewCacheMax = 4096 // as many polls as the service's open-poll cache keeps
+
+func (c *viewCache) get(p *polls.Poll, build func(*polls.Poll) *staticView) *staticView {
+	c.mu.Lock()
+	sv := c.m[p]
+	c.mu.Unlock()
+	if sv != nil && sv.from == staticKeyOf(p) {
+		return sv
 	}
-	return v
+	sv = build(p)
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= viewCacheMax {
+		c.m = make(map[*polls.Poll]*staticView)
+	}
+	c.m[p] = sv
+	c.mu.Unlock()
+	return sv
 }
 
 // countMessage is a theme's votes, or in a ranked poll its points.

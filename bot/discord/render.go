@@ -226,6 +226,20 @@ func plain(s string) string { return bot.PlainText(s) }
 //   - @ is followed by a zero-width space, so @everyone and @here are never
 //     read as mentions (messages also allow no mentions at all).
 func escapeMarkdown(s string) string {
+	if !strings.ContainsAny(s, markdownMaybe) && utf8.ValidString(s) {
+		// Nothing below would change it: most theme labels and
+		// names. (A valid string's runes are written back as they are.)
+		return s
+	}
+	return escapeMarkdownSlow(s)
+}
+
+// markdownMaybe are the bytes escapeMarkdownSlow may write differently:
+// markdownSpecial, the start of ://, @, a line's start and what is
+// escaped there.
+const markdownMaybe = markdownSpecial + ":@\n-+.)"
+
+func escapeMarkdownSlow(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
 	lineStart := true
@@ -289,16 +303,28 @@ func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmb
 		e.Color = embedColorDone
 	}
 	var d strings.Builder
-	fmt.Fprintf(&d, "**%s**\n%s\n\n", md(v.StatusText), md(v.KindText))
+	d.Grow(256 + 96*len(v.Themes))
+	d.WriteString("**" + md(v.StatusText) + "**\n" + md(v.KindText) + "\n\n")
 	for _, t := range v.Themes {
-		switch {
-		case t.Badge != "":
-			fmt.Fprintf(&d, "`%2d.` `%s` %s — %s · %s\n", t.Number, t.Bar, md(t.Label), t.CountText, t.Badge)
-		case v.ResultsVisible:
-			fmt.Fprintf(&d, "`%2d.` `%s` %s — %s\n", t.Number, t.Bar, md(t.Label), t.CountText)
-		default:
-			fmt.Fprintf(&d, "`%2d.` %s\n", t.Number, md(t.Label))
+		// "`%2d.` `<bar>` <label> — <count> · <badge>", written out: a
+		// click's answer writes every line, and fmt took a tenth of it.
+		d.WriteByte('`')
+		if t.Number < 10 {
+			d.WriteByte(' ')
 		}
+		d.WriteString(strconv.Itoa(t.Number))
+		d.WriteString(".` ")
+		if t.Badge != "" || v.ResultsVisible {
+			d.WriteString("`" + t.Bar + "` ")
+		}
+		d.WriteString(md(t.Label))
+		if t.Badge != "" || v.ResultsVisible {
+			d.WriteString(" — " + t.CountText)
+		}
+		if t.Badge != "" {
+			d.WriteString(" · " + t.Badge)
+		}
+		d.WriteByte('\n')
 	}
 	if v.HiddenNote != "" {
 		d.WriteString("\n_" + md(v.HiddenNote) + "_\n")

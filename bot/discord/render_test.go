@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -178,4 +179,44 @@ func TestLayoutLimits(t *testing.T) {
 			t.Errorf("long text: %d embeds, content %d", len(m.embeds), len(m.content))
 		}
 	})
+}
+
+// TestPollMessageThemeLines: each theme is a line "`%2d.` `<bar>` <label>
+// — <count>", with " · <badge>" once the poll has statuses, and only
+// "`%2d.` <label>" while results are hidden; labels are escaped.
+func TestPollMessageThemeLines(t *testing.T) {
+	themes := func(badge string) []bot.ThemeLine {
+		var out []bot.ThemeLine
+		for i, label := range []string{"DNSSEC", "*BCP38*", "a", "b", "c", "d", "e", "f", "g", "Ten"} {
+			out = append(out, bot.ThemeLine{Number: i + 1, Label: bot.UserText(label), Bar: "██░", CountText: fmt.Sprint(i), Badge: badge})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		v      bot.PollView
+		first  string
+		tenth  string
+		hidden bool
+	}{
+		{"visible", bot.PollView{Status: polls.StatusOpen, ResultsVisible: true, Themes: themes("")}, "` 1.` `██░` DNSSEC — 0", "`10.` `██░` Ten — 9", false},
+		{"hidden", bot.PollView{Status: polls.StatusOpen, HiddenNote: "hidden", Themes: themes("")}, "` 1.` DNSSEC", "`10.` Ten", true},
+		{"badges", bot.PollView{Status: polls.StatusClosed, ResultsVisible: true, Themes: themes("✅ consensus")}, "` 1.` `██░` DNSSEC — 0 · ✅ consensus", "`10.` `██░` Ten — 9 · ✅ consensus", false},
+	} {
+		tc.v.StatusText, tc.v.KindText = "Open", "Pick"
+		embeds, _ := pollMessageIn(catalog.English(), &tc.v)
+		lines := strings.Split(embeds[0].Description, "\n")
+		if len(lines) < 13 || lines[0] != "**Open**" || lines[1] != "Pick" || lines[2] != "" {
+			t.Fatalf("%s: description %q", tc.name, embeds[0].Description)
+		}
+		if lines[3] != tc.first || lines[12] != tc.tenth {
+			t.Errorf("%s: lines %q and %q, want %q and %q", tc.name, lines[3], lines[12], tc.first, tc.tenth)
+		}
+		if !strings.Contains(lines[4], "` 2.` ") || !strings.Contains(lines[4], ` \*BCP38\*`) {
+			t.Errorf("%s: second line %q", tc.name, lines[4])
+		}
+		if got := strings.Contains(embeds[0].Description, "_hidden_"); got != tc.hidden {
+			t.Errorf("%s: hidden note shown %v", tc.name, got)
+		}
+	}
 }

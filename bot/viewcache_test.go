@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/pollbot/pollbot/polls"
+	boltstore "github.com/pollbot/pollbot/storage/bolt"
+)
+
+func viewEngine(t *testing.T) *Engine {
+	t.Helper()
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "pollbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cfg := Config{}
+	return New(polls.NewService(st, polls.WithGroups(cfg.GroupList())), cfg)
+}
+
+func viewPoll(id string) *polls.Poll {
+	p := &polls.Poll{ID: id, Tenant: "slack:T1", Title: "Theme of the year", Kind: polls.Approval,
+		Themes: []polls.Theme{{Label: "DNSSEC"}, {Label: "*BCP38*"}, {Label: "DNS abuse"}}, Status: polls.StatusOpen,
+		OpenedAt: time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)}
+	p.Normalize()
+	return p
+}
+
+// TestPollViewCache: a poll object's second view reuses the words of its
+// first and equals what an engine that never saw the poll builds; a view
+// changed by its caller does not leak into the next; a poll object
+// changed in place is worded afresh; the cache stays within its bound.
+func TestPollViewCache(t *testing.T) {
+	e := viewEngine(t)
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	tally := polls.NewTally()
+	tally.Ballots["academia"] = 2
+	p := viewPoll("VC01")
+
+	first := e.pollView(p, tally, now)
+	sv := e.views.m[p]
+	if sv == nil {
+		t.Fatal("the view's words were not kept")
+	}
+	first.Controls[0].Label = "changed by an adapter"
+	second := e.pollView(p, tally, now)
+	if e.views.m[p] != sv {
+		t.Error("the second view of the same poll object worded it again")
+	}
+	fresh := viewEngine(t).pollView(viewPoll("VC01"), tally, now)
+	if !reflect.DeepEqual(second, fresh) {
+		t.Errorf("cached view\n%+v\nfresh view\n%+v", second, fresh)
+	}
+
+	p.Title = "Renamed"
+	p.Status = polls.StatusClosed
+	p.ClosedAt = now
+	closed := e.pollView(p, tally, now)
+	if closed.Title != UserText("Renamed") || len(closed.Controls) != 0 || closed.Footer == second.Footer {
+		t.Errorf("a poll changed in place shows %q, %d controls, footer %q", closed.Title, len(closed.Controls), closed.Footer)
+	}
+
+	for i := range viewCacheMax + 10 {
+		e.pollView(viewPoll("B"+string(rune('A'+i%26))), tally, now)
+	}
+	if n := len(e.views.m); n > viewCacheMax {
+		t.Errorf("view cache holds %d polls, bound %d", n, viewCacheMax)
+	}
+}
