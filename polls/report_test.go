@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -298,6 +299,22 @@ func TestTallyAddRemoveAndParse(t *testing.T) {
 	for _, bad := range []map[string]string{{"x": "1"}, {"9|g": "1"}, {"n|g": "x"}} {
 		if _, err := ParseTally(3, bad); err == nil {
 			t.Errorf("ParseTally(%v) accepted", bad)
+		}
+	}
+	// The same fields as pairs read the same.
+	var kv []string
+	for k, v := range flat {
+		kv = append(kv, k, v)
+	}
+	kv = append(kv, TallyVersionField, "7")
+	pairs, err := ParseTallyPairs(3, kv)
+	got.Version = 7
+	if err != nil || !reflect.DeepEqual(pairs, got) {
+		t.Errorf("ParseTallyPairs = %+v, %v; ParseTally gave %+v", pairs, err, got)
+	}
+	for _, bad := range [][]string{{"x", "1"}, {"9|g", "1"}, {"n|g", "x"}, {"n|g"}} {
+		if _, err := ParseTallyPairs(3, bad); err == nil {
+			t.Errorf("ParseTallyPairs(%q) accepted", bad)
 		}
 	}
 }

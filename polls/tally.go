@@ -104,38 +104,66 @@ func TallyBallotsField(g Group) string { return "n|" + string(g) }
 func ParseTally(themes int, fields map[string]string) (Tally, error) {
 	t := NewTally()
 	for k, v := range fields {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return Tally{}, fmt.Errorf("tally field %q: %w", k, err)
+		if err := t.parseField(themes, k, v); err != nil {
+			return Tally{}, err
 		}
-		if k == TallyVersionField {
-			t.Version = n
-			continue
-		}
-		head, g, ok := strings.Cut(k, "|")
-		if !ok {
-			return Tally{}, fmt.Errorf("tally field %q: no group", k)
-		}
-		grp := Group(g)
-		if head == "n" {
-			if n != 0 {
-				t.Ballots[grp] = n
-			}
-			continue
-		}
-		i, err := strconv.Atoi(head)
-		if err != nil || i < 0 || i >= themes {
-			return Tally{}, fmt.Errorf("tally field %q: bad theme", k)
-		}
-		if t.Points[grp] == nil {
-			t.Points[grp] = make([]int64, themes)
-		}
-		t.Points[grp][i] = n
 	}
+	t.dropEmpty()
+	return t, nil
+}
+
+// ParseTallyPairs is ParseTally of the flat map given as field, value,
+// field, value... (as Redis's HGETALL replies), without building the map.
+func ParseTallyPairs(themes int, kv []string) (Tally, error) {
+	if len(kv)%2 != 0 {
+		return Tally{}, fmt.Errorf("tally: %d strings are not field-value pairs", len(kv))
+	}
+	t := NewTally()
+	for i := 0; i < len(kv); i += 2 {
+		if err := t.parseField(themes, kv[i], kv[i+1]); err != nil {
+			return Tally{}, err
+		}
+	}
+	t.dropEmpty()
+	return t, nil
+}
+
+func (t *Tally) parseField(themes int, k, v string) error {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("tally field %q: %w", k, err)
+	}
+	if k == TallyVersionField {
+		t.Version = n
+		return nil
+	}
+	head, g, ok := strings.Cut(k, "|")
+	if !ok {
+		return fmt.Errorf("tally field %q: no group", k)
+	}
+	grp := Group(g)
+	if head == "n" {
+		if n != 0 {
+			t.Ballots[grp] = n
+		}
+		return nil
+	}
+	i, err := strconv.Atoi(head)
+	if err != nil || i < 0 || i >= themes {
+		return fmt.Errorf("tally field %q: bad theme", k)
+	}
+	if t.Points[grp] == nil {
+		t.Points[grp] = make([]int64, themes)
+	}
+	t.Points[grp][i] = n
+	return nil
+}
+
+// dropEmpty drops the points of groups without ballots.
+func (t *Tally) dropEmpty() {
 	for g := range t.Points {
 		if t.Ballots[g] == 0 {
 			delete(t.Points, g)
 		}
 	}
-	return t, nil
 }

@@ -43,7 +43,8 @@ type Adapter struct {
 	now    func() time.Time
 
 	session    *discordgo.Session
-	api        string // the REST base URL called (DISCORD_API_URL or the default)
+	direct     *http.Client // the session's client without rewriteTransport, for URLs built on api
+	api        string       // the REST base URL called (DISCORD_API_URL or the default)
 	gatewayURL string
 	coalescer  *kit.Coalescer
 	roles      *roleCache
@@ -130,7 +131,17 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 	if api == "" {
 		api = defaultAPIURL
 	}
-	client.Transport = &rewriteTransport{base: client.Transport, api: api, gateway: o.gatewayURL}
+	// The calls the adapter writes itself (follow-ups) already name api:
+	// they go on the transport as it is. Behind rewriteTransport, which
+	// net/http does not know, each request with a timeout would cost a
+	// goroutine and a timer of its own, and a type name built by
+	// reflection, to enforce it.
+	base := client.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	a.direct = &http.Client{Timeout: client.Timeout, Transport: base, CheckRedirect: client.CheckRedirect, Jar: client.Jar}
+	client.Transport = &rewriteTransport{base: base, api: api, gateway: o.gatewayURL}
 	a.api = api
 	s.Client = client
 	s.Identify.Intents = discordgo.IntentsGuilds

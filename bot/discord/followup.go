@@ -76,7 +76,7 @@ func (a *Adapter) postWebhook(ctx context.Context, url string, body []byte) (wai
 	}
 	req.Header["Content-Type"] = []string{"application/json"}
 	req.Header["User-Agent"] = []string{a.session.UserAgent}
-	resp, err := a.session.Client.Do(req)
+	resp, err := a.direct.Do(req)
 	if err != nil {
 		return -1, err
 	}

@@ -186,11 +186,7 @@ func replyTally(themes string, kv []string) (*polls.Tally, error) {
 	if err != nil {
 		return nil, fmt.Errorf("poll theme count %q: %w", themes, err)
 	}
-	fields := make(map[string]string, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		fields[kv[i]] = kv[i+1]
-	}
-	t, err := polls.ParseTally(n, fields)
+	t, err := polls.ParseTallyPairs(n, kv)
 	if err != nil {
 		return nil, err
 	}
