@@ -131,13 +131,15 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m 
 		return polls.VoteResult{}, fmt.Errorf("vote script replied %d values", len(reply))
 	}
 	var r polls.VoteResult
-	if r.Version, err = strconv.ParseInt(reply[2], 10, 64); err != nil {
-		return r, fmt.Errorf("tally version %q: %w", reply[2], err)
-	}
 	if withTally {
-		if r.Tally, err = replyTally(reply[4], reply[5:]); err != nil {
+		if len(reply) < 6 {
+			return polls.VoteResult{}, fmt.Errorf("vote script replied %d values with the tally", len(reply))
+		}
+		if r.Tally, r.Version, err = replyTally(reply[4], reply[5]); err != nil {
 			return r, err
 		}
+	} else if r.Version, err = strconv.ParseInt(reply[2], 10, 64); err != nil {
+		return r, fmt.Errorf("tally version %q: %w", reply[2], err)
 	}
 	decode := func(rec string) (*polls.Ballot, error) {
 		if rec == "" {
@@ -177,20 +179,31 @@ func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at tim
 }
 
 // replyTally reads the tally voteScript returns: the poll's theme count
-// ("" when the poll is gone) and the tally hash's fields and values.
-func replyTally(themes string, kv []string) (*polls.Tally, error) {
+// ("" when the poll is gone: no tally, only its version) and the tally
+// hash's fields and values, joined by commas.
+func replyTally(themes, joined string) (*polls.Tally, int64, error) {
+	var kv []string
+	if joined != "" {
+		kv = strings.Split(joined, ",")
+	}
 	if themes == "" {
-		return nil, nil
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i] == polls.TallyVersionField {
+				v, err := strconv.ParseInt(kv[i+1], 10, 64)
+				return nil, v, err
+			}
+		}
+		return nil, 0, nil
 	}
 	n, err := strconv.Atoi(themes)
 	if err != nil {
-		return nil, fmt.Errorf("poll theme count %q: %w", themes, err)
+		return nil, 0, fmt.Errorf("poll theme count %q: %w", themes, err)
 	}
 	t, err := polls.ParseTallyPairs(n, kv)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return &t, nil
+	return &t, t.Version, nil
 }
 
 // Ballot returns the voter's ballot.

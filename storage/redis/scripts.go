@@ -26,11 +26,14 @@ import (
 // the tally's change to the audit log, records the delivery and publishes
 // the change to the poll's watchers (see notifyLua).
 //
-// It returns {previous record, new record, version, "", theme count,
-// then, when the mode ends in "+", the tally hash's fields and values as
-// HGETALL gives them} ("" for no record): the tally as the vote left it,
-// read in the same step, so that showing the poll right after the vote
-// needs no second read (polls.WithVoteTally). When the
+// It returns {previous record, new record, version, "", theme count}
+// ("" for no record), and when the mode ends in "+" instead of the version
+// "" and after the theme count the tally hash's fields and values as
+// HGETALL gives them, joined by commas into one string (no field or value
+// holds a comma; one string, not a hundred, is what Redis writes and
+// go-redis reads): the tally as the vote left it, read in the same step,
+// so that showing the poll right after the vote needs no second read
+// (polls.WithVoteTally). When the
 // delivery was applied before it returns {"=", current record, version,
 // the token it was recorded with, ...the same tally} and changes nothing.
 // The token is the caller's, random per call: a client that retries after
@@ -121,14 +124,7 @@ local function reply(a, b, tok)
   if not withTally then
     return {a, b, redis.call('HGET', tally, 'v') or '0', tok, f[3] or ''}
   end
-  local out = {a, b, '0', tok, f[3] or ''}
-  local all = redis.call('HGETALL', tally)
-  for i = 1, #all, 2 do
-    if all[i] == 'v' then out[3] = all[i + 1] end
-    out[#out + 1] = all[i]
-    out[#out + 1] = all[i + 1]
-  end
-  return out
+  return {a, b, '', tok, f[3] or '', table.concat(redis.call('HGETALL', tally), ',')}
 end
 local dfield = ARGV[8]
 if dk0 then

@@ -1301,3 +1301,24 @@ func TestMigrateV2(t *testing.T) {
 		t.Fatalf("schema 4 opened: %v", err)
 	}
 }
+
+// TestReplyTally: the vote script's tally, one comma-joined string, reads
+// as the tally hash it came from; an empty hash is an empty tally; a gone
+// poll gives only the version.
+func TestReplyTally(t *testing.T) {
+	got, v, err := replyTally("3", "n|academia,2,0|academia,2,2|academia,1,v,9,n|government,0")
+	if err != nil || v != 9 || got.Version != 9 || got.Ballots["academia"] != 2 || !slices.Equal(got.Points["academia"], []int64{2, 0, 1}) || len(got.Ballots) != 1 {
+		t.Errorf("replyTally = %+v, %d, %v", got, v, err)
+	}
+	if got, v, err := replyTally("3", ""); err != nil || got == nil || v != 0 || len(got.Ballots) != 0 {
+		t.Errorf("empty tally = %+v, %d, %v", got, v, err)
+	}
+	if got, v, err := replyTally("", "n|academia,2,v,4"); err != nil || got != nil || v != 4 {
+		t.Errorf("gone poll = %+v, %d, %v", got, v, err)
+	}
+	for _, bad := range []string{"n|academia", "n|academia,x", "9|academia,1", "0|a,b,c|d,1"} {
+		if _, _, err := replyTally("3", bad); err == nil {
+			t.Errorf("replyTally(%q) accepted", bad)
+		}
+	}
+}
