@@ -3,6 +3,7 @@ package polls
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"math"
 	"reflect"
 	"slices"
@@ -301,20 +302,29 @@ func TestTallyAddRemoveAndParse(t *testing.T) {
 			t.Errorf("ParseTally(%v) accepted", bad)
 		}
 	}
-	// The same fields as pairs read the same.
+	// The same fields as a sequence read the same.
+	seq := func(kv ...string) iter.Seq2[string, string] {
+		return func(yield func(string, string) bool) {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if !yield(kv[i], kv[i+1]) {
+					return
+				}
+			}
+		}
+	}
 	var kv []string
 	for k, v := range flat {
 		kv = append(kv, k, v)
 	}
 	kv = append(kv, TallyVersionField, "7")
-	pairs, err := ParseTallyPairs(3, kv)
+	fromSeq, err := ParseTallySeq(3, seq(kv...))
 	got.Version = 7
-	if err != nil || !reflect.DeepEqual(pairs, got) {
-		t.Errorf("ParseTallyPairs = %+v, %v; ParseTally gave %+v", pairs, err, got)
+	if err != nil || !reflect.DeepEqual(fromSeq, got) {
+		t.Errorf("ParseTallySeq = %+v, %v; ParseTally gave %+v", fromSeq, err, got)
 	}
-	for _, bad := range [][]string{{"x", "1"}, {"9|g", "1"}, {"n|g", "x"}, {"n|g"}} {
-		if _, err := ParseTallyPairs(3, bad); err == nil {
-			t.Errorf("ParseTallyPairs(%q) accepted", bad)
+	for _, bad := range [][]string{{"x", "1"}, {"9|g", "1"}, {"n|g", "x"}} {
+		if _, err := ParseTallySeq(3, seq(bad...)); err == nil {
+			t.Errorf("ParseTallySeq(%q) accepted", bad)
 		}
 	}
 }

@@ -2,6 +2,8 @@ package polls
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"strconv"
 	"strings"
 )
@@ -102,25 +104,17 @@ func TallyBallotsField(g Group) string { return "n|" + string(g) }
 
 // ParseTally reads a tally from its flat-map form. Zero entries are dropped.
 func ParseTally(themes int, fields map[string]string) (Tally, error) {
-	t := NewTally()
-	for k, v := range fields {
-		if err := t.parseField(themes, k, v); err != nil {
-			return Tally{}, err
-		}
-	}
-	t.dropEmpty()
-	return t, nil
+	return ParseTallySeq(themes, maps.All(fields))
 }
 
-// ParseTallyPairs is ParseTally of the flat map given as field, value,
-// field, value... (as Redis's HGETALL replies), without building the map.
-func ParseTallyPairs(themes int, kv []string) (Tally, error) {
-	if len(kv)%2 != 0 {
-		return Tally{}, fmt.Errorf("tally: %d strings are not field-value pairs", len(kv))
-	}
+// ParseTallySeq is ParseTally of the flat map's fields and values as a
+// sequence (a store's reply read in place, without building the map).
+// A field given twice keeps its last value.
+func ParseTallySeq(themes int, fields iter.Seq2[string, string]) (Tally, error) {
 	t := NewTally()
-	for i := 0; i < len(kv); i += 2 {
-		if err := t.parseField(themes, kv[i], kv[i+1]); err != nil {
+	var err error
+	for k, v := range fields {
+		if err = t.parseField(themes, k, v); err != nil {
 			return Tally{}, err
 		}
 	}

@@ -182,15 +182,24 @@ func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at tim
 // ("" when the poll is gone: no tally, only its version) and the tally
 // hash's fields and values, joined by commas.
 func replyTally(themes, joined string) (*polls.Tally, int64, error) {
-	var kv []string
-	if joined != "" {
-		kv = strings.Split(joined, ",")
+	if strings.Count(joined, ",")%2 == 0 && joined != "" {
+		return nil, 0, fmt.Errorf("tally reply: %d strings are not field-value pairs", strings.Count(joined, ",")+1)
+	}
+	pairs := func(yield func(k, v string) bool) {
+		for rest := joined; rest != ""; {
+			k, after, _ := strings.Cut(rest, ",")
+			var v string
+			v, rest, _ = strings.Cut(after, ",")
+			if !yield(k, v) {
+				return
+			}
+		}
 	}
 	if themes == "" {
-		for i := 0; i+1 < len(kv); i += 2 {
-			if kv[i] == polls.TallyVersionField {
-				v, err := strconv.ParseInt(kv[i+1], 10, 64)
-				return nil, v, err
+		for k, v := range pairs {
+			if k == polls.TallyVersionField {
+				n, err := strconv.ParseInt(v, 10, 64)
+				return nil, n, err
 			}
 		}
 		return nil, 0, nil
@@ -199,7 +208,7 @@ func replyTally(themes, joined string) (*polls.Tally, int64, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("poll theme count %q: %w", themes, err)
 	}
-	t, err := polls.ParseTallyPairs(n, kv)
+	t, err := polls.ParseTallySeq(n, pairs)
 	if err != nil {
 		return nil, 0, err
 	}
