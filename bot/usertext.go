@@ -28,13 +28,11 @@ const (
 	userClose = '\uE001'
 )
 
-// userMarks are the marks as strings, for replacers.
+// userMarks are the marks as strings, three bytes each in UTF-8.
 const (
 	userOpenMark  = string(userOpen)
 	userCloseMark = string(userClose)
 )
-
-var dropMarks = strings.NewReplacer(userOpenMark, "", userCloseMark, "")
 
 // UserText marks s as text people wrote, to be escaped by whichever adapter
 // shows it. Marks already inside s are dropped first, so that wrapping text
@@ -97,7 +95,18 @@ func PlainText(s string) string {
 	if indexMark(s) < 0 {
 		return s
 	}
-	return dropMarks.Replace(validText(s))
+	s = validText(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for {
+		i := indexMark(s)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		s = s[i+len(userOpenMark):] // both marks are three bytes
+	}
 }
 
 // indexMark is the index in s of the first mark, or -1. Both marks are

@@ -99,6 +99,16 @@ func FuzzUserText(f *testing.F) {
 		if want := strings.ToValidUTF8(PlainText(user), "\uFFFD"); want != "" && (len(seen) != 1 || seen[0] != want) {
 			t.Fatalf("escaper saw %q, want [%q]", seen, want)
 		}
+		drop := strings.NewReplacer(userOpenMark, "", userCloseMark, "")
+		for _, x := range []string{engine, user, s} {
+			want := x // text without marks is returned as it is
+			if strings.ContainsAny(x, userOpenMark+userCloseMark) {
+				want = drop.Replace(strings.ToValidUTF8(x, "\uFFFD"))
+			}
+			if got := PlainText(x); got != want {
+				t.Fatalf("PlainText(%q) = %q, dropping the marks gives %q", x, got, want)
+			}
+		}
 		if utf8.ValidString(user) && !utf8.ValidString(PlainText(user)) {
 			t.Fatalf("PlainText broke valid UTF-8: %q", user)
 		}

@@ -377,8 +377,8 @@ func pollComponents(p *catalog.Printer, v *bot.PollView) []discordgo.MessageComp
 		return []discordgo.MessageComponent{}
 	}
 	unvote := discordgo.Button{Label: bot.Clip(plain(p.Sprint(catalog.DiscordWithdraw.With())), maxButtonLabel), Style: discordgo.SecondaryButton, CustomID: idUnvote + v.ID}
-	var buttons []discordgo.MessageComponent
 	if v.Kind == polls.Ranked || len(v.Controls)+1 <= maxRows*maxPerRow {
+		buttons := make([]discordgo.MessageComponent, 0, len(v.Controls)+1)
 		for _, c := range v.Controls {
 			buttons = append(buttons, discordgo.Button{Label: bot.Clip(plain(c.Label), maxButtonLabel), Style: discordgo.PrimaryButton, CustomID: c.ID})
 		}
@@ -411,7 +411,7 @@ func pollComponents(p *catalog.Printer, v *bot.PollView) []discordgo.MessageComp
 }
 
 func rows(cs []discordgo.MessageComponent) []discordgo.MessageComponent {
-	var out []discordgo.MessageComponent
+	out := make([]discordgo.MessageComponent, 0, min((len(cs)+maxPerRow-1)/maxPerRow, maxRows))
 	for len(cs) > 0 && len(out) < maxRows {
 		n := min(len(cs), maxPerRow)
 		out = append(out, discordgo.ActionsRow{Components: cs[:n]})
