@@ -65,12 +65,13 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 	if len(b.Choices) == 0 {
 		return e.p.Sprint(msg.BallotNone.With(p.ID))
 	}
+	themes := e.views.get(p, e.staticView).labels // worded once per poll object
 	labels := make([]string, len(b.Choices))
 	for i, c := range b.Choices {
 		if p.Kind == polls.Ranked {
-			labels[i] = e.p.Sprint(msg.Numbered.With(i+1, UserText(p.Themes[c].Label)))
+			labels[i] = e.p.Sprint(msg.Numbered.With(i+1, themes[c]))
 		} else {
-			labels[i] = UserText(p.Themes[c].Label)
+			labels[i] = themes[c]
 		}
 	}
 	what := msg.BallotYours
