@@ -49,12 +49,20 @@ func (p *Pool) Overflowed() int64 { return p.overflow.Load() }
 // started the work is over by then), and the pool's timeout. Once Stop has
 // begun, f runs on the caller's goroutine.
 func (p *Pool) Go(ctx context.Context, f func(ctx context.Context)) {
+	p.GoWithin(ctx, p.timeout, f)
+}
+
+// GoWithin is Go with timeout d for f instead of the pool's: for work
+// whose bound is known to be shorter, such as one HTTP call with its
+// client's timeout (given to the call's context as its deadline, the
+// client needs no timer of its own for it).
+func (p *Pool) GoWithin(ctx context.Context, d time.Duration, f func(ctx context.Context)) {
 	held := p.acquire()
 	p.tasks.Go(func() {
 		if held {
 			defer func() { <-p.slots }()
 		}
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.timeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
 		defer cancel()
 		f(ctx)
 	})

@@ -125,3 +125,27 @@ func TestPoolStop(t *testing.T) {
 		t.Error("work started after Stop did not run inline")
 	}
 }
+
+// TestPoolGoWithin: a piece given its own timeout gets it, not the
+// pool's, and still takes a slot.
+func TestPoolGoWithin(t *testing.T) {
+	p := kit.NewPool(1, time.Second, time.Hour)
+	got := make(chan time.Duration, 1)
+	start := time.Now()
+	p.GoWithin(context.Background(), 5*time.Second, func(ctx context.Context) {
+		d, ok := ctx.Deadline()
+		if !ok {
+			got <- -1
+			return
+		}
+		if p.Running() != 1 {
+			got <- -2
+			return
+		}
+		got <- d.Sub(start)
+	})
+	p.Wait()
+	if d := <-got; d <= 4*time.Second || d > 6*time.Second {
+		t.Errorf("deadline %v after the start, want 5s (the pool's is an hour)", d)
+	}
+}
