@@ -91,23 +91,9 @@ func RenderUserText(s string, escape func(string) string) string {
 
 // PlainText drops the marks of user text without escaping it, for places
 // that show text literally.
-func PlainText(s string) string {
-	if indexMark(s) < 0 {
-		return s
-	}
-	s = validText(s)
-	var b strings.Builder
-	b.Grow(len(s))
-	for {
-		i := indexMark(s)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i])
-		s = s[i+len(userOpenMark):] // both marks are three bytes
-	}
-}
+func PlainText(s string) string { return RenderUserText(s, asIs) }
+
+func asIs(s string) string { return s }
 
 // indexMark is the index in s of the first mark, or -1. Both marks are
 // EE 80 80 and EE 80 81 in UTF-8, so one vectorised scan for their first
