@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/pollbot/pollbot/bot/msg"
@@ -132,11 +131,10 @@ type Engine struct {
 	// links makes /poll screen's links; nil when the deployment has no
 	// public URL or link key.
 	links ScreenLinks
-	// views and groupsWords keep what poll views word the same way
+	// views and groupWords keep what poll views word the same way
 	// every time (see viewCache, configuredGroups).
-	views       viewCache
-	groupsOnce  sync.Once
-	groupsWords *configuredGroups
+	views      viewCache
+	groupWords *configuredGroups
 }
 
 // EngineOption configures an Engine.
@@ -166,6 +164,7 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 	for _, o := range opts {
 		o(e)
 	}
+	e.groupWords = e.wordGroups()
 	return e
 }
 

@@ -255,7 +255,7 @@ func (e *Engine) statusText(p *polls.Poll, now time.Time) string {
 }
 
 func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
-	names := e.groupNames()
+	names := e.groupWords
 	out := make([]GroupCount, 0, len(names.counts)+1)
 	parts := make([]string, 0, len(names.counts)+1)
 	for i, c := range names.counts {
@@ -287,17 +287,14 @@ type configuredGroups struct {
 	dot    string
 }
 
-func (e *Engine) groupNames() *configuredGroups {
-	e.groupsOnce.Do(func() {
-		g := &configuredGroups{dot: e.p.Sprint(msg.Dot.With())}
-		for _, info := range e.groups.All() {
-			c := GroupCount{Group: info.ID, Label: UserText(info.Label), Emoji: UserText(info.Emoji)}
-			g.counts = append(g.counts, c)
-			g.names = append(g.names, groupName(c))
-		}
-		e.groupsWords = g
-	})
-	return e.groupsWords
+func (e *Engine) wordGroups() *configuredGroups {
+	g := &configuredGroups{dot: e.p.Sprint(msg.Dot.With())}
+	for _, info := range e.groups.All() {
+		c := GroupCount{Group: info.ID, Label: UserText(info.Label), Emoji: UserText(info.Emoji)}
+		g.counts = append(g.counts, c)
+		g.names = append(g.names, groupName(c))
+	}
+	return g
 }
 
 // PollView builds the view of a poll's message from its tally.
@@ -308,11 +305,11 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		KindText: sv.kindText, Status: p.Status, StatusText: e.statusText(p, now),
 		ClosesAt: p.ClosesAt, Anonymous: p.Anonymous,
 		ResultsVisible: p.ResultsVisible(), Ballots: t.Total(),
-		Messages: p.Messages, HiddenNote: sv.hiddenNote, Footer: sv.footer,
+		Messages: p.Messages, Footer: sv.footer,
 		Controls: slices.Clone(sv.controls),
 	}
-	if v.ResultsVisible {
-		v.HiddenNote = ""
+	if !v.ResultsVisible {
+		v.HiddenNote = sv.hiddenNote
 	}
 	v.Participation, v.ParticipationText = e.participation(t)
 	var rep *polls.Report
@@ -358,7 +355,7 @@ type staticView struct {
 	kindText   string
 	labels     []string
 	controls   []Control
-	hiddenNote string // set whatever ResultsVisible says; pollView clears it
+	hiddenNote string // shown while the results are hidden
 	footer     string
 }
 

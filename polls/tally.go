@@ -112,9 +112,8 @@ func ParseTally(themes int, fields map[string]string) (Tally, error) {
 // A field given twice keeps its last value.
 func ParseTallySeq(themes int, fields iter.Seq2[string, string]) (Tally, error) {
 	t := NewTally()
-	var err error
 	for k, v := range fields {
-		if err = t.parseField(themes, k, v); err != nil {
+		if err := t.parseField(themes, k, v); err != nil {
 			return Tally{}, err
 		}
 	}

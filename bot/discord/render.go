@@ -314,11 +314,12 @@ func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmb
 		}
 		d.WriteString(strconv.Itoa(t.Number))
 		d.WriteString(".` ")
-		if t.Badge != "" || v.ResultsVisible {
+		counted := t.Badge != "" || v.ResultsVisible
+		if counted {
 			d.WriteString("`" + t.Bar + "` ")
 		}
 		d.WriteString(md(t.Label))
-		if t.Badge != "" || v.ResultsVisible {
+		if counted {
 			d.WriteString(" — " + t.CountText)
 		}
 		if t.Badge != "" {

@@ -182,8 +182,8 @@ func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at tim
 // ("" when the poll is gone: no tally, only its version) and the tally
 // hash's fields and values, joined by commas.
 func replyTally(themes, joined string) (*polls.Tally, int64, error) {
-	if strings.Count(joined, ",")%2 == 0 && joined != "" {
-		return nil, 0, fmt.Errorf("tally reply: %d strings are not field-value pairs", strings.Count(joined, ",")+1)
+	if commas := strings.Count(joined, ","); joined != "" && commas%2 == 0 {
+		return nil, 0, fmt.Errorf("tally reply: %d strings are not field-value pairs", commas+1)
 	}
 	pairs := func(yield func(k, v string) bool) {
 		for rest := joined; rest != ""; {
