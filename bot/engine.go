@@ -131,10 +131,13 @@ type Engine struct {
 	// links makes /poll screen's links; nil when the deployment has no
 	// public URL or link key.
 	links ScreenLinks
-	// views and groupWords keep what poll views word the same way
-	// every time (see viewCache, configuredGroups).
-	views      viewCache
-	groupWords *configuredGroups
+	// views, groupWords, counts and groupCounts keep what poll views
+	// word the same way every time (see viewCache, configuredGroups,
+	// wordsCache).
+	views       viewCache
+	groupWords  *configuredGroups
+	counts      wordsCache[countKey]
+	groupCounts wordsCache[groupCountKey]
 }
 
 // EngineOption configures an Engine.

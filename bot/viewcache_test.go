@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"math"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -68,5 +69,45 @@ func TestPollViewCache(t *testing.T) {
 	}
 	if n := len(e.views.m); n > viewCacheMax {
 		t.Errorf("view cache holds %d polls, bound %d", n, viewCacheMax)
+	}
+}
+
+// TestViewWordsCache: the counts, bars and participation line a view
+// words through the engine's caches (wordsCache, viewBars) read as an
+// engine that never worded them words them, for approval and ranked polls
+// and for groups the engine does not know; the caches stay bounded.
+func TestViewWordsCache(t *testing.T) {
+	e := viewEngine(t)
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	for _, kind := range []polls.Kind{polls.Approval, polls.Ranked} {
+		p := viewPoll("VW01")
+		p.Kind = kind
+		for n := range int64(30) {
+			tally := polls.NewTally()
+			tally.Ballots["academia"] = n
+			tally.Ballots["government"] = n / 2
+			tally.Ballots["unlisted"] = n % 3
+			tally.Points["academia"] = []int64{n, n / 3, 0}
+			tally.Points["government"] = []int64{0, n / 2, n % 4}
+			got := e.pollView(p, tally, now)
+			// Twice: the second from the caches.
+			got = e.pollView(p, tally, now)
+			want := viewEngine(t).pollView(p, tally, now)
+			if !reflect.DeepEqual(got.Themes, want.Themes) || got.ParticipationText != want.ParticipationText {
+				t.Fatalf("%s, n=%d: cached words\n%+v\n%q\nfresh\n%+v\n%q", kind, n, got.Themes, got.ParticipationText, want.Themes, want.ParticipationText)
+			}
+		}
+	}
+	for share := 0.0; share <= 1; share += 0.01 {
+		full := int(math.Round(share * viewBarWidth))
+		if got, want := Bar(share, viewBarWidth), drawBar(full, viewBarWidth); got != want {
+			t.Errorf("Bar(%v) = %q, want %q", share, got, want)
+		}
+	}
+	for i := range wordsCacheMax + 10 {
+		e.counts.get(countKey{n: float64(i)}, func() string { return "x" })
+	}
+	if n := len(e.counts.m); n > wordsCacheMax {
+		t.Errorf("count words cache holds %d entries, bound %d", n, wordsCacheMax)
 	}
 }

@@ -47,6 +47,47 @@ type PollView struct {
 	// Messages are the chat messages showing the poll, as of the same read
 	// as the rest of the view, so a re-render needs one read, not two.
 	Messages []polls.MessageRef
+	// Memo is where an adapter keeps what it makes of the parts of the
+	// view that stay the same from click to click (Title, KindText, the
+	// themes' labels, Controls, Footer, HiddenNote), so that a click's
+	// answer does not make them again: views of the same poll object
+	// with the same definition and status share one. Nil when the view
+	// has none; MemoLoad then builds every time.
+	Memo *Memo
+}
+
+// Memo holds what adapters make of a poll view's unchanging parts, one
+// value per key. Each adapter keys its values with a type of its own.
+type Memo struct {
+	mu sync.RWMutex
+	m  map[any]any
+}
+
+// MemoLoad returns the value m holds under key, building it with build
+// and keeping it first when m holds none. A nil m keeps nothing. The
+// value is shared by every view with the same Memo: treat it as
+// read-only.
+func MemoLoad[T any](m *Memo, key any, build func() T) T {
+	if m == nil {
+		return build()
+	}
+	m.mu.RLock()
+	v, ok := m.m[key]
+	m.mu.RUnlock()
+	if ok {
+		return v.(T)
+	}
+	t := build()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if v, ok := m.m[key]; ok {
+		return v.(T) // built meanwhile by another click
+	}
+	if m.m == nil {
+		m.m = make(map[any]any)
+	}
+	m.m[key] = t
+	return t
 }
 
 // GroupCount is a group's number of ballots.
@@ -155,8 +196,26 @@ func Bar(share float64, width int) string {
 		share = 1
 	}
 	full := int(math.Round(share * float64(width)))
+	if width == viewBarWidth {
+		return viewBars[full]
+	}
+	return drawBar(full, width)
+}
+
+func drawBar(full, width int) string {
 	return strings.Repeat("▓", full) + strings.Repeat("░", width-full)
 }
+
+// viewBarWidth is the width of the bars poll messages and reports draw;
+// viewBars holds all of them, so that a click's answer draws none.
+const viewBarWidth = 10
+
+var viewBars = func() (b [viewBarWidth + 1]string) {
+	for full := range b {
+		b[full] = drawBar(full, viewBarWidth)
+	}
+	return b
+}()
 
 // Percent formats a share as a whole percentage, the one way every output
 // does (numfmt.Percent): 5/8 is 63%.
@@ -261,7 +320,9 @@ func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
 	for i, c := range names.counts {
 		c.Ballots = t.Ballots[c.Group]
 		out = append(out, c)
-		parts = append(parts, e.p.Sprint(msg.ParticipationGroup.With(names.names[i], c.Ballots)))
+		parts = append(parts, e.groupCounts.get(groupCountKey{group: i, n: c.Ballots}, func() string {
+			return e.p.Sprint(msg.ParticipationGroup.With(names.names[i], c.Ballots))
+		}))
 	}
 	for g, n := range t.Ballots {
 		if !e.groups.Known(g) {
@@ -306,7 +367,7 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		ClosesAt: p.ClosesAt, Anonymous: p.Anonymous,
 		ResultsVisible: p.ResultsVisible(), Ballots: t.Total(),
 		Messages: p.Messages, Footer: sv.footer,
-		Controls: slices.Clone(sv.controls),
+		Controls: slices.Clone(sv.controls), Memo: &sv.memo,
 	}
 	if !v.ResultsVisible {
 		v.HiddenNote = sv.hiddenNote
@@ -328,8 +389,10 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 			if total := v.Ballots; total > 0 {
 				line.Share = sum / float64(total)
 			}
-			line.CountText = e.p.Sprint(countMessage(p.Kind, sum))
-			line.Bar = Bar(line.Share, 10)
+			line.CountText = e.counts.get(countKey{ranked: p.Kind == polls.Ranked, n: sum}, func() string {
+				return e.p.Sprint(countMessage(p.Kind, sum))
+			})
+			line.Bar = Bar(line.Share, viewBarWidth)
 		}
 		if rep != nil {
 			if tr, ok := rep.Theme(i); ok {
@@ -357,6 +420,7 @@ type staticView struct {
 	controls   []Control
 	hiddenNote string // shown while the results are hidden
 	footer     string
+	memo       Memo // adapters' renderings of the above
 }
 
 type staticKey struct {
@@ -431,6 +495,49 @@ func (c *viewCache) get(p *polls.Poll, build func(*polls.Poll) *staticView) *sta
 	c.m[p] = sv
 	c.mu.Unlock()
 	return sv
+}
+
+// wordsCache keeps the words of numbers every click's answer shows
+// again (a theme's "12 votes", a group's "🏛️ Government 3"), so that the
+// printer words each once, not once per click: there are only as many
+// as there are distinct counts. It is emptied when it reaches
+// wordsCacheMax entries. The printer and the groups never change, so an
+// entry never goes stale.
+type wordsCache[K comparable] struct {
+	mu sync.RWMutex
+	m  map[K]string
+}
+
+const wordsCacheMax = 1 << 14
+
+func (c *wordsCache[K]) get(k K, word func() string) string {
+	c.mu.RLock()
+	s, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = word()
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= wordsCacheMax {
+		c.m = make(map[K]string)
+	}
+	c.m[k] = s
+	c.mu.Unlock()
+	return s
+}
+
+// countKey is a theme's count as a poll message words it.
+type countKey struct {
+	ranked bool
+	n      float64
+}
+
+// groupCountKey is a configured group's ballots in the participation
+// line: the group's index in configuredGroups.
+type groupCountKey struct {
+	group int
+	n     int64
 }
 
 // countMessage is a theme's votes, or in a ranked poll its points.
@@ -538,7 +645,7 @@ func (e *Engine) ReportView(p *polls.Poll, r *polls.Report) *ReportView {
 			info := e.groups.Info(g.Group)
 			line.Groups = append(line.Groups, GroupBar{
 				Group: g.Group, Label: UserText(info.Label), Emoji: UserText(info.Emoji),
-				Support: g.Support, Percent: Percent(g.Support), Bar: Bar(g.Support, 10),
+				Support: g.Support, Percent: Percent(g.Support), Bar: Bar(g.Support, viewBarWidth),
 				Count: e.p.Sprint(report.CountMessage(g.Supporters, g.Ballots, ranked)), Qualifies: g.Qualifies,
 			})
 		}

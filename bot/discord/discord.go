@@ -297,8 +297,12 @@ func newFollowUpPool() *kit.Pool { return kit.NewPool(maxFollowUps, followUpWait
 
 // goAfter runs follow-up work after an interaction was answered, in the
 // bounded pool.
-func (a *Adapter) goAfter(ctx context.Context, f func(ctx context.Context)) {
+func (a *Adapter) goAfter(ctx context.Context, f func(ctx context.Context), within time.Duration) {
 	if f == nil {
+		return
+	}
+	if within > 0 {
+		a.pool.GoWithin(ctx, within, f)
 		return
 	}
 	a.pool.Go(ctx, f)

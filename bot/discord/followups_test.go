@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 	"sync"
@@ -44,7 +45,7 @@ func TestFollowUpsBounded(t *testing.T) {
 				<-release
 				running.Add(-1)
 				done.Add(1)
-			})
+			}, 0)
 		})
 	}
 	started.Wait()
@@ -139,4 +140,26 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestVoteFollowUpBound: a vote's one text follow-up is bounded by the
+// adapter's client timeout (so that net/http adds no deadline of its
+// own); follow-ups with files or a picker, or several, keep the pool's.
+func TestVoteFollowUpBound(t *testing.T) {
+	a := &Adapter{direct: &http.Client{Timeout: 20 * time.Second}}
+	text := bot.Reply{Visibility: bot.Ephemeral, Text: "Your ballot: 1"}
+	for _, tc := range []struct {
+		name    string
+		replies []bot.Reply
+		want    time.Duration
+	}{
+		{"one text", []bot.Reply{text}, 20 * time.Second},
+		{"files", []bot.Reply{{Text: "chart", Files: []bot.File{{Name: "c.png"}}}}, 0},
+		{"picker", []bot.Reply{{Picker: &bot.GroupPicker{Prompt: "Pick"}}}, 0},
+		{"two", []bot.Reply{text, text}, 0},
+	} {
+		if got := a.confirmWithin(tc.replies); got != tc.want {
+			t.Errorf("%s: bound %v, want %v", tc.name, got, tc.want)
+		}
+	}
 }

@@ -26,6 +26,8 @@ import (
 type answer struct {
 	resp  *discordgo.InteractionResponse
 	after func(ctx context.Context)
+	// within, when set, bounds after instead of the pool's timeout.
+	within time.Duration
 }
 
 // maxSkew is how far an interaction's signed timestamp may be from our
@@ -79,7 +81,7 @@ func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []b
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}
-		a.goAfter(r.Context(), ans.after)
+		a.goAfter(r.Context(), ans.after, ans.within)
 	}
 }
 
@@ -148,7 +150,7 @@ func (a *Adapter) onGateway(ctx context.Context, in *discordgo.Interaction) {
 		a.log.Warn("discord interaction response failed", "interaction", in.ID, "err", a.apiErr(err))
 		return
 	}
-	a.goAfter(ctx, ans.after)
+	a.goAfter(ctx, ans.after, ans.within)
 }
 
 // handle turns one interaction into an answer.
@@ -297,7 +299,7 @@ func (a *Adapter) postOpened(ctx context.Context, p *polls.Poll, replies []bot.R
 	// unreachable, which must not hold up the acknowledgement.
 	a.goAfter(ctx, func(ctx context.Context) {
 		a.recordMessage(ctx, p, polls.MessageRef{Platform: Platform, Channel: sent.ChannelID, Message: sent.ID})
-	})
+	}, 0)
 	return rest, true
 }
 
@@ -346,10 +348,19 @@ func (a *Adapter) followUp(ctx context.Context, in *discordgo.Interaction, repli
 }
 
 func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m msg) {
-	err := a.createFollowUp(ctx, in, m.webhook())
-	if err == nil {
-		return
+	if err := a.createFollowUp(ctx, in, m.webhook()); err != nil {
+		a.followUpFailed(ctx, in, &m, err)
 	}
+}
+
+// followUpFailed logs a failed follow-up and, when files were what it
+// failed on, sends it again without them. It is a function of its own
+// so that the follow-up that succeeds (nearly every one) runs in a small
+// stack frame: every vote's follow-up runs on a new goroutine, whose
+// stack would otherwise grow, and be copied, on each.
+//
+//go:noinline
+func (a *Adapter) followUpFailed(ctx context.Context, in *discordgo.Interaction, m *msg, err error) {
 	a.log.Warn("discord follow-up failed", "interaction", in.ID, "files", len(m.files), "err", err)
 	if len(m.files) == 0 {
 		return
@@ -362,7 +373,7 @@ func (a *Adapter) sendFollowUp(ctx context.Context, in *discordgo.Interaction, m
 		names[i] = f.Name
 	}
 	if m.content != "" || len(m.embeds) > 0 {
-		bare := m
+		bare := *m
 		bare.files = nil
 		if err := a.createFollowUp(ctx, in, bare.webhook()); err != nil {
 			a.log.Warn("discord follow-up failed without its files too", "interaction", in.ID, "err", err)
@@ -569,7 +580,7 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 	// Concurrent clicks may answer out of order; the coalesced edit that
 	// follows renders the final state.
 	a.touch(resp.Updated)
-	embeds, comps := pollMessageIn(a.engine.Printer(), v)
+	embeds, comps := pollMessageMemo(a.engine.Printer(), v)
 	replies := resp.Replies
 	return answer{
 		resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: &discordgo.InteractionResponseData{
@@ -581,7 +592,20 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 				a.sendFollowUp(ctx, in, a.layout(r))
 			}
 		},
+		within: a.confirmWithin(replies),
 	}
+}
+
+// confirmWithin bounds a vote's follow-up: one text message, posted
+// with the adapter's own client, gets that client's timeout in all,
+// retries included. With the same deadline on the work's context
+// net/http needs no context and timer of its own for the post. Anything
+// else keeps the pool's timeout.
+func (a *Adapter) confirmWithin(replies []bot.Reply) time.Duration {
+	if len(replies) != 1 || len(replies[0].Files) > 0 || replies[0].Picker != nil {
+		return 0
+	}
+	return a.direct.Timeout
 }
 
 func joinReplies(rs []bot.Reply) bot.Reply {

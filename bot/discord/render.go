@@ -292,8 +292,50 @@ const markdownSpecial = "\\*_~`|[]<>#"
 // pollMessageIn is the poll as an embed and its vote controls, with the
 // words of p.
 func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
+	return pollMessage(p, v, newPollStatic(p, v, false))
+}
+
+// pollMessageMemo is pollMessageIn with the parts that stay the same from
+// click to click (title, labels, footer, the vote controls, encoded) made
+// once per view memo (see bot.Memo) rather than for every click's answer.
+func pollMessageMemo(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
+	return pollMessage(p, v, bot.MemoLoad(v.Memo, pollStaticKey{}, func() *pollStatic { return newPollStatic(p, v, true) }))
+}
+
+// pollStatic is what the unchanging parts of a poll view come to in a
+// Discord message.
+type pollStatic struct {
+	title, kind, footer string
+	labels              []string // of v.Themes, in order
+	components          []discordgo.MessageComponent
+}
+
+// pollStaticKey is the adapter's key in a view's memo.
+type pollStaticKey struct{}
+
+// newPollStatic makes v's unchanging parts; encoded, the components are
+// encoded as JSON once (see encodedComponent).
+func newPollStatic(p *catalog.Printer, v *bot.PollView, encoded bool) *pollStatic {
+	st := &pollStatic{
+		title:  bot.Clip(md(v.Title), maxEmbedTitle),
+		kind:   md(v.KindText),
+		footer: bot.Clip(plain(v.Footer), maxFooter),
+		labels: make([]string, len(v.Themes)),
+	}
+	for i, t := range v.Themes {
+		st.labels[i] = md(t.Label)
+	}
+	st.components = pollComponents(p, v)
+	if encoded {
+		st.components = encodeComponents(st.components)
+	}
+	return st
+}
+
+// pollMessage is the poll message of v, its unchanging parts from st.
+func pollMessage(p *catalog.Printer, v *bot.PollView, st *pollStatic) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	e := &discordgo.MessageEmbed{
-		Title: bot.Clip(md(v.Title), maxEmbedTitle),
+		Title: st.title,
 		Color: embedColorOther,
 	}
 	switch v.Status {
@@ -304,8 +346,12 @@ func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmb
 	}
 	var d strings.Builder
 	d.Grow(256 + 96*len(v.Themes))
-	d.WriteString("**" + md(v.StatusText) + "**\n" + md(v.KindText) + "\n\n")
-	for _, t := range v.Themes {
+	d.WriteString("**")
+	d.WriteString(md(v.StatusText))
+	d.WriteString("**\n")
+	d.WriteString(st.kind)
+	d.WriteString("\n\n")
+	for i, t := range v.Themes {
 		// "`%2d.` `<bar>` <label> — <count> · <badge>", written out: a
 		// click's answer writes every line, and fmt took a tenth of it.
 		d.WriteByte('`')
@@ -316,14 +362,18 @@ func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmb
 		d.WriteString(".` ")
 		counted := t.Badge != "" || v.ResultsVisible
 		if counted {
-			d.WriteString("`" + t.Bar + "` ")
+			d.WriteByte('`')
+			d.WriteString(t.Bar)
+			d.WriteString("` ")
 		}
-		d.WriteString(md(t.Label))
+		d.WriteString(st.labels[i])
 		if counted {
-			d.WriteString(" — " + t.CountText)
+			d.WriteString(" — ")
+			d.WriteString(t.CountText)
 		}
 		if t.Badge != "" {
-			d.WriteString(" · " + t.Badge)
+			d.WriteString(" · ")
+			d.WriteString(t.Badge)
 		}
 		d.WriteByte('\n')
 	}
@@ -331,11 +381,11 @@ func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmb
 		d.WriteString("\n_" + md(v.HiddenNote) + "_\n")
 	}
 	e.Description = bot.Clip(strings.TrimRight(d.String(), "\n"), maxEmbedDesc)
-	e.Fields = append(e.Fields, &discordgo.MessageEmbedField{
+	e.Fields = append(make([]*discordgo.MessageEmbedField, 0, 1), &discordgo.MessageEmbedField{
 		Name:  bot.Clip(md(p.Sprint(catalog.DiscordBallots.With(v.Ballots))), maxFieldName),
 		Value: bot.Clip(nonEmpty(md(v.ParticipationText)), maxFieldValue),
 	})
-	e.Footer = &discordgo.MessageEmbedFooter{Text: bot.Clip(plain(v.Footer), maxFooter)}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: st.footer}
 	if len(v.Summary) > 0 {
 		// The summary says per theme what its status rests on: more than
 		// one field holds, so it takes as many as the embed's budget
@@ -360,7 +410,7 @@ func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmb
 			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: chunk})
 		}
 	}
-	return []*discordgo.MessageEmbed{e}, pollComponents(p, v)
+	return []*discordgo.MessageEmbed{e}, st.components
 }
 
 func nonEmpty(s string) string {

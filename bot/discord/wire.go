@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"encoding/json"
 	"strconv"
 
 	"github.com/bwmarrin/discordgo"
@@ -259,11 +260,45 @@ func appendComponents(dst []byte, cs []discordgo.MessageComponent) ([]byte, bool
 			if dst, ok = appendSelect(dst, c); !ok {
 				return dst, false
 			}
+		case encodedComponent:
+			dst = append(dst, c.json...)
 		default:
 			return dst, false
 		}
 	}
 	return append(dst, ']'), true
+}
+
+// encodedComponent is a component encoded once, as the JSON
+// encoding/json writes for it: the vote controls of a poll message, which
+// every click's answer carries unchanged (see pollMessageMemo).
+// encoding/json writes it as it is too, so a message holding one may go
+// through discordgo's own requests.
+type encodedComponent struct {
+	typ  discordgo.ComponentType
+	json []byte
+}
+
+func (c encodedComponent) Type() discordgo.ComponentType { return c.typ }
+
+func (c encodedComponent) MarshalJSON() ([]byte, error) { return c.json, nil }
+
+// encodeComponents returns cs with each component encoded (see
+// encodedComponent).
+func encodeComponents(cs []discordgo.MessageComponent) []discordgo.MessageComponent {
+	out := make([]discordgo.MessageComponent, 0, len(cs))
+	for _, c := range cs {
+		b, ok := appendComponents(nil, []discordgo.MessageComponent{c})
+		if !ok {
+			var err error
+			if b, err = json.Marshal([]discordgo.MessageComponent{c}); err != nil {
+				return cs
+			}
+		}
+		// One component, as a list of one: [ ... ].
+		out = append(out, encodedComponent{typ: c.Type(), json: b[1 : len(b)-1]})
+	}
+	return out
 }
 
 func appendID(dst []byte, id int) []byte {

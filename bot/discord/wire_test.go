@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
+	catalog "github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -51,6 +53,30 @@ func checkWire(t *testing.T, what string, r *discordgo.InteractionResponse, m ms
 		t.Fatalf("%s: appendWebhook refused %+v", what, p)
 	}
 	sameJSON(t, what+" follow-up", wire, p)
+}
+
+// checkMemo holds the vote answer made with v's memo (the first time and
+// from the memo) to the one made without, r, both as the hand encoders
+// write it and as encoding/json does.
+func checkMemo(t *testing.T, what string, pr *catalog.Printer, v *bot.PollView, r *discordgo.InteractionResponse) {
+	t.Helper()
+	want, _ := appendResponse(nil, r)
+	for try := range 2 {
+		embeds, comps := pollMessageMemo(pr, v)
+		if v.Status == polls.StatusOpen {
+			if _, ok := comps[0].(encodedComponent); !ok {
+				t.Fatalf("%s: memo %d holds %T, not encoded components", what, try, comps[0])
+			}
+		}
+		mr := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: &discordgo.InteractionResponseData{
+			Embeds: embeds, Components: comps, AllowedMentions: noMentions(),
+		}}
+		got, ok := appendResponse(nil, mr)
+		if !ok || !bytes.Equal(got, want) {
+			t.Fatalf("%s: with the memo (%d) the answer is\n%s\nwant\n%s", what, try, got, want)
+		}
+		sameJSON(t, what+" memo answer", got, mr)
+	}
 }
 
 // TestWireMatchesDiscordgo renders real polls (buttons, the select menu of
@@ -100,6 +126,7 @@ func TestWireMatchesDiscordgo(t *testing.T) {
 			}}
 			m := msg{embeds: embeds, components: comps, ephemeral: true}
 			checkWire(t, fmt.Sprintf("poll %d closed=%v", i, close), r, m)
+			checkMemo(t, fmt.Sprintf("poll %d closed=%v", i, close), pr, v, r)
 		}
 		rep := h.engine.Handle(ctx, bot.Request{Platform: Platform, Tenant: tenantPrefix + testGuild, User: alice.id, Channel: testChannel}, bot.Report{Poll: id})
 		for j, rp := range rep.Replies {
