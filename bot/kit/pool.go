@@ -2,6 +2,7 @@ package kit
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -19,19 +20,32 @@ import (
 // so past it the work starts anyway, beside the full pool. Memory is
 // bounded all the same, by Size plus the requests in flight, which the
 // HTTP server bounds.
+//
+// The work runs on worker goroutines that stay a while after their piece
+// for the next one (workerIdle): a vote's confirmation is a deep call
+// (an HTTP request) that outgrows a new goroutine's stack, and a
+// goroutine per piece grew, and copied, its stack for every vote.
 type Pool struct {
-	tasks    Tasks
+	tasks    Tasks // counts the pieces, not the workers
 	slots    chan struct{}
 	wait     time.Duration
 	timeout  time.Duration
 	overflow atomic.Int64
+	work     chan func()   // idle workers receive the next piece here
+	quit     chan struct{} // closed by Stop: idle workers leave
+	stopOnce sync.Once
 }
+
+// workerIdle is how long a worker waits for another piece before it
+// leaves.
+const workerIdle = 10 * time.Second
 
 // NewPool returns a pool that runs at most size pieces of work at once,
 // makes a caller wait at most wait for a slot, and gives each piece
 // timeout to finish.
 func NewPool(size int, wait, timeout time.Duration) *Pool {
-	return &Pool{slots: make(chan struct{}, max(size, 1)), wait: wait, timeout: timeout}
+	return &Pool{slots: make(chan struct{}, max(size, 1)), wait: wait, timeout: timeout,
+		work: make(chan func()), quit: make(chan struct{})}
 }
 
 // Size is the most pieces of work that run at once.
@@ -58,14 +72,46 @@ func (p *Pool) Go(ctx context.Context, f func(ctx context.Context)) {
 // client needs no timer of its own for it).
 func (p *Pool) GoWithin(ctx context.Context, d time.Duration, f func(ctx context.Context)) {
 	held := p.acquire()
-	p.tasks.Go(func() {
+	piece := func() {
 		if held {
 			defer func() { <-p.slots }()
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
 		defer cancel()
 		f(ctx)
-	})
+	}
+	if !p.tasks.start() {
+		piece()
+		return
+	}
+	job := func() {
+		defer p.tasks.wg.Done()
+		piece()
+	}
+	select {
+	case p.work <- job: // an idle worker took it
+	default:
+		go p.worker(job)
+	}
+}
+
+// worker runs job, then the pieces idle workers are handed, until none
+// comes for workerIdle or the pool stops.
+func (p *Pool) worker(job func()) {
+	job()
+	idle := time.NewTimer(workerIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case job := <-p.work:
+			job()
+			idle.Reset(workerIdle)
+		case <-idle.C:
+			return
+		case <-p.quit:
+			return
+		}
+	}
 }
 
 // acquire takes a slot, waiting at most p.wait; it reports whether it got
@@ -92,5 +138,9 @@ func (p *Pool) acquire() bool {
 // Wait blocks until the work started so far is done.
 func (p *Pool) Wait() { p.tasks.Wait() }
 
-// Stop makes later work run inline and waits for the work running.
-func (p *Pool) Stop() { p.tasks.Stop() }
+// Stop makes later work run inline, waits for the work running and lets
+// the idle workers go.
+func (p *Pool) Stop() {
+	p.tasks.Stop()
+	p.stopOnce.Do(func() { close(p.quit) })
+}

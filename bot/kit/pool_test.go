@@ -2,6 +2,8 @@ package kit_test
 
 import (
 	"context"
+	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -147,5 +149,49 @@ func TestPoolGoWithin(t *testing.T) {
 	p.Wait()
 	if d := <-got; d <= 4*time.Second || d > 6*time.Second {
 		t.Errorf("deadline %v after the start, want 5s (the pool's is an hour)", d)
+	}
+}
+
+// TestPoolReusesWorkers: pieces run one after another take the same
+// worker instead of a new goroutine each (whose stack a deep piece would
+// grow every time); Wait does not wait for idle workers; Stop lets them
+// go.
+func TestPoolReusesWorkers(t *testing.T) {
+	p := kit.NewPool(8, time.Hour, time.Minute)
+	before := runtime.NumGoroutine()
+	var ran atomic.Int64
+	goroutines := map[string]int{}
+	for range 100 {
+		var g string
+		p.Go(context.Background(), func(context.Context) {
+			ran.Add(1)
+			buf := make([]byte, 64)
+			g, _, _ = strings.Cut(string(buf[:runtime.Stack(buf, false)]), " [") // "goroutine 42"
+		})
+		p.Wait()
+		goroutines[g]++
+		// The worker parks again after Wait sees its piece done.
+		time.Sleep(time.Millisecond)
+	}
+	if ran.Load() != 100 {
+		t.Fatalf("%d of 100 pieces ran", ran.Load())
+	}
+	if len(goroutines) != 1 {
+		t.Errorf("100 pieces one after another ran on %d goroutines, want one worker", len(goroutines))
+	}
+	if n := runtime.NumGoroutine() - before; n > 2 {
+		t.Errorf("100 pieces one after another left %d goroutines, want the one worker", n)
+	}
+	p.Stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine() - before; n > 0 {
+		t.Errorf("%d workers stayed after Stop", n)
+	}
+	p.Go(context.Background(), func(context.Context) { ran.Add(1) })
+	if ran.Load() != 101 {
+		t.Error("a piece given after Stop did not run inline")
 	}
 }

@@ -15,18 +15,27 @@ type Tasks struct {
 
 // Go runs f in the background, or inline once Stop has begun.
 func (t *Tasks) Go(f func()) {
-	t.mu.Lock()
-	if t.stopping {
-		t.mu.Unlock()
+	if !t.start() {
 		f()
 		return
 	}
-	t.wg.Add(1)
-	t.mu.Unlock()
 	go func() {
 		defer t.wg.Done()
 		f()
 	}()
+}
+
+// start counts a piece of work that is about to run in the background,
+// which must then call wg.Done; it reports false, counting nothing, once
+// Stop has begun.
+func (t *Tasks) start() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopping {
+		return false
+	}
+	t.wg.Add(1)
+	return true
 }
 
 // Wait blocks until the work started so far is done.
