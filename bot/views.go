@@ -346,16 +346,29 @@ type configuredGroups struct {
 	counts []GroupCount // Ballots zero
 	names  []string
 	dot    string
+	// The ballot confirmation's fixed words: the sentence naming each
+	// group the ballot counts for, the list separator, the note that a
+	// ballot replaced another.
+	countedAs map[polls.Group]string
+	itemSep   string
+	replaces  string
 }
 
 func (e *Engine) wordGroups() *configuredGroups {
-	g := &configuredGroups{dot: e.p.Sprint(msg.Dot.With())}
+	g := &configuredGroups{dot: e.p.Sprint(msg.Dot.With()), countedAs: map[polls.Group]string{},
+		itemSep: e.p.Sprint(msg.ItemSeparator.With()), replaces: e.p.Sprint(msg.BallotReplaces.With())}
 	for _, info := range e.groups.All() {
 		c := GroupCount{Group: info.ID, Label: UserText(info.Label), Emoji: UserText(info.Emoji)}
 		g.counts = append(g.counts, c)
 		g.names = append(g.names, groupName(c))
+		g.countedAs[info.ID] = e.countedAs(info.ID)
 	}
 	return g
+}
+
+// countedAs is the sentence naming the group a ballot counts for.
+func (e *Engine) countedAs(g polls.Group) string {
+	return e.p.Sprint(msg.BallotCountedAs.With(UserText(e.groups.Info(g).Label)))
 }
 
 // PollView builds the view of a poll's message from its tally.

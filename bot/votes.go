@@ -78,10 +78,15 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 	if p.Kind == polls.Ranked {
 		what = msg.BallotRanking
 	}
-	s := e.p.Sprint(what.With(p.ID, strings.Join(labels, e.p.Sprint(msg.ItemSeparator.With()))))
-	s = e.sentences(s, e.p.Sprint(msg.BallotCountedAs.With(UserText(e.groups.Info(b.Group).Label))))
+	words := e.groupWords
+	s := e.p.Sprint(what.With(p.ID, strings.Join(labels, words.itemSep)))
+	counted, ok := words.countedAs[b.Group]
+	if !ok {
+		counted = e.countedAs(b.Group)
+	}
+	s = e.sentences(s, counted)
 	if replaced {
-		s = e.sentences(s, e.p.Sprint(msg.BallotReplaces.With()))
+		s = e.sentences(s, words.replaces)
 	}
 	return s
 }

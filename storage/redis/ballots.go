@@ -89,11 +89,8 @@ func (s *Store) Retract(ctx context.Context, tenant, id, voter string, at time.T
 // reads its reply.
 func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m *polls.MembershipCheck, mode, group string, at time.Time, more ...any) (polls.VoteResult, error) {
 	withTally := polls.VoteTallyWanted(ctx)
-	if withTally {
-		mode += "+"
-	}
-	keys, args, token := s.voteArgs(tenant, id, voter, delivery, mode, group, at, more)
 	script := voteScript
+	memberKey, memberArgs := "", []any(nil)
 	if m != nil {
 		if s.clustered {
 			return polls.VoteResult{}, errClusterMember
@@ -107,10 +104,10 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m 
 			by = strconv.FormatInt(d.UnixMilli(), 10)
 		}
 		script = memberVoteScript
-		keys = append(keys, s.groupsKey(tenant))
-		args = append(args, m.User, want, by)
+		memberKey, memberArgs = s.groupsKey(tenant), []any{m.User, want, by}
 	}
-	reply, err := script.Run(ctx, s.rdb, keys, args...).StringSlice()
+	cmd, token := s.voteCommand(script, tenant, id, voter, delivery, mode, withTally, group, at, more, memberKey, memberArgs)
+	reply, err := script.run(ctx, s.rdb, cmd).StringSlice()
 	if err != nil {
 		return polls.VoteResult{}, mapErr(err)
 	}
@@ -160,22 +157,6 @@ func (s *Store) vote(ctx context.Context, tenant, id, voter, delivery string, m 
 	}
 	r.Ballot, err = decode(reply[1])
 	return r, err
-}
-
-// voteArgs returns the KEYS and ARGV of voteScript (see there), with a
-// new token, which it also returns.
-func (s *Store) voteArgs(tenant, id, voter, delivery, mode, group string, at time.Time, more []any) (keys []string, args []any, token string) {
-	k := s.keys(tenant, id)
-	keys = []string{k.poll, k.ballots, k.tally, k.log}
-	field := ""
-	if delivery != "" {
-		var dkeys []string
-		dkeys, field = s.voteDeliveryKeys(tenant, id, delivery)
-		keys = append(keys, dkeys...)
-	}
-	token = newToken()
-	args = append([]any{mode, voter, group, at.UnixMilli(), s.logMax, polls.DeliveryTTL.Milliseconds(), token, field, record.Time(at)}, more...)
-	return keys, args, token
 }
 
 // replyTally reads the tally voteScript returns: the poll's theme count

@@ -25,9 +25,13 @@ func (s *Store) LoadToggleScript(ctx context.Context) (sha string, err error) {
 // toggle (see voteScript for what each is).
 func (s *Store) ToggleArgs(tenant, id string, b polls.Ballot, f polls.Flip, delivery string) (keys, argv []string, err error) {
 	b.CastAt = stamp(b.CastAt)
-	keys, args, _ := s.voteArgs(tenant, id, b.Voter, delivery, "t", string(b.Group), b.CastAt,
-		[]any{strconv.Itoa(f.Choice), strconv.FormatInt(f.Points, 10), strconv.Itoa(max(f.Max, 0))})
-	for _, a := range args {
+	cmd, _ := s.voteCommand(voteScript, tenant, id, b.Voter, delivery, "t", false, string(b.Group), b.CastAt,
+		[]any{strconv.Itoa(f.Choice), strconv.FormatInt(f.Points, 10), strconv.Itoa(max(f.Max, 0))}, "", nil)
+	n := cmd[2].(int)
+	for _, k := range cmd[3 : 3+n] {
+		keys = append(keys, k.(string))
+	}
+	for _, a := range cmd[3+n:] {
 		argv = append(argv, fmt.Sprint(a))
 	}
 	return keys, argv, nil

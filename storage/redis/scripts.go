@@ -67,7 +67,7 @@ import (
 // ARGV: mode (c, t or r, then "+" for the tally), voter, group, time (unix ms), log max, delivery ttl ms,
 // token, delivery field ("" for none), time as the ballot record holds it (record.Time), then
 // for c: choices "2,0,1", points "3,2,1" ("" for 1 each); for t: choice, points, max choices (0: any)
-var voteScript = redis.NewScript(notifyLua + voteLua(`
+var voteScript = newVoteScript(notifyLua + voteLua(`
 local dk0, dk1, dold = KEYS[5], KEYS[6], KEYS[7]
 `, ""))
 
@@ -87,7 +87,7 @@ local dk0, dk1, dold = KEYS[5], KEYS[6], KEYS[7]
 // KEYS: voteScript's, then the tenant's groups hash
 // ARGV: voteScript's, then the user, the expected membership record and
 // the caller's deadline (unix ms; "" for none)
-var memberVoteScript = redis.NewScript(notifyLua + voteLua(`
+var memberVoteScript = newVoteScript(notifyLua + voteLua(`
 local dk0, dk1, dold
 if #KEYS == 8 then dk0, dk1, dold = KEYS[5], KEYS[6], KEYS[7] end
 if ARGV[#ARGV] ~= '' and nowms() > tonumber(ARGV[#ARGV]) then

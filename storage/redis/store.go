@@ -108,6 +108,10 @@ type Store struct {
 	// clustered is whether the client is a Redis Cluster's, where no
 	// script may touch keys of two slots (see ChecksMembership).
 	clustered bool
+	// logMaxArg is logMax boxed once for the vote scripts; voteKeys
+	// keeps the keys they take (see voteCommand).
+	logMaxArg any
+	voteKeys  keyCache
 }
 
 var (
@@ -148,6 +152,7 @@ func New(client redis.UniversalClient, opts ...Option) *Store {
 	if strings.ContainsAny(s.prefix, "{}") {
 		panic(fmt.Sprintf("redisstore: key prefix %q contains a brace", s.prefix))
 	}
+	s.logMaxArg = s.logMax
 	return s
 }
 
