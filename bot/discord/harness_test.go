@@ -99,6 +99,8 @@ type harnessOpts struct {
 	config *bot.Config // nil: testConfig()
 	// printer is the engine's language (nil: English).
 	printer *catalog.Printer
+	// wrap, when set, wraps the HTTP handler (middleware, as serve's).
+	wrap func(http.Handler) http.Handler
 }
 
 func boltStore(t testing.TB, c *clock) polls.Store {
@@ -179,7 +181,11 @@ func newHarness(t testing.TB, c *clock, o harnessOpts) *harness {
 	h.adapter = a
 	mux := http.NewServeMux()
 	a.Mount(mux)
-	h.srv = httptest.NewServer(mux)
+	var handler http.Handler = mux
+	if o.wrap != nil {
+		handler = o.wrap(mux)
+	}
+	h.srv = httptest.NewServer(handler)
 	t.Cleanup(h.srv.Close)
 	h.httpCl = h.srv.Client()
 	ctx, cancel := context.WithCancel(context.Background())

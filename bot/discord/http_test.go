@@ -4,12 +4,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pollbot/pollbot/bot"
+	"github.com/pollbot/pollbot/internal/metrics"
 )
 
 // TestHTTPJourney runs polls through HTTP interactions mode on a real
@@ -323,5 +325,36 @@ func TestVerifyFreshness(t *testing.T) {
 		if got := a.verifyBody(hdr, body); got != tc.ok {
 			t.Errorf("signed at %v (clock %v): verified %v, want %v", tc.at, now, got, tc.ok)
 		}
+	}
+}
+
+// TestAnswerBeforeFollowUp: a vote's type-7 answer is sent before its
+// follow-up starts, also behind serve's metrics middleware, which wraps
+// the response writer: the adapter flushed only a writer that was itself
+// an http.Flusher, so behind the wrapper the answer waited for the whole
+// middleware chain to return while the follow-up was already on its way,
+// and Discord refuses a follow-up to an interaction not yet answered.
+func TestAnswerBeforeFollowUp(t *testing.T) {
+	c := &clock{t: time.Now().UTC()}
+	m := metrics.New("test", slog.New(slog.DiscardHandler))
+	const after = 300 * time.Millisecond
+	h := newHarness(t, c, harnessOpts{http: true, store: boltStore(t, c), wrap: func(next http.Handler) http.Handler {
+		inner := m.Instrument(next)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inner.ServeHTTP(w, r)
+			// Work after the handler in the chain (logs, bounds): an
+			// answer that waits for the chain waits for this too.
+			time.Sleep(after)
+		})
+	}})
+	id, msgID := openPoll(t, h, str("title", "Order"), str("themes", "A; B"))
+	in := h.click(bob, msgID, bot.VoteAction(id, 0))
+	start := time.Now()
+	r := h.interact(t, in)
+	if took := time.Since(start); took >= after {
+		t.Errorf("the vote's answer took %v: it waited for the middleware (%v) instead of going out before the follow-up", took, after)
+	}
+	if fu := h.fake.followupsFor(t, r.Token, 1); !strings.Contains(fu[0].str("content"), "ballot") {
+		t.Errorf("follow-up %q", fu[0].str("content"))
 	}
 }

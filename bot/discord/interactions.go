@@ -77,10 +77,11 @@ func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []b
 	writeResponse(w, ans.resp)
 	if ans.after != nil {
 		// Follow-ups need the interaction acknowledged: send the answer
-		// now rather than when the handler returns.
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
+		// now rather than when the handler returns. Through the
+		// ResponseController, which finds the connection's writer
+		// under middleware that wraps it (metrics' status recorder
+		// hid it, and a follow-up could reach Discord first).
+		_ = http.NewResponseController(w).Flush()
 		a.goAfter(r.Context(), ans.after, ans.within)
 	}
 }
@@ -100,11 +101,20 @@ func (a *Adapter) verifyBody(h http.Header, body []byte) bool {
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return false
 	}
-	msg := make([]byte, 0, len(ts)+len(body))
-	return ed25519.Verify(a.pub, append(append(msg, ts...), body...), sig)
+	// The signed message is timestamp+body, a copy of the body: in a
+	// pooled buffer (Verify keeps no reference), not a new one per click.
+	buf := responseBufs.Get().(*[]byte)
+	msg := append(append((*buf)[:0], ts...), body...)
+	ok := ed25519.Verify(a.pub, msg, sig)
+	if cap(msg) <= maxPooledResponse {
+		*buf = msg[:0]
+		responseBufs.Put(buf)
+	}
+	return ok
 }
 
-// responseBufs holds the buffers answers are encoded into: every click's
+// responseBufs holds the buffers answers are encoded into (and the
+// signed message is verified in): every click's
 // answer is the poll's whole message, a few KiB.
 var responseBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
