@@ -95,6 +95,18 @@ type Response struct {
 	vote *afterVote
 }
 
+// SoleConfirmation reports whether r's replies are one text reply to the
+// person who acted alone, without files or a picker: a vote's
+// confirmation, which an adapter delivers with one HTTP call and can
+// bound by its client's timeout.
+func (r Response) SoleConfirmation() bool {
+	if len(r.Replies) != 1 {
+		return false
+	}
+	rp := r.Replies[0]
+	return len(rp.Files) == 0 && rp.Picker == nil && rp.Visibility == Ephemeral
+}
+
 // afterVote is a vote's poll and the tally the store returned with it,
 // read in the vote's own atomic step (polls.VoteResult.Tally).
 type afterVote struct {
@@ -131,11 +143,11 @@ type Engine struct {
 	// links makes /poll screen's links; nil when the deployment has no
 	// public URL or link key.
 	links ScreenLinks
-	// views, groupWords, counts and groupCounts keep what poll views
-	// word the same way every time (see viewCache, configuredGroups,
-	// wordsCache).
+	// views, fixed, counts and groupCounts keep what poll views and
+	// ballot confirmations word the same way every time (see viewCache,
+	// engineWords, wordsCache).
 	views       viewCache
-	groupWords  *configuredGroups
+	fixed       *engineWords
 	counts      wordsCache[countKey]
 	groupCounts wordsCache[groupCountKey]
 }
@@ -167,7 +179,7 @@ func New(svc *polls.Service, cfg Config, opts ...EngineOption) *Engine {
 	for _, o := range opts {
 		o(e)
 	}
-	e.groupWords = e.wordGroups()
+	e.fixed = e.wordFixed()
 	return e
 }
 

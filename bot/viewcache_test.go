@@ -42,13 +42,13 @@ func TestPollViewCache(t *testing.T) {
 	p := viewPoll("VC01")
 
 	first := e.pollView(p, tally, now)
-	sv := e.views.m[p]
+	sv, _ := e.views.Get(p)
 	if sv == nil {
 		t.Fatal("the view's words were not kept")
 	}
 	first.Controls[0].Label = "changed by an adapter"
 	second := e.pollView(p, tally, now)
-	if e.views.m[p] != sv {
+	if got, _ := e.views.Get(p); got != sv {
 		t.Error("the second view of the same poll object worded it again")
 	}
 	fresh := viewEngine(t).pollView(viewPoll("VC01"), tally, now)
@@ -67,7 +67,7 @@ func TestPollViewCache(t *testing.T) {
 	for i := range viewCacheMax + 10 {
 		e.pollView(viewPoll("B"+string(rune('A'+i%26))), tally, now)
 	}
-	if n := len(e.views.m); n > viewCacheMax {
+	if n := e.views.Len(); n > viewCacheMax {
 		t.Errorf("view cache holds %d polls, bound %d", n, viewCacheMax)
 	}
 }
@@ -107,7 +107,7 @@ func TestViewWordsCache(t *testing.T) {
 	for i := range wordsCacheMax + 10 {
 		e.counts.get(countKey{n: float64(i)}, func() string { return "x" })
 	}
-	if n := len(e.counts.m); n > wordsCacheMax {
+	if n := e.counts.Len(); n > wordsCacheMax {
 		t.Errorf("count words cache holds %d entries, bound %d", n, wordsCacheMax)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pollbot/pollbot/bot/msg"
 	"github.com/pollbot/pollbot/bot/report"
+	"github.com/pollbot/pollbot/internal/bounded"
 	"github.com/pollbot/pollbot/internal/numfmt"
 	"github.com/pollbot/pollbot/polls"
 )
@@ -314,7 +315,7 @@ func (e *Engine) statusText(p *polls.Poll, now time.Time) string {
 }
 
 func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
-	names := e.groupWords
+	names := e.fixed
 	out := make([]GroupCount, 0, len(names.counts)+1)
 	parts := make([]string, 0, len(names.counts)+1)
 	for i, c := range names.counts {
@@ -340,22 +341,23 @@ func groupName(c GroupCount) string {
 	return UserText(strings.TrimSpace(PlainText(c.Emoji) + " " + PlainText(c.Label)))
 }
 
-// configuredGroups are the engine's groups as the participation line
-// shows them, worded once: the groups and the printer never change.
-type configuredGroups struct {
+// engineWords are the words views and confirmations repeat, worded once
+// per engine (the groups and the printer never change): the engine's
+// groups as the participation line shows them, and the ballot
+// confirmation's fixed sentences.
+type engineWords struct {
 	counts []GroupCount // Ballots zero
 	names  []string
 	dot    string
-	// The ballot confirmation's fixed words: the sentence naming each
-	// group the ballot counts for, the list separator, the note that a
-	// ballot replaced another.
+	// The sentence naming each group a ballot counts for, the list
+	// separator, the note that a ballot replaced another.
 	countedAs map[polls.Group]string
 	itemSep   string
 	replaces  string
 }
 
-func (e *Engine) wordGroups() *configuredGroups {
-	g := &configuredGroups{dot: e.p.Sprint(msg.Dot.With()), countedAs: map[polls.Group]string{},
+func (e *Engine) wordFixed() *engineWords {
+	g := &engineWords{dot: e.p.Sprint(msg.Dot.With()), countedAs: map[polls.Group]string{},
 		itemSep: e.p.Sprint(msg.ItemSeparator.With()), replaces: e.p.Sprint(msg.BallotReplaces.With())}
 	for _, info := range e.groups.All() {
 		c := GroupCount{Group: info.ID, Label: UserText(info.Label), Emoji: UserText(info.Emoji)}
@@ -487,26 +489,17 @@ func (e *Engine) staticView(p *polls.Poll) *staticView {
 // entries, which bounds it, and the poll objects it keeps alive, however
 // many polls there are.
 type viewCache struct {
-	mu sync.Mutex
-	m  map[*polls.Poll]*staticView
+	bounded.Map[*polls.Poll, *staticView]
 }
 
 const viewCacheMax = 4096 // as many polls as the service's open-poll cache keeps
 
 func (c *viewCache) get(p *polls.Poll, build func(*polls.Poll) *staticView) *staticView {
-	c.mu.Lock()
-	sv := c.m[p]
-	c.mu.Unlock()
-	if sv != nil && sv.from == staticKeyOf(p) {
+	if sv, ok := c.Get(p); ok && sv.from == staticKeyOf(p) {
 		return sv
 	}
-	sv = build(p)
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= viewCacheMax {
-		c.m = make(map[*polls.Poll]*staticView)
-	}
-	c.m[p] = sv
-	c.mu.Unlock()
+	sv := build(p)
+	c.Put(p, sv, viewCacheMax)
 	return sv
 }
 
@@ -516,29 +509,11 @@ func (c *viewCache) get(p *polls.Poll, build func(*polls.Poll) *staticView) *sta
 // as there are distinct counts. It is emptied when it reaches
 // wordsCacheMax entries. The printer and the groups never change, so an
 // entry never goes stale.
-type wordsCache[K comparable] struct {
-	mu sync.RWMutex
-	m  map[K]string
-}
+type wordsCache[K comparable] struct{ bounded.Map[K, string] }
 
 const wordsCacheMax = 1 << 14
 
-func (c *wordsCache[K]) get(k K, word func() string) string {
-	c.mu.RLock()
-	s, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
-		return s
-	}
-	s = word()
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= wordsCacheMax {
-		c.m = make(map[K]string)
-	}
-	c.m[k] = s
-	c.mu.Unlock()
-	return s
-}
+func (c *wordsCache[K]) get(k K, word func() string) string { return c.Load(k, wordsCacheMax, word) }
 
 // countKey is a theme's count as a poll message words it.
 type countKey struct {
@@ -547,7 +522,7 @@ type countKey struct {
 }
 
 // groupCountKey is a configured group's ballots in the participation
-// line: the group's index in configuredGroups.
+// line: the group's index in engineWords.counts.
 type groupCountKey struct {
 	group int
 	n     int64

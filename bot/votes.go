@@ -78,7 +78,7 @@ func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string
 	if p.Kind == polls.Ranked {
 		what = msg.BallotRanking
 	}
-	words := e.groupWords
+	words := e.fixed
 	s := e.p.Sprint(what.With(p.ID, strings.Join(labels, words.itemSep)))
 	counted, ok := words.countedAs[b.Group]
 	if !ok {

@@ -158,7 +158,7 @@ func TestVoteFollowUpBound(t *testing.T) {
 		{"picker", []bot.Reply{{Picker: &bot.GroupPicker{Prompt: "Pick"}}}, 0},
 		{"two", []bot.Reply{text, text}, 0},
 	} {
-		if got := a.confirmWithin(tc.replies); got != tc.want {
+		if got := a.confirmWithin(bot.Response{Replies: tc.replies}); got != tc.want {
 			t.Errorf("%s: bound %v, want %v", tc.name, got, tc.want)
 		}
 	}

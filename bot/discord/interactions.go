@@ -602,7 +602,7 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 				a.sendFollowUp(ctx, in, a.layout(r))
 			}
 		},
-		within: a.confirmWithin(replies),
+		within: a.confirmWithin(resp),
 	}
 }
 
@@ -611,8 +611,8 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 // retries included. With the same deadline on the work's context
 // net/http needs no context and timer of its own for the post. Anything
 // else keeps the pool's timeout.
-func (a *Adapter) confirmWithin(replies []bot.Reply) time.Duration {
-	if len(replies) != 1 || len(replies[0].Files) > 0 || replies[0].Picker != nil {
+func (a *Adapter) confirmWithin(resp bot.Response) time.Duration {
+	if !resp.SoleConfirmation() {
 		return 0
 	}
 	return a.direct.Timeout

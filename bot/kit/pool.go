@@ -85,7 +85,7 @@ func (p *Pool) GoWithin(ctx context.Context, d time.Duration, f func(ctx context
 		return
 	}
 	job := func() {
-		defer p.tasks.wg.Done()
+		defer p.tasks.done()
 		piece()
 	}
 	select {

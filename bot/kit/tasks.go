@@ -20,13 +20,13 @@ func (t *Tasks) Go(f func()) {
 		return
 	}
 	go func() {
-		defer t.wg.Done()
+		defer t.done()
 		f()
 	}()
 }
 
 // start counts a piece of work that is about to run in the background,
-// which must then call wg.Done; it reports false, counting nothing, once
+// which must then call done; it reports false, counting nothing, once
 // Stop has begun.
 func (t *Tasks) start() bool {
 	t.mu.Lock()
@@ -48,3 +48,6 @@ func (t *Tasks) Stop() {
 	t.mu.Unlock()
 	t.wg.Wait()
 }
+
+// done ends a piece start counted.
+func (t *Tasks) done() { t.wg.Done() }

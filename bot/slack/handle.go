@@ -158,7 +158,7 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 	if resp.Duplicate {
 		return
 	}
-	if clickConfirmation(resp) && a.client.Timeout > 0 {
+	if resp.SoleConfirmation() && a.client.Timeout > 0 {
 		// One post to the response_url, which the client bounds anyway:
 		// as the task's deadline the bound costs net/http no context
 		// and timer of its own (3% of a vote's CPU).
@@ -166,18 +166,6 @@ func (a *Adapter) blockAction(ctx context.Context, cb slack.InteractionCallback,
 		return
 	}
 	a.background(ctx, func(ctx context.Context) { a.deliver(ctx, t, resp) })
-}
-
-// clickConfirmation reports whether delivering resp is a vote's
-// confirmation and nothing else: text replies without files or pickers
-// to the voter, the poll's messages left to the coalescer.
-func clickConfirmation(resp bot.Response) bool {
-	for _, r := range resp.Replies {
-		if len(r.Files) > 0 || r.Picker != nil || r.Visibility != bot.Ephemeral {
-			return false
-		}
-	}
-	return len(resp.Replies) == 1
 }
 
 func (a *Adapter) openRankModal(ctx context.Context, req bot.Request, t target, trigger, poll string) {

@@ -161,24 +161,3 @@ func BenchmarkWebhookWire(b *testing.B) {
 		}
 	})
 }
-
-// TestClickConfirmation: only a response that is one private text reply
-// is delivered within the client's timeout alone; files, pickers, public
-// replies and several replies keep the pool's longer one.
-func TestClickConfirmation(t *testing.T) {
-	for _, c := range []struct {
-		resp bot.Response
-		want bool
-	}{
-		{bot.Response{Replies: []bot.Reply{{Visibility: bot.Ephemeral, Text: "Your ballot"}}}, true},
-		{bot.Response{}, false},
-		{bot.Response{Replies: []bot.Reply{{Visibility: bot.Ephemeral, Text: "a"}, {Visibility: bot.Ephemeral, Text: "b"}}}, false},
-		{bot.Response{Replies: []bot.Reply{{Visibility: bot.Public, Text: "a"}}}, false},
-		{bot.Response{Replies: []bot.Reply{{Visibility: bot.Ephemeral, Picker: &bot.GroupPicker{}}}}, false},
-		{bot.Response{Replies: []bot.Reply{{Visibility: bot.Ephemeral, Files: []bot.File{{Name: "a.csv"}}}}}, false},
-	} {
-		if got := clickConfirmation(c.resp); got != c.want {
-			t.Errorf("clickConfirmation(%+v) = %v", c.resp, got)
-		}
-	}
-}

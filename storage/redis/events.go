@@ -39,7 +39,7 @@ end
 
 // changesKey is the poll's change channel (see notifyLua).
 func (s *Store) changesKey(tenant, id string) string {
-	return s.prefix + "{" + tenant + "/" + id + "}:changes"
+	return s.pollBase(tenant, id) + "changes"
 }
 
 // logPage is how many events ReadLog reads per round trip.

@@ -31,7 +31,7 @@ import (
 // need no migration: their polls have no reminder offsets.
 
 func (s *Store) remindKey(tenant, id string) string {
-	return s.prefix + "{" + tenant + "/" + id + "}:remind"
+	return s.pollBase(tenant, id) + "remind"
 }
 
 func (s *Store) remindersKey() string { return s.prefix + "reminders" }

@@ -93,6 +93,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pollbot/pollbot/internal/bounded"
 	"github.com/pollbot/pollbot/polls"
 	"github.com/redis/go-redis/v9"
 )
@@ -111,7 +112,7 @@ type Store struct {
 	// logMaxArg is logMax boxed once for the vote scripts; voteKeys
 	// keeps the keys they take (see voteCommand).
 	logMaxArg any
-	voteKeys  keyCache
+	voteKeys  bounded.Map[pollRef, *voteKeys]
 }
 
 var (
@@ -198,8 +199,14 @@ type pollKeys struct {
 }
 
 func (s *Store) keys(tenant, id string) pollKeys {
-	base := s.prefix + "{" + tenant + "/" + id + "}:"
+	base := s.pollBase(tenant, id)
 	return pollKeys{poll: base + "poll", ballots: base + "ballots", tally: base + "tally", log: base + "log"}
+}
+
+// pollBase starts the name of every key of one poll: the prefix and the
+// poll's hash tag, so that all of them share a cluster slot.
+func (s *Store) pollBase(tenant, id string) string {
+	return s.prefix + "{" + tenant + "/" + id + "}:"
 }
 
 // deliveryName bounds a delivery key's size in a key name whatever a
@@ -232,10 +239,8 @@ const deliveryBuckets = 16
 // for one only when 68 bits of their ids agree. docs/ARCHITECTURE.md
 // ("Redis key layout") has the measurements.
 func (s *Store) voteDeliveryKeys(tenant, id, key string) (keys []string, field string) {
-	name := voteDeliveryName(key)
-	base := s.prefix + "{" + tenant + "/" + id + "}:"
-	bucket := strconv.FormatUint(uint64(name[15]%deliveryBuckets), 16)
-	return []string{base + "dv0" + bucket, base + "dv1" + bucket, base + "d:" + name}, name[:8]
+	dv0, dv1, old, field := s.voteKeysOf(tenant, id).delivery(key)
+	return []string{dv0.(string), dv1.(string), old}, field
 }
 
 func voteDeliveryName(key string) string {

@@ -3,7 +3,6 @@ package redisstore
 import (
 	"context"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/pollbot/pollbot/polls"
@@ -59,39 +58,32 @@ type voteKeys struct {
 	dv [2][deliveryBuckets]any
 }
 
-// keyCache keeps the voteKeys of the polls voted in; it is emptied when
-// it reaches keyCacheMax polls.
-type keyCache struct {
-	mu sync.RWMutex
-	m  map[pollRef]*voteKeys
+// delivery is where the vote scripts look for and record a delivery
+// (see voteDeliveryKeys): its bucket's two generation hashes, boxed, the
+// key a record had before the buckets, and the field naming it.
+func (vk *voteKeys) delivery(key string) (dv0, dv1 any, old, field string) {
+	name := voteDeliveryName(key)
+	b := name[15] % deliveryBuckets
+	return vk.dv[0][b], vk.dv[1][b], vk.base + "d:" + name, name[:8]
 }
 
+// pollRef names a poll in the store's cache of voteKeys (Store.voteKeys:
+// the polls voted in, emptied when it holds keyCacheMax).
 type pollRef struct{ tenant, id string }
 
 const keyCacheMax = 4096
 
 func (s *Store) voteKeysOf(tenant, id string) *voteKeys {
-	ref := pollRef{tenant, id}
-	s.voteKeys.mu.RLock()
-	vk := s.voteKeys.m[ref]
-	s.voteKeys.mu.RUnlock()
-	if vk != nil {
+	return s.voteKeys.Load(pollRef{tenant, id}, keyCacheMax, func() *voteKeys {
+		k := s.keys(tenant, id)
+		vk := &voteKeys{base: s.pollBase(tenant, id), poll: [4]any{k.poll, k.ballots, k.tally, k.log}}
+		for b := range deliveryBuckets {
+			bucket := strconv.FormatUint(uint64(b), 16)
+			vk.dv[0][b] = vk.base + "dv0" + bucket
+			vk.dv[1][b] = vk.base + "dv1" + bucket
+		}
 		return vk
-	}
-	k := s.keys(tenant, id)
-	vk = &voteKeys{base: s.prefix + "{" + tenant + "/" + id + "}:", poll: [4]any{k.poll, k.ballots, k.tally, k.log}}
-	for b := range deliveryBuckets {
-		bucket := strconv.FormatUint(uint64(b), 16)
-		vk.dv[0][b] = vk.base + "dv0" + bucket
-		vk.dv[1][b] = vk.base + "dv1" + bucket
-	}
-	s.voteKeys.mu.Lock()
-	if s.voteKeys.m == nil || len(s.voteKeys.m) >= keyCacheMax {
-		s.voteKeys.m = make(map[pollRef]*voteKeys)
-	}
-	s.voteKeys.m[ref] = vk
-	s.voteKeys.mu.Unlock()
-	return vk
+	})
 }
 
 // Arguments that are the same for every vote, boxed once.
@@ -112,10 +104,10 @@ func (s *Store) voteCommand(sc *voteScriptSrc, tenant, id, voter, delivery, mode
 	cmd = append(cmd, vk.poll[:]...)
 	field := ""
 	if delivery != "" {
-		name := voteDeliveryName(delivery)
-		b := name[15] % deliveryBuckets
-		cmd = append(cmd, vk.dv[0][b], vk.dv[1][b], vk.base+"d:"+name)
-		field = name[:8]
+		var dv0, dv1 any
+		var old string
+		dv0, dv1, old, field = vk.delivery(delivery)
+		cmd = append(cmd, dv0, dv1, old)
 	}
 	if memberKey != "" {
 		cmd = append(cmd, memberKey)
