@@ -120,9 +120,10 @@ const voteBody = `local ballots, tally = KEYS[2], KEYS[3]
 local mode, withTally = string.sub(ARGV[1], 1, 1), string.sub(ARGV[1], 2) == '+'
 local voter, group = ARGV[2], ARGV[3]
 local f = redis.call('HMGET', KEYS[1], 'status', 'closes_ms', 'themes')
-local function reply(a, b, tok)
+local function reply(a, b, tok, version)
   if not withTally then
-    return {a, b, redis.call('HGET', tally, 'v') or '0', tok, f[3] or ''}
+    if version then version = string.format('%d', version) end
+    return {a, b, version or redis.call('HGET', tally, 'v') or '0', tok, f[3] or ''}
   end
   return {a, b, '', tok, f[3] or '', table.concat(redis.call('HGETALL', tally), ',')}
 end
@@ -171,7 +172,7 @@ if old then
   oc = split(cs, 0)
   op = split(ps, #oc)
 end
-local nc, np
+local nc, np, flip
 if mode == 'c' then
   nc = split(ARGV[10], 0)
   np = split(ARGV[11], #nc)
@@ -180,8 +181,17 @@ elseif mode == 't' then
   local found = false
   if old then
     for i = 1, #oc do
-      if oc[i] == ARGV[10] then found = true else nc[#nc + 1] = oc[i]; np[#np + 1] = op[i] end
+      if oc[i] == ARGV[10] then found = op[i] else nc[#nc + 1] = oc[i]; np[#np + 1] = op[i] end
     end
+  end
+  if old and og == group then
+    -- Within one group a toggle moves one theme's count, and the
+    -- voter count only when the ballot goes: the changes the general
+    -- path below finds, in its order, without building every field.
+    flip = {}
+    if found and #nc == 0 then flip[1], flip[2] = 'n', -1 end
+    flip[#flip + 1] = ARGV[10]
+    if found then flip[#flip + 1] = -tonumber(found) else flip[#flip + 1] = tonumber(ARGV[11]) end
   end
   if not found then
     local c, pos = tonumber(ARGV[10]), #nc + 1
@@ -204,17 +214,19 @@ local function bump(field, d)
   if delta[field] == nil then delta[field] = 0; order[#order + 1] = field end
   delta[field] = delta[field] + d
 end
-if old then
+if flip then
+  for i = 1, #flip, 2 do bump(flip[i] .. '|' .. group, flip[i + 1]) end
+elseif old then
   bump('n|' .. og, -1)
   for i = 1, #oc do bump(oc[i] .. '|' .. og, -tonumber(op[i])) end
 end
 local rec, g = '', og
 if nc then
   g = group
-  bump('n|' .. group, 1)
+  if not flip then bump('n|' .. group, 1) end
   local ones = true
   for i = 1, #nc do
-    bump(nc[i] .. '|' .. group, tonumber(np[i]))
+    if not flip then bump(nc[i] .. '|' .. group, tonumber(np[i])) end
     if np[i] ~= '1' then ones = false end
   end
   local ps = ''
@@ -237,7 +249,7 @@ for _, field in ipairs(order) do
     end
   end
 end
-redis.call('HINCRBY', tally, 'v', 1)
+local version = redis.call('HINCRBY', tally, 'v', 1)
 local entry = {'u', voter, 'g', g, 'd', table.concat(changes, ',')}
 if mode ~= 't' then
   table.insert(entry, 1, mode)
@@ -249,7 +261,7 @@ end
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', unpack(entry))
 remember()
 notify(KEYS[4], mode)
-return reply(old or '', rec, '')
+return reply(old or '', rec, '', version)
 `
 
 // closeScript moves a poll to closed (from open) or cancelled (from open or

@@ -296,6 +296,9 @@ func testTogglePoints(t *testing.T, e *env) {
 		toggle(ballot("v", acad), polls.Flip{Choice: 1, Points: 5}, []int{1}, []int64{5})
 		toggle(ballot("v", acad), polls.Flip{Choice: 0, Points: 2}, []int{0, 1}, []int64{2, 5})
 		mustTally(t, string(kind)+" poll: two toggles", s, p.Key(), tallyOf(3, map[polls.Group]counts{acad: {1, []int64{2, 5, 0}}}))
+		toggle(ballot("v", acad), polls.Flip{Choice: 1, Points: 1}, []int{0}, []int64{2})
+		mustTally(t, string(kind)+" poll: a choice taken back in the same group", s, p.Key(), tallyOf(3, map[polls.Group]counts{acad: {1, []int64{2, 0, 0}}}))
+		toggle(ballot("v", acad), polls.Flip{Choice: 1, Points: 5}, []int{0, 1}, []int64{2, 5})
 		toggle(ballot("v", tech), polls.Flip{Choice: 1, Points: 5}, []int{0}, []int64{2})
 		mustTally(t, string(kind)+" poll: moved to another group", s, p.Key(), tallyOf(3, map[polls.Group]counts{tech: {1, []int64{2, 0, 0}}}))
 	}
