@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -52,13 +51,6 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
-			// Parse the form from the body already read, rather than have
-			// ParseForm read it all again.
-			if form, err := url.ParseQuery(string(body)); err == nil {
-				r.PostForm = form
-			}
-		}
 		// The signature names this request for the engine's
 		// at-most-once check when its payload names none (see delivery).
 		ctx, cancel := kit.AnswerContext(r.Context())
@@ -93,7 +85,14 @@ func (a *Adapter) verify(h http.Header, body []byte) error {
 	return nil
 }
 
-func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
+	if form, err := formContent(r.Header.Get("Content-Type")); err == nil && form {
+		// Parse the form from the body already read, rather than have
+		// ParseForm read it all again.
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			r.PostForm = form
+		}
+	}
 	if r.FormValue("ssl_check") == "1" {
 		// Slack checking the certificate of the request URL.
 		w.WriteHeader(http.StatusOK)
@@ -112,12 +111,25 @@ func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, _ []byte)
 	writeJSON(w, ack)
 }
 
-func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, _ []byte) {
-	if err := r.ParseForm(); err != nil {
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
+	// The form's one field, unescaped into a pooled buffer: what
+	// ParseForm and PostForm.Get("payload") give, and refuse.
+	form, err := formContent(r.Header.Get("Content-Type"))
+	var payload []byte
+	if err == nil && form {
+		buf := payloadBufs.Get().(*[]byte)
+		payload, _, err = appendFormValue((*buf)[:0], body, "payload")
+		defer func() {
+			if cap(payload) <= maxPooledPayload {
+				*buf = payload[:0]
+				payloadBufs.Put(buf)
+			}
+		}()
+	}
+	if err != nil {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
 		return
 	}
-	payload := []byte(r.PostForm.Get("payload"))
 	if kit.JSONTooDeep(payload, kit.MaxJSONDepth) {
 		http.Error(w, fmt.Sprintf("malformed interaction payload: JSON nested more than %d levels deep", kit.MaxJSONDepth), http.StatusBadRequest)
 		return
