@@ -143,13 +143,14 @@ type Engine struct {
 	// links makes /poll screen's links; nil when the deployment has no
 	// public URL or link key.
 	links ScreenLinks
-	// views, fixed, counts and groupCounts keep what poll views and
-	// ballot confirmations word the same way every time (see viewCache,
-	// engineWords, wordsCache).
+	// views, fixed, counts, groupCounts and ballots keep what poll views
+	// and ballot confirmations word the same way every time (see
+	// viewCache, engineWords, wordsCache).
 	views       viewCache
 	fixed       *engineWords
 	counts      wordsCache[countKey]
 	groupCounts wordsCache[groupCountKey]
+	ballots     wordsCache[ballotKey]
 }
 
 // EngineOption configures an Engine.

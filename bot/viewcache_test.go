@@ -111,3 +111,55 @@ func TestViewWordsCache(t *testing.T) {
 		t.Errorf("count words cache holds %d entries, bound %d", n, wordsCacheMax)
 	}
 }
+
+// TestBallotTextCache: a ballot confirmation worded from the engine's
+// cache (ballotKey) reads as an engine that never worded it words it, for
+// approval and ranked ballots, known and unknown groups, with and without
+// a replaced ballot; a poll changed in place is worded afresh; ballots
+// the key cannot hold are still worded.
+func TestBallotTextCache(t *testing.T) {
+	e := viewEngine(t)
+	ballots := []polls.Ballot{
+		{Voter: "U1", Group: "academia", Choices: []int{0}},
+		{Voter: "U1", Group: "academia", Choices: []int{0, 2}},
+		{Voter: "U1", Group: "academia", Choices: []int{2, 0}},
+		{Voter: "U2", Group: "government", Choices: []int{1}},
+		{Voter: "U3", Group: "unlisted", Choices: []int{1, 2}},
+	}
+	check := func(p *polls.Poll) {
+		t.Helper()
+		for _, b := range ballots {
+			for _, replaced := range []bool{false, true} {
+				e.ballotText(p, b, replaced)
+				got := e.ballotText(p, b, replaced)
+				fresh := viewPoll(p.ID)
+				fresh.Kind = p.Kind
+				want := viewEngine(t).ballotText(fresh, b, replaced)
+				if got != want {
+					t.Fatalf("%s ballot %v in %s (replaced %v): cached %q, fresh %q", p.Kind, b.Choices, b.Group, replaced, got, want)
+				}
+			}
+		}
+	}
+	p := viewPoll("BT01")
+	check(p)
+	if e.ballots.Len() == 0 {
+		t.Fatal("no confirmation was kept")
+	}
+	p.Kind = polls.Ranked // in place: numbered from now on
+	check(p)
+
+	// More choices than the key holds: worded, not kept.
+	many := viewPoll("BT02")
+	for len(many.Themes) < polls.MaxThemes+1 {
+		many.Themes = append(many.Themes, polls.Theme{Label: "T" + string(rune('A'+len(many.Themes)))})
+	}
+	b := polls.Ballot{Voter: "U1", Group: "academia"}
+	for i := range many.Themes {
+		b.Choices = append(b.Choices, i)
+	}
+	before := e.ballots.Len()
+	if got := e.ballotText(many, b, false); got == "" || e.ballots.Len() != before {
+		t.Errorf("a %d-choice ballot: %q, %d confirmations kept (was %d)", len(b.Choices), got, e.ballots.Len(), before)
+	}
+}

@@ -60,12 +60,49 @@ func (e *Engine) pickerReply(text string) Reply {
 	return Reply{Visibility: Ephemeral, Text: text, Picker: pk}
 }
 
-// ballotText describes the voter's current ballot.
+// ballotText describes the voter's current ballot. The words depend only
+// on the poll's view, the choices, the group and whether a ballot was
+// replaced, and a poll sees few such ballots again and again: each is
+// worded once (see ballotKey).
 func (e *Engine) ballotText(p *polls.Poll, b polls.Ballot, replaced bool) string {
 	if len(b.Choices) == 0 {
 		return e.p.Sprint(msg.BallotNone.With(p.ID))
 	}
-	themes := e.views.get(p, e.staticView).labels // worded once per poll object
+	sv := e.views.get(p, e.staticView)
+	k, ok := ballotKeyOf(sv, b, replaced)
+	if !ok {
+		return e.wordBallot(p, sv.labels, b, replaced)
+	}
+	return e.ballots.get(k, func() string { return e.wordBallot(p, sv.labels, b, replaced) })
+}
+
+// ballotKey is a ballot confirmation as ballotText words it: the view it
+// names the themes from, the choices in order, the group, whether it
+// replaced a ballot.
+type ballotKey struct {
+	view     *staticView
+	choices  [polls.MaxThemes]int8
+	n        int8
+	group    polls.Group
+	replaced bool
+}
+
+func ballotKeyOf(sv *staticView, b polls.Ballot, replaced bool) (ballotKey, bool) {
+	k := ballotKey{view: sv, n: int8(len(b.Choices)), group: b.Group, replaced: replaced}
+	if len(b.Choices) > len(k.choices) {
+		return k, false
+	}
+	for i, c := range b.Choices {
+		if c < 0 || c >= len(sv.labels) || c > 127 {
+			return k, false
+		}
+		k.choices[i] = int8(c)
+	}
+	return k, true
+}
+
+// wordBallot words ballotText's confirmation with the poll's theme labels.
+func (e *Engine) wordBallot(p *polls.Poll, themes []string, b polls.Ballot, replaced bool) string {
 	labels := make([]string, len(b.Choices))
 	for i, c := range b.Choices {
 		if p.Kind == polls.Ranked {
