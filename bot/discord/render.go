@@ -11,6 +11,7 @@ import (
 
 	"github.com/pollbot/pollbot/bot"
 	catalog "github.com/pollbot/pollbot/bot/msg"
+	"github.com/pollbot/pollbot/internal/bounded"
 	"github.com/pollbot/pollbot/polls"
 )
 
@@ -85,7 +86,7 @@ func messageIn(p *catalog.Printer, r bot.Reply) msg {
 		m.components = pickerComponents(r.Picker)
 		text = strings.TrimSpace(text + "\n" + r.Picker.Prompt)
 	}
-	text = md(text)
+	text = mdMemo(text)
 	// Text longer than a message's content goes into embed descriptions,
 	// split at lines, so help and long errors stay complete; what would pass
 	// the 6000 characters all embeds of a message share is cut.
@@ -205,6 +206,39 @@ func splitLines(s string, n int) []string {
 
 // md renders s for a Markdown field.
 func md(s string) string { return bot.RenderUserText(s, escapeMarkdown) }
+
+// mdKept is md of the texts a click's answer shows again and again (a
+// ballot confirmation, a poll's status line), each rendered once: md is
+// a function of its text alone. Texts longer than mdKeptLen are rendered
+// each time; the memo is emptied when it holds mdKeptMax.
+var mdKept bounded.Map[string, string]
+
+const (
+	mdKeptMax = 4096
+	mdKeptLen = 1024
+)
+
+func mdMemo(s string) string {
+	if len(s) > mdKeptLen {
+		return md(s)
+	}
+	return mdKept.Load(s, mdKeptMax, func() string { return md(s) })
+}
+
+// ballotsName is the participation field's name for n ballots ("12
+// ballots"), worded once per printer and count (as mdKept).
+func ballotsName(p *catalog.Printer, n int64) string {
+	return ballotsNames.Load(ballotsNameKey{p, n}, mdKeptMax, func() string {
+		return bot.Clip(md(p.Sprint(catalog.DiscordBallots.With(n))), maxFieldName)
+	})
+}
+
+type ballotsNameKey struct {
+	p *catalog.Printer
+	n int64
+}
+
+var ballotsNames bounded.Map[ballotsNameKey, string]
 
 // plain renders s for a field Discord shows literally.
 func plain(s string) string { return bot.PlainText(s) }
@@ -347,7 +381,7 @@ func pollMessage(p *catalog.Printer, v *bot.PollView, st *pollStatic) ([]*discor
 	var d strings.Builder
 	d.Grow(256 + 96*len(v.Themes))
 	d.WriteString("**")
-	d.WriteString(md(v.StatusText))
+	d.WriteString(mdMemo(v.StatusText))
 	d.WriteString("**\n")
 	d.WriteString(st.kind)
 	d.WriteString("\n\n")
@@ -382,7 +416,7 @@ func pollMessage(p *catalog.Printer, v *bot.PollView, st *pollStatic) ([]*discor
 	}
 	e.Description = bot.Clip(strings.TrimRight(d.String(), "\n"), maxEmbedDesc)
 	e.Fields = append(make([]*discordgo.MessageEmbedField, 0, 1), &discordgo.MessageEmbedField{
-		Name:  bot.Clip(md(p.Sprint(catalog.DiscordBallots.With(v.Ballots))), maxFieldName),
+		Name:  ballotsName(p, v.Ballots),
 		Value: bot.Clip(nonEmpty(md(v.ParticipationText)), maxFieldValue),
 	})
 	e.Footer = &discordgo.MessageEmbedFooter{Text: st.footer}
