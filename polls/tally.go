@@ -112,8 +112,9 @@ func ParseTally(themes int, fields map[string]string) (Tally, error) {
 // A field given twice keeps its last value.
 func ParseTallySeq(themes int, fields iter.Seq2[string, string]) (Tally, error) {
 	t := NewTally()
+	var spare []int64
 	for k, v := range fields {
-		if err := t.parseField(themes, k, v); err != nil {
+		if err := t.parseField(themes, k, v, &spare); err != nil {
 			return Tally{}, err
 		}
 	}
@@ -121,7 +122,14 @@ func ParseTallySeq(themes int, fields iter.Seq2[string, string]) (Tally, error) 
 	return t, nil
 }
 
-func (t *Tally) parseField(themes int, k, v string) error {
+// parseGroupsAtOnce is for how many groups parseField allocates points at
+// once: the default groups in one allocation, not one each.
+const parseGroupsAtOnce = 8
+
+// parseField reads one field of the flat map into t; a group's points
+// are cut from *spare, each slice capped at its length so that no append
+// reaches a neighbour's.
+func (t *Tally) parseField(themes int, k, v string, spare *[]int64) error {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
 		return fmt.Errorf("tally field %q: %w", k, err)
@@ -145,10 +153,15 @@ func (t *Tally) parseField(themes int, k, v string) error {
 	if err != nil || i < 0 || i >= themes {
 		return fmt.Errorf("tally field %q: bad theme", k)
 	}
-	if t.Points[grp] == nil {
-		t.Points[grp] = make([]int64, themes)
+	pts := t.Points[grp]
+	if pts == nil {
+		if len(*spare) < themes {
+			*spare = make([]int64, themes*parseGroupsAtOnce)
+		}
+		pts, *spare = (*spare)[:themes:themes], (*spare)[themes:]
+		t.Points[grp] = pts
 	}
-	t.Points[grp][i] = n
+	pts[i] = n
 	return nil
 }
 
