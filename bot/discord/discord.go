@@ -119,9 +119,11 @@ func New(e *bot.Engine, cfg Config, opts ...Option) (*Adapter, error) {
 		return nil, fmt.Errorf("discord session: %w", err)
 	}
 	// Follow-ups run concurrently, one per click: keep enough idle
-	// connections that they do not each dial (the default keeps 2).
+	// connections that they do not each dial (the default keeps 2 per
+	// host and 100 in all; TestFollowUpsKeepConnections).
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = maxFollowUps
+	tr.MaxIdleConns = 2 * maxFollowUps
 	client := &http.Client{Timeout: 20 * time.Second, Transport: tr}
 	if o.client != nil {
 		c := *o.client
