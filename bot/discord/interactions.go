@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -103,39 +102,28 @@ func (a *Adapter) verifyBody(h http.Header, body []byte) bool {
 	}
 	// The signed message is timestamp+body, a copy of the body: in a
 	// pooled buffer (Verify keeps no reference), not a new one per click.
-	buf := responseBufs.Get().(*[]byte)
+	buf := responseBufs.Get()
 	msg := append(append((*buf)[:0], ts...), body...)
 	ok := ed25519.Verify(a.pub, msg, sig)
-	if cap(msg) <= maxPooledResponse {
-		*buf = msg[:0]
-		responseBufs.Put(buf)
-	}
+	responseBufs.Put(buf, msg)
 	return ok
 }
 
 // responseBufs holds the buffers answers are encoded into (and the
 // signed message is verified in): every click's
 // answer is the poll's whole message, a few KiB.
-var responseBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// maxPooledResponse bounds the buffers kept in responseBufs.
-const maxPooledResponse = 64 << 10
+var responseBufs kit.Buffers
 
 // writeResponse writes r, encoded by appendResponse where it can (see
 // wire.go), else by encoding/json.
 func writeResponse(w http.ResponseWriter, r *discordgo.InteractionResponse) {
-	buf := responseBufs.Get().(*[]byte)
-	defer func() {
-		// Write has copied data (or sent it): the buffer is free again,
-		// unless a very large answer grew it.
-		if cap(*buf) <= maxPooledResponse {
-			responseBufs.Put(buf)
-		}
-	}()
+	buf := responseBufs.Get()
 	data, ok := appendResponse((*buf)[:0], r)
 	if ok {
-		*buf = data[:0]
+		// Write has copied data (or sent it) by the time it returns.
+		defer responseBufs.Put(buf, data)
 	} else {
+		responseBufs.Put(buf, *buf)
 		var err error
 		if data, err = json.Marshal(r); err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"mime"
-	"sync"
+
+	"github.com/pollbot/pollbot/bot/kit"
 )
 
 // errForm is a body that net/url's ParseQuery, and so net/http's
@@ -134,8 +135,4 @@ func unhex(c byte) byte {
 // payloadBufs holds the buffers interaction payloads are unescaped into:
 // nothing decoded from a payload keeps its bytes (every string is
 // copied out), so the buffer goes back when the request is answered.
-var payloadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// maxPooledPayload bounds the buffers kept in payloadBufs: a rare large
-// payload (a modal's state) is left to the collector.
-const maxPooledPayload = 64 << 10
+var payloadBufs kit.Buffers

@@ -117,14 +117,9 @@ func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body 
 	form, err := formContent(r.Header.Get("Content-Type"))
 	var payload []byte
 	if err == nil && form {
-		buf := payloadBufs.Get().(*[]byte)
+		buf := payloadBufs.Get()
 		payload, _, err = appendFormValue((*buf)[:0], body, "payload")
-		defer func() {
-			if cap(payload) <= maxPooledPayload {
-				*buf = payload[:0]
-				payloadBufs.Put(buf)
-			}
-		}()
+		defer payloadBufs.Put(buf, payload)
 	}
 	if err != nil {
 		http.Error(w, "malformed interaction", http.StatusBadRequest)
