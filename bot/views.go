@@ -341,36 +341,23 @@ func groupName(c GroupCount) string {
 	return UserText(strings.TrimSpace(PlainText(c.Emoji) + " " + PlainText(c.Label)))
 }
 
-// engineWords are the words views and confirmations repeat, worded once
-// per engine (the groups and the printer never change): the engine's
-// groups as the participation line shows them, and the ballot
-// confirmation's fixed sentences.
+// engineWords are the words views repeat, worded once per engine (the
+// groups and the printer never change): the engine's groups as the
+// participation line shows them.
 type engineWords struct {
 	counts []GroupCount // Ballots zero
 	names  []string
 	dot    string
-	// The sentence naming each group a ballot counts for, the list
-	// separator, the note that a ballot replaced another.
-	countedAs map[polls.Group]string
-	itemSep   string
-	replaces  string
 }
 
 func (e *Engine) wordFixed() *engineWords {
-	g := &engineWords{dot: e.p.Sprint(msg.Dot.With()), countedAs: map[polls.Group]string{},
-		itemSep: e.p.Sprint(msg.ItemSeparator.With()), replaces: e.p.Sprint(msg.BallotReplaces.With())}
+	g := &engineWords{dot: e.p.Sprint(msg.Dot.With())}
 	for _, info := range e.groups.All() {
 		c := GroupCount{Group: info.ID, Label: UserText(info.Label), Emoji: UserText(info.Emoji)}
 		g.counts = append(g.counts, c)
 		g.names = append(g.names, groupName(c))
-		g.countedAs[info.ID] = e.countedAs(info.ID)
 	}
 	return g
-}
-
-// countedAs is the sentence naming the group a ballot counts for.
-func (e *Engine) countedAs(g polls.Group) string {
-	return e.p.Sprint(msg.BallotCountedAs.With(UserText(e.groups.Info(g).Label)))
 }
 
 // PollView builds the view of a poll's message from its tally.

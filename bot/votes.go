@@ -115,15 +115,10 @@ func (e *Engine) wordBallot(p *polls.Poll, themes []string, b polls.Ballot, repl
 	if p.Kind == polls.Ranked {
 		what = msg.BallotRanking
 	}
-	words := e.fixed
-	s := e.p.Sprint(what.With(p.ID, strings.Join(labels, words.itemSep)))
-	counted, ok := words.countedAs[b.Group]
-	if !ok {
-		counted = e.countedAs(b.Group)
-	}
-	s = e.sentences(s, counted)
+	s := e.p.Sprint(what.With(p.ID, strings.Join(labels, e.p.Sprint(msg.ItemSeparator.With()))))
+	s = e.sentences(s, e.p.Sprint(msg.BallotCountedAs.With(UserText(e.groups.Info(b.Group).Label))))
 	if replaced {
-		s = e.sentences(s, words.replaces)
+		s = e.sentences(s, e.p.Sprint(msg.BallotReplaces.With()))
 	}
 	return s
 }
