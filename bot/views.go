@@ -490,10 +490,11 @@ func (c *viewCache) get(p *polls.Poll, build func(*polls.Poll) *staticView) *sta
 	return sv
 }
 
-// wordsCache keeps the words of numbers every click's answer shows
-// again (a theme's "12 votes", a group's "🏛️ Government 3"), so that the
-// printer words each once, not once per click: there are only as many
-// as there are distinct counts. It is emptied when it reaches
+// wordsCache keeps the words every click's answer shows again (a
+// theme's "12 votes", a group's "🏛️ Government 3", a ballot's
+// confirmation, see ballotKey), so that the printer words each once, not
+// once per click: there are only as many as there are distinct counts
+// and ballots. It is emptied when it reaches
 // wordsCacheMax entries. The printer and the groups never change, so an
 // entry never goes stale.
 type wordsCache[K comparable] struct{ bounded.Map[K, string] }
