@@ -314,5 +314,9 @@ func (a *Adapter) goAfter(ctx context.Context, f func(ctx context.Context), with
 func (a *Adapter) wait() { a.pool.Wait() }
 
 func noMentions() *discordgo.MessageAllowedMentions {
-	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+	m := noMentionsValue
+	return &m
 }
+
+// noMentionsValue is noMentions, read only.
+var noMentionsValue = discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}

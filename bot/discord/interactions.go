@@ -23,8 +23,11 @@ import (
 // response (due within 3 s), then follow-up work that needs the initial
 // response to exist (ephemeral confirmations, deferred reports).
 type answer struct {
-	resp  *discordgo.InteractionResponse
-	after func(ctx context.Context)
+	resp *discordgo.InteractionResponse
+	// update, when set instead of resp, is a vote's answer, written
+	// straight from the poll's view (see pollUpdate).
+	update *pollUpdate
+	after  func(ctx context.Context)
 	// within, when set, bounds after instead of the pool's timeout.
 	within time.Duration
 }
@@ -73,7 +76,11 @@ func (a *Adapter) serveVerified(w http.ResponseWriter, r *http.Request, body []b
 	ctx, cancel := kit.AnswerContext(r.Context())
 	ans := a.handle(ctx, &in)
 	cancel()
-	writeResponse(w, ans.resp)
+	if ans.update != nil {
+		writeUpdate(w, ans.update)
+	} else {
+		writeResponse(w, ans.resp)
+	}
 	if ans.after != nil {
 		// Follow-ups need the interaction acknowledged: send the answer
 		// now rather than when the handler returns. Through the
@@ -135,16 +142,43 @@ func writeResponse(w http.ResponseWriter, r *discordgo.InteractionResponse) {
 	_, _ = w.Write(data)
 }
 
+// writeUpdate writes a vote's answer, straight from the view where
+// pollUpdate.appendTo can, else as writeResponse.
+func writeUpdate(w http.ResponseWriter, u *pollUpdate) {
+	buf, scratch := responseBufs.Get(), responseBufs.Get()
+	data, desc, ok := u.appendTo((*buf)[:0], (*scratch)[:0])
+	responseBufs.Put(scratch, desc)
+	if !ok {
+		responseBufs.Put(buf, *buf)
+		writeResponse(w, u.response())
+		return
+	}
+	// Write has copied data (or sent it) by the time it returns.
+	defer responseBufs.Put(buf, data)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	_, _ = w.Write(data)
+}
+
+// response is the answer's initial response as discordgo's value.
+func (ans *answer) response() *discordgo.InteractionResponse {
+	if ans.update != nil {
+		return ans.update.response()
+	}
+	return ans.resp
+}
+
 // onGateway handles an INTERACTION_CREATE from the gateway: respond over
 // REST, then run the follow-ups.
 func (a *Adapter) onGateway(ctx context.Context, in *discordgo.Interaction) {
 	hctx, cancel := kit.AnswerContext(ctx)
 	ans := a.handle(hctx, in)
 	cancel()
-	if ans.resp == nil {
+	resp := ans.response()
+	if resp == nil {
 		return
 	}
-	if err := a.session.InteractionRespond(in, ans.resp, discordgo.WithContext(ctx)); err != nil {
+	if err := a.session.InteractionRespond(in, resp, discordgo.WithContext(ctx)); err != nil {
 		a.log.Warn("discord interaction response failed", "interaction", in.ID, "err", a.apiErr(err))
 		return
 	}
@@ -578,12 +612,9 @@ func (a *Adapter) voteAnswer(ctx context.Context, req bot.Request, in *discordgo
 	// Concurrent clicks may answer out of order; the coalesced edit that
 	// follows renders the final state.
 	a.touch(resp.Updated)
-	embeds, comps := pollMessageMemo(a.engine.Printer(), v)
 	replies := resp.Replies
 	return answer{
-		resp: &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: &discordgo.InteractionResponseData{
-			Embeds: embeds, Components: comps, AllowedMentions: noMentions(),
-		}},
+		update: newPollUpdate(a.engine.Printer(), v),
 		after: func(ctx context.Context) {
 			for _, r := range replies {
 				r.Visibility = bot.Ephemeral

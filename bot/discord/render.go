@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -329,13 +330,6 @@ func pollMessageIn(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmb
 	return pollMessage(p, v, newPollStatic(p, v, false))
 }
 
-// pollMessageMemo is pollMessageIn with the parts that stay the same from
-// click to click (title, labels, footer, the vote controls, encoded) made
-// once per view memo (see bot.Memo) rather than for every click's answer.
-func pollMessageMemo(p *catalog.Printer, v *bot.PollView) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
-	return pollMessage(p, v, bot.MemoLoad(v.Memo, pollStaticKey{}, func() *pollStatic { return newPollStatic(p, v, true) }))
-}
-
 // pollStatic is what the unchanging parts of a poll view come to in a
 // Discord message.
 type pollStatic struct {
@@ -370,54 +364,12 @@ func newPollStatic(p *catalog.Printer, v *bot.PollView, encoded bool) *pollStati
 func pollMessage(p *catalog.Printer, v *bot.PollView, st *pollStatic) ([]*discordgo.MessageEmbed, []discordgo.MessageComponent) {
 	e := &discordgo.MessageEmbed{
 		Title: st.title,
-		Color: embedColorOther,
+		Color: pollColor(v),
 	}
-	switch v.Status {
-	case polls.StatusOpen:
-		e.Color = embedColorOpen
-	case polls.StatusClosed:
-		e.Color = embedColorDone
-	}
-	var d strings.Builder
-	d.Grow(256 + 96*len(v.Themes))
-	d.WriteString("**")
-	d.WriteString(mdMemo(v.StatusText))
-	d.WriteString("**\n")
-	d.WriteString(st.kind)
-	d.WriteString("\n\n")
-	for i, t := range v.Themes {
-		// "`%2d.` `<bar>` <label> — <count> · <badge>", written out: a
-		// click's answer writes every line, and fmt took a tenth of it.
-		d.WriteByte('`')
-		if t.Number < 10 {
-			d.WriteByte(' ')
-		}
-		d.WriteString(strconv.Itoa(t.Number))
-		d.WriteString(".` ")
-		counted := t.Badge != "" || v.ResultsVisible
-		if counted {
-			d.WriteByte('`')
-			d.WriteString(t.Bar)
-			d.WriteString("` ")
-		}
-		d.WriteString(st.labels[i])
-		if counted {
-			d.WriteString(" — ")
-			d.WriteString(t.CountText)
-		}
-		if t.Badge != "" {
-			d.WriteString(" · ")
-			d.WriteString(t.Badge)
-		}
-		d.WriteByte('\n')
-	}
-	if v.HiddenNote != "" {
-		d.WriteString("\n_" + md(v.HiddenNote) + "_\n")
-	}
-	e.Description = bot.Clip(strings.TrimRight(d.String(), "\n"), maxEmbedDesc)
+	e.Description = bot.Clip(strings.TrimRight(string(appendDescription(nil, v, st)), "\n"), maxEmbedDesc)
 	e.Fields = append(make([]*discordgo.MessageEmbedField, 0, 1), &discordgo.MessageEmbedField{
 		Name:  ballotsName(p, v.Ballots),
-		Value: bot.Clip(nonEmpty(md(v.ParticipationText)), maxFieldValue),
+		Value: participationValue(v),
 	})
 	e.Footer = &discordgo.MessageEmbedFooter{Text: st.footer}
 	if len(v.Summary) > 0 {
@@ -445,6 +397,143 @@ func pollMessage(p *catalog.Printer, v *bot.PollView, st *pollStatic) ([]*discor
 		}
 	}
 	return []*discordgo.MessageEmbed{e}, st.components
+}
+
+// pollColor is the colour of a poll's embed: its status.
+func pollColor(v *bot.PollView) int {
+	switch v.Status {
+	case polls.StatusOpen:
+		return embedColorOpen
+	case polls.StatusClosed:
+		return embedColorDone
+	}
+	return embedColorOther
+}
+
+// participationValue is the value of a poll embed's participation field.
+func participationValue(v *bot.PollView) string {
+	return bot.Clip(nonEmpty(md(v.ParticipationText)), maxFieldValue)
+}
+
+// appendDescription appends the description of v's embed, before its
+// trailing line ends are cut and before it is clipped: the status, how
+// to vote, a line per theme.
+func appendDescription(d []byte, v *bot.PollView, st *pollStatic) []byte {
+	d = append(d, "**"...)
+	d = append(d, mdMemo(v.StatusText)...)
+	d = append(d, "**\n"...)
+	d = append(d, st.kind...)
+	d = append(d, "\n\n"...)
+	for i, t := range v.Themes {
+		// "`%2d.` `<bar>` <label> — <count> · <badge>", written out: a
+		// click's answer writes every line, and fmt took a tenth of it.
+		d = append(d, '`')
+		if t.Number < 10 {
+			d = append(d, ' ')
+		}
+		d = strconv.AppendInt(d, int64(t.Number), 10)
+		d = append(d, ".` "...)
+		counted := t.Badge != "" || v.ResultsVisible
+		if counted {
+			d = append(d, '`')
+			d = append(d, t.Bar...)
+			d = append(d, "` "...)
+		}
+		d = append(d, st.labels[i]...)
+		if counted {
+			d = append(d, " — "...)
+			d = append(d, t.CountText...)
+		}
+		if t.Badge != "" {
+			d = append(d, " · "...)
+			d = append(d, t.Badge...)
+		}
+		d = append(d, '\n')
+	}
+	if v.HiddenNote != "" {
+		d = append(d, "\n_"...)
+		d = append(d, md(v.HiddenNote)...)
+		d = append(d, "_\n"...)
+	}
+	return d
+}
+
+// pollUpdate is a vote's answer: a type 7 UPDATE_MESSAGE whose message is
+// the poll message of v, its unchanging parts made once per view memo
+// (see bot.Memo) rather than for every click. Over HTTP it is written
+// straight into the response (appendTo) rather than built as discordgo's
+// values and then encoded: every click answers with the whole message,
+// and building it cost more than the rest of the answer.
+type pollUpdate struct {
+	p  *catalog.Printer
+	v  *bot.PollView
+	st *pollStatic
+}
+
+func newPollUpdate(p *catalog.Printer, v *bot.PollView) *pollUpdate {
+	return &pollUpdate{p: p, v: v, st: bot.MemoLoad(v.Memo, pollStaticKey{}, func() *pollStatic { return newPollStatic(p, v, true) })}
+}
+
+// response is the answer as discordgo's value.
+func (u *pollUpdate) response() *discordgo.InteractionResponse {
+	embeds, comps := pollMessage(u.p, u.v, u.st)
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: &discordgo.InteractionResponseData{
+		Embeds: embeds, Components: comps, AllowedMentions: noMentions(),
+	}}
+}
+
+// appendTo appends the answer's JSON, the bytes appendResponse writes for
+// response(), using scratch for the description. It reports false, with
+// dst unspecified, for a message it does not write this way (a closed
+// poll's summary fields, a description that has to be clipped, controls
+// not encoded once); the caller then encodes response().
+// TestPollUpdateWire and FuzzPollUpdateWire hold it to appendResponse.
+func (u *pollUpdate) appendTo(dst, scratch []byte) (out, desc []byte, ok bool) {
+	v, st := u.v, u.st
+	if len(v.Summary) > 0 {
+		return dst, scratch, false
+	}
+	for _, c := range st.components {
+		if _, ok := c.(encodedComponent); !ok {
+			return dst, scratch, false
+		}
+	}
+	desc = appendDescription(scratch[:0], v, st)
+	text := desc
+	for len(text) > 0 && text[len(text)-1] == '\n' {
+		text = text[:len(text)-1]
+	}
+	if utf8.RuneCount(text) > maxEmbedDesc {
+		return dst, desc, false
+	}
+	dst = append(dst, `{"type":`...)
+	dst = strconv.AppendUint(dst, uint64(discordgo.InteractionResponseUpdateMessage), 10)
+	dst = append(dst, `,"data":{"tts":false,"content":"","components":`...)
+	dst, _ = appendComponents(dst, st.components)
+	dst = append(dst, `,"embeds":[`...)
+	o := openObject(dst)
+	o.str("title", st.title)
+	if len(text) > 0 {
+		o.key("description")
+		// text is not changed while the string is in use.
+		o.dst = appendString(o.dst, unsafe.String(unsafe.SliceData(text), len(text)))
+	}
+	o.key("color")
+	o.dst = strconv.AppendInt(o.dst, int64(pollColor(v)), 10)
+	o.key("footer")
+	fo := openObject(o.dst)
+	fo.str("text", st.footer)
+	o.dst = fo.close()
+	o.key("fields")
+	o.dst = append(o.dst, `[{"name":`...)
+	o.dst = appendString(o.dst, ballotsName(u.p, v.Ballots))
+	o.dst = append(o.dst, `,"value":`...)
+	o.dst = appendString(o.dst, participationValue(v))
+	o.dst = append(o.dst, "}]"...)
+	dst = o.close()
+	dst = append(dst, `],"allowed_mentions":`...)
+	dst = appendMentions(dst, &noMentionsValue)
+	return append(dst, "}}"...), desc, true
 }
 
 func nonEmpty(s string) string {

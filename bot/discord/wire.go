@@ -271,7 +271,7 @@ func appendComponents(dst []byte, cs []discordgo.MessageComponent) ([]byte, bool
 
 // encodedComponent is a component encoded once, as the JSON
 // encoding/json writes for it: the vote controls of a poll message, which
-// every click's answer carries unchanged (see pollMessageMemo).
+// every click's answer carries unchanged (see pollUpdate).
 // encoding/json writes it as it is too, so a message holding one may go
 // through discordgo's own requests.
 type encodedComponent struct {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -57,25 +58,32 @@ func checkWire(t *testing.T, what string, r *discordgo.InteractionResponse, m ms
 
 // checkMemo holds the vote answer made with v's memo (the first time and
 // from the memo) to the one made without, r, both as the hand encoders
-// write it and as encoding/json does.
+// write it and as encoding/json does, and the answer written straight
+// from the view (pollUpdate.appendTo) to the same bytes.
 func checkMemo(t *testing.T, what string, pr *catalog.Printer, v *bot.PollView, r *discordgo.InteractionResponse) {
 	t.Helper()
 	want, _ := appendResponse(nil, r)
 	for try := range 2 {
-		embeds, comps := pollMessageMemo(pr, v)
+		u := newPollUpdate(pr, v)
+		mr := u.response()
+		comps := mr.Data.Components
 		if v.Status == polls.StatusOpen {
 			if _, ok := comps[0].(encodedComponent); !ok {
 				t.Fatalf("%s: memo %d holds %T, not encoded components", what, try, comps[0])
 			}
 		}
-		mr := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseUpdateMessage, Data: &discordgo.InteractionResponseData{
-			Embeds: embeds, Components: comps, AllowedMentions: noMentions(),
-		}}
 		got, ok := appendResponse(nil, mr)
 		if !ok || !bytes.Equal(got, want) {
 			t.Fatalf("%s: with the memo (%d) the answer is\n%s\nwant\n%s", what, try, got, want)
 		}
 		sameJSON(t, what+" memo answer", got, mr)
+		direct, _, ok := u.appendTo([]byte("prefix"), nil)
+		switch {
+		case !ok && len(v.Summary) == 0:
+			t.Fatalf("%s: the open poll's answer was not written straight from the view", what)
+		case ok && !bytes.Equal(direct, append([]byte("prefix"), want...)):
+			t.Fatalf("%s: written straight from the view, the answer is\n%s\nwant\n%s", what, direct[len("prefix"):], want)
+		}
 	}
 }
 
@@ -222,6 +230,69 @@ func FuzzWireEncoding(f *testing.F) {
 		_ = json.Unmarshal(enc, &want)
 		if err != nil || got != want {
 			t.Errorf("appendString(%q) decodes to %q (%v), encoding/json's to %q", a, got, err, want)
+		}
+	})
+}
+
+// FuzzPollUpdateWire holds a vote's answer written straight from the
+// poll's view (pollUpdate.appendTo) to the bytes appendResponse writes for
+// the same answer built as discordgo's values, for any text in every
+// place a view carries it, any status and counts, results shown or
+// hidden, and descriptions long enough to be clipped; and appendTo may
+// decline only for the reasons it gives.
+//
+//	go test -run '^$' -fuzz='^FuzzPollUpdateWire$' -fuzztime=1m ./bot/discord
+func FuzzPollUpdateWire(f *testing.F) {
+	for _, s := range []string{"", "plain", "\"\\/\b\f\n\r\t", "\x00\x1f\x7f", "<>&*_`", "\u2028\u2029", "\xff", "é🗳️\ufffd", "\xc3", "line\n\n"} {
+		f.Add(s, s+"x", "Open · closes Wed", 3, true)
+		f.Add(s+"\n", s, "", 70, false)
+	}
+	f.Add("title", "long label", "Open", 66, true) // clipped: appendTo declines
+	f.Add("title", "label", "Closed", 77, true)    // a summary: appendTo declines
+	f.Fuzz(func(t *testing.T, a, b, status string, n int, flag bool) {
+		statuses := []polls.Status{polls.StatusOpen, polls.StatusClosed, polls.StatusCancelled}
+		v := &bot.PollView{
+			ID: "K7QX", Title: a, Kind: []polls.Kind{polls.Approval, polls.Single, polls.Ranked}[uint(n)%3],
+			KindText: b, Status: statuses[uint(n/3)%3], StatusText: status,
+			ResultsVisible: flag, Ballots: int64(n), ParticipationText: b, Footer: a + b,
+		}
+		if !flag {
+			v.HiddenNote = a
+		}
+		themes := 1 + int(uint(n)%7)
+		if n%13 == 0 {
+			themes = 25
+		}
+		label := b
+		if n%11 == 0 {
+			label = strings.Repeat(b+"é", 300) // past the description's 4096 characters
+		}
+		for i := range themes {
+			v.Themes = append(v.Themes, bot.ThemeLine{Number: i + 1, Label: label, CountText: a, Bar: bot.Bar(float64(i)/float64(themes), 10)})
+			v.Controls = append(v.Controls, bot.Control{ID: bot.VoteAction(v.ID, i), Label: label})
+		}
+		if n%5 == 0 {
+			v.Themes[0].Badge = a
+		}
+		if n%7 == 0 {
+			v.Summary = []string{a, b}
+		}
+		pr := catalog.English()
+		u := newPollUpdate(pr, v)
+		want, ok := appendResponse(nil, u.response())
+		if !ok {
+			t.Fatalf("appendResponse refused the answer of %+v", v)
+		}
+		got, desc, ok := u.appendTo([]byte("prefix"), make([]byte, 0, 8))
+		if !ok {
+			trimmed := strings.TrimRight(string(desc), "\n")
+			if len(v.Summary) == 0 && utf8.RuneCountInString(trimmed) <= maxEmbedDesc {
+				t.Fatalf("appendTo declined %+v", v)
+			}
+			return
+		}
+		if !bytes.Equal(got, append([]byte("prefix"), want...)) {
+			t.Fatalf("written straight from the view:\n%s\nwant\n%s", got[len("prefix"):], want)
 		}
 	})
 }
