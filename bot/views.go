@@ -380,13 +380,15 @@ func (e *Engine) pollView(p *polls.Poll, t polls.Tally, now time.Time) *PollView
 		rep = polls.ComputeReport(p, t, e.groups)
 	}
 	v.Themes = make([]ThemeLine, 0, len(p.Themes))
+	var buf [polls.MaxThemes]float64
+	var support []float64
+	if v.ResultsVisible {
+		support = t.AppendSupport(buf[:0], p)
+	}
 	for i := range p.Themes {
 		line := ThemeLine{Number: i + 1, Label: sv.labels[i]}
 		if v.ResultsVisible {
-			var sum float64
-			for g := range t.Ballots {
-				sum += t.Support(p, g, i)
-			}
+			sum := support[i]
 			line.Count = sum
 			if total := v.Ballots; total > 0 {
 				line.Share = sum / float64(total)

@@ -70,6 +70,33 @@ func (t Tally) Support(p *Poll, g Group, theme int) float64 {
 	return float64(pts[theme]) / float64(p.scale())
 }
 
+// AppendSupport appends to dst, per theme, the sum over the tally's
+// groups with ballots of [Tally.Support]: how many ballots support the theme, or for
+// ranked polls its Borda points. Points are summed as integers and
+// divided once, so the sum does not depend on the order of the groups.
+func (t Tally) AppendSupport(dst []float64, p *Poll) []float64 {
+	var buf [MaxThemes]int64
+	sums := buf[:0]
+	if len(p.Themes) > MaxThemes {
+		sums = make([]int64, 0, len(p.Themes))
+	}
+	sums = sums[:len(p.Themes)]
+	for g, n := range t.Ballots {
+		if n == 0 {
+			continue // points left over from ballots taken back
+		}
+		pts := t.Points[g]
+		for i := range min(len(pts), len(sums)) {
+			sums[i] += pts[i]
+		}
+	}
+	scale := float64(p.scale())
+	for _, n := range sums {
+		dst = append(dst, float64(n)/scale)
+	}
+	return dst
+}
+
 // points returns the tally's integer points of theme among group's
 // ballots: a_tg scaled by [Tally.scale].
 func (t Tally) points(g Group, theme int) int64 {

@@ -2,6 +2,7 @@ package polls
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -44,4 +45,27 @@ func TestParseTallyGroupsApart(t *testing.T) {
 	}
 	tally.Points[g0] = append(tally.Points[g0], -1, -1, -1)
 	check("after writing and appending to another group's points")
+}
+
+// TestAppendSupport holds the per-theme sums a poll message shows to the
+// sum of every group's Support, for each kind, with a group whose points
+// outlived its ballots (not counted) and dst appended to, not overwritten.
+func TestAppendSupport(t *testing.T) {
+	for _, kind := range []Kind{Approval, Single, Ranked} {
+		p := &Poll{Kind: kind, Themes: []Theme{{Label: "A"}, {Label: "B"}, {Label: "C"}, {Label: "D"}}}
+		tl := Tally{
+			Ballots: map[Group]int64{"gov": 3, "civil": 2, "academia": 0},
+			Points:  map[Group][]int64{"gov": {3, 1, 0, 5}, "civil": {0, 2, 7, 1}, "academia": {9, 9, 9, 9}},
+		}
+		got := tl.AppendSupport([]float64{-1}, p)
+		if len(got) != 1+len(p.Themes) || got[0] != -1 {
+			t.Fatalf("%s: dst not appended to: %v", kind, got)
+		}
+		for i := range p.Themes {
+			want := tl.Support(p, "gov", i) + tl.Support(p, "civil", i)
+			if math.Abs(got[1+i]-want) > 1e-12 {
+				t.Errorf("%s theme %d: %v, want %v (the sum of the groups' Support)", kind, i, got[1+i], want)
+			}
+		}
+	}
 }
