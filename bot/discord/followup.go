@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"time"
 
@@ -69,14 +70,40 @@ func (a *Adapter) webhookURL(in *discordgo.Interaction) string {
 
 // postWebhook posts body once. A wait of zero or more asks for another
 // try after it.
-func (a *Adapter) postWebhook(ctx context.Context, url string, body []byte) (wait time.Duration, err error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+func (a *Adapter) postWebhook(ctx context.Context, to string, body []byte) (wait time.Duration, err error) {
+	c := a.direct
+	if c.Timeout > 0 {
+		// The client's timeout, as Client.Do would apply it, where the
+		// context does not already end sooner (a vote's confirmation's
+		// does: see confirmWithin). The body is read before this returns.
+		if d, ok := ctx.Deadline(); !ok || time.Until(d) > c.Timeout {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, c.Timeout)
+			defer cancel()
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to, bytes.NewReader(body))
 	if err != nil {
 		return -1, err
 	}
 	req.Header["Content-Type"] = []string{"application/json"}
 	req.Header["User-Agent"] = []string{a.session.UserAgent}
-	resp, err := a.direct.Do(req)
+	var resp *http.Response
+	if c.Jar != nil {
+		resp, err = c.Do(req)
+	} else {
+		// Straight to the transport: Client.Do copies the request's
+		// headers for redirects it might follow, on every vote's
+		// follow-up, and Discord's webhook endpoint answers itself (a
+		// redirect would be a failure, logged). Errors read as Do's.
+		tr := c.Transport
+		if tr == nil {
+			tr = http.DefaultTransport
+		}
+		if resp, err = tr.RoundTrip(req); err != nil {
+			err = &neturl.Error{Op: "Post", URL: to, Err: err}
+		}
+	}
 	if err != nil {
 		return -1, err
 	}

@@ -2,14 +2,20 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/pollbot/pollbot/bot"
 	"github.com/pollbot/pollbot/bot/kit"
@@ -160,6 +166,41 @@ func TestVoteFollowUpBound(t *testing.T) {
 	} {
 		if got := a.confirmWithin(bot.Response{Replies: tc.replies}); got != tc.want {
 			t.Errorf("%s: bound %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestFollowUpClientTimeout: a follow-up posted without a deadline of its
+// own still ends at the adapter's client timeout when Discord does not
+// answer, on the transport path and, with a cookie jar, through
+// Client.Do; and it reads as Client.Do's error, naming the method.
+func TestFollowUpClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*http.Client{{Timeout: 200 * time.Millisecond}, {Timeout: 200 * time.Millisecond, Jar: jar}} {
+		a := &Adapter{direct: c, session: &discordgo.Session{UserAgent: "pollbot-test"}}
+		start := time.Now()
+		wait, err := a.postWebhook(context.Background(), srv.URL+"/webhooks/app/token", []byte(`{"content":"x"}`))
+		if took := time.Since(start); err == nil || took > 5*time.Second {
+			t.Fatalf("jar %v: the hung follow-up returned %v after %v, want an error at the client's timeout", c.Jar != nil, err, took)
+		}
+		var ue *url.Error
+		if !errors.As(err, &ue) || ue.Op != "Post" || !errors.Is(err, context.DeadlineExceeded) && !ue.Timeout() {
+			t.Errorf("jar %v: error %v (%T), want a timed-out *url.Error for Post", c.Jar != nil, err, err)
+		}
+		if wait >= 0 {
+			t.Errorf("jar %v: a timed-out follow-up asks to be tried again after %v", c.Jar != nil, wait)
 		}
 	}
 }
