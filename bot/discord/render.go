@@ -499,11 +499,14 @@ func (u *pollUpdate) appendTo(dst, scratch []byte) (out, desc []byte, ok bool) {
 		}
 	}
 	desc = appendDescription(scratch[:0], v, st)
-	text := desc
-	for len(text) > 0 && text[len(text)-1] == '\n' {
-		text = text[:len(text)-1]
+	n := len(desc)
+	for n > 0 && desc[n-1] == '\n' {
+		n--
 	}
-	if utf8.RuneCount(text) > maxEmbedDesc {
+	// desc is not changed while text is in use. (utf8.RuneCount would
+	// copy it into a string of its own.)
+	text := unsafe.String(unsafe.SliceData(desc), n)
+	if utf8.RuneCountInString(text) > maxEmbedDesc {
 		return dst, desc, false
 	}
 	dst = append(dst, `{"type":`...)
@@ -513,11 +516,7 @@ func (u *pollUpdate) appendTo(dst, scratch []byte) (out, desc []byte, ok bool) {
 	dst = append(dst, `,"embeds":[`...)
 	o := openObject(dst)
 	o.str("title", st.title)
-	if len(text) > 0 {
-		o.key("description")
-		// text is not changed while the string is in use.
-		o.dst = appendString(o.dst, unsafe.String(unsafe.SliceData(text), len(text)))
-	}
+	o.str("description", text)
 	o.key("color")
 	o.dst = strconv.AppendInt(o.dst, int64(pollColor(v)), 10)
 	o.key("footer")
