@@ -28,6 +28,13 @@ import (
 // does; the follow-up's context bounds the whole.
 const maxFollowUpTries = 4
 
+// Header values every follow-up carries, shared: net/http only reads a
+// request's headers.
+var (
+	jsonContent      = []string{"application/json"}
+	identityEncoding = []string{"identity"}
+)
+
 // webhookError is Discord's refusal of a follow-up.
 type webhookError struct {
 	Status     string // "400 Bad Request"
@@ -86,8 +93,12 @@ func (a *Adapter) postWebhook(ctx context.Context, to string, body []byte) (wait
 	if err != nil {
 		return -1, err
 	}
-	req.Header["Content-Type"] = []string{"application/json"}
+	req.Header["Content-Type"] = jsonContent
 	req.Header["User-Agent"] = []string{a.session.UserAgent}
+	// Asked for as it is: the answer is drained or, on a refusal, a few
+	// bytes of JSON, and without this the transport asks for gzip in a
+	// header map of its own on every follow-up.
+	req.Header["Accept-Encoding"] = identityEncoding
 	var resp *http.Response
 	if c.Jar != nil {
 		resp, err = c.Do(req)
