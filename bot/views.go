@@ -317,7 +317,8 @@ func (e *Engine) statusText(p *polls.Poll, now time.Time) string {
 func (e *Engine) participation(t polls.Tally) ([]GroupCount, string) {
 	names := e.fixed
 	out := make([]GroupCount, 0, len(names.counts)+1)
-	parts := make([]string, 0, len(names.counts)+1)
+	var partsBuf [8]string // joined below, not kept: the default groups' without an allocation
+	parts := partsBuf[:0]
 	for i, c := range names.counts {
 		c.Ballots = t.Ballots[c.Group]
 		out = append(out, c)
