@@ -71,9 +71,10 @@ func (t Tally) Support(p *Poll, g Group, theme int) float64 {
 }
 
 // AppendSupport appends to dst, per theme, the sum over the tally's
-// groups with ballots of [Tally.Support]: how many ballots support the theme, or for
-// ranked polls its Borda points. Points are summed as integers and
-// divided once, so the sum does not depend on the order of the groups.
+// groups with ballots of [Tally.Support]: how many ballots support the
+// theme, or for ranked polls its Borda points. Points are summed as
+// integers and divided once, so the sum does not depend on the order of
+// the groups.
 func (t Tally) AppendSupport(dst []float64, p *Poll) []float64 {
 	var buf [MaxThemes]int64
 	sums := buf[:0]

@@ -366,7 +366,8 @@ func pollMessage(p *catalog.Printer, v *bot.PollView, st *pollStatic) ([]*discor
 		Title: st.title,
 		Color: pollColor(v),
 	}
-	e.Description = bot.Clip(strings.TrimRight(string(appendDescription(nil, v, st)), "\n"), maxEmbedDesc)
+	desc := appendDescription(make([]byte, 0, 256+96*len(v.Themes)), v, st)
+	e.Description = bot.Clip(strings.TrimRight(string(desc), "\n"), maxEmbedDesc)
 	e.Fields = append(make([]*discordgo.MessageEmbedField, 0, 1), &discordgo.MessageEmbedField{
 		Name:  ballotsName(p, v.Ballots),
 		Value: participationValue(v),
@@ -487,7 +488,8 @@ func (u *pollUpdate) response() *discordgo.InteractionResponse {
 // dst unspecified, for a message it does not write this way (a closed
 // poll's summary fields, a description that has to be clipped, controls
 // not encoded once); the caller then encodes response().
-// TestPollUpdateWire and FuzzPollUpdateWire hold it to appendResponse.
+// checkMemo (TestWireMatchesDiscordgo) and FuzzPollUpdateWire hold it to
+// appendResponse.
 func (u *pollUpdate) appendTo(dst, scratch []byte) (out, desc []byte, ok bool) {
 	v, st := u.v, u.st
 	if len(v.Summary) > 0 {
