@@ -127,16 +127,23 @@ func writeResponse(w http.ResponseWriter, r *discordgo.InteractionResponse) {
 	buf := responseBufs.Get()
 	data, ok := appendResponse((*buf)[:0], r)
 	if ok {
-		// Write has copied data (or sent it) by the time it returns.
-		defer responseBufs.Put(buf, data)
-	} else {
-		responseBufs.Put(buf, *buf)
-		var err error
-		if data, err = json.Marshal(r); err != nil {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
+		writeBody(w, data)
+		responseBufs.Put(buf, data)
+		return
 	}
+	responseBufs.Put(buf, *buf)
+	data, err := json.Marshal(r)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	writeBody(w, data)
+}
+
+// writeBody writes data, an answer's JSON, as the response. Write has
+// copied data (or sent it) by the time it returns: a pooled buffer is
+// free again after.
+func writeBody(w http.ResponseWriter, data []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	_, _ = w.Write(data)
@@ -153,11 +160,8 @@ func writeUpdate(w http.ResponseWriter, u *pollUpdate) {
 		writeResponse(w, u.response())
 		return
 	}
-	// Write has copied data (or sent it) by the time it returns.
-	defer responseBufs.Put(buf, data)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	_, _ = w.Write(data)
+	writeBody(w, data)
+	responseBufs.Put(buf, data)
 }
 
 // response is the answer's initial response as discordgo's value.
